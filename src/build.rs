@@ -1,0 +1,452 @@
+//! The build: load every catalogue, compile every selected target in memory, then either
+//! compare with `out/` (`--check`) or write it atomically.
+//!
+//! Guarantees: nothing is written unless every catalogue validated and every target compiled;
+//! `--locked` refuses any change to a state file (SID locks) and `--check` refuses any
+//! difference between a fresh build and the files on disk, both with exit code 1.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::load::load_catalogue;
+use crate::model::Catalogue;
+use crate::output::{self, Tree};
+use crate::render::Templates;
+use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
+
+/// What `iocc build` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Catalogue files or folders; empty means `iocs/`.
+    pub paths: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// Targets to build; empty means each catalogue's `policy.targets`.
+    pub targets: Vec<String>,
+    pub locked: bool,
+    pub check: bool,
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TargetReport {
+    pub target: String,
+    pub files: Vec<String>,
+    #[serde(flatten)]
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogueReport {
+    pub id: String,
+    pub version: String,
+    pub file: String,
+    pub out: String,
+    /// `written`, `unchanged` or `checked`.
+    pub status: &'static str,
+    pub items: usize,
+    pub targets: Vec<TargetReport>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct BuildReport {
+    pub catalogues: Vec<CatalogueReport>,
+}
+
+/// The compiled form of one catalogue, not yet written.
+pub struct Compiled {
+    pub catalogue: Catalogue,
+    pub tree: Tree,
+    /// Top-level folders of `tree` this build owns (the selected targets).
+    pub owned: Vec<String>,
+    pub state: Vec<StateFile>,
+    pub reports: Vec<TargetReport>,
+}
+
+/// Expands files and folders into catalogue files (`*.yaml`, `*.yml`), sorted per folder.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let defaulted = paths.is_empty();
+    let roots = if defaulted {
+        vec![PathBuf::from("iocs")]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for root in roots {
+        if root.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&root)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| {
+                            p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            if found.is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::NoCatalogues,
+                        format!("`{}` holds no `.yaml` catalogue", display(&root)),
+                    )
+                    .help("name catalogue files, or a folder that holds `*.yaml` catalogues"),
+                );
+            }
+            files.extend(found);
+        } else {
+            files.push(root);
+        }
+    }
+    if files.is_empty() && diags.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::NoCatalogues, "no catalogue to work on")
+                .help("run from the project folder (with `iocs/`) or name catalogue files"),
+        );
+    }
+    (files, diags)
+}
+
+/// Today's date: `SOURCE_DATE_EPOCH` if set (reproducible runs), else the clock, in UTC.
+pub fn today() -> Date {
+    let ts = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    jiff::tz::TimeZone::UTC.to_datetime(ts).date()
+}
+
+/// Loads and validates catalogues; returns those that validated and every diagnostic.
+pub fn load_all(
+    files: &[PathBuf],
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Vec<Catalogue> {
+    let names = targets::names();
+    let today = today();
+    let mut out = Vec::new();
+    for f in files {
+        let loaded = load_catalogue(f, today, &names, cache);
+        diags.extend(loaded.diagnostics);
+        out.extend(loaded.catalogue);
+    }
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for c in &out {
+        if let Some(first) = seen.insert(c.id.clone(), c.source.path.clone()) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateCatalogue,
+                    format!(
+                        "catalogue id `{}` is used by `{}` and `{}`",
+                        c.id,
+                        display(&first),
+                        display(&c.source.path)
+                    ),
+                )
+                .in_file(&c.source.path)
+                .at_path("id")
+                .help("each catalogue needs its own id: it names its output folder"),
+            );
+        }
+    }
+    out
+}
+
+/// Compiles one catalogue with the selected targets.
+pub fn compile(
+    catalogue: Catalogue,
+    selected: &[&'static dyn Target],
+    templates: &Templates,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut tree = Tree::new();
+    let mut state = Vec::new();
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for target in selected {
+        let cx = TargetContext {
+            catalogue: &catalogue,
+            templates,
+        };
+        match target.compile(&cx) {
+            Ok(out) => {
+                let mut files = Vec::new();
+                for f in out.files {
+                    if !output::is_safe_relative(&f.path) {
+                        errors.push(
+                            Diagnostic::error(
+                                Code::WriteFailed,
+                                format!(
+                                    "target `{}` produced an unsafe path `{}`",
+                                    target.name(),
+                                    f.path
+                                ),
+                            )
+                            .help("this is a bug in iocc, please report it"),
+                        );
+                        continue;
+                    }
+                    let rel = format!("{}/{}", target.name(), f.path);
+                    files.push(rel.clone());
+                    tree.insert(rel, f.contents);
+                }
+                state.extend(out.state);
+                reports.push(TargetReport {
+                    target: target.name().to_owned(),
+                    files,
+                    coverage: out.coverage,
+                });
+            }
+            Err(diags) => errors.extend(diags),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let owned = selected.iter().map(|t| t.name().to_owned()).collect();
+    Ok(Compiled {
+        catalogue,
+        tree,
+        owned,
+        state,
+        reports,
+    })
+}
+
+fn select(names: &[String], catalogue: &Catalogue) -> Vec<&'static dyn Target> {
+    let wanted: Vec<&str> = if names.is_empty() {
+        catalogue
+            .policy
+            .targets
+            .iter()
+            .map(String::as_str)
+            .collect()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    targets::registry()
+        .iter()
+        .copied()
+        .filter(|t| wanted.contains(&t.name()))
+        .collect()
+}
+
+/// Restricts a tree to the given top-level folders.
+fn owned_part(tree: &Tree, owned: &[String]) -> Tree {
+    tree.iter()
+        .filter(|(k, _)| {
+            owned
+                .iter()
+                .any(|o| k.split('/').next() == Some(o.as_str()))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Runs `iocc build`. Returns the report (when the build got as far as compiling).
+pub fn run(
+    opts: &BuildOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<BuildReport> {
+    for t in &opts.targets {
+        if targets::by_name(t).is_none() {
+            diags.push(
+                Diagnostic::error(Code::UnknownTarget, format!("`{t}` is not a target"))
+                    .help(format!("known targets: {}", targets::names().join(", "))),
+            );
+        }
+    }
+    let (files, found) = discover(&opts.paths);
+    diags.extend(found);
+    if diags.has_errors() {
+        return None;
+    }
+    let catalogues = load_all(&files, cache, diags);
+    if diags.has_errors() {
+        return None;
+    }
+    let templates = match Templates::new(targets::registry(), opts.templates.as_deref()) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let mut compiled = Vec::new();
+    for c in catalogues {
+        let selected = select(&opts.targets, &c);
+        match compile(c, &selected, &templates) {
+            Ok(done) => compiled.push(done),
+            Err(errs) => diags.extend(errs),
+        }
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    let mut report = BuildReport::default();
+    let mut pending_state = Vec::new();
+    for c in &compiled {
+        for s in &c.state {
+            let current = std::fs::read(&s.path).ok();
+            if current.as_deref() == Some(s.contents.as_slice()) {
+                continue;
+            }
+            if opts.locked || opts.check {
+                let what = if current.is_none() {
+                    "would be created"
+                } else {
+                    "would change"
+                };
+                diags.push(
+                    Diagnostic::error(Code::LockChanged, format!("`{}` {what}", display(&s.path)))
+                        .in_file(&c.catalogue.source.path)
+                        .help("run `iocc build` without --locked/--check, review the lock change, and commit it with the catalogue"),
+                );
+            } else {
+                pending_state.push(s);
+            }
+        }
+    }
+    for c in &compiled {
+        let dest = opts.out.join(&c.catalogue.id);
+        let on_disk = output::read_tree(&dest);
+        let unchanged = owned_part(&on_disk, &c.owned) == c.tree;
+        if opts.check {
+            let fresh_scope = &c.tree;
+            let disk_scope = owned_part(&on_disk, &c.owned);
+            let diff = output::diff_trees(fresh_scope, &disk_scope);
+            if !diff.is_empty() {
+                let list = diff
+                    .iter()
+                    .take(10)
+                    .map(|(p, w)| format!("{}/{p} ({w})", display(&dest)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                diags.push(
+                    Diagnostic::error(
+                        Code::StaleOutput,
+                        format!(
+                            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
+                            display(&dest),
+                            diff.len()
+                        ),
+                    )
+                    .in_file(&c.catalogue.source.path)
+                    .help("run `iocc build` and commit the result"),
+                );
+            }
+        }
+        report.catalogues.push(CatalogueReport {
+            id: c.catalogue.id.clone(),
+            version: c.catalogue.version.to_string(),
+            file: display(&c.catalogue.source.path),
+            out: display(&dest),
+            status: if opts.check {
+                "checked"
+            } else if unchanged {
+                "unchanged"
+            } else {
+                "written"
+            },
+            items: c.catalogue.indicators.len()
+                + c.catalogue.bulk.len()
+                + c.catalogue.detections.len(),
+            targets: c
+                .reports
+                .iter()
+                .map(|r| TargetReport {
+                    target: r.target.clone(),
+                    files: r.files.clone(),
+                    coverage: r.coverage.clone(),
+                })
+                .collect(),
+        });
+    }
+    if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
+        let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
+        if let Ok(rd) = std::fs::read_dir(&opts.out) {
+            let mut extra: Vec<String> = rd
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && !ids.contains(n.as_str()))
+                .collect();
+            extra.sort();
+            for n in extra {
+                diags.push(
+                    Diagnostic::error(
+                        Code::StaleOutput,
+                        format!("`{}` has no catalogue", display(&opts.out.join(&n))),
+                    )
+                    .help("delete the folder: its catalogue was removed or renamed"),
+                );
+            }
+        }
+    }
+    if diags.has_errors() || opts.check {
+        return Some(report);
+    }
+    for s in pending_state {
+        if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
+            diags.push(d);
+            return Some(report);
+        }
+    }
+    for c in &compiled {
+        let dest = opts.out.join(&c.catalogue.id);
+        let on_disk = output::read_tree(&dest);
+        if owned_part(&on_disk, &c.owned) == c.tree {
+            continue;
+        }
+        // Keep the folders of targets this run did not build.
+        let mut tree: Tree = on_disk
+            .into_iter()
+            .filter(|(k, _)| {
+                !c.owned
+                    .iter()
+                    .any(|o| k.split('/').next() == Some(o.as_str()))
+            })
+            .collect();
+        tree.extend(c.tree.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Err(d) = output::replace_dir(&dest, &tree) {
+            diags.push(d);
+            return Some(report);
+        }
+    }
+    Some(report)
+}
+
+/// Prints the build report for people.
+pub fn render_report(report: &BuildReport) -> String {
+    let mut out = String::new();
+    for c in &report.catalogues {
+        out.push_str(&format!(
+            "{} {} ({}) -> {}: {}\n",
+            c.id, c.version, c.file, c.out, c.status
+        ));
+        for t in &c.targets {
+            out.push_str(&format!(
+                "  {:<9} {} file(s); carries {} of {} items",
+                t.target,
+                t.files.len(),
+                t.coverage.carried.len(),
+                c.items,
+            ));
+            if t.coverage.skipped.is_empty() {
+                out.push('\n');
+            } else {
+                out.push_str("; cannot express:\n");
+                for s in &t.coverage.skipped {
+                    out.push_str(&format!("    - {}: {}\n", s.id, s.reason));
+                }
+            }
+        }
+    }
+    out
+}

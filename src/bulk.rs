@@ -1,0 +1,316 @@
+//! Bulk side files: one address, network or domain per line (`#` comments), or a CSV column.
+//!
+//! Guarantees: a file is read once and parsed line by line with no per-line allocation for
+//! addresses; the path must stay inside the catalogue's folder; every bad line is reported
+//! with its file:line (up to [`MAX_LINE_ERRORS`], then a count), and nothing panics.
+
+use std::path::{Component, Path, PathBuf};
+
+use ipnet::IpNet;
+
+use crate::diag::{At, Code, Diagnostic};
+use crate::model::raw::RawBulkList;
+use crate::model::BulkKind;
+use crate::validate::{check_domain, short};
+
+/// Largest bulk file read.
+pub const MAX_BULK_BYTES: u64 = 512 * 1024 * 1024;
+/// Bad lines reported per file before the rest are only counted.
+pub const MAX_LINE_ERRORS: usize = 50;
+
+/// The parsed entries of one side file.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub file: PathBuf,
+    pub networks: Vec<(IpNet, u32)>,
+    pub domains: Vec<(String, u32)>,
+}
+
+/// Reads and parses a bulk list declared at `yaml_path` of a catalogue in folder `base`.
+pub fn load(
+    base: &Path,
+    raw: &RawBulkList,
+    kind: BulkKind,
+    yaml_path: &str,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let rel = Path::new(&raw.path);
+    let escapes = rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes || raw.path.is_empty() {
+        return Err(vec![Diagnostic::error(
+            Code::InvalidBulkFile,
+            format!(
+                "bulk path `{}` leaves the catalogue's folder",
+                short(&raw.path)
+            ),
+        )
+        .at_path(format!("{yaml_path}.path"))
+        .help(
+            "give a path relative to the catalogue, without `..`, e.g. `feeds/contec-extra.txt`",
+        )]);
+    }
+    let file = base.join(rel);
+    let format = match raw.format.as_deref() {
+        Some("text") => Format::Text,
+        Some("csv") => Format::Csv,
+        None if raw.path.ends_with(".csv") => Format::Csv,
+        None => Format::Text,
+        Some(other) => {
+            return Err(vec![Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not a bulk format", short(other)),
+            )
+            .at_path(format!("{yaml_path}.format"))
+            .help("use `text` or `csv`")]);
+        }
+    };
+    let bytes = match read_capped(&file) {
+        Ok(b) => b,
+        Err(d) => return Err(vec![d.at_path(format!("{yaml_path}.path"))]),
+    };
+    let mut out = Loaded {
+        file: file.clone(),
+        ..Loaded::default()
+    };
+    let mut errors = Vec::new();
+    let mut extra = 0usize;
+    let mut push = |d: Diagnostic| {
+        if errors.len() < MAX_LINE_ERRORS {
+            errors.push(d);
+        } else {
+            extra += 1;
+        }
+    };
+    match format {
+        Format::Text => {
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let line = bytes[..e.valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1;
+                    return Err(vec![Diagnostic::error(
+                        Code::NotUtf8,
+                        "the bulk file is not UTF-8 text",
+                    )
+                    .in_file(&file)
+                    .at(At::Line(line as u32))
+                    .help("save the list as UTF-8 (ASCII addresses and domains are fine)")]);
+                }
+            };
+            for (n, line) in text.split('\n').enumerate() {
+                let value = line.split('#').next().unwrap_or("").trim();
+                if !value.is_empty() {
+                    entry(&mut out, kind, value, n as u32 + 1, &file, &mut push);
+                }
+            }
+        }
+        Format::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(bytes.as_slice());
+            let col = match rdr.headers() {
+                Ok(h) => match &raw.column {
+                    None => Some(0),
+                    Some(name) => h.iter().position(|c| c.trim() == name),
+                },
+                Err(_) => None,
+            };
+            let Some(col) = col else {
+                return Err(vec![Diagnostic::error(Code::InvalidBulkFile, format!("the CSV has no column `{}`", short(raw.column.as_deref().unwrap_or("?"))))
+                    .in_file(&file)
+                    .at(At::Line(1))
+                    .help("name a column of the header row in `column`, or leave it out to use the first column")]);
+            };
+            let mut record = csv::StringRecord::new();
+            loop {
+                match rdr.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line() as u32);
+                        let value = record.get(col).unwrap_or("").trim();
+                        if !value.is_empty() && !value.starts_with('#') {
+                            entry(&mut out, kind, value, line, &file, &mut push);
+                        }
+                    }
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line() as u32);
+                        push(
+                            Diagnostic::error(Code::InvalidBulkFile, format!("CSV error: {e}"))
+                                .in_file(&file)
+                                .at(At::Line(line))
+                                .help("fix the CSV quoting on this line (RFC 4180)"),
+                        );
+                        if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if extra > 0 {
+        errors.push(
+            Diagnostic::error(
+                Code::InvalidBulkFile,
+                format!("{extra} more bad lines not shown"),
+            )
+            .in_file(&file)
+            .help("fix the lines above and run `iocc check` again"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+enum Format {
+    Text,
+    Csv,
+}
+
+fn entry(
+    out: &mut Loaded,
+    kind: BulkKind,
+    value: &str,
+    line: u32,
+    file: &Path,
+    push: &mut impl FnMut(Diagnostic),
+) {
+    match kind {
+        BulkKind::Address => match parse_net(value) {
+            Ok(net) => out.networks.push((net, line)),
+            Err((code, msg, help)) => push(
+                Diagnostic::error(code, format!("`{}` {msg}", short(value)))
+                    .in_file(file)
+                    .at(At::Line(line))
+                    .help(help),
+            ),
+        },
+        BulkKind::Domain => match check_domain(value) {
+            Ok(d) => out.domains.push((d, line)),
+            Err((_, why)) => push(
+                Diagnostic::error(
+                    Code::InvalidDomain,
+                    format!("`{}` is not a domain name: {why}", short(value)),
+                )
+                .in_file(file)
+                .at(At::Line(line))
+                .help("one domain per line, e.g. update.example.com"),
+            ),
+        },
+    }
+}
+
+/// An address (as a host network) or a canonical network.
+pub fn parse_net(value: &str) -> Result<IpNet, (Code, String, String)> {
+    if value.contains('/') {
+        match value.parse::<IpNet>() {
+            Ok(n) if n.trunc() == n => Ok(n),
+            Ok(n) => Err((
+                Code::NonCanonicalNetwork,
+                "has host bits set".into(),
+                format!("write the network address `{}`", n.trunc()),
+            )),
+            Err(_) => Err((
+                Code::InvalidAddress,
+                "is not a network".into(),
+                "write one address or CIDR network per line, e.g. 203.0.113.0/24".into(),
+            )),
+        }
+    } else {
+        value
+            .parse::<std::net::IpAddr>()
+            .map(IpNet::from)
+            .map_err(|_| {
+                (
+                    Code::InvalidAddress,
+                    "is not an IP address".into(),
+                    "write one address or CIDR network per line, e.g. 203.0.113.7".into(),
+                )
+            })
+    }
+}
+
+/// Reads a file up to the size cap, mapping I/O failures to diagnostics.
+pub fn read_capped(file: &Path) -> Result<Vec<u8>, Diagnostic> {
+    read_file(file, MAX_BULK_BYTES)
+}
+
+/// Reads a file of at most `cap` bytes; the diagnostic names the file.
+pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
+    use std::io::Read;
+    let shown = crate::diag::display(file);
+    let f = std::fs::File::open(file).map_err(|e| io_diag(file, &shown, &e))?;
+    let meta = f.metadata().map_err(|e| io_diag(file, &shown, &e))?;
+    if meta.is_dir() {
+        return Err(Diagnostic::error(
+            Code::FileUnreadable,
+            format!("`{shown}` is a folder, not a file"),
+        )
+        .in_file(file)
+        .help("name a catalogue file, or a folder of catalogues for `check` and `build`"));
+    }
+    if meta.len() > cap {
+        return Err(too_large(file, &shown, meta.len(), cap));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // `take` guards against files that grow while being read.
+    f.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_diag(file, &shown, &e))?;
+    if buf.len() as u64 > cap {
+        return Err(too_large(file, &shown, buf.len() as u64, cap));
+    }
+    Ok(buf)
+}
+
+fn too_large(file: &Path, shown: &str, len: u64, cap: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::FileTooLarge,
+        format!("`{shown}` is {len} bytes, over the {cap}-byte cap"),
+    )
+    .in_file(file)
+    .help("split it, or move large address lists into bulk side files")
+}
+
+fn io_diag(file: &Path, shown: &str, e: &std::io::Error) -> Diagnostic {
+    let (code, msg, help) = match e.kind() {
+        std::io::ErrorKind::NotFound => (Code::FileNotFound, format!("`{shown}` does not exist"), "check the path; relative paths start from the current folder (bulk paths from the catalogue's folder)"),
+        std::io::ErrorKind::PermissionDenied => (Code::FileUnreadable, format!("`{shown}` cannot be read: permission denied"), "make the file readable by this user"),
+        _ => (Code::FileUnreadable, format!("`{shown}` cannot be read: {e}"), "check that the path names a regular, readable file"),
+    };
+    Diagnostic::error(code, msg).in_file(file).help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses_and_networks() {
+        assert_eq!(
+            parse_net("202.114.4.119").unwrap().to_string(),
+            "202.114.4.119/32"
+        );
+        assert_eq!(
+            parse_net("2001:db8::/32").unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(
+            parse_net("202.114.4.1/24").unwrap_err().0,
+            Code::NonCanonicalNetwork
+        );
+        assert_eq!(
+            parse_net("202.114.4.999").unwrap_err().0,
+            Code::InvalidAddress
+        );
+        assert_eq!(parse_net("1.2.3.0/33").unwrap_err().0, Code::InvalidAddress);
+    }
+}

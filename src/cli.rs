@@ -1,0 +1,184 @@
+//! The command line: argument parsing (clap derive) and dispatch to the library.
+//!
+//! Guarantees: exit code 0 means success, 1 means the input or the output tree has a problem
+//! (every problem is printed), 2 means the command line itself was wrong (clap's usage error).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::build::{self, BuildOptions};
+use crate::diag::{display, render_human, render_json, Diagnostics, Format, SourceCache};
+
+const EXAMPLES: &str = "\
+Examples:
+  iocc check                                  check every catalogue in iocs/
+  iocc check iocs/contec-cms8000.yaml         check one catalogue
+  iocc build                                  compile every catalogue in iocs/ into out/
+  iocc build --target summary --out /tmp/pack compile one target elsewhere
+  iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
+  iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
+  iocc targets                                list the output targets";
+
+/// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
+/// packages, firewall ACLs, CSV blocklists and STIX bundles.
+#[derive(Debug, Parser)]
+#[command(name = "iocc", version, about, after_help = EXAMPLES, rename_all = "kebab-case")]
+pub struct Cli {
+    /// Diagnostics and report format.
+    #[arg(long, value_enum, global = true, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate catalogues and report every problem; writes nothing.
+    Check {
+        /// Catalogue files or folders of catalogues (default: iocs/).
+        paths: Vec<PathBuf>,
+    },
+    /// Compile catalogues into out/<catalogue>/<target>/, atomically.
+    Build {
+        /// Catalogue files or folders of catalogues (default: iocs/).
+        paths: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Build only these targets (repeatable; default: the catalogue's policy.targets).
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+        /// Fail instead of changing a lock file (SID locks).
+        #[arg(long)]
+        locked: bool,
+        /// Compare a fresh build with the output folder and fail if they differ; write nothing.
+        #[arg(long)]
+        check: bool,
+        /// Folder whose templates replace the embedded ones of the same name.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the catalogue format.
+    Schema,
+    /// List the output targets.
+    Targets,
+}
+
+fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
+    match format {
+        Format::Human => {
+            if !diags.is_empty() {
+                let _ = std::io::stderr().write_all(render_human(diags, cache).as_bytes());
+            }
+        }
+        Format::Json => {
+            let _ = std::io::stdout().write_all(render_json(diags, cache).as_bytes());
+        }
+    }
+}
+
+fn code(diags: &Diagnostics) -> ExitCode {
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let mut cache = SourceCache::default();
+    let mut diags = Diagnostics::default();
+    match cli.command {
+        Command::Check { paths } => {
+            let (files, found) = build::discover(&paths);
+            diags.extend(found);
+            let catalogues = if diags.has_errors() {
+                Vec::new()
+            } else {
+                build::load_all(&files, &mut cache, &mut diags)
+            };
+            print_diags(cli.format, &diags, &mut cache);
+            if cli.format == Format::Human && !diags.has_errors() {
+                for c in &catalogues {
+                    println!(
+                        "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
+                        display(&c.source.path),
+                        c.id,
+                        c.version,
+                        c.indicator_count(),
+                        c.bulk.len(),
+                        c.detections.len()
+                    );
+                }
+            }
+            code(&diags)
+        }
+        Command::Build {
+            paths,
+            out,
+            targets,
+            locked,
+            check,
+            templates,
+        } => {
+            let opts = BuildOptions {
+                paths,
+                out,
+                targets,
+                locked,
+                check,
+                templates,
+            };
+            let report = build::run(&opts, &mut cache, &mut diags);
+            match cli.format {
+                Format::Human => {
+                    print_diags(cli.format, &diags, &mut cache);
+                    if let Some(r) = &report {
+                        print!("{}", build::render_report(r));
+                    }
+                }
+                Format::Json => {
+                    let json = serde_json::json!({
+                        "ok": !diags.has_errors(),
+                        "report": report,
+                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
+                    });
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                }
+            }
+            code(&diags)
+        }
+        Command::Schema => {
+            let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Targets => {
+            for t in crate::targets::registry() {
+                println!("{:<10} {}", t.name(), t.description());
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,402 @@
+//! Turning recorded positions (YAML paths, byte ranges, lines) into line, column and a byte
+//! range to underline.
+//!
+//! Guarantees: lookups never panic on any input (a path that cannot be found resolves to no
+//! position rather than a wrong one), and the YAML path index of a file is built at most once,
+//! only when a diagnostic in that file needs it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::{At, Position};
+
+/// The text of every file diagnostics point into, with lazily built indexes.
+#[derive(Debug, Default)]
+pub struct SourceCache {
+    files: HashMap<PathBuf, SourceText>,
+}
+
+#[derive(Debug)]
+struct SourceText {
+    text: String,
+    line_starts: Vec<usize>,
+    yaml: Option<HashMap<String, NodeSpan>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NodeSpan {
+    key: Option<(usize, usize, usize, usize)>,
+    value: (usize, usize, usize, usize),
+    style: Option<ScalarStyle>,
+}
+
+impl SourceCache {
+    /// Registers text already read (so the file is not read twice).
+    pub fn insert(&mut self, path: &Path, text: String) {
+        let line_starts = line_starts(&text);
+        self.files.insert(
+            path.to_path_buf(),
+            SourceText {
+                text,
+                line_starts,
+                yaml: None,
+            },
+        );
+    }
+
+    /// The text of a file, reading it if it is not cached and is readable text.
+    pub fn text(&mut self, path: &Path) -> Option<&str> {
+        if !self.files.contains_key(path) {
+            let bytes = std::fs::read(path).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            self.insert(path, text);
+        }
+        self.files.get(path).map(|f| f.text.as_str())
+    }
+
+    /// Resolves a position in `path`.
+    pub fn resolve(&mut self, path: &Path, at: &At) -> Option<Position> {
+        self.text(path)?;
+        let file = self.files.get_mut(path)?;
+        match at {
+            At::File => None,
+            At::Bytes(range) => {
+                let start = clamp_to_char(&file.text, range.start);
+                let end = clamp_to_char(&file.text, range.end.max(start));
+                let (line, column) = file.line_col(start);
+                Some(Position {
+                    line,
+                    column,
+                    bytes: start..end,
+                })
+            }
+            At::Line(line) => {
+                let idx = (*line as usize).checked_sub(1)?;
+                let start = *file.line_starts.get(idx)?;
+                let end = file.text[start..]
+                    .find('\n')
+                    .map_or(file.text.len(), |n| start + n);
+                Some(Position {
+                    line: *line as usize,
+                    column: 1,
+                    bytes: start..end.max(start),
+                })
+            }
+            At::LineColumn { line, column } => {
+                let start = file.byte_at(*line, column.saturating_sub(1));
+                let end = next_char(&file.text, start);
+                let (line, column) = file.line_col(start);
+                Some(Position {
+                    line,
+                    column,
+                    bytes: start..end,
+                })
+            }
+            At::Yaml { path, offset } => {
+                if file.yaml.is_none() {
+                    file.yaml = Some(index_yaml(&file.text));
+                }
+                let node = *file.yaml.as_ref()?.get(path.as_str())?;
+                let (start, end) = match (node.style, offset) {
+                    (Some(style), Some(off)) => {
+                        let quote = usize::from(matches!(
+                            style,
+                            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                        ));
+                        let (line, col, _, _) = node.value;
+                        let start = file.byte_at(line, col + quote + off);
+                        let end = next_char(&file.text, start);
+                        (start, end)
+                    }
+                    (Some(_), None) => {
+                        let (l1, c1, l2, c2) = node.value;
+                        (file.byte_at(l1, c1), file.byte_at(l2, c2))
+                    }
+                    // A mapping or sequence: underline the key that introduces it.
+                    (None, _) => match node.key {
+                        Some((l1, c1, l2, c2)) => (file.byte_at(l1, c1), file.byte_at(l2, c2)),
+                        None => {
+                            let (l1, c1, _, _) = node.value;
+                            let s = file.byte_at(l1, c1);
+                            (s, next_char(&file.text, s))
+                        }
+                    },
+                };
+                let (line, column) = file.line_col(start);
+                Some(Position {
+                    line,
+                    column,
+                    bytes: start..end.max(start),
+                })
+            }
+        }
+    }
+}
+
+impl SourceText {
+    /// Byte offset of a 1-based line and 0-based character column.
+    fn byte_at(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        rest[..line_end]
+            .char_indices()
+            .nth(col)
+            .map_or(start + line_end, |(i, _)| start + i)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, byte: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..byte].chars().count() + 1;
+        (line, column)
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+fn clamp_to_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn next_char(text: &str, i: usize) -> usize {
+    text[i..].chars().next().map_or(i, |c| i + c.len_utf8())
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+enum Frame {
+    Seq {
+        next: usize,
+    },
+    Map {
+        key: Option<(String, Span)>,
+    },
+    /// A collection used as a mapping key: its inside has no path.
+    Opaque {
+        depth: usize,
+    },
+}
+
+fn render_path(segs: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+fn lc(span: &Span) -> (usize, usize, usize, usize) {
+    (
+        span.start.line(),
+        span.start.col(),
+        span.end.line(),
+        span.end.col(),
+    )
+}
+
+/// Maps every node path of the first document (`a.b[2].c`) to its key and value spans.
+/// Stops quietly at a syntax error: whatever was indexed before it stays usable.
+fn index_yaml(text: &str) -> HashMap<String, NodeSpan> {
+    let mut index = HashMap::new();
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut segs: Vec<Seg> = Vec::new();
+    let mut documents = 0;
+    while let Some(Ok((event, span))) = parser.next_event() {
+        if let Some(Frame::Opaque { depth }) = stack.last_mut() {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => *depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        stack.pop();
+                        // The collection was a key: the value that follows has no usable key.
+                        if let Some(Frame::Map { key }) = stack.last_mut() {
+                            *key = Some(("?".to_owned(), span));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    break;
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+                if !stack.is_empty() {
+                    segs.pop();
+                }
+                finish_node(&mut stack);
+            }
+            Event::Scalar(value, style, _, _) => {
+                if let Some(Frame::Map { key }) = stack.last_mut() {
+                    if key.is_none() {
+                        *key = Some((value.into_owned(), span));
+                        continue;
+                    }
+                }
+                record(&mut index, &stack, &mut segs, span, Some(style));
+                finish_node(&mut stack);
+            }
+            Event::Alias(_) => {
+                if let Some(Frame::Map { key }) = stack.last_mut() {
+                    if key.is_none() {
+                        *key = Some(("*alias".to_owned(), span));
+                        continue;
+                    }
+                }
+                record(&mut index, &stack, &mut segs, span, None);
+                finish_node(&mut stack);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if let Some(Frame::Map { key: None }) = stack.last() {
+                    stack.push(Frame::Opaque { depth: 1 });
+                    continue;
+                }
+                record(&mut index, &stack, &mut segs, span, None);
+                push_seg(&stack, &mut segs);
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq { next: 0 }
+                } else {
+                    Frame::Map { key: None }
+                });
+            }
+            _ => {}
+        }
+    }
+    index
+}
+
+/// The segment a value node adds under the current frame.
+fn push_seg(stack: &[Frame], segs: &mut Vec<Seg>) {
+    match stack.last() {
+        Some(Frame::Seq { next }) => segs.push(Seg::Index(*next)),
+        Some(Frame::Map { key: Some((k, _)) }) => segs.push(Seg::Key(k.clone())),
+        _ => {}
+    }
+}
+
+fn record(
+    index: &mut HashMap<String, NodeSpan>,
+    stack: &[Frame],
+    segs: &mut Vec<Seg>,
+    span: Span,
+    style: Option<ScalarStyle>,
+) {
+    let pushed = !stack.is_empty();
+    push_seg(stack, segs);
+    let key = match stack.last() {
+        Some(Frame::Map { key: Some((_, k)) }) => Some(lc(k)),
+        _ => None,
+    };
+    index.entry(render_path(segs)).or_insert(NodeSpan {
+        key,
+        value: lc(&span),
+        style,
+    });
+    if pushed {
+        segs.pop();
+    }
+}
+
+/// After a value node ends: advance the sequence index or clear the mapping key.
+fn finish_node(stack: &mut [Frame]) {
+    match stack.last_mut() {
+        Some(Frame::Seq { next }) => *next += 1,
+        Some(Frame::Map { key }) => *key = None,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str, path: &str, offset: Option<usize>) -> Option<(usize, usize, String)> {
+        let mut cache = SourceCache::default();
+        let p = Path::new("t.yaml");
+        cache.insert(p, text.to_owned());
+        let pos = cache.resolve(
+            p,
+            &At::Yaml {
+                path: path.into(),
+                offset,
+            },
+        )?;
+        Some((pos.line, pos.column, text[pos.bytes].to_owned()))
+    }
+
+    #[test]
+    fn finds_nested_scalars_and_sequences() {
+        let y =
+            "id: x\nindicators:\n  - id: a\n    value: 1.2.3.4/8\n  - id: b\n    value: \"::1\"\n";
+        assert_eq!(resolve(y, "id", None), Some((1, 5, "x".into())));
+        assert_eq!(
+            resolve(y, "indicators[0].value", None),
+            Some((4, 12, "1.2.3.4/8".into()))
+        );
+        assert_eq!(
+            resolve(y, "indicators[1].value", None),
+            Some((6, 12, "\"::1\"".into()))
+        );
+        assert_eq!(
+            resolve(y, "indicators[1].value", Some(1)),
+            Some((6, 14, ":".into()))
+        );
+        assert_eq!(
+            resolve(y, "indicators", None),
+            Some((2, 1, "indicators".into()))
+        );
+        assert_eq!(resolve(y, "indicators[2]", None), None);
+    }
+
+    #[test]
+    fn flow_style_and_unicode_columns() {
+        let y = "a: {b: [x, \"é\", z]}\nc: é-ü\n";
+        assert_eq!(resolve(y, "a.b[2]", None), Some((1, 17, "z".into())));
+        assert_eq!(resolve(y, "c", Some(2)), Some((2, 6, "ü".into())));
+    }
+
+    #[test]
+    fn broken_yaml_never_panics() {
+        for y in ["a: [", "a: b: c", "- - - ", "? [a]\n: b\nc: d", "\u{0}", ""] {
+            let _ = resolve(y, "a", None);
+            let _ = resolve(y, "c", Some(3));
+        }
+    }
+}

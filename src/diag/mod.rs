@@ -1,0 +1,142 @@
+//! Diagnostics: every problem iocc reports, as data.
+//!
+//! Guarantees: each diagnostic carries a stable kebab-case [`Code`], a severity, a lowercase
+//! message and (usually) a help line saying how to fix it. Positions are recorded cheaply while
+//! validating (a YAML path, a byte range or a side-file line) and resolved to line and column
+//! only when reported, so a clean catalogue never pays for locating.
+
+mod code;
+mod locate;
+mod render;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use code::Code;
+pub use locate::SourceCache;
+pub use render::{display_path as display, render_human, render_json, Format};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// Where in a file a diagnostic points, before resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum At {
+    /// The whole file.
+    File,
+    /// A node of a YAML catalogue; `offset` is a character offset inside its scalar.
+    Yaml { path: String, offset: Option<usize> },
+    /// A byte range of the file.
+    Bytes(Range<usize>),
+    /// A 1-based line of a text file (bulk lists).
+    Line(u32),
+    /// A 1-based line and 1-based character column (as YAML parse errors report them).
+    LineColumn { line: usize, column: usize },
+}
+
+/// A resolved position: 1-based line and column, and the byte range to underline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub bytes: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub file: Option<PathBuf>,
+    pub at: At,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            file: None,
+            at: At::File,
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn in_file(mut self, file: &Path) -> Self {
+        self.file = Some(file.to_path_buf());
+        self
+    }
+
+    /// Points at a YAML node by path, e.g. `indicators[2].value`.
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.at = At::Yaml {
+            path: path.into(),
+            offset: None,
+        };
+        self
+    }
+
+    /// Points at a character inside the scalar at a YAML path.
+    pub fn at_path_offset(mut self, path: impl Into<String>, offset: usize) -> Self {
+        self.at = At::Yaml {
+            path: path.into(),
+            offset: Some(offset),
+        };
+        self
+    }
+
+    pub fn at(mut self, at: At) -> Self {
+        self.at = at;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Diagnostics of one run, kept in report order.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warning_count(&self) -> usize {
+        self.0.len() - self.error_count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

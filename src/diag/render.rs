@@ -1,0 +1,158 @@
+//! Printing diagnostics for people (source snippet with a caret) and for machines (JSON).
+//!
+//! Guarantees: both forms come from the same resolved data, so line and column agree; the
+//! human form shows only the offending line, however large the file.
+
+use std::path::Path;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use serde::Serialize;
+
+use super::{At, Diagnostic, Diagnostics, Position, Severity, SourceCache};
+
+/// Output format of diagnostics and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Readable text with source snippets.
+    #[default]
+    Human,
+    /// One JSON document.
+    Json,
+}
+
+/// Renders every diagnostic as readable text, followed by a count line.
+pub fn render_human(diags: &Diagnostics, cache: &mut SourceCache) -> String {
+    let renderer = Renderer::plain();
+    let mut out = String::new();
+    for d in &diags.0 {
+        let pos = position(d, cache);
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let display = d.file.as_deref().map(display_path);
+        let line_text;
+        let mut group = match (&display, &pos) {
+            (Some(path), Some(pos)) => {
+                let text = cache
+                    .text(d.file.as_deref().unwrap_or(Path::new("")))
+                    .unwrap_or("");
+                let (src, span) = line_of(text, pos);
+                line_text = src.to_owned();
+                Group::with_title(title).element(
+                    Snippet::source(line_text.as_str())
+                        .line_start(pos.line)
+                        .path(path.as_str())
+                        .annotation(AnnotationKind::Primary.span(span)),
+                )
+            }
+            (Some(path), None) => Group::with_title(title).element(Origin::path(path.as_str())),
+            (None, _) => Group::with_title(title),
+        };
+        if let At::Yaml { path, .. } = &d.at {
+            if pos.is_none() && !path.is_empty() {
+                group = group.element(Level::NOTE.message(format!("at `{path}`")));
+            }
+        }
+        if let Some(help) = &d.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    let (e, w) = (diags.error_count(), diags.warning_count());
+    if e + w > 0 {
+        out.push_str(&format!(
+            "{}, {}\n",
+            plural(e, "error"),
+            plural(w, "warning")
+        ));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    path: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// Renders every diagnostic into one JSON document.
+pub fn render_json(diags: &Diagnostics, cache: &mut SourceCache) -> String {
+    let diagnostics = diags
+        .0
+        .iter()
+        .map(|d| {
+            let pos = position(d, cache);
+            JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity,
+                message: &d.message,
+                help: d.help.as_deref(),
+                file: d.file.as_deref().map(display_path),
+                line: pos.as_ref().map(|p| p.line),
+                column: pos.as_ref().map(|p| p.column),
+                path: match &d.at {
+                    At::Yaml { path, .. } => Some(path.as_str()),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    let report = JsonReport {
+        errors: diags.error_count(),
+        warnings: diags.warning_count(),
+        diagnostics,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+fn position(d: &Diagnostic, cache: &mut SourceCache) -> Option<Position> {
+    cache.resolve(d.file.as_deref()?, &d.at)
+}
+
+/// The line holding `pos`, and the span to underline within it (at least one character).
+fn line_of<'t>(text: &'t str, pos: &Position) -> (&'t str, std::ops::Range<usize>) {
+    let start = pos.bytes.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[line_start..line_end].trim_end_matches('\r');
+    let s = start - line_start;
+    let e = (pos.bytes.end.min(line_end) - line_start).min(line.len());
+    let e = if e > s {
+        e
+    } else {
+        line[s.min(line.len())..]
+            .chars()
+            .next()
+            .map_or(s, |c| s + c.len_utf8())
+    };
+    (line, s.min(line.len())..e)
+}
+
+/// Paths are shown as given, with `/` separators, so output is the same on every machine.
+pub fn display_path(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

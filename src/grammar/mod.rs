@@ -1,0 +1,25 @@
+//! The small grammars of the catalogue, as nom parsers: port lists and Suricata content
+//! notation. Each parser consumes its whole input or fails with the character offset of the
+//! first thing it could not read, so a caret can point at it inside the YAML scalar.
+
+pub mod content;
+pub mod ports;
+
+/// A grammar failure: what was expected, at which character of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrammarError {
+    /// Offset in characters from the start of the input.
+    pub offset: usize,
+    pub message: String,
+}
+
+impl GrammarError {
+    /// An error at the start of `rest`, a suffix of `input`.
+    pub(crate) fn at(input: &str, rest: &str, message: impl Into<String>) -> Self {
+        let byte = input.len() - rest.len();
+        GrammarError {
+            offset: input[..byte].chars().count(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! iocc, the indicator-of-compromise compiler.
+//!
+//! Pipeline: `load` (read, parse YAML) → `validate` (typed [`model::Catalogue`], every problem
+//! collected as a [`diag::Diagnostic`]) → `targets` (each turns the catalogue into files through
+//! the auto-escaping templates of `render`) → `build` (compare with or atomically write `out/`).
+//! Each stage is a function from one type to the next; no stage reaches back.
+
+pub mod build;
+pub mod bulk;
+pub mod cli;
+pub mod diag;
+pub mod grammar;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod targets;
+pub mod validate;

@@ -1,0 +1,205 @@
+//! Writing compiled output to disk, atomically, and comparing it with what is there.
+//!
+//! Guarantees: a catalogue's folder `out/<id>/` is replaced as a whole: the new tree is written
+//! to a temporary sibling and swapped in with one `renameat2(RENAME_EXCHANGE)` (or a rename when
+//! there was no previous folder), so a reader or an interrupted build sees either the old tree
+//! or the new one, never a mix. State files (SID locks) are written to a temporary sibling and
+//! renamed. Nothing here follows the catalogue's strings into paths: target file names are
+//! checked to stay inside their folder.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diag::{display, Code, Diagnostic};
+
+/// A complete output tree: relative `/`-separated path to contents.
+pub type Tree = BTreeMap<String, Vec<u8>>;
+
+/// Checks that a relative output path stays inside its folder.
+pub fn is_safe_relative(path: &str) -> bool {
+    let p = Path::new(path);
+    !path.is_empty()
+        && !p.is_absolute()
+        && p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn write_failed(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Code::WriteFailed,
+        format!("cannot write `{}`: {e}", display(path)),
+    )
+    .help("check free space and permissions; the previous output was left as it was")
+}
+
+/// Reads the tree under `dir` (missing folder: empty tree). Dot-files are ignored.
+pub fn read_tree(dir: &Path) -> Tree {
+    let mut tree = Tree::new();
+    fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(base, &path, tree);
+            } else if let (Ok(rel), Ok(bytes)) = (path.strip_prefix(base), fs::read(&path)) {
+                tree.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+            }
+        }
+    }
+    walk(dir, dir, &mut tree);
+    tree
+}
+
+/// Replaces `dest` by a folder holding exactly `tree`, atomically.
+pub fn replace_dir(dest: &Path, tree: &Tree) -> Result<(), Diagnostic> {
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| write_failed(parent, &e))?;
+    let name = dest
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    clean_stale_temporaries(parent, &name);
+    let tmp = parent.join(format!(".{name}.iocc-tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    let result = (|| {
+        fs::create_dir_all(&tmp).map_err(|e| write_failed(&tmp, &e))?;
+        for (rel, bytes) in tree {
+            let path = tmp.join(rel);
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir).map_err(|e| write_failed(dir, &e))?;
+            }
+            let mut f = fs::File::create(&path).map_err(|e| write_failed(&path, &e))?;
+            f.write_all(bytes).map_err(|e| write_failed(&path, &e))?;
+            f.sync_all().map_err(|e| write_failed(&path, &e))?;
+        }
+        swap_in(&tmp, dest)
+    })();
+    // After an exchange `tmp` holds the previous tree; after a failure, the partial new one.
+    let _ = fs::remove_dir_all(&tmp);
+    result
+}
+
+fn swap_in(tmp: &Path, dest: &Path) -> Result<(), Diagnostic> {
+    if dest.exists() {
+        match rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            tmp,
+            rustix::fs::CWD,
+            dest,
+            rustix::fs::RenameFlags::EXCHANGE,
+        ) {
+            Ok(()) => Ok(()),
+            // Filesystems without RENAME_EXCHANGE: move the old tree aside, then rename.
+            Err(_) => {
+                let old = tmp.with_extension("old");
+                let _ = fs::remove_dir_all(&old);
+                fs::rename(dest, &old).map_err(|e| write_failed(dest, &e))?;
+                if let Err(e) = fs::rename(tmp, dest) {
+                    let _ = fs::rename(&old, dest);
+                    return Err(write_failed(dest, &e));
+                }
+                let _ = fs::remove_dir_all(&old);
+                Ok(())
+            }
+        }
+    } else {
+        fs::rename(tmp, dest).map_err(|e| write_failed(dest, &e))
+    }
+}
+
+/// Removes temporaries left by an interrupted build of `name`.
+fn clean_stale_temporaries(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.iocc-tmp-");
+    if let Ok(entries) = fs::read_dir(parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+/// Writes one file atomically (temporary sibling, then rename).
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or("file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp: PathBuf = dir.join(format!(".{name}.iocc-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp).map_err(|e| write_failed(&tmp, &e))?;
+        f.write_all(bytes).map_err(|e| write_failed(&tmp, &e))?;
+        f.sync_all().map_err(|e| write_failed(&tmp, &e))?;
+        fs::rename(&tmp, path).map_err(|e| write_failed(path, &e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Lists the differences between a fresh tree and the one on disk: (path, what).
+pub fn diff_trees(fresh: &Tree, on_disk: &Tree) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for (path, bytes) in fresh {
+        match on_disk.get(path) {
+            None => out.push((path.clone(), "missing")),
+            Some(old) if old != bytes => out.push((path.clone(), "differs")),
+            Some(_) => {}
+        }
+    }
+    for path in on_disk.keys() {
+        if !fresh.contains_key(path) {
+            out.push((path.clone(), "not produced by a fresh build"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_cannot_escape() {
+        assert!(is_safe_relative("suricata/x.rules"));
+        assert!(!is_safe_relative("../x"));
+        assert!(!is_safe_relative("/etc/passwd"));
+        assert!(!is_safe_relative("a/../../b"));
+        assert!(!is_safe_relative(""));
+    }
+
+    #[test]
+    fn replace_swaps_whole_tree() {
+        let dir = std::env::temp_dir().join(format!("iocc-out-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let dest = dir.join("cat");
+        let mut a = Tree::new();
+        a.insert("t/one".into(), b"1".to_vec());
+        a.insert("t/two".into(), b"2".to_vec());
+        replace_dir(&dest, &a).unwrap();
+        assert_eq!(read_tree(&dest), a);
+        let mut b = Tree::new();
+        b.insert("t/three".into(), b"3".to_vec());
+        replace_dir(&dest, &b).unwrap();
+        assert_eq!(read_tree(&dest), b);
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporaries left behind"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,112 @@
+//! The target interface and the registry of every output target.
+//!
+//! A target turns a validated [`Catalogue`] into files under `out/<catalogue>/<target>/`,
+//! plus (optionally) state files kept beside the catalogue, such as a SID lock. It never
+//! writes anything itself: the build collects every target's output in memory and writes it
+//! atomically, so a failing target leaves the previous output untouched. A target must say
+//! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
+
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::model::Catalogue;
+use crate::render::{Escaper, Templates};
+
+/// One output target.
+pub trait Target: Sync {
+    /// Name on the command line and in `policy.targets`; also its output folder.
+    fn name(&self) -> &'static str;
+    /// One line for `iocc targets`.
+    fn description(&self) -> &'static str;
+    /// The embedded templates this target renders: (name, source).
+    fn templates(&self) -> &'static [(&'static str, &'static str)];
+    /// The escapers of the template extensions this target owns.
+    fn escapers(&self) -> &'static [Escaper];
+    /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
+    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
+}
+
+/// What a target gets to work with.
+pub struct TargetContext<'a> {
+    pub catalogue: &'a Catalogue,
+    pub templates: &'a Templates,
+}
+
+impl TargetContext<'_> {
+    /// The folder holding the catalogue file; state files such as SID locks live there.
+    pub fn catalogue_dir(&self) -> &Path {
+        self.catalogue
+            .source
+            .path
+            .parent()
+            .unwrap_or(Path::new("."))
+    }
+}
+
+/// A file under `out/<catalogue>/<target>/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative path inside the target's folder, `/`-separated, no `..`.
+    pub path: String,
+    pub contents: Vec<u8>,
+}
+
+/// A file kept beside the catalogue (committed with it), e.g. the SID lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateFile {
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
+/// What a target carried and what it could not express.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    /// Ids of indicators, bulk lists and detections this target expresses.
+    pub carried: Vec<String>,
+    /// Items it cannot express, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub id: String,
+    pub reason: String,
+}
+
+impl Coverage {
+    pub fn carry(&mut self, id: impl Into<String>) {
+        self.carried.push(id.into());
+    }
+    pub fn skip(&mut self, id: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            id: id.into(),
+            reason: reason.into(),
+        });
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TargetOutput {
+    pub files: Vec<OutputFile>,
+    pub state: Vec<StateFile>,
+    pub coverage: Coverage,
+}
+
+/// Every target, in build and report order.
+pub fn registry() -> &'static [&'static dyn Target] {
+    &[&summary::Summary]
+}
+
+/// The names of every target.
+pub fn names() -> Vec<&'static str> {
+    registry().iter().map(|t| t.name()).collect()
+}
+
+/// Finds a target by name.
+pub fn by_name(name: &str) -> Option<&'static dyn Target> {
+    registry().iter().copied().find(|t| t.name() == name)
+}

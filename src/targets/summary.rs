@@ -1,0 +1,324 @@
+//! The `summary` target: a Markdown overview of the validated catalogue
+//! (`out/<catalogue>/summary/<catalogue>.md`).
+//!
+//! It proves the target path end to end (view model, embedded template, auto-escaping) and
+//! gives reviewers one page listing every advisory fact, indicator and detection. Every
+//! catalogue string passes the Markdown escaper, so no value can open a link, an HTML tag or
+//! a new table row.
+
+use serde::Serialize;
+
+use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use crate::diag::Diagnostic;
+use crate::model::{Catalogue, Confidence, Protocol};
+use crate::render::Escaper;
+
+pub struct Summary;
+
+const TEMPLATE: &str = "summary/summary.md.j2";
+
+static ESCAPERS: [Escaper; 1] = [Escaper {
+    name: "markdown",
+    extensions: &["md"],
+    escape: escape_markdown,
+}];
+
+/// Escapes Markdown and HTML syntax; newlines and control characters become spaces so a value
+/// stays inside its table cell.
+pub fn escape_markdown(value: &str, out: &mut String) -> Result<(), String> {
+    for c in value.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|'
+            | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct View<'a> {
+    id: &'a str,
+    title: &'a str,
+    version: String,
+    tlp: &'static str,
+    publisher: &'a str,
+    advisory: AdvisoryView<'a>,
+    cves: Vec<CveView<'a>>,
+    products: Vec<ProductView<'a>>,
+    indicators: Vec<IndicatorView>,
+    bulk: Vec<BulkView<'a>>,
+    detections: Vec<DetectionView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AdvisoryView<'a> {
+    id: &'a str,
+    title: &'a str,
+    issuer: &'a str,
+    published: String,
+    modified: String,
+    revisions: Vec<RevisionView<'a>>,
+}
+
+#[derive(Serialize)]
+struct RevisionView<'a> {
+    date: String,
+    label: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct CveView<'a> {
+    id: &'a str,
+    cwe: &'a str,
+    v3: String,
+    v4: String,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct ProductView<'a> {
+    vendor: &'a str,
+    name: &'a str,
+    versions: String,
+}
+
+#[derive(Serialize)]
+struct IndicatorView {
+    id: String,
+    kind: &'static str,
+    value: String,
+    role: String,
+    confidence: &'static str,
+    action: String,
+    direction: String,
+}
+
+#[derive(Serialize)]
+struct BulkView<'a> {
+    id: &'a str,
+    kind: &'static str,
+    count: usize,
+    role: &'a str,
+    confidence: &'static str,
+    action: String,
+    direction: String,
+}
+
+#[derive(Serialize)]
+struct DetectionView<'a> {
+    id: &'a str,
+    title: &'a str,
+    protocols: String,
+    ports: String,
+    indicators: String,
+    confidence: &'static str,
+    cves: String,
+}
+
+fn confidence(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Sourced => "sourced",
+        Confidence::Inferred => "inferred",
+    }
+}
+
+fn word<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn view(c: &Catalogue) -> View<'_> {
+    let cvss = |s: &Option<crate::model::Cvss>| {
+        s.as_ref()
+            .map_or("-".to_owned(), |s| format!("{:.1} {}", s.score, s.vector))
+    };
+    View {
+        id: &c.id,
+        title: &c.title,
+        version: c.version.to_string(),
+        tlp: c.tlp.label(),
+        publisher: &c.publisher,
+        advisory: AdvisoryView {
+            id: &c.advisory.id,
+            title: &c.advisory.title,
+            issuer: &c.advisory.issuer,
+            published: c.advisory.published.to_string(),
+            modified: c.advisory.modified.to_string(),
+            revisions: c
+                .advisory
+                .revisions
+                .iter()
+                .map(|r| RevisionView {
+                    date: r.date.to_string(),
+                    label: &r.label,
+                    summary: r.summary.as_deref().unwrap_or("-"),
+                })
+                .collect(),
+        },
+        cves: c
+            .advisory
+            .cves
+            .iter()
+            .map(|v| CveView {
+                id: &v.id,
+                cwe: &v.cwe,
+                v3: cvss(&v.cvss_v3),
+                v4: cvss(&v.cvss_v4),
+                summary: &v.summary,
+            })
+            .collect(),
+        products: c
+            .advisory
+            .products
+            .iter()
+            .map(|p| ProductView {
+                vendor: &p.vendor,
+                name: &p.name,
+                versions: p.versions.join(", "),
+            })
+            .collect(),
+        indicators: c
+            .indicators
+            .iter()
+            .map(|i| IndicatorView {
+                id: i.id.clone(),
+                kind: i.observable.kind(),
+                value: i.observable.value(),
+                role: i.meta.role.clone().unwrap_or_else(|| "-".into()),
+                confidence: confidence(i.meta.confidence),
+                action: word(&i.meta.action),
+                direction: word(&i.meta.direction),
+            })
+            .collect(),
+        bulk: c
+            .bulk
+            .iter()
+            .map(|b| BulkView {
+                id: &b.id,
+                kind: match b.kind {
+                    crate::model::BulkKind::Address => "address",
+                    crate::model::BulkKind::Domain => "domain",
+                },
+                count: b.networks.len() + b.domains.len(),
+                role: b.meta.role.as_deref().unwrap_or("-"),
+                confidence: confidence(b.meta.confidence),
+                action: word(&b.meta.action),
+                direction: word(&b.meta.direction),
+            })
+            .collect(),
+        detections: c
+            .detections
+            .iter()
+            .map(|d| DetectionView {
+                id: &d.id,
+                title: &d.title,
+                protocols: d
+                    .protocols
+                    .iter()
+                    .map(|p| match p {
+                        Protocol::Ip => "ip",
+                        Protocol::Tcp => "tcp",
+                        Protocol::Udp => "udp",
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ports: if d.ports.is_empty() {
+                    "any".into()
+                } else {
+                    d.ports
+                        .iter()
+                        .map(|p| {
+                            let range = if p.first == p.last {
+                                p.first.to_string()
+                            } else {
+                                format!("{}-{}", p.first, p.last)
+                            };
+                            match p.transport {
+                                Some(t) => format!("{range}/{}", t.as_str()),
+                                None => range,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                indicators: d.indicators.join(", "),
+                confidence: confidence(d.confidence),
+                cves: if d.cves.is_empty() {
+                    "-".into()
+                } else {
+                    d.cves.join(", ")
+                },
+            })
+            .collect(),
+    }
+}
+
+impl Target for Summary {
+    fn name(&self) -> &'static str {
+        "summary"
+    }
+
+    fn description(&self) -> &'static str {
+        "Markdown overview of the catalogue: advisory, CVEs, indicators, detections"
+    }
+
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[(
+            TEMPLATE,
+            include_str!("../../templates/summary/summary.md.j2"),
+        )]
+    }
+
+    fn escapers(&self) -> &'static [Escaper] {
+        &ESCAPERS
+    }
+
+    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+        let c = cx.catalogue;
+        let text = cx
+            .templates
+            .render(TEMPLATE, &view(c))
+            .map_err(|d| vec![d])?;
+        let mut coverage = Coverage::default();
+        for i in &c.indicators {
+            coverage.carry(&i.id);
+        }
+        for b in &c.bulk {
+            coverage.carry(&b.id);
+        }
+        for d in &c.detections {
+            coverage.carry(&d.id);
+        }
+        Ok(TargetOutput {
+            files: vec![OutputFile {
+                path: format!("{}.md", c.id),
+                contents: text.into_bytes(),
+            }],
+            state: Vec::new(),
+            coverage,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escaper_keeps_values_in_their_cell() {
+        let mut out = String::new();
+        escape_markdown("a|b\n| x | <script>[l](u)", &mut out).unwrap();
+        assert_eq!(out, "a\\|b \\| x \\| &lt;script&gt;\\[l\\]\\(u\\)");
+    }
+}

@@ -1,0 +1,398 @@
+//! Validation: the raw YAML model in, a typed [`Catalogue`] out, with every problem collected.
+//!
+//! Guarantees: validation never stops at the first problem; each diagnostic names its YAML
+//! path (or side-file line) and carries a stable code and a help line. A catalogue is returned
+//! only when no error was found, so targets only ever see values that hold the invariants
+//! documented on [`crate::model::catalogue`]. Warnings do not block a catalogue.
+
+mod items;
+mod policy;
+mod values;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jiff::civil::Date;
+
+use crate::diag::{Code, Diagnostic};
+use crate::model::raw::RawCatalogue;
+use crate::model::{Advisory, Catalogue, CatalogueSource, Cve, Cvss, Product, Revision};
+use values::{MAX_SHORT, MAX_TEXT};
+
+pub use values::{check_domain, check_url, short};
+
+/// Suricata's classification.config (7.x): the only classtypes a rule may use.
+pub const CLASSTYPES: &[&str] = &[
+    "not-suspicious",
+    "unknown",
+    "bad-unknown",
+    "attempted-recon",
+    "successful-recon-limited",
+    "successful-recon-largescale",
+    "attempted-dos",
+    "successful-dos",
+    "attempted-user",
+    "unsuccessful-user",
+    "successful-user",
+    "attempted-admin",
+    "successful-admin",
+    "rpc-portmap-decode",
+    "shellcode-detect",
+    "string-detect",
+    "suspicious-filename-detect",
+    "suspicious-login",
+    "system-call-detect",
+    "tcp-connection",
+    "trojan-activity",
+    "unusual-client-port-connection",
+    "network-scan",
+    "denial-of-service",
+    "non-standard-protocol",
+    "protocol-command-decode",
+    "web-application-activity",
+    "web-application-attack",
+    "misc-activity",
+    "misc-attack",
+    "icmp-event",
+    "inappropriate-content",
+    "policy-violation",
+    "default-login-attempt",
+    "targeted-activity",
+    "exploit-kit",
+    "external-ip-check",
+    "domain-c2",
+    "pup-activity",
+    "credential-theft",
+    "social-engineering",
+    "coin-mining",
+    "command-and-control",
+];
+
+/// What validation needs besides the YAML.
+pub struct Inputs<'a> {
+    /// The catalogue file (diagnostics point into it).
+    pub file: &'a Path,
+    /// SHA-256 of the catalogue bytes.
+    pub sha256: String,
+    /// Today's date, for expired-validity warnings.
+    pub today: Date,
+    /// Names of the targets iocc knows.
+    pub known_targets: &'a [&'a str],
+}
+
+/// Collects diagnostics for one catalogue file.
+pub(crate) struct Ctx<'a> {
+    file: &'a Path,
+    diags: Vec<Diagnostic>,
+    today: Date,
+}
+
+impl Ctx<'_> {
+    pub fn push(&mut self, d: Diagnostic) {
+        let d = if d.file.is_none() {
+            d.in_file(self.file)
+        } else {
+            d
+        };
+        self.diags.push(d);
+    }
+
+    fn errors(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Registers ids in one namespace; a repeated id is an error at its second use.
+    fn unique_ids<'s>(&mut self, what: &str, ids: impl Iterator<Item = (String, &'s str)>) {
+        let mut seen: HashMap<&str, String> = HashMap::new();
+        for (path, id) in ids {
+            if let Some(first) = seen.get(id) {
+                self.push(
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        format!("{what} id `{}` is used twice", short(id)),
+                    )
+                    .at_path(path)
+                    .help(format!("ids must be unique; the first use is at `{first}`")),
+                );
+            } else {
+                seen.insert(id, path);
+            }
+        }
+    }
+
+    fn missing_references(&mut self, path: &str, what: &str, refs: &[String]) {
+        if refs.is_empty() {
+            self.push(
+                Diagnostic::warning(Code::MissingReferences, format!("{what} cites no source"))
+                    .at_path(path)
+                    .help("add `references:` with the URL of each source that states it"),
+            );
+        }
+    }
+}
+
+/// Validates a parsed catalogue. Returns the catalogue (if no error) and every diagnostic.
+pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, Vec<Diagnostic>) {
+    let mut cx = Ctx {
+        file: inputs.file,
+        diags: Vec::new(),
+        today: inputs.today,
+    };
+    cx.id("id", &raw.id);
+    let version = match semver::Version::parse(&raw.version) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            cx.push(
+                Diagnostic::error(
+                    Code::InvalidVersion,
+                    format!("`{}` is not a semantic version: {e}", short(&raw.version)),
+                )
+                .at_path("version")
+                .help(
+                    "write MAJOR.MINOR.PATCH, e.g. 1.0.0, and quote it if YAML would read a number",
+                ),
+            );
+            None
+        }
+    };
+    cx.text("title", &raw.title, MAX_SHORT);
+    cx.text("publisher", &raw.publisher, MAX_SHORT);
+    if let Some(d) = &raw.description {
+        cx.text("description", d, MAX_TEXT);
+    }
+    let tlp = cx.tlp("tlp", &raw.tlp);
+    let advisory = advisory(&mut cx, raw);
+    let cve_ids: Vec<&str> = raw.advisory.cves.iter().map(|c| c.id.as_str()).collect();
+    let indicators = items::indicators(&mut cx, raw, &cve_ids);
+    let base = inputs.file.parent().unwrap_or(Path::new("."));
+    let bulk = items::bulk_lists(&mut cx, raw, base, &cve_ids);
+    let detections = items::detections(&mut cx, raw, &indicators, &cve_ids);
+    let policy = policy::policy(&mut cx, &raw.policy, inputs.known_targets);
+    cx.unique_ids(
+        "indicator",
+        raw.indicators
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (format!("indicators[{i}].id"), x.id.as_str()))
+            .chain(
+                raw.bulk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (format!("bulk[{i}].id"), b.id.as_str())),
+            ),
+    );
+    cx.unique_ids(
+        "detection",
+        raw.detections
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (format!("detections[{i}].id"), d.id.as_str())),
+    );
+    if raw.indicators.is_empty() && raw.bulk.is_empty() && raw.detections.is_empty() {
+        cx.push(
+            Diagnostic::warning(
+                Code::EmptyCatalogue,
+                "the catalogue has no indicators, bulk lists or detections",
+            )
+            .help(
+                "add `indicators:` or `detections:`; an empty catalogue compiles to empty outputs",
+            ),
+        );
+    }
+    let catalogue = match (cx.errors(), version, tlp, advisory, policy) {
+        (0, Some(version), Some(tlp), Some(advisory), Some(policy)) => Some(Catalogue {
+            id: raw.id.clone(),
+            version,
+            title: raw.title.clone(),
+            description: raw.description.clone(),
+            publisher: raw.publisher.clone(),
+            tlp,
+            advisory,
+            indicators,
+            bulk,
+            detections,
+            policy,
+            source: CatalogueSource {
+                path: inputs.file.to_path_buf(),
+                sha256: inputs.sha256.clone(),
+            },
+        }),
+        _ => None,
+    };
+    (catalogue, cx.diags)
+}
+
+fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
+    let a = &raw.advisory;
+    cx.text("advisory.id", &a.id, MAX_SHORT);
+    cx.text("advisory.title", &a.title, MAX_SHORT);
+    cx.text("advisory.issuer", &a.issuer, MAX_SHORT);
+    let published = cx.date("advisory.published", &a.published);
+    let modified = cx.date("advisory.modified", &a.modified);
+    if let (Some(p), Some(m)) = (published, modified) {
+        if m < p {
+            cx.push(
+                Diagnostic::error(
+                    Code::DateOrder,
+                    format!("modified date {m} is before the published date {p}"),
+                )
+                .at_path("advisory.modified")
+                .help(
+                    "`modified` is the date of the latest revision; it cannot precede `published`",
+                ),
+            );
+        }
+    }
+    cx.references("advisory.references", &a.references);
+    cx.missing_references("advisory.references", "the advisory", &a.references);
+    let revisions: Vec<Option<Revision>> = a
+        .revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let p = format!("advisory.revisions[{i}]");
+            cx.text(&format!("{p}.label"), &r.label, MAX_SHORT);
+            if let Some(s) = &r.summary {
+                cx.text(&format!("{p}.summary"), s, MAX_TEXT);
+            }
+            Some(Revision {
+                date: cx.date(&format!("{p}.date"), &r.date)?,
+                label: r.label.clone(),
+                summary: r.summary.clone(),
+            })
+        })
+        .collect();
+    let product_ids: Vec<&str> = a.products.iter().map(|p| p.id.as_str()).collect();
+    let products: Vec<Product> = a
+        .products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let path = format!("advisory.products[{i}]");
+            cx.id(&format!("{path}.id"), &p.id);
+            cx.text(&format!("{path}.vendor"), &p.vendor, MAX_SHORT);
+            cx.text(&format!("{path}.name"), &p.name, MAX_SHORT);
+            for (j, v) in p.versions.iter().enumerate() {
+                cx.text(&format!("{path}.versions[{j}]"), v, MAX_SHORT);
+            }
+            if let Some(of) = &p.relabel_of {
+                if !product_ids.contains(&of.as_str()) || of == &p.id {
+                    dangling(
+                        cx,
+                        &format!("{path}.relabel-of"),
+                        "product",
+                        of,
+                        &product_ids,
+                    );
+                }
+            }
+            cx.references(&format!("{path}.references"), &p.references);
+            Product {
+                id: p.id.clone(),
+                vendor: p.vendor.clone(),
+                name: p.name.clone(),
+                versions: p.versions.clone(),
+                relabel_of: p.relabel_of.clone(),
+                references: p.references.clone(),
+            }
+        })
+        .collect();
+    cx.unique_ids(
+        "product",
+        a.products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("advisory.products[{i}].id"), p.id.as_str())),
+    );
+    let cves: Vec<Cve> = a
+        .cves
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let path = format!("advisory.cves[{i}]");
+            cx.cve_id(&format!("{path}.id"), &c.id);
+            cx.cwe(&format!("{path}.cwe"), &c.cwe);
+            cx.text(&format!("{path}.summary"), &c.summary, MAX_TEXT);
+            if let Some(v3) = &c.cvss_v3 {
+                cx.cvss(&format!("{path}.cvss-v3"), v3.score, &v3.vector, "3.1");
+            }
+            if let Some(v4) = &c.cvss_v4 {
+                cx.cvss(&format!("{path}.cvss-v4"), v4.score, &v4.vector, "4.0");
+            }
+            for (j, p) in c.products.iter().enumerate() {
+                if !product_ids.contains(&p.as_str()) {
+                    dangling(
+                        cx,
+                        &format!("{path}.products[{j}]"),
+                        "product",
+                        p,
+                        &product_ids,
+                    );
+                }
+            }
+            cx.references(&format!("{path}.references"), &c.references);
+            cx.missing_references(&format!("{path}.references"), &short(&c.id), &c.references);
+            let cvss = |r: &Option<crate::model::raw::RawCvss>| {
+                r.as_ref().map(|r| Cvss {
+                    score: r.score,
+                    vector: r.vector.clone(),
+                })
+            };
+            Cve {
+                id: c.id.clone(),
+                cwe: c.cwe.clone(),
+                cwe_name: c.cwe_name.clone(),
+                summary: c.summary.clone(),
+                cvss_v3: cvss(&c.cvss_v3),
+                cvss_v4: cvss(&c.cvss_v4),
+                products: c.products.clone(),
+                references: c.references.clone(),
+            }
+        })
+        .collect();
+    cx.unique_ids(
+        "CVE",
+        a.cves
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("advisory.cves[{i}].id"), c.id.as_str())),
+    );
+    let revisions: Option<Vec<Revision>> = revisions.into_iter().collect();
+    Some(Advisory {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        issuer: a.issuer.clone(),
+        published: published?,
+        modified: modified?,
+        revisions: revisions?,
+        references: a.references.clone(),
+        cves,
+        products,
+    })
+}
+
+/// Reports a reference to an id that does not exist, suggesting the known ones.
+pub(crate) fn dangling(cx: &mut Ctx<'_>, path: &str, what: &str, id: &str, known: &[&str]) {
+    let known_list = if known.is_empty() {
+        format!("no {what} is declared")
+    } else {
+        let mut k: Vec<&str> = known.iter().copied().take(8).collect();
+        k.sort_unstable();
+        format!(
+            "known {what} ids: {}{}",
+            k.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if known.len() > 8 { ", ..." } else { "" }
+        )
+    };
+    cx.push(
+        Diagnostic::error(
+            Code::DanglingReference,
+            format!("no {what} has the id `{}`", short(id)),
+        )
+        .at_path(path)
+        .help(known_list),
+    );
+}

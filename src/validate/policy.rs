@@ -1,0 +1,178 @@
+//! The `policy` block: SID range, allowlist, blockable prefix lengths, targets, overrides.
+
+use super::values::short;
+use super::Ctx;
+use crate::diag::{Code, Diagnostic};
+use crate::model::raw::{RawPolicy, RawPrefixLimits};
+use crate::model::{Override, Policy, PrefixLimits};
+
+pub const DEFAULT_SID_RANGE: (u32, u32) = (1_000_000, 1_999_999);
+pub const DEFAULT_WIDEST: PrefixLimits = PrefixLimits { ipv4: 16, ipv6: 32 };
+pub const DEFAULT_NARROWEST: PrefixLimits = PrefixLimits {
+    ipv4: 32,
+    ipv6: 128,
+};
+pub const DEFAULT_LARGE_LIST: u32 = 100;
+/// Rails an override may lift.
+pub const RAILS: &[&str] = &[
+    "too-wide",
+    "too-narrow",
+    "private",
+    "loopback",
+    "link-local",
+    "multicast",
+    "cgnat",
+    "documentation",
+    "reserved",
+    "allowlist",
+];
+
+pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) -> Option<Policy> {
+    let mut ok = true;
+    let (sid_first, sid_last) = match &p.sid_range {
+        None => DEFAULT_SID_RANGE,
+        Some(s) => {
+            let parsed = s.split_once('-').and_then(|(a, b)| {
+                Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?))
+            });
+            match parsed {
+                Some((a, b)) if a >= 1 && a <= b => (a, b),
+                _ => {
+                    cx.push(
+                        Diagnostic::error(Code::InvalidPolicy, format!("`{}` is not a SID range", short(s)))
+                            .at_path("policy.sid-range")
+                            .help("write FIRST-LAST with 1 <= FIRST <= LAST, e.g. 1000000-1999999 (the local range)"),
+                    );
+                    ok = false;
+                    DEFAULT_SID_RANGE
+                }
+            }
+        }
+    };
+    let mut allowlist = Vec::new();
+    for (i, a) in p.allowlist.iter().enumerate() {
+        match cx.address_or_network(&format!("policy.allowlist[{i}]"), a) {
+            Some(n) => allowlist.push(n),
+            None => ok = false,
+        }
+    }
+    let widest = limits(
+        cx,
+        "policy.widest-prefix",
+        p.widest_prefix.as_ref(),
+        DEFAULT_WIDEST,
+        &mut ok,
+    );
+    let narrowest = limits(
+        cx,
+        "policy.narrowest-prefix",
+        p.narrowest_prefix.as_ref(),
+        DEFAULT_NARROWEST,
+        &mut ok,
+    );
+    if widest.ipv4 > narrowest.ipv4 || widest.ipv6 > narrowest.ipv6 {
+        cx.push(
+            Diagnostic::error(
+                Code::InvalidPolicy,
+                "the widest blockable prefix is narrower than the narrowest",
+            )
+            .at_path("policy.widest-prefix")
+            .help("widest-prefix must be a shorter (or equal) prefix length than narrowest-prefix"),
+        );
+        ok = false;
+    }
+    let targets = match &p.targets {
+        None => known_targets.iter().map(|t| (*t).to_owned()).collect(),
+        Some(list) => {
+            for (i, t) in list.iter().enumerate() {
+                if !known_targets.contains(&t.as_str()) {
+                    cx.push(
+                        Diagnostic::error(
+                            Code::UnknownTarget,
+                            format!("`{}` is not a target", short(t)),
+                        )
+                        .at_path(format!("policy.targets[{i}]"))
+                        .help(format!("known targets: {}", known_targets.join(", "))),
+                    );
+                    ok = false;
+                }
+            }
+            known_targets
+                .iter()
+                .filter(|k| list.iter().any(|t| t == *k))
+                .map(|t| (*t).to_owned())
+                .collect()
+        }
+    };
+    let mut overrides = Vec::new();
+    for (i, o) in p.overrides.iter().enumerate() {
+        let path = format!("policy.overrides[{i}]");
+        let net = cx.network(&format!("{path}.network"), &o.network);
+        if !RAILS.contains(&o.rail.as_str()) {
+            cx.bad_word::<()>(&format!("{path}.rail"), &o.rail, "safety rail", RAILS);
+            ok = false;
+        }
+        if o.reason.trim().is_empty() {
+            cx.push(
+                Diagnostic::error(Code::InvalidPolicy, "an override needs a reason")
+                    .at_path(format!("{path}.reason"))
+                    .help(
+                        "say why the rail is lifted; the reason is printed in every output header",
+                    ),
+            );
+            ok = false;
+        }
+        cx.text(
+            &format!("{path}.reason"),
+            &o.reason,
+            super::values::MAX_SHORT,
+        );
+        match net {
+            Some(network) => overrides.push(Override {
+                network,
+                rail: o.rail.clone(),
+                reason: o.reason.clone(),
+            }),
+            None => ok = false,
+        }
+    }
+    ok.then_some(Policy {
+        sid_first,
+        sid_last,
+        allowlist,
+        widest_prefix: widest,
+        narrowest_prefix: narrowest,
+        targets,
+        large_list_threshold: p.large_list_threshold.unwrap_or(DEFAULT_LARGE_LIST),
+        overrides,
+    })
+}
+
+fn limits(
+    cx: &mut Ctx<'_>,
+    path: &str,
+    raw: Option<&RawPrefixLimits>,
+    default: PrefixLimits,
+    ok: &mut bool,
+) -> PrefixLimits {
+    let Some(r) = raw else { return default };
+    if r.ipv4 > 32 || r.ipv6 > 128 {
+        cx.push(
+            Diagnostic::error(
+                Code::InvalidPolicy,
+                format!(
+                    "prefix lengths ipv4 {} / ipv6 {} are out of range",
+                    r.ipv4, r.ipv6
+                ),
+            )
+            .at_path(path)
+            .help("IPv4 prefix lengths are 0-32, IPv6 0-128"),
+        );
+        *ok = false;
+        return default;
+    }
+    PrefixLimits {
+        ipv4: r.ipv4,
+        ipv6: r.ipv6,
+    }
+}

@@ -1,0 +1,71 @@
+//! Shared helpers: run the binary, find engines, make scratch folders.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The project root (tests run from here).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `iocc` with `args` in `cwd`.
+pub fn iocc_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iocc"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run iocc")
+}
+
+/// Runs `iocc` with `args` in the project root.
+pub fn iocc(args: &[&str]) -> Output {
+    iocc_in(&root(), args)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh, empty scratch folder under `target/` (removed first if it exists).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target").join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// The Python venv that `.ci/install-engines` fills (override with `IOCC_VENV`).
+pub fn venv() -> PathBuf {
+    std::env::var_os("IOCC_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target").join("venv"))
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Finds an engine binary on PATH or in the venv. When it is missing: fails the test if
+/// `IOCC_REQUIRE_ENGINES=1`, otherwise prints a loud skip notice and returns `None`.
+pub fn engine(name: &str) -> Option<PathBuf> {
+    let found =
+        on_path(name).or_else(|| Some(venv().join("bin").join(name)).filter(|p| p.is_file()));
+    if found.is_none() {
+        if std::env::var("IOCC_REQUIRE_ENGINES").as_deref() == Ok("1") {
+            panic!("engine `{name}` is required (IOCC_REQUIRE_ENGINES=1) but missing: run .ci/install-engines");
+        }
+        eprintln!("\n!!!!!!!! SKIPPED: engine `{name}` is not installed; run .ci/install-engines to test against it !!!!!!!!\n");
+    }
+    found
+}

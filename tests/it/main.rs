@@ -1,0 +1,9 @@
+//! The integration tests of iocc, compiled into one test binary (one link, one run).
+//!
+//! Modules test the real `iocc` binary end to end, the golden files (insta snapshots, reviewed
+//! with `cargo insta review`; in CI, `CI=true` makes a mismatch fail instead of writing), and
+//! the real engines. Engine tests skip with a loud message when an engine is missing, unless
+//! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
+
+mod cli;
+mod common;
