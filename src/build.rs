@@ -169,11 +169,12 @@ pub fn compile(
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for target in selected {
-        let cx = TargetContext {
+        let result = target.compile(&TargetContext {
             catalogue: &catalogue,
             templates,
-        };
-        match target.compile(&cx) {
+            prior: &tree,
+        });
+        match result {
             Ok(out) => {
                 let mut files = Vec::new();
                 for f in out.files {

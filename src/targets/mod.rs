@@ -34,6 +34,9 @@ pub trait Target: Sync {
 pub struct TargetContext<'a> {
     pub catalogue: &'a Catalogue,
     pub templates: &'a Templates,
+    /// Files already produced in this build by targets earlier in [`registry`] order, keyed
+    /// `<target>/<path>` (e.g. STIX reads the Suricata rules). Empty for targets not built.
+    pub prior: &'a crate::output::Tree,
 }
 
 impl TargetContext<'_> {
