@@ -587,7 +587,7 @@ mod tests {
             err(r#"alert tcp any any -> any any (msg:"a"; content:"|0b 4|"; sid:1; rev:1;)"#);
         assert!(m.contains("half a byte"), "{m}");
         let (c, _) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1;) sid:2;"#);
-        assert_eq!(c, 53);
+        assert_eq!(c, 54);
         let (c, _) = err(r#"alrt tcp any any -> any any (msg:"a"; sid:1; rev:1;)"#);
         assert_eq!(c, 1);
     }

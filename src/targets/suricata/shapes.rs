@@ -302,13 +302,20 @@ impl Builder<'_> {
         md
     }
 
-    fn msg(&self, classtype: &str, text: &str) -> String {
-        format!(
+    /// `PACK CATEGORY text suffix`: the catalogue text is bounded first so the typed suffix
+    /// (address, domain, protocol, direction) always survives.
+    fn msg(&self, classtype: &str, text: &str, suffix: &str) -> String {
+        let mut m = format!(
             "{} {} {}",
             self.pack,
             category(classtype),
-            bounded(&msg_text(text), 200)
-        )
+            bounded(&msg_text(text), 160)
+        );
+        if !suffix.is_empty() {
+            m.push(' ');
+            m.push_str(&msg_text(suffix));
+        }
+        m
     }
 
     fn detections(&mut self) {
@@ -374,17 +381,17 @@ impl Builder<'_> {
                             .into(),
                         );
                     }
-                    let mut text = d.title.clone();
+                    let mut suffix = Vec::new();
                     if multi_proto {
-                        text.push_str(&format!(" ({})", proto_word.to_ascii_uppercase()));
+                        suffix.push(format!("({})", proto_word.to_ascii_uppercase()));
                     }
                     if d.direction == Direction::Both {
-                        text.push_str(&format!(" ({})", dir_word(outbound)));
+                        suffix.push(format!("({})", dir_word(outbound)));
                     }
                     self.out.rules.push(RuleSpec {
                         key: format!("detection/{}/{proto_word}/{}", d.id, dir_word(outbound)),
                         header,
-                        msg: self.msg(&d.classtype, &text),
+                        msg: self.msg(&d.classtype, &d.title, &suffix.join(" ")),
                         detect,
                         references: self.references(&d.cves, &d.references),
                         classtype: d.classtype.clone(),
@@ -420,6 +427,7 @@ impl Builder<'_> {
         &mut self,
         key: &str,
         label: &str,
+        what: &str,
         nets: &[IpNet],
         meta: &Meta,
         dirs: &[bool],
@@ -433,12 +441,20 @@ impl Builder<'_> {
         let large = nets.len() > self.c.policy.large_list_threshold as usize
             || header_list.len() > HEADER_BUDGET;
         let created = meta.valid_from;
-        let mk = |b: &Self, shape: &str, outbound: bool, header: String, detect: Vec<String>| {
-            let text = format!("{label} ({})", dir_word(outbound));
+        let mk = |b: &Self,
+                  what: &str,
+                  shape: &str,
+                  outbound: bool,
+                  header: String,
+                  detect: Vec<String>| {
             RuleSpec {
                 key: format!("{key}/{shape}/{}", dir_word(outbound)),
                 header,
-                msg: b.msg(classtype, &text),
+                msg: b.msg(
+                    classtype,
+                    label,
+                    &format!("{what} ({})", dir_word(outbound)),
+                ),
                 detect,
                 references: b.references(&meta.cves, &meta.references),
                 classtype: classtype.to_owned(),
@@ -453,7 +469,7 @@ impl Builder<'_> {
                 } else {
                     format!("alert ip {header_list} any -> {HOME} any")
                 };
-                let r = mk(self, "ip-only", outbound, header, Vec::new());
+                let r = mk(self, what, "ip-only", outbound, header, Vec::new());
                 self.out.rules.push(r);
             }
             return;
@@ -501,7 +517,14 @@ impl Builder<'_> {
                     format!("dataset:isset,{name},type ip,load {file};"),
                     thr.to_owned(),
                 ];
-                let r = mk(self, "dataset", outbound, header, detect);
+                let r = mk(
+                    self,
+                    &format!("{} addresses", addrs.len()),
+                    "dataset",
+                    outbound,
+                    header,
+                    detect,
+                );
                 self.out.rules.push(r);
             }
         }
@@ -511,7 +534,7 @@ impl Builder<'_> {
                 key: cat_key,
                 name: name.clone(),
                 description: bounded(&metadata_value(label), 60),
-                nets: prefixes,
+                nets: prefixes.clone(),
             });
             for &outbound in dirs {
                 let (header, side) = if outbound {
@@ -520,7 +543,14 @@ impl Builder<'_> {
                     (format!("alert ip any any -> {HOME} any"), "src")
                 };
                 let detect = vec![format!("iprep:{side},{name},>,0;")];
-                let r = mk(self, "iprep", outbound, header, detect);
+                let r = mk(
+                    self,
+                    &format!("{} prefixes", prefixes.len()),
+                    "iprep",
+                    outbound,
+                    header,
+                    detect,
+                );
                 self.out.rules.push(r);
             }
         }
@@ -543,7 +573,7 @@ impl Builder<'_> {
             self.out.rules.push(RuleSpec {
                 key: format!("{key}/{shape}/outbound"),
                 header: format!("alert {proto} {HOME} any -> any any"),
-                msg: self.msg(classtype, &format!("{label} {what} {domain}")),
+                msg: self.msg(classtype, label, &format!("{what} {domain}")),
                 detect,
                 references: self.references(&meta.cves, &meta.references),
                 classtype: classtype.into(),
@@ -589,7 +619,11 @@ impl Builder<'_> {
             self.out.rules.push(RuleSpec {
                 key: format!("{key}/{shape}-dataset/outbound"),
                 header: format!("alert {proto} {HOME} any -> any any"),
-                msg: self.msg(classtype, &format!("{label} {what}")),
+                msg: self.msg(
+                    classtype,
+                    label,
+                    &format!("{what} ({} entries)", sorted.len()),
+                ),
                 detect: vec![
                     format!("{buffer};"),
                     format!("dataset:isset,{name}-{shape},type string,load {file};"),
@@ -644,14 +678,10 @@ impl Builder<'_> {
         }
         if uncovered.len() <= c.policy.large_list_threshold as usize {
             for (i, net, dirs) in uncovered {
-                let label = format!(
-                    "{} {}",
-                    i.meta.role.as_deref().unwrap_or("Listed address"),
-                    addr_list(&[net])
-                );
                 self.address_rules(
                     &format!("indicator/{}", i.id),
-                    &label,
+                    i.meta.role.as_deref().unwrap_or("Listed address"),
+                    &addr_list(&[net]),
                     &[net],
                     &i.meta,
                     &dirs,
@@ -684,10 +714,10 @@ impl Builder<'_> {
                 meta.cves = Vec::new();
                 meta.references = Vec::new();
                 meta.valid_from = None;
-                let label = format!("Listed address ({} indicators)", nets.len());
                 self.address_rules(
                     &format!("list/indicators-{}", dir_word(outbound)),
-                    &label,
+                    "Listed address",
+                    &format!("{} indicators", nets.len()),
                     &nets,
                     &meta,
                     &[outbound],
@@ -718,7 +748,8 @@ impl Builder<'_> {
                     }
                     self.address_rules(
                         &format!("list/{}", b.id),
-                        &format!("{label} ({} entries)", nets.len()),
+                        &label,
+                        &format!("{} entries", nets.len()),
                         &nets,
                         &b.meta,
                         &directions(b.meta.direction),
@@ -733,7 +764,7 @@ impl Builder<'_> {
                     }
                     self.domain_list_rules(
                         &format!("list/{}", b.id),
-                        &format!("{label} ({} entries)", domains.len()),
+                        &label,
                         &domains,
                         &b.meta,
                         &format!("{}-{}", c.id, b.id),
