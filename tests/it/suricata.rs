@@ -14,8 +14,9 @@ const CONTEC_RULES: &str = "out/contec-cms8000/suricata/contec-cms8000.rules";
 
 /// Copies fixture files whose names start with `prefix` into `<scratch>/iocs/` and builds
 /// the suricata target there. Returns the scratch folder.
-fn build_fixture(prefix: &str) -> PathBuf {
-    let dir = scratch(&format!("suricata-{prefix}"));
+fn build_fixture(prefix: &str, test: &str) -> PathBuf {
+    // One folder per test: tests run in parallel and `scratch` empties its folder.
+    let dir = scratch(&format!("suricata-{test}-{prefix}"));
     let iocs = dir.join("iocs");
     std::fs::create_dir_all(&iocs).unwrap();
     for e in std::fs::read_dir(root().join("tests/fixtures"))
@@ -85,8 +86,9 @@ runmode: single\nstats:\n  enabled: no\n",
 /// `suricata -T`: rc 0 and no `W:`/`E:` line.
 fn assert_loads(suricata: &Path, rules: &Path, config: &Path, extra: &[String]) {
     let logs = scratch(&format!(
-        "suricata-T-{}",
-        rules.file_stem().unwrap().to_string_lossy()
+        "suricata-T-{}-{}",
+        rules.file_stem().unwrap().to_string_lossy(),
+        config.file_stem().unwrap().to_string_lossy()
     ));
     let o = Command::new(suricata)
         .args(["-T", "-c"])
@@ -114,8 +116,19 @@ fn assert_loads(suricata: &Path, rules: &Path, config: &Path, extra: &[String]) 
 
 /// Replays a pcap and returns the set of alerting SIDs.
 fn replay(suricata: &Path, name: &str, pcap: &Pcap, rules: &Path) -> BTreeSet<u32> {
+    replay_with(suricata, name, pcap, rules, None)
+}
+
+/// Replays a pcap with the minimal config (plus the pack's iprep files, if given).
+fn replay_with(
+    suricata: &Path,
+    name: &str,
+    pcap: &Pcap,
+    rules: &Path,
+    iprep: Option<(&Path, &str)>,
+) -> BTreeSet<u32> {
     let dir = scratch(&format!("suricata-replay-{name}"));
-    let config = min_config(&dir, None);
+    let config = min_config(&dir, iprep);
     let file = dir.join(format!("{name}.pcap"));
     std::fs::write(&file, pcap.bytes()).unwrap();
     let o = Command::new(suricata)
@@ -140,8 +153,8 @@ fn replay(suricata: &Path, name: &str, pcap: &Pcap, rules: &Path) -> BTreeSet<u3
 
 #[test]
 fn iocc_lint_accepts_every_rendered_pack() {
-    let hostile = build_fixture("hostile-suricata");
-    let large = build_fixture("suricata-large");
+    let hostile = build_fixture("hostile-suricata", "iocc_lint_accepts_ev");
+    let large = build_fixture("suricata-large", "iocc_lint_accepts_ev");
     let packs = [
         root().join(CONTEC_RULES),
         pack(&hostile, "hostile-suricata"),
@@ -187,7 +200,7 @@ fn iocc_lint_reports_line_and_column() {
 
 #[test]
 fn hostile_catalogue_keeps_its_exact_shape() {
-    let dir = build_fixture("hostile-suricata");
+    let dir = build_fixture("hostile-suricata", "hostile_catalogue_ke");
     let text = std::fs::read_to_string(pack(&dir, "hostile-suricata")).unwrap();
     let rules = rule_lines(&text);
     // 2 protocols x 2 directions for evil-payload, 1 for evil-mount, dns+tls for the domain,
@@ -244,7 +257,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
 
 #[test]
 fn large_lists_use_datasets_and_iprep() {
-    let dir = build_fixture("suricata-large");
+    let dir = build_fixture("suricata-large", "large_lists_use_data");
     let out = dir.join("out/suricata-large/suricata");
     let text = std::fs::read_to_string(out.join("suricata-large.rules")).unwrap();
     let rules = rule_lines(&text);
@@ -369,7 +382,7 @@ fn every_pack_loads_in_suricata() {
         Path::new("/etc/suricata/suricata.yaml"),
         &[],
     );
-    let hostile = build_fixture("hostile-suricata");
+    let hostile = build_fixture("hostile-suricata", "every_pack_loads_in_");
     let hp = pack(&hostile, "hostile-suricata");
     assert_loads(&suricata, &hp, &minimal, &[]);
     assert_loads(
@@ -378,7 +391,7 @@ fn every_pack_loads_in_suricata() {
         Path::new("/etc/suricata/suricata.yaml"),
         &[],
     );
-    let large = build_fixture("suricata-large");
+    let large = build_fixture("suricata-large", "every_pack_loads_in_");
     let folder = large.join("out/suricata-large/suricata");
     let with_rep = min_config(&large, Some((&folder, "suricata-large")));
     assert_loads(&suricata, &pack(&large, "suricata-large"), &with_rep, &[]);
@@ -627,8 +640,8 @@ fn suricata_check_finds_nothing_above_info() {
     let Some(check) = engine("suricata-check") else {
         return;
     };
-    let hostile = build_fixture("hostile-suricata");
-    let large = build_fixture("suricata-large");
+    let hostile = build_fixture("hostile-suricata", "suricata_check_finds");
+    let large = build_fixture("suricata-large", "suricata_check_finds");
     for rules in [
         root().join(CONTEC_RULES),
         pack(&hostile, "hostile-suricata"),
@@ -675,4 +688,189 @@ fn suricata_check_finds_nothing_above_info() {
         let all = std::fs::read_to_string(out.join("suricata-check.jsonl")).unwrap();
         assert!(all.lines().count() > 0, "{}", rules.display());
     }
+}
+
+/// A DNS A query (RFC 1035) for `name`.
+fn dns_query(id: u16, name: &str) -> Vec<u8> {
+    let mut m = id.to_be_bytes().to_vec();
+    m.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+    for label in name.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.extend_from_slice(&[0, 0, 1, 0, 1]);
+    m
+}
+
+#[test]
+fn large_list_rules_fire_from_their_data_files() {
+    let Some(suricata) = engine("suricata") else {
+        return;
+    };
+    let dir = build_fixture("suricata-large", "large_list_rules_fir");
+    let folder = dir.join("out/suricata-large/suricata");
+    let rules = pack(&dir, "suricata-large");
+    let sids = lock(&dir.join("iocs/suricata-large.sids.lock"));
+    let cases: Vec<(&str, Ipv4Addr, &[&str])> = vec![
+        // An exact address of the big list: the dataset rules (out and back).
+        (
+            "dataset-hit",
+            ip(45, 10, 3, 7),
+            &[
+                "list/big-list/dataset/outbound",
+                "list/big-list/dataset/inbound",
+            ],
+        ),
+        // An address inside a listed prefix: the iprep rules.
+        (
+            "iprep-hit",
+            ip(185, 220, 101, 9),
+            &[
+                "list/big-list/iprep/outbound",
+                "list/big-list/iprep/inbound",
+            ],
+        ),
+        // The small list stays a header rule (outbound only).
+        (
+            "header-hit",
+            ip(151, 101, 7, 7),
+            &["list/small-list/ip-only/outbound"],
+        ),
+        // Not listed: nothing.
+        ("miss", ip(45, 10, 3, 8), &[]),
+    ];
+    for (name, server, keys) in cases {
+        let mut p = Pcap::new();
+        plain_udp(&mut p, server);
+        let got = replay_with(
+            &suricata,
+            name,
+            &p,
+            &rules,
+            Some((&folder, "suricata-large")),
+        );
+        let want: BTreeSet<u32> = keys.iter().map(|k| sids[*k].0).collect();
+        assert_eq!(got, want, "{name}");
+    }
+    // DNS: the string dataset (exact names) and the dotprefix rule (name and subdomains).
+    let resolver = ip(8, 8, 8, 8);
+    for (name, qname, keys) in [
+        (
+            "dns-dataset",
+            "bad-two.example",
+            &["list/domain-list/dns-dataset/outbound"][..],
+        ),
+        (
+            "dns-indicator",
+            "x.c2.bad-three.example",
+            &["indicator/bad-domain/dns/outbound"][..],
+        ),
+        ("dns-miss", "notbad-two.example", &[][..]),
+    ] {
+        let mut p = Pcap::new();
+        p.udp(monitor(53000), (resolver, 53), &dns_query(7, qname));
+        let got = replay_with(
+            &suricata,
+            name,
+            &p,
+            &rules,
+            Some((&folder, "suricata-large")),
+        );
+        let want: BTreeSet<u32> = keys.iter().map(|k| sids[*k].0).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn address_rules_stay_in_the_ip_only_engine() {
+    let Some(suricata) = engine("suricata") else {
+        return;
+    };
+    let large = build_fixture("suricata-large", "address_rules_stay_i");
+    let folder = large.join("out/suricata-large/suricata");
+    for (rules, lock_path, iprep) in [
+        (
+            root().join(CONTEC_RULES),
+            root().join("iocs/contec-cms8000.sids.lock"),
+            None,
+        ),
+        (
+            pack(&large, "suricata-large"),
+            large.join("iocs/suricata-large.sids.lock"),
+            Some((folder.as_path(), "suricata-large")),
+        ),
+    ] {
+        let dir = scratch(&format!(
+            "suricata-analysis-{}",
+            rules.file_stem().unwrap().to_string_lossy()
+        ));
+        let config = min_config(&dir, iprep);
+        let mut y = std::fs::read_to_string(&config).unwrap();
+        y.push_str("engine-analysis:\n  rules-fast-pattern: yes\n  rules: yes\n");
+        std::fs::write(&config, y).unwrap();
+        let o = Command::new(&suricata)
+            .arg("--engine-analysis")
+            .arg("-c")
+            .arg(&config)
+            .arg("-S")
+            .arg(&rules)
+            .arg("-l")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let types: BTreeMap<u64, String> = std::fs::read_to_string(dir.join("rules.json"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                (
+                    v["id"].as_u64().unwrap(),
+                    v["type"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let keys = lock(&lock_path);
+        let mut checked = 0;
+        for (key, (sid, _)) in &keys {
+            let ip_only =
+                key.contains("/ip/") || key.contains("/ip-only/") || key.contains("/iprep/");
+            if ip_only {
+                assert_eq!(types[&u64::from(*sid)], "ip_only", "{key}");
+                checked += 1;
+            } else {
+                assert_ne!(types[&u64::from(*sid)], "ip_only", "{key}");
+            }
+        }
+        assert!(checked >= 2, "{}", rules.display());
+    }
+}
+
+#[test]
+fn over_long_text_is_refused_before_any_rule_is_written() {
+    let dir = scratch("suricata-too-long");
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    let yaml =
+        std::fs::read_to_string(root().join("tests/fixtures/hostile-suricata.yaml")).unwrap();
+    // A 10 kB hostile detection title (JSON strings are YAML double-quoted scalars).
+    let long = serde_json::to_string(&"\"; sid:1; rev:1;)\n".repeat(560)).unwrap();
+    assert!(long.len() > 10_000);
+    let mut out = String::new();
+    let mut replaced = false;
+    for line in yaml.lines() {
+        if !replaced && line.starts_with("    title: ") {
+            out.push_str(&format!("    title: {long}\n"));
+            replaced = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(replaced);
+    std::fs::write(dir.join("iocs/hostile-suricata.yaml"), out).unwrap();
+    let o = iocc_in(&dir, &["build", "--target", "suricata"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("value-too-long"), "{}", stderr(&o));
+    assert!(!dir.join("out").exists());
+    assert!(!dir.join("iocs/hostile-suricata.sids.lock").exists());
 }
