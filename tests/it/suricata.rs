@@ -204,11 +204,12 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     let text = std::fs::read_to_string(pack(&dir, "hostile-suricata")).unwrap();
     let rules = rule_lines(&text);
     // 2 protocols x 2 directions for evil-payload, 1 for evil-mount, dns+tls for the domain,
-    // 2 directions for the host, 1 for the IPv6 network; the URL is reported, not emitted.
-    assert_eq!(rules.len(), 10, "{text}");
+    // 2 directions for the host, 1 for the IPv6 network, dataset and iprep (2 directions
+    // each) for the address list, dns+tls datasets for the domain list; the URL is reported.
+    assert_eq!(rules.len(), 16, "{text}");
     let (parsed, problems) = iocc::targets::suricata::lint::lint_text(&text);
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(parsed.len(), 10);
+    assert_eq!(parsed.len(), 16);
     let allowed: BTreeSet<&str> = [
         "msg",
         "flow",
@@ -227,10 +228,15 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         "rev",
         "metadata",
         "target",
+        "ip.src",
+        "ip.dst",
+        "dataset",
+        "iprep",
+        "threshold",
     ]
     .into();
     let sids: BTreeSet<u32> = parsed.iter().map(|r| r.sid().unwrap()).collect();
-    assert_eq!(sids, (1_000_000..1_000_010).collect());
+    assert_eq!(sids, (1_000_000..1_000_016).collect());
     for r in &parsed {
         assert_eq!(r.rev(), Some(1));
         for o in &r.options {
@@ -366,53 +372,57 @@ fn sids_stay_stable_when_the_catalogue_grows() {
     }
 }
 
+/// `suricata -T` on one pack with the minimal config and with the packaged default config;
+/// a pack that ships iprep files gets them configured (by file, and by `--set`).
+fn assert_pack_loads(suricata: &Path, base: &Path, id: &str) {
+    let folder = base.join(format!("out/{id}/suricata"));
+    let rules = folder.join(format!("{id}.rules"));
+    let has_iprep = folder.join(format!("{id}.iprep")).is_file();
+    let dir = scratch(&format!("suricata-config-{id}"));
+    let minimal = min_config(&dir, has_iprep.then_some((folder.as_path(), id)));
+    assert_loads(suricata, &rules, &minimal, &[]);
+    let extra: Vec<String> = if has_iprep {
+        [
+            format!(
+                "reputation-categories-file={}/{id}.iprep-categories",
+                folder.display()
+            ),
+            format!("default-reputation-path={}", folder.display()),
+            format!("reputation-files.0={id}.iprep"),
+        ]
+        .iter()
+        .flat_map(|s| ["--set".to_owned(), s.clone()])
+        .collect()
+    } else {
+        Vec::new()
+    };
+    assert_loads(
+        suricata,
+        &rules,
+        Path::new("/etc/suricata/suricata.yaml"),
+        &extra,
+    );
+}
+
 #[test]
 fn every_pack_loads_in_suricata() {
     let Some(suricata) = engine("suricata") else {
         return;
     };
-    let dir = scratch("suricata-configs");
-    let minimal = min_config(&dir, None);
-    let contec = root().join(CONTEC_RULES);
-    assert_loads(&suricata, &contec, &minimal, &[]);
-    // The packaged default configuration, too.
-    assert_loads(
-        &suricata,
-        &contec,
-        Path::new("/etc/suricata/suricata.yaml"),
-        &[],
-    );
+    // Every committed pack in out/, with the packaged default configuration too.
+    let mut n = 0;
+    for e in std::fs::read_dir(root().join("out")).unwrap().flatten() {
+        let id = e.file_name().to_string_lossy().into_owned();
+        if e.path().join("suricata").is_dir() {
+            assert_pack_loads(&suricata, &root(), &id);
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
     let hostile = build_fixture("hostile-suricata", "every_pack_loads_in_");
-    let hp = pack(&hostile, "hostile-suricata");
-    assert_loads(&suricata, &hp, &minimal, &[]);
-    assert_loads(
-        &suricata,
-        &hp,
-        Path::new("/etc/suricata/suricata.yaml"),
-        &[],
-    );
+    assert_pack_loads(&suricata, &hostile, "hostile-suricata");
     let large = build_fixture("suricata-large", "every_pack_loads_in_");
-    let folder = large.join("out/suricata-large/suricata");
-    let with_rep = min_config(&large, Some((&folder, "suricata-large")));
-    assert_loads(&suricata, &pack(&large, "suricata-large"), &with_rep, &[]);
-    let sets = [
-        format!(
-            "reputation-categories-file={}/suricata-large.iprep-categories",
-            folder.display()
-        ),
-        format!("default-reputation-path={}", folder.display()),
-        "reputation-files.0=suricata-large.iprep".to_owned(),
-    ];
-    let extra: Vec<String> = sets
-        .iter()
-        .flat_map(|s| ["--set".to_owned(), s.clone()])
-        .collect();
-    assert_loads(
-        &suricata,
-        &pack(&large, "suricata-large"),
-        Path::new("/etc/suricata/suricata.yaml"),
-        &extra,
-    );
+    assert_pack_loads(&suricata, &large, "suricata-large");
 }
 
 fn ip(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
