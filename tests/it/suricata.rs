@@ -233,6 +233,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         "dataset",
         "iprep",
         "threshold",
+        "fast_pattern",
     ]
     .into();
     let sids: BTreeSet<u32> = parsed.iter().map(|r| r.sid().unwrap()).collect();

@@ -350,11 +350,27 @@ impl Builder<'_> {
                         None => {}
                     }
                     if let Some(r) = &d.rpc {
+                        // A fixed prefix of every RPC call (RFC 5531): message type CALL (0),
+                        // RPC version 2, then the program. It gives the engine a fast pattern;
+                        // `rpc:` then checks program, version and procedure exactly. Over TCP
+                        // the record mark comes first.
+                        let mut call = vec![0, 0, 0, 0, 0, 0, 0, 2];
+                        call.extend_from_slice(&r.program.to_be_bytes());
+                        let offset = if transport == Some(Transport::Tcp) {
+                            8
+                        } else {
+                            4
+                        };
+                        detect.push(format!("content:\"{}\";", content_hex(&call)));
+                        detect.push(format!("offset:{offset};"));
+                        detect.push("depth:12;".into());
                         let v = r.version.map_or("*".into(), |v| v.to_string());
                         let p = r.procedure.map_or("*".into(), |p| p.to_string());
                         detect.push(format!("rpc:{},{v},{p};", r.program));
                         if let Some(path) = &r.path {
+                            // The export path is the distinctive part: make it the fast pattern.
                             detect.push(format!("content:\"{}\";", content_hex(&xdr_string(path))));
+                            detect.push("fast_pattern;".into());
                         }
                     }
                     for m in &d.content {
