@@ -143,11 +143,21 @@ fn replay_with(
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    alerts(&dir).into_iter().map(|(sid, _)| sid).collect()
+}
+
+/// Every alert of a replay as (sid, flow id).
+fn alerts(dir: &Path) -> Vec<(u32, u64)> {
     let eve = std::fs::read_to_string(dir.join("eve.json")).unwrap();
     eve.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["event_type"] == "alert")
-        .map(|v| v["alert"]["signature_id"].as_u64().unwrap() as u32)
+        .map(|v| {
+            (
+                v["alert"]["signature_id"].as_u64().unwrap() as u32,
+                v["flow_id"].as_u64().unwrap_or(0),
+            )
+        })
         .collect()
 }
 
@@ -234,6 +244,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         "iprep",
         "threshold",
         "fast_pattern",
+        "flowbits",
     ]
     .into();
     let sids: BTreeSet<u32> = parsed.iter().map(|r| r.sid().unwrap()).collect();
@@ -591,6 +602,17 @@ fn contec_behaviours_raise_their_own_rules() {
         let want: BTreeSet<u32> = RANGE.iter().chain(own.iter()).map(|k| sids[*k].0).collect();
         assert_eq!(got, want, "{name}");
     }
+    // Every flow alerts once, not every packet and not only the first flow of a host.
+    let mut p = Pcap::new();
+    cms_flow(&mut p, ip(202, 114, 4, 119), 515);
+    let mut t = Tcp::open(&mut p, monitor(49999), (ip(202, 114, 4, 119), 516));
+    t.send(&cms_payload()).send(&cms_payload()).close();
+    replay(&suricata, "cms-two-flows", &p, &rules);
+    let got = alerts(&root().join("target/test-scratch/suricata-replay-cms-two-flows"));
+    let cms_sid = sids["detection/cms-patient-data/tcp/outbound"].0;
+    let flows: Vec<u64> = got.iter().filter(|a| a.0 == cms_sid).map(|a| a.1).collect();
+    assert_eq!(flows.len(), 2, "{got:?}");
+    assert_ne!(flows[0], flows[1]);
     // Inbound only: a packet from the range with no answer raises only the inbound rule.
     let mut p = Pcap::new();
     p.udp((ip(202, 114, 4, 50), 5000), monitor(5000), b"probe");

@@ -35,8 +35,18 @@ const HOME: &str = "$HOME_NET";
 /// Most URL references kept per rule (the rule must stay one short line).
 const MAX_URL_REFS: usize = 4;
 const MAX_PRODUCTS: usize = 4;
-const THRESHOLD_OUT: &str = "threshold:type limit, track by_src, count 1, seconds 3600;";
-const THRESHOLD_IN: &str = "threshold:type limit, track by_dst, count 1, seconds 3600;";
+
+/// Options that let a packet rule alert once per flow: the first match sets a flowbit that
+/// later packets of the same flow test. (A threshold would hide a second flow from the same
+/// host; Suricata 7 has no `track by_flow`.)
+fn once_per_flow(key: &str) -> [String; 2] {
+    // `PREFIX.word` is the style guide's flowbit form (letters, digits, `_` after the dot).
+    let bit = format!("IOCC.{}", short_name(key, 60).replace('-', "_"));
+    [
+        format!("flowbits:isnotset,{bit};"),
+        format!("flowbits:set,{bit};"),
+    ]
+}
 
 /// One rule before the SID lock: everything that makes up its body.
 #[derive(Debug, Clone, Serialize)]
@@ -385,17 +395,10 @@ impl Builder<'_> {
                             detect.push("nocase;".into());
                         }
                     }
+                    let key = format!("detection/{}/{proto_word}/{}", d.id, dir_word(outbound));
                     if transport.is_some() && d.rpc.is_none() && d.content.is_empty() {
-                        // A port-only rule matches every packet of the flow: one alert per
-                        // protected host per hour is enough.
-                        detect.push(
-                            if outbound {
-                                THRESHOLD_OUT
-                            } else {
-                                THRESHOLD_IN
-                            }
-                            .into(),
-                        );
+                        // A port-only rule matches every packet of the flow.
+                        detect.extend(once_per_flow(&format!("{}/{key}", c.id)));
                     }
                     let mut suffix = Vec::new();
                     if multi_proto {
@@ -405,7 +408,7 @@ impl Builder<'_> {
                         suffix.push(format!("({})", dir_word(outbound)));
                     }
                     self.out.rules.push(RuleSpec {
-                        key: format!("detection/{}/{proto_word}/{}", d.id, dir_word(outbound)),
+                        key,
                         header,
                         msg: self.msg(&d.classtype, &d.title, &suffix.join(" ")),
                         detect,
@@ -515,24 +518,20 @@ impl Builder<'_> {
                 contents: text.into_bytes(),
             });
             for &outbound in dirs {
-                let (header, buf, thr) = if outbound {
-                    (
-                        format!("alert ip {HOME} any -> any any"),
-                        "ip.dst;",
-                        THRESHOLD_OUT,
-                    )
+                let (header, buf) = if outbound {
+                    (format!("alert ip {HOME} any -> any any"), "ip.dst;")
                 } else {
-                    (
-                        format!("alert ip any any -> {HOME} any"),
-                        "ip.src;",
-                        THRESHOLD_IN,
-                    )
+                    (format!("alert ip any any -> {HOME} any"), "ip.src;")
                 };
-                let detect = vec![
+                let mut detect = vec![
                     buf.to_owned(),
                     format!("dataset:isset,{name},type ip,load {file};"),
-                    thr.to_owned(),
                 ];
+                detect.extend(once_per_flow(&format!(
+                    "{}/{key}/dataset/{}",
+                    self.c.id,
+                    dir_word(outbound)
+                )));
                 let r = mk(
                     self,
                     &format!("{} addresses", addrs.len()),
