@@ -423,22 +423,26 @@ impl Builder<'_> {
         }
     }
 
-    /// Is `net` inside a network that an IP-only detection covers in this direction?
-    fn covered(&self, net: IpNet, outbound: bool) -> bool {
-        self.c.detections.iter().any(|d| {
-            d.protocols == [Protocol::Ip]
-                && if outbound {
-                    d.direction.includes_outbound()
-                } else {
-                    d.direction.includes_inbound()
+    /// The networks IP-only detections cover, per direction (outbound, inbound). Computed once:
+    /// catalogues may hold a million indicators.
+    fn ip_only_cover(&self) -> (Vec<IpNet>, Vec<IpNet>) {
+        let (mut out, mut inb) = (Vec::new(), Vec::new());
+        for d in &self.c.detections {
+            if d.protocols != [Protocol::Ip] {
+                continue;
+            }
+            for id in &d.indicators {
+                if let Some(n) = self.c.indicator(id).and_then(|i| i.observable.as_net()) {
+                    if d.direction.includes_outbound() {
+                        out.push(n);
+                    }
+                    if d.direction.includes_inbound() {
+                        inb.push(n);
+                    }
                 }
-                && d.indicators.iter().any(|id| {
-                    self.c
-                        .indicator(id)
-                        .and_then(|i| i.observable.as_net())
-                        .is_some_and(|n| n.contains(&net))
-                })
-        })
+            }
+        }
+        (out, inb)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -658,6 +662,11 @@ impl Builder<'_> {
 
     fn indicators(&mut self) {
         let c = self.c;
+        let (cover_out, cover_in) = self.ip_only_cover();
+        let covered = |net: IpNet, outbound: bool| {
+            let list = if outbound { &cover_out } else { &cover_in };
+            list.iter().any(|n| n.contains(&net))
+        };
         let mut uncovered = Vec::new();
         for i in &c.indicators {
             match &i.observable {
@@ -665,7 +674,7 @@ impl Builder<'_> {
                     let net = i.observable.as_net().unwrap_or_default();
                     let dirs: Vec<bool> = directions(i.meta.direction)
                         .into_iter()
-                        .filter(|&o| !self.covered(net, o))
+                        .filter(|&o| !covered(net, o))
                         .collect();
                     if !dirs.is_empty() {
                         uncovered.push((i, net, dirs));
