@@ -287,3 +287,56 @@ fn verify(text: &str, specs: &[RuleSpec], lock: &Lock) -> Result<(), Vec<Diagnos
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(key: &str) -> RuleSpec {
+        RuleSpec {
+            key: key.into(),
+            header: "alert ip $HOME_NET any -> 192.0.2.1 any".into(),
+            msg: "X POLICY m".into(),
+            detect: Vec::new(),
+            references: Vec::new(),
+            classtype: "policy-violation".into(),
+            metadata: Vec::new(),
+            target: "src_ip",
+        }
+    }
+
+    fn locked(keys: &[&str]) -> Lock {
+        let wanted: Vec<(String, String)> = keys
+            .iter()
+            .map(|k| ((*k).to_owned(), "h".to_owned()))
+            .collect();
+        lock::assign(
+            &Lock::default(),
+            &wanted,
+            &[],
+            (1_000_000, 1_999_999),
+            "2025-01-01".parse().unwrap(),
+        )
+        .unwrap()
+    }
+
+    const ONE: &str = "# c\nalert ip any any -> any any (msg:\"a\"; sid:1000000; rev:1;)\n";
+
+    #[test]
+    fn verify_accepts_the_expected_pack() {
+        assert!(verify(ONE, &[spec("a")], &locked(&["a"])).is_ok());
+    }
+
+    #[test]
+    fn verify_rejects_extra_missing_or_wrong_rules() {
+        let two = format!("{ONE}alert ip any any -> any any (msg:\"b\"; sid:1000001; rev:1;)\n");
+        assert!(verify(&two, &[spec("a")], &locked(&["a"])).is_err());
+        assert!(verify(ONE, &[spec("a"), spec("b")], &locked(&["a", "b"])).is_err());
+        let wrong = ONE.replace("rev:1", "rev:2");
+        assert!(verify(&wrong, &[spec("a")], &locked(&["a"])).is_err());
+        let broken = ONE.replace("\"a\"", "\"a;\"");
+        assert!(verify(&broken, &[spec("a")], &locked(&["a"])).is_err());
+        let long = ONE.replace("\"a\"", &format!("\"{}\"", "a".repeat(MAX_LINE)));
+        assert!(verify(&long, &[spec("a")], &locked(&["a"])).is_err());
+    }
+}
