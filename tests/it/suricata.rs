@@ -907,3 +907,67 @@ fn over_long_text_is_refused_before_any_rule_is_written() {
     assert!(!dir.join("out").exists());
     assert!(!dir.join("iocs/hostile-suricata.sids.lock").exists());
 }
+
+/// A TLS 1.2 ClientHello record (RFC 5246, RFC 6066) carrying `sni`.
+fn client_hello(sni: &str) -> Vec<u8> {
+    let name = sni.as_bytes();
+    let mut sni_ext = Vec::new();
+    sni_ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+    sni_ext.push(0);
+    sni_ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni_ext.extend_from_slice(name);
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&(sni_ext.len() as u16).to_be_bytes());
+    ext.extend(sni_ext);
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[0x42; 32]);
+    body.push(0);
+    body.extend_from_slice(&[0, 4, 0xc0, 0x2f, 0x00, 0x2f]);
+    body.extend_from_slice(&[1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend(ext);
+    let mut hs = vec![1, 0];
+    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    hs.extend(body);
+    let mut rec = vec![0x16, 0x03, 0x01];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend(hs);
+    rec
+}
+
+#[test]
+fn domain_rules_fire_on_tls_sni() {
+    let Some(suricata) = engine("suricata") else {
+        return;
+    };
+    let dir = build_fixture("suricata-large", "domain_rules_fire_on");
+    let folder = dir.join("out/suricata-large/suricata");
+    let rules = pack(&dir, "suricata-large");
+    let sids = lock(&dir.join("iocs/suricata-large.sids.lock"));
+    for (name, sni, keys) in [
+        (
+            "tls-dataset",
+            "bad-one.example",
+            &["list/domain-list/tls-dataset/outbound"][..],
+        ),
+        (
+            "tls-indicator",
+            "api.c2.bad-three.example",
+            &["indicator/bad-domain/tls/outbound"][..],
+        ),
+        ("tls-miss", "c2.bad-three.example.org", &[][..]),
+    ] {
+        let mut p = Pcap::new();
+        let mut t = Tcp::open(&mut p, monitor(50443), (ip(93, 184, 216, 99), 443));
+        t.send(&client_hello(sni)).close();
+        let got = replay_with(
+            &suricata,
+            name,
+            &p,
+            &rules,
+            Some((&folder, "suricata-large")),
+        );
+        let want: BTreeSet<u32> = keys.iter().map(|k| sids[*k].0).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
