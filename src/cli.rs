@@ -20,7 +20,8 @@ Examples:
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
-  iocc targets                                list the output targets";
+  iocc targets                                list the output targets
+  iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -65,6 +66,13 @@ pub enum Command {
     Schema,
     /// List the output targets.
     Targets,
+    /// Check Suricata rule files with iocc's own rule parser: syntax, quoting, required
+    /// `msg`/`sid`/`rev`, and sids unique across all files given.
+    Lint {
+        /// `.rules` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
@@ -162,6 +170,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
             ExitCode::SUCCESS
+        }
+        Command::Lint { files } => {
+            let (found, counts) = crate::targets::suricata::lint::lint_files(&files);
+            diags.extend(found);
+            print_diags(cli.format, &diags, &mut cache);
+            if cli.format == Format::Human && !diags.has_errors() {
+                for (f, n) in counts {
+                    println!("ok: {} ({n} rules)", display(&f));
+                }
+            }
+            code(&diags)
         }
         Command::Targets => {
             for t in crate::targets::registry() {

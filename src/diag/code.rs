@@ -77,6 +77,11 @@ codes! {
     LockChanged => "lock-changed": "`--locked` forbids a change to a lock file",
     TemplateError => "template-error": "a template failed to render",
     WriteFailed => "write-failed": "an output could not be written",
+    RuleSyntax => "rule-syntax": "a Suricata rule does not follow the rule syntax",
+    MissingRuleOption => "missing-rule-option": "a Suricata rule lacks `msg`, `sid` or `rev`",
+    DuplicateSid => "duplicate-sid": "two Suricata rules share a sid",
+    InvalidSidLock => "invalid-sid-lock": "a SID lock file cannot be read",
+    SidRangeExhausted => "sid-range-exhausted": "the policy's SID range (or the iprep category ids) has no free number left",
 }
 
 impl Serialize for Code {

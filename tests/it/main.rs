@@ -7,3 +7,5 @@
 
 mod cli;
 mod common;
+mod pcap;
+mod suricata;
