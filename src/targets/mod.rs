@@ -7,6 +7,7 @@
 //! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
 
 pub mod summary;
+pub mod zeek;
 
 use std::path::{Path, PathBuf};
 
@@ -101,7 +102,7 @@ pub struct TargetOutput {
 
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
-    &[&summary::Summary]
+    &[&summary::Summary, &zeek::Zeek]
 }
 
 /// The names of every target.
