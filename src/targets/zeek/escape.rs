@@ -34,6 +34,12 @@ pub static ESCAPERS: [Escaper; 4] = [
     },
 ];
 
+/// A character that ends or breaks a line somewhere: control characters (CR, LF, NEL, ...)
+/// and the Unicode line and paragraph separators, which Python's `splitlines` honours.
+fn breaks(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
 fn hex_escape(b: u8, out: &mut String) {
     out.push_str(&format!("\\x{b:02x}"));
 }
@@ -47,7 +53,7 @@ pub fn escape_zeek(value: &str, out: &mut String) -> Result<(), String> {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            c if c.is_control() => {
+            c if breaks(c) => {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     hex_escape(b, out);
@@ -64,7 +70,7 @@ pub fn escape_zeek(value: &str, out: &mut String) -> Result<(), String> {
 /// framework's unset marker, so every line keeps its exact number of fields.
 pub fn escape_intel(value: &str, out: &mut String) -> Result<(), String> {
     let start = out.len();
-    out.extend(value.chars().filter(|c| !c.is_control()));
+    out.extend(value.chars().filter(|c| !breaks(*c)));
     if out.len() == start {
         out.push('-');
     }
@@ -76,7 +82,7 @@ pub fn escape_intel(value: &str, out: &mut String) -> Result<(), String> {
 /// the text would not even break out of a quoted signature string.
 pub fn escape_sig(value: &str, out: &mut String) -> Result<(), String> {
     out.extend(value.chars().map(|c| match c {
-        c if c.is_control() => ' ',
+        c if breaks(c) => ' ',
         '"' => '\'',
         '\\' => '/',
         c => c,
@@ -91,7 +97,7 @@ pub fn escape_sig(value: &str, out: &mut String) -> Result<(), String> {
 pub fn escape_meta(value: &str, out: &mut String) -> Result<(), String> {
     for c in value.chars() {
         match c {
-            c if c.is_control() => out.push(' '),
+            c if breaks(c) => out.push(' '),
             '%' => out.push_str("%%"),
             c => out.push(c),
         }
@@ -164,6 +170,8 @@ mod tests {
             "a\\\"; }\\x0aevent x() {\\\\\\x09\\x00é"
         );
         assert_eq!(run(escape_zeek, "\u{85}"), "\\xc2\\x85");
+        assert_eq!(run(escape_zeek, "\u{2028}"), "\\xe2\\x80\\xa8");
+        assert_eq!(run(escape_intel, "a\u{2029}b"), "ab");
     }
 
     #[test]

@@ -178,6 +178,17 @@ fn host_test(var: &str, direction: Direction, nets_const: &str) -> String {
     }
 }
 
+/// A transport test when the detection names exactly one of TCP and UDP.
+fn transport_test(var: &str, ts: &[Transport]) -> String {
+    match ts {
+        [t] => format!(
+            " && get_port_transport_proto({var}$id$resp_p) == {}",
+            t.as_str()
+        ),
+        _ => String::new(),
+    }
+}
+
 pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
     let mut detections = Vec::new();
     let mut signatures = Vec::new();
@@ -261,13 +272,15 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
             let mnt = an == RpcAnalyzer::Mount && rpc.procedure == Some(1) && rpc.path.is_some();
             if getport {
                 view.kind = "getport";
-                view.test = safe(host_test("r", d.direction, &nets_const));
+                view.test =
+                    safe(host_test("r", d.direction, &nets_const) + &transport_test("r", &ts));
             } else if mnt {
                 view.kind = "mnt";
                 let paths_const = format!("{base}_paths");
                 view.test = safe(format!(
-                    "{} && req$dirname in {paths_const}",
-                    host_test("c", d.direction, &nets_const)
+                    "{}{} && req$dirname in {paths_const}",
+                    host_test("c", d.direction, &nets_const),
+                    transport_test("c", &ts)
                 ));
                 view.paths_const = Some(safe(paths_const));
                 view.paths = rpc.path.iter().cloned().collect();
@@ -286,6 +299,7 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
                     test.push_str(&format!(" && proc == {p}"));
                 }
                 test.push_str(&format!(" && {}", host_test("c", d.direction, &nets_const)));
+                test.push_str(&transport_test("c", &ts));
                 view.test = safe(test);
             }
         } else if !d.content.is_empty() {
