@@ -88,11 +88,9 @@ redef Signatures::actions += {
 	["contec-cms8000-hl7-mllp-tcp-out"] = Signatures::SIG_FILE_BUT_NO_SCAN,
 };
 
-redef likely_server_ports += {
-	rpc_portmapper_port_set,
-	rpc_mount_port_set,
-	rpc_nfs_port_set,
-};
+redef likely_server_ports += { rpc_portmapper_port_set };
+redef likely_server_ports += { rpc_mount_port_set };
+redef likely_server_ports += { rpc_nfs_port_set };
 
 event zeek_init()
 	{
