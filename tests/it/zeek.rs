@@ -181,6 +181,104 @@ fn intel_checker_rejects_malformed_files() {
     }
 }
 
+// ---------------------------------------------------------------- signature file checker
+
+fn is_sig_ident(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The comma-separated values after `== `.
+fn sig_list(v: &str) -> Option<Vec<&str>> {
+    v.strip_prefix("== ").map(|l| l.split(',').collect())
+}
+
+/// Checks a signature file against the token rules of Zeek's signature scanner for the
+/// conditions the target writes: identifiers `[a-zA-Z_][0-9a-zA-Z_-]*`, regular expressions
+/// without a raw `/`, strings without `"`, addresses and ports that parse. Outside blocks only
+/// blank lines and `#` comments. Returns the number of signatures.
+fn check_sig(text: &str) -> Result<usize, String> {
+    let mut open = false;
+    let mut count = 0;
+    let mut ids = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let bad = || format!("line {n}: {line:?}");
+        if !open {
+            if let Some(rest) = line.strip_prefix("signature ") {
+                let id = rest.strip_suffix(" {").ok_or_else(bad)?;
+                if !is_sig_ident(id) || !ids.insert(id.to_owned()) {
+                    return Err(bad());
+                }
+                open = true;
+                count += 1;
+            } else if !(line.is_empty() || line.starts_with('#')) {
+                return Err(bad());
+            }
+            continue;
+        }
+        if line == "}" {
+            open = false;
+            continue;
+        }
+        let body = line.strip_prefix("  ").ok_or_else(bad)?;
+        let (key, value) = body.split_once(' ').ok_or_else(bad)?;
+        let ok = match key {
+            "ip-proto" => matches!(value, "== tcp" | "== udp"),
+            "dst-ip" | "src-ip" => sig_list(value).is_some_and(|l| {
+                l.iter().all(|a| {
+                    let a = a.replace(['[', ']'], "");
+                    a.parse::<IpAddr>().is_ok() || a.parse::<IpNet>().is_ok_and(|n| n.trunc() == n)
+                })
+            }),
+            "dst-port" => sig_list(value).is_some_and(|l| {
+                l.iter().all(|p| {
+                    p.split('-').count() <= 2 && p.split('-').all(|x| x.parse::<u16>().is_ok())
+                })
+            }),
+            "payload" => {
+                value.len() > 2
+                    && value.starts_with('/')
+                    && value.ends_with('/')
+                    && !value[1..value.len() - 1].contains('/')
+            }
+            "tcp-state" => value == "originator",
+            "event" => {
+                value.len() > 2
+                    && value.starts_with('"')
+                    && value.ends_with('"')
+                    && is_sig_ident(&value[1..value.len() - 1])
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(bad());
+        }
+    }
+    if open {
+        return Err("unclosed signature".into());
+    }
+    Ok(count)
+}
+
+#[test]
+fn sig_checker_rejects_malformed_files() {
+    let good = "# c\nsignature a-b {\n  ip-proto == tcp\n  dst-ip == 1.2.3.4,[2001:db8::]/32\n  dst-port == 1,2-3\n  payload /\\x0bA/\n  event \"a-b\"\n}\n";
+    assert_eq!(check_sig(good), Ok(1));
+    for bad in [
+        good.replace("signature a-b", "signature 9a"),
+        good.replace("/\\x0bA/", "/a/b/"),
+        good.replace("1.2.3.4", "1.2.3.999"),
+        good.replace("2-3", "2-70000"),
+        good.replace("# c", "c"),
+        good.replace("}\n", ""),
+        good.replace("\"a-b\"", "\"a\"b\""),
+    ] {
+        assert!(check_sig(&bad).is_err(), "accepted {bad:?}");
+    }
+}
+
 // ---------------------------------------------------------------- engines
 
 /// `zeek-script parse` on every `.zeek` file of the package: rc 0 and no problem reported.
@@ -437,6 +535,7 @@ fn contec_module_covers_every_behaviour() {
         assert!(main.contains(needle), "main.zeek lacks {needle:?}");
     }
     let sig = read(&root().join(CONTEC).join("scripts/contec-cms8000.sig"));
+    assert_eq!(check_sig(&sig), Ok(1));
     assert!(sig.contains(
         "signature contec-cms8000-hl7-mllp-tcp-out {\n  ip-proto == tcp\n  dst-ip == 202.114.4.120\n  dst-port == 511\n  payload /\\x0bMSH\\x7c/\n  tcp-state originator\n  event \"contec-cms8000-hl7-mllp-tcp-out\"\n}\n"
     ), "{sig}");
@@ -466,6 +565,7 @@ fn basic_fixture_package() {
     );
     // 7 indicators that are not ports, 4 bulk addresses (one repeats an indicator), 2 domains.
     assert_eq!(rows.len(), 7 + 3 + 2);
+    assert_eq!(check_sig(&read(&pkg.join("scripts/zeek-basic.sig"))), Ok(1));
     assert!(rows.contains(&IntelRow {
         indicator: "drop.example.net/a/b.bin?x=1".into(),
         kind: "Intel::URL".into(),
@@ -584,32 +684,7 @@ fn hostile_fixture_keeps_every_file_intact() {
 
     // Signatures: comments and exactly the generated blocks.
     let sig = read(&pkg.join("scripts/zeek-hostile.sig"));
-    let mut depth = 0;
-    for line in sig.lines() {
-        match line {
-            l if l.starts_with("signature ") => {
-                assert!(l.ends_with(" {") && depth == 0, "{l}");
-                depth = 1;
-            }
-            "}" => depth = 0,
-            l if depth == 1 => assert!(
-                [
-                    "  ip-proto == ",
-                    "  dst-ip == ",
-                    "  src-ip == ",
-                    "  dst-port == ",
-                    "  payload /",
-                    "  tcp-state ",
-                    "  event \""
-                ]
-                .iter()
-                .any(|p| l.starts_with(p)),
-                "unexpected signature line {l}"
-            ),
-            l => assert!(l.is_empty() || l.starts_with('#'), "stray line {l}"),
-        }
-    }
-    assert_eq!(sig.matches("\nsignature ").count(), 4);
+    assert_eq!(check_sig(&sig).unwrap(), 4);
     assert!(sig.contains(
         "  payload /(.|\\n){0,25}\\x0b\\x41\\x22\\x42\\x5c\\x43\\x3b\\x44\\x2f\\x0a\\x0d\\x00\\xff\\x7c\\x5d/\n"
     ));

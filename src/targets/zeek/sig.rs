@@ -101,6 +101,28 @@ pub fn port_list(ranges: &[&PortRange]) -> String {
         .join(",")
 }
 
+/// A signature id: Zeek's signature scanner wants `[a-zA-Z_][0-9a-zA-Z_-]*`; ids are
+/// `[a-z0-9-]`, so only a leading digit needs a `_` in front. The `-<transport>-<side>` suffix
+/// keeps the ids of different detections apart.
+pub fn signature_id(catalogue_id: &str, detection_id: &str, t: Transport, side: &str) -> String {
+    let id = format!("{catalogue_id}-{detection_id}-{}-{side}", t.as_str());
+    let id: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id
+    } else {
+        format!("_{id}")
+    }
+}
+
 /// The signatures of one content detection: one per transport and direction.
 /// `(outbound, inbound)` says which sides the detection watches.
 pub fn signatures(
@@ -144,7 +166,7 @@ pub fn signatures(
                 conditions.push("tcp-state originator".into());
             }
             out.push(Signature {
-                id: format!("{catalogue_id}-{}-{}-{side}", d.id, t.as_str()),
+                id: signature_id(catalogue_id, &d.id, t, side),
                 title: d.title.clone(),
                 conditions: conditions.into_iter().map(safe).collect(),
             });
@@ -195,6 +217,18 @@ mod tests {
             "\\x0b\\x41g"
         );
         assert_eq!(payload_regex(&m(b"a1", None, Some(2), true)), "[Aa]1");
+    }
+
+    #[test]
+    fn signature_ids_start_with_a_letter() {
+        assert_eq!(
+            signature_id("contec-cms8000", "hl7-mllp", Transport::Tcp, "out"),
+            "contec-cms8000-hl7-mllp-tcp-out"
+        );
+        assert_eq!(
+            signature_id("9x", "d", Transport::Udp, "in"),
+            "_9x-d-udp-in"
+        );
     }
 
     #[test]
