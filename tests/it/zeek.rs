@@ -328,12 +328,13 @@ fn zeek_script_rejects_a_broken_script() {
     );
 }
 
-/// Installs the package offline with zkg (from a committed git copy) into a private state
-/// folder; returns `zkg info` output.
-fn zkg_installs(pkg: &Path, id: &str) -> Option<String> {
+/// Installs the package offline with zkg (from a committed git copy in a folder named `name`)
+/// into a private state folder; checks the installed scripts and the `id` alias; returns
+/// `zkg info` output.
+fn zkg_installs(pkg: &Path, name: &str, id: &str) -> Option<String> {
     let zkg = engine("zkg")?;
     let dir = scratch(&format!("zkg-{id}"));
-    let repo = dir.join(id);
+    let repo = dir.join(name);
     copy_dir(pkg, &repo);
     let git = |args: &[&str]| {
         let o = Command::new("git")
@@ -375,7 +376,15 @@ fn zkg_installs(pkg: &Path, id: &str) -> Option<String> {
         stdout(&o),
         stderr(&o)
     );
-    let installed = state.join("script_dir/packages").join(id);
+    let installed = state.join("script_dir/packages").join(name);
+    assert!(
+        state
+            .join("script_dir")
+            .join(id)
+            .join("__load__.zeek")
+            .is_file(),
+        "no `@load {id}` alias"
+    );
     for f in files(pkg, "zeek")
         .into_iter()
         .chain(files(pkg, "intel"))
@@ -445,8 +454,9 @@ fn contec_package_parses_installs_and_carries_every_indicator() {
     let pkg = root().join(CONTEC);
     zeek_script_parses(&pkg);
     zeek_parse_only(&pkg);
-    if let Some(info) = zkg_installs(&pkg, "contec-cms8000") {
+    if let Some(info) = zkg_installs(&pkg, "zeek", "contec-cms8000") {
         assert!(info.contains("\t\tversion = 1.0.0\n"), "{info}");
+        assert!(info.contains("\t\taliases = contec-cms8000\n"), "{info}");
         assert!(info.contains("\t\tscript_dir = scripts\n"), "{info}");
         assert!(info.contains("\t\t\tzeek >=6.0.0\n"), "{info}");
     }
@@ -548,7 +558,7 @@ fn basic_fixture_package() {
     let pkg = build("tests/fixtures/zeek-basic.yaml", "zeek-basic");
     zeek_script_parses(&pkg);
     zeek_parse_only(&pkg);
-    if let Some(info) = zkg_installs(&pkg, "zeek-basic") {
+    if let Some(info) = zkg_installs(&pkg, "zeek-basic", "zeek-basic") {
         assert!(info.contains("\t\tversion = 2.3.4\n"), "{info}");
     }
     let rows = check_intel(&read(&pkg.join("scripts/zeek-basic.intel"))).unwrap();
@@ -704,14 +714,16 @@ fn hostile_fixture_keeps_every_file_intact() {
             "version",
             "credits",
             "script_dir",
+            "aliases",
             "depends",
             "\tzeek >=6.0.0"
         ]
     );
-    if let Some(info) = zkg_installs(&pkg, "zeek-hostile") {
+    if let Some(info) = zkg_installs(&pkg, "zeek-hostile", "zeek-hostile") {
         assert_eq!(
             zkg_keys(&info),
             [
+                "aliases",
                 "credits",
                 "depends",
                 "description",
