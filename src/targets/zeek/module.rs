@@ -79,7 +79,6 @@ pub struct DetectionView {
     pub title: String,
     /// The notice message: title and CVE ids.
     pub msg: String,
-    pub cves: String,
     pub indicators: String,
     /// `conn`, `getport`, `mnt`, `rpc` or `sig`.
     pub kind: &'static str,
@@ -220,11 +219,6 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
                 d.title.clone()
             } else {
                 format!("{} ({})", d.title, d.cves.join(", "))
-            },
-            cves: if d.cves.is_empty() {
-                "no CVE".into()
-            } else {
-                d.cves.join(", ")
             },
             indicators: d.indicators.join(", "),
             kind: "conn",
