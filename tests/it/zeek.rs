@@ -279,6 +279,97 @@ fn sig_checker_rejects_malformed_files() {
     }
 }
 
+// ---------------------------------------------------------------- module lint
+
+/// The event prototypes the module may handle, as Zeek declares them (`event.bif`,
+/// `rpc/events.bif`, the signature framework).
+const EVENTS: [&str; 7] = [
+    "event zeek_init()",
+    "event new_connection(c: connection)",
+    "event pm_request_getport(r: connection, pr: pm_port_request, p: port)",
+    "event pm_attempt_getport(r: connection, status: rpc_status, pr: pm_port_request)",
+    "event mount_proc_mnt(c: connection, info: MOUNT3::info_t, req: MOUNT3::dirmntargs_t, rep: MOUNT3::mnt_reply_t)",
+    "event rpc_call(c: connection, xid: count, prog: count, ver: count, proc: count, call_len: count)",
+    "event signature_match(state: signature_state, msg: string, data: string)",
+];
+
+/// What zeek-script cannot see (an undefined identifier parses fine): every handler has a
+/// prototype Zeek declares, every module constant used is declared and every declared one is
+/// used, and every `$note=` names a declared Notice type.
+fn lint_module(main: &str) {
+    for l in main.lines().filter(|l| l.starts_with("event ")) {
+        assert!(EVENTS.contains(&l), "unknown event prototype {l}");
+    }
+    let ident = |w: &str| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut declared = BTreeSet::new();
+    let mut notices = BTreeSet::new();
+    let mut in_enum = false;
+    for l in main.lines() {
+        let t = l.trim();
+        if t.starts_with("redef enum Notice::Type += {") {
+            in_enum = true;
+        } else if in_enum && t == "};" {
+            in_enum = false;
+        } else if in_enum && !t.starts_with('#') {
+            let n = t.strip_suffix(',').expect("enum value");
+            assert!(ident(n), "{n}");
+            notices.insert(n.to_owned());
+        } else if let Some(rest) = t.strip_prefix("const ") {
+            let name = rest.split([':', ' ']).next().unwrap();
+            assert!(ident(name), "{name}");
+            assert!(declared.insert(name.to_owned()), "{name} declared twice");
+        }
+    }
+    let code: String = main
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim_start().starts_with("const "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let words: BTreeSet<&str> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for d in &declared {
+        assert!(words.contains(d.as_str()), "constant {d} is never used");
+    }
+    let suffixes = ["_nets", "_ports", "_paths", "_sigs", "_port_set"];
+    for w in &words {
+        let zeek_own = ["likely_server_ports", "register_for_ports"];
+        if suffixes.iter().any(|s| w.ends_with(s)) && !zeek_own.contains(w) {
+            assert!(declared.contains(*w), "{w} is used but not declared");
+        }
+    }
+    for n in code.split("$note=").skip(1) {
+        let name = n.split(',').next().unwrap();
+        assert!(
+            notices.contains(name),
+            "$note={name} is not a declared notice"
+        );
+    }
+    assert_eq!(
+        code.matches("$note=").count(),
+        code.matches("$identifier=cat(").count()
+    );
+}
+
+#[test]
+fn module_lint_catches_undeclared_names() {
+    let main = read(&root().join(CONTEC).join("scripts/main.zeek"));
+    lint_module(&main);
+    for broken in [
+        main.replacen("$note=Mount_Pm", "$note=Mount_PM", 1),
+        main.replacen("in nfs_access_nets", "in nfs_acess_nets", 1),
+        main.replacen(
+            "event rpc_call(c: connection,",
+            "event rpc_call(conn: connection,",
+            1,
+        ),
+    ] {
+        let r = std::panic::catch_unwind(|| lint_module(&broken));
+        assert!(r.is_err(), "lint accepted a broken module");
+    }
+}
+
 // ---------------------------------------------------------------- engines
 
 /// `zeek-script parse` on every `.zeek` file of the package: rc 0 and no problem reported.
@@ -501,6 +592,7 @@ fn contec_package_parses_installs_and_carries_every_indicator() {
 fn contec_module_covers_every_behaviour() {
     let main = read(&root().join(CONTEC).join("scripts/main.zeek"));
     assert!(main.contains("\nmodule ContecCMS8000;\n"));
+    lint_module(&main);
     let cat = yaml("iocs/contec-cms8000.yaml");
     let dets = cat["detections"].as_sequence().unwrap();
     // One Notice type and one raise per detection, each with its CVE ids and an identifier.
@@ -576,6 +668,7 @@ fn basic_fixture_package() {
     // 7 indicators that are not ports, 4 bulk addresses (one repeats an indicator), 2 domains.
     assert_eq!(rows.len(), 7 + 3 + 2);
     assert_eq!(check_sig(&read(&pkg.join("scripts/zeek-basic.sig"))), Ok(1));
+    lint_module(&read(&pkg.join("scripts/main.zeek")));
     assert!(rows.contains(&IntelRow {
         indicator: "drop.example.net/a/b.bin?x=1".into(),
         kind: "Intel::URL".into(),
@@ -688,6 +781,7 @@ fn hostile_fixture_keeps_every_file_intact() {
         }
     }
     let main = read(&pkg.join("scripts/main.zeek"));
+    lint_module(&main);
     // Catalogue text (here `%s`) is never a format string.
     for line in main.lines().filter(|l| l.contains("fmt(")) {
         assert!(
