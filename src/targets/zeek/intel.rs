@@ -81,6 +81,37 @@ pub fn intel_of(o: &Observable) -> Option<(&'static str, String)> {
     })
 }
 
+/// Why a port indicator is not in the Intel file, naming the detections whose ports cover it
+/// (the module matches those).
+fn port_reason(c: &Catalogue, o: &Observable) -> String {
+    let Observable::Port {
+        transport,
+        first,
+        last,
+    } = o
+    else {
+        return String::new();
+    };
+    let users: Vec<&str> = c
+        .detections
+        .iter()
+        .filter(|d| {
+            d.ports.iter().any(|r| {
+                r.transport.is_none_or(|t| t == *transport) && r.first <= *first && *last <= r.last
+            })
+        })
+        .map(|d| d.id.as_str())
+        .collect();
+    if users.is_empty() {
+        "a port is not an Intel indicator type, and no detection matches it".into()
+    } else {
+        format!(
+            "a port is not an Intel indicator type; the module matches it in detection {}",
+            users.join(", ")
+        )
+    }
+}
+
 pub fn view(c: &Catalogue, coverage: &mut Coverage) -> IntelView {
     let src = source(c);
     let mut seen: HashSet<(&'static str, String)> = HashSet::new();
@@ -107,10 +138,7 @@ pub fn view(c: &Catalogue, coverage: &mut Coverage) -> IntelView {
                 push(kind, value, desc(&i.id, &i.meta), &i.meta);
                 coverage.carry(&i.id);
             }
-            None => coverage.skip(
-                &i.id,
-                "a port is not an Intel indicator type; the module matches ports only as part of a detection",
-            ),
+            None => coverage.skip(&i.id, port_reason(c, &i.observable)),
         }
     }
     for b in &c.bulk {
