@@ -8,6 +8,7 @@
 
 pub mod summary;
 pub mod suricata;
+pub mod zeek;
 
 use std::path::{Path, PathBuf};
 
@@ -102,7 +103,7 @@ pub struct TargetOutput {
 
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
-    &[&summary::Summary, &suricata::Suricata]
+    &[&summary::Summary, &suricata::Suricata, &zeek::Zeek]
 }
 
 /// The names of every target.

@@ -1,0 +1,190 @@
+//! The `zeek` target: a zkg package at `out/<catalogue>/zeek/`.
+//!
+//! Files: `zkg.meta`, `README.md`, and under `scripts/`: `__load__.zeek` (loads the module and
+//! the Intel framework with the package's Intel file), `main.zeek` (module named after the
+//! catalogue, one Notice type per detection), `<catalogue>.intel` (Intel file) and, when a
+//! detection has a payload pattern, `<catalogue>.sig` (signatures the module turns into
+//! notices). Guarantees: catalogue text reaches each file only through the escaper of that
+//! file's language (`escape`), every identifier, address, port and regular expression is built
+//! from typed values; output is deterministic (catalogue order, no clock); what Zeek cannot
+//! express is reported in the coverage with the reason.
+
+pub mod escape;
+pub mod intel;
+pub mod module;
+pub mod sig;
+
+use minijinja::Value;
+use serde::Serialize;
+
+use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use crate::diag::Diagnostic;
+use crate::model::Catalogue;
+use crate::render::{safe, Escaper};
+
+pub struct Zeek;
+
+const T_META: &str = "zeek/zkg.meta.j2";
+const T_LOAD: &str = "zeek/__load__.zeek.j2";
+const T_MAIN: &str = "zeek/main.zeek.j2";
+const T_INTEL: &str = "zeek/intel.intel.j2";
+const T_SIG: &str = "zeek/signatures.sig.j2";
+const T_README: &str = "zeek/README.md.j2";
+
+static TEMPLATES: [(&str, &str); 6] = [
+    (T_META, include_str!("../../../templates/zeek/zkg.meta.j2")),
+    (
+        T_LOAD,
+        include_str!("../../../templates/zeek/__load__.zeek.j2"),
+    ),
+    (T_MAIN, include_str!("../../../templates/zeek/main.zeek.j2")),
+    (
+        T_INTEL,
+        include_str!("../../../templates/zeek/intel.intel.j2"),
+    ),
+    (
+        T_SIG,
+        include_str!("../../../templates/zeek/signatures.sig.j2"),
+    ),
+    (
+        T_README,
+        include_str!("../../../templates/zeek/README.md.j2"),
+    ),
+];
+
+/// What every template of the package sees.
+#[derive(Serialize)]
+struct View<'a> {
+    id: &'a str,
+    version: String,
+    title: &'a str,
+    description: &'a str,
+    publisher: &'a str,
+    tlp: &'static str,
+    advisory_id: &'a str,
+    advisory_title: &'a str,
+    advisory_issuer: &'a str,
+    module: Value,
+    /// zkg tags, reduced to `[A-Za-z0-9._-]` and joined with `, `.
+    tags: Value,
+    intel_file: Value,
+    sig_file: Option<Value>,
+    intel_source: String,
+    intel_rows: Vec<intel::Row>,
+    intel_count: usize,
+    /// Entries that repeat an indicator already listed (the first one is kept).
+    intel_duplicates: usize,
+    detections: Vec<module::DetectionView>,
+    analyzers: Vec<module::AnalyzerView>,
+    follow: Vec<module::FollowView>,
+    signatures: Vec<sig::Signature>,
+    skipped: Vec<super::Skipped>,
+}
+
+fn tag(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn tags(c: &Catalogue) -> String {
+    let mut t = vec![
+        "intel".to_owned(),
+        "ioc".to_owned(),
+        "iocc".to_owned(),
+        tag(&c.id),
+        tag(&c.advisory.id),
+    ];
+    t.extend(c.advisory.cves.iter().map(|v| tag(&v.id)));
+    t.retain(|x| !x.is_empty());
+    let mut seen = std::collections::BTreeSet::new();
+    t.retain(|x| seen.insert(x.clone()));
+    t.join(", ")
+}
+
+impl Target for Zeek {
+    fn name(&self) -> &'static str {
+        "zeek"
+    }
+
+    fn description(&self) -> &'static str {
+        "zkg package: Intel file, notice module for the detections, payload signatures"
+    }
+
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &TEMPLATES
+    }
+
+    fn escapers(&self) -> &'static [Escaper] {
+        &escape::ESCAPERS
+    }
+
+    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+        let c = cx.catalogue;
+        let mut coverage = Coverage::default();
+        let iv = intel::view(c, &mut coverage);
+        let parts = module::lower(c, &mut coverage);
+        let intel_file = format!("{}.intel", c.id);
+        let sig_file = format!("{}.sig", c.id);
+        let has_sigs = !parts.signatures.is_empty();
+        let view = View {
+            id: &c.id,
+            version: c.version.to_string(),
+            title: &c.title,
+            description: c.description.as_deref().unwrap_or(""),
+            publisher: &c.publisher,
+            tlp: c.tlp.label(),
+            advisory_id: &c.advisory.id,
+            advisory_title: &c.advisory.title,
+            advisory_issuer: &c.advisory.issuer,
+            module: safe(escape::module_name(&c.id)),
+            tags: safe(tags(c)),
+            intel_file: safe(intel_file.clone()),
+            sig_file: has_sigs.then(|| safe(sig_file.clone())),
+            intel_source: intel::source(c),
+            intel_count: iv.rows.len(),
+            intel_duplicates: iv.duplicates,
+            intel_rows: iv.rows,
+            detections: parts.detections,
+            analyzers: parts.analyzers,
+            follow: parts.follow,
+            signatures: parts.signatures,
+            skipped: coverage.skipped.clone(),
+        };
+        let render = |name: &str| cx.templates.render(name, &view).map_err(|d| vec![d]);
+        let mut files = vec![
+            OutputFile {
+                path: "zkg.meta".into(),
+                contents: render(T_META)?.into_bytes(),
+            },
+            OutputFile {
+                path: "README.md".into(),
+                contents: render(T_README)?.into_bytes(),
+            },
+            OutputFile {
+                path: "scripts/__load__.zeek".into(),
+                contents: render(T_LOAD)?.into_bytes(),
+            },
+            OutputFile {
+                path: "scripts/main.zeek".into(),
+                contents: render(T_MAIN)?.into_bytes(),
+            },
+            OutputFile {
+                path: format!("scripts/{intel_file}"),
+                contents: render(T_INTEL)?.into_bytes(),
+            },
+        ];
+        if has_sigs {
+            files.push(OutputFile {
+                path: format!("scripts/{sig_file}"),
+                contents: render(T_SIG)?.into_bytes(),
+            });
+        }
+        Ok(TargetOutput {
+            files,
+            state: Vec::new(),
+            coverage,
+        })
+    }
+}
