@@ -77,6 +77,8 @@ codes! {
     LockChanged => "lock-changed": "`--locked` forbids a change to a lock file",
     TemplateError => "template-error": "a template failed to render",
     WriteFailed => "write-failed": "an output could not be written",
+    RefusedBlock => "refused-block": "a safety rail refuses to put an address or network in a block list",
+    DiffFailed => "diff-failed": "`iocc diff` cannot compare the two catalogues",
 }
 
 impl Serialize for Code {

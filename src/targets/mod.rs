@@ -6,6 +6,8 @@
 //! atomically, so a failing target leaves the previous output untouched. A target must say
 //! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
 
+pub mod csv;
+pub mod firewall;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -101,7 +103,7 @@ pub struct TargetOutput {
 
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
-    &[&summary::Summary]
+    &[&summary::Summary, &firewall::Firewall, &csv::Csv]
 }
 
 /// The names of every target.
