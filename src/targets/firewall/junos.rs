@@ -73,32 +73,69 @@ pub fn render(
 /// `load set` lines editing the prefix lists (adds first, then deletes; one commit).
 pub fn delta(d: &Delta, n: &Names) -> String {
     let mut out = String::from("# configure; load set terminal; paste; commit check; commit\n");
-    for (old, new, family) in [(d.old_v4, d.new_v4, "IPv4"), (d.old_v6, d.new_v6, "IPv6")] {
+    let v4: Vec<(String, String)> = d
+        .add_v4
+        .iter()
+        .map(|p| (n.junos_list_v4.clone(), p.to_string()))
+        .collect();
+    let v6: Vec<(String, String)> = d
+        .add_v6
+        .iter()
+        .map(|p| (n.junos_list_v6.clone(), p.to_string()))
+        .collect();
+    let r4: Vec<(String, String)> = d
+        .del_v4
+        .iter()
+        .map(|p| (n.junos_list_v4.clone(), p.to_string()))
+        .collect();
+    let r6: Vec<(String, String)> = d
+        .del_v6
+        .iter()
+        .map(|p| (n.junos_list_v6.clone(), p.to_string()))
+        .collect();
+    let mut adds = Vec::new();
+    let mut dels = Vec::new();
+    for (old, new, family, filter, list, add, del) in [
+        (
+            d.old_v4,
+            d.new_v4,
+            "inet",
+            &n.junos_filter_v4,
+            &n.junos_list_v4,
+            v4,
+            r4,
+        ),
+        (
+            d.old_v6,
+            d.new_v6,
+            "inet6",
+            &n.junos_filter_v6,
+            &n.junos_list_v6,
+            v6,
+            r6,
+        ),
+    ] {
         if old == 0 && new > 0 {
             out.push_str(&format!(
-                "# the {family} list is new: load the {family} part of the full file\n"
+                "# the family {family} list is new: load the family {family} part of the full file\n"
             ));
+        } else if old > 0 && new == 0 {
+            out.push_str(&format!(
+                "# the family {family} list is now empty: unbind the filter from its interfaces, then\n"
+            ));
+            dels.push(format!("delete firewall family {family} filter {filter}"));
+            dels.push(format!("delete policy-options prefix-list {list}"));
+        } else {
+            adds.extend(add.into_iter().map(|(l, p)| entry(&l, &p)));
+            dels.extend(
+                del.into_iter()
+                    .map(|(l, p)| format!("delete policy-options prefix-list {l} {p}")),
+            );
         }
     }
-    for p in &d.add_v4 {
-        out.push_str(&entry(&n.junos_list_v4, &p.to_string()));
+    for line in adds.into_iter().chain(dels) {
+        out.push_str(&line);
         out.push('\n');
-    }
-    for p in &d.add_v6 {
-        out.push_str(&entry(&n.junos_list_v6, &p.to_string()));
-        out.push('\n');
-    }
-    for p in &d.del_v4 {
-        out.push_str(&format!(
-            "delete policy-options prefix-list {} {p}\n",
-            n.junos_list_v4
-        ));
-    }
-    for p in &d.del_v6 {
-        out.push_str(&format!(
-            "delete policy-options prefix-list {} {p}\n",
-            n.junos_list_v6
-        ));
     }
     out
 }
