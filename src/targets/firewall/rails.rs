@@ -365,10 +365,13 @@ fn refusal(c: &Catalogue, e: &NetworkEntry<'_>, refused: &[Trip]) -> Diagnostic 
     let help = if refused.iter().any(|t| t.rail == DEFAULT_ROUTE) {
         "a default route can never be blocked; remove the entry".to_owned()
     } else {
-        let first = refused[0].rail;
+        let lifts = refused
+            .iter()
+            .map(|t| format!("{{network: {}, rail: {}, reason: \"...\"}}", e.net, t.rail))
+            .collect::<Vec<_>>()
+            .join(", ");
         format!(
-            "remove or narrow the entry; if blocking it is really intended, lift the rail explicitly: `policy.overrides: [{{network: {}, rail: {first}, reason: \"...\"}}]` (every output header then says so)",
-            e.net
+            "remove or narrow the entry; if blocking it is really intended, lift the rail explicitly: `policy.overrides: [{lifts}]` (every output header then says so)"
         )
     };
     let d = Diagnostic::error(
