@@ -1301,3 +1301,62 @@ fn a_million_addresses_render_on_every_platform() {
     );
     assert_eq!(count("million.edl", |l| l.starts_with("45.")), 1_000_000);
 }
+
+/// Each special-purpose range trips its own rail, and monitor-only entries are never refused.
+#[test]
+fn every_rail_refuses_its_ranges() {
+    let cases = [
+        ("224.0.0.1", "multicast"),
+        ("169.254.1.1", "link-local"),
+        ("100.64.1.1", "cgnat"),
+        ("240.0.0.1", "reserved"),
+        ("0.1.2.3", "reserved"),
+        ("198.18.0.1", "reserved"),
+        ("192.0.2.1", "documentation"),
+        ("198.51.100.1", "documentation"),
+        ("203.0.113.1", "documentation"),
+        ("172.16.5.5", "private"),
+        ("fc00::1", "private"),
+        ("fe80::1", "link-local"),
+        ("ff02::1", "multicast"),
+        ("::1", "loopback"),
+        ("2002::/32", "reserved"),
+        ("3fff::/32", "documentation"),
+        ("4000::/32", "reserved"),
+        ("::/0", "default-route"),
+        ("2a02::/16", "too-wide"),
+    ];
+    let dir = scratch("fw-every-rail");
+    let mut f = Fixture::new("rails");
+    f.bulk.push((
+        "feed".into(),
+        cases.iter().map(|(v, _)| parse_net(v)).collect(),
+        "block",
+    ));
+    // The same ranges as `monitor`: not blocked, so not refused.
+    f.bulk.push((
+        "watch".into(),
+        cases.iter().map(|(v, _)| parse_net(v)).collect(),
+        "monitor",
+    ));
+    let cat = f.write(&dir);
+    let o = iocc(&[
+        "build",
+        cat.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for (i, (value, rail)) in cases.iter().enumerate() {
+        let shown = value.to_string();
+        let want = format!("refused to block `{shown}` of bulk list `feed`: rail `{rail}`");
+        assert!(err.contains(&want), "missing `{want}` in:\n{err}");
+        assert!(
+            err.contains(&format!("feed.txt:{}:", i + 2)),
+            "line of {value}"
+        );
+    }
+    assert!(!err.contains("bulk list `watch`"), "{err}");
+    assert!(err.contains(&format!("{} errors", cases.len())), "{err}");
+}

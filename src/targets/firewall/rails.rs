@@ -199,7 +199,8 @@ pub struct Trip {
 /// The rails, prepared once per catalogue (parsed ranges, merged allowlist).
 pub struct Rails<'a> {
     catalogue: &'a Catalogue,
-    special: Vec<(IpNet, &'static Special)>,
+    /// Special ranges as (is IPv4, interval): integer comparisons on the hot path.
+    special: Vec<(bool, Interval, &'static Special)>,
     allow_v4: Vec<Interval>,
     allow_v6: Vec<Interval>,
 }
@@ -208,7 +209,10 @@ impl<'a> Rails<'a> {
     pub fn new(catalogue: &'a Catalogue) -> Rails<'a> {
         let special = SPECIAL
             .iter()
-            .map(|s| (s.net.parse::<IpNet>().expect("valid special range"), s))
+            .map(|s| {
+                let net = s.net.parse::<IpNet>().expect("valid special range");
+                (matches!(net, IpNet::V4(_)), interval(net), s)
+            })
             .collect();
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
         for n in &catalogue.policy.allowlist {
@@ -258,8 +262,9 @@ impl<'a> Rails<'a> {
             });
         }
         let mut matched_special = false;
-        for (range, s) in &self.special {
-            if overlap(*range, net) {
+        let (is_v4, (first, last)) = (matches!(net, IpNet::V4(_)), interval(net));
+        for (v4, (a, b), s) in &self.special {
+            if *v4 == is_v4 && *a <= last && first <= *b {
                 matched_special = true;
                 if !out.iter().any(|t: &Trip| t.rail == s.rail) {
                     out.push(Trip {
