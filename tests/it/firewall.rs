@@ -1203,6 +1203,20 @@ fn diff_deltas_take_a_device_from_old_to_new() {
     ]);
     assert!(stdout(&one).contains("== Juniper JunOS (set format) =="));
     assert!(!stdout(&one).contains("== nftables"));
+    let json = iocc(&[
+        "--format",
+        "json",
+        "diff",
+        old_cat.to_str().unwrap(),
+        new_cat.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["diff"]["commands"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        v["diff"]["block_list"]["removed"],
+        serde_json::json!(["23.1.2.0/24", "45.9.9.9/32"])
+    );
     let bad = iocc(&[
         "diff",
         old_cat.to_str().unwrap(),

@@ -21,7 +21,7 @@ pub mod rails;
 
 use std::collections::BTreeSet;
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -421,14 +421,6 @@ impl Target for Firewall {
             coverage: plan.coverage,
         })
     }
-}
-
-/// The networks of an aggregated list, both families, for tests and diffs.
-pub fn all_nets(a: &Aggregated) -> Vec<IpNet> {
-    a.v4.iter()
-        .map(|n| IpNet::V4(*n))
-        .chain(a.v6.iter().map(|n| IpNet::V6(*n)))
-        .collect()
 }
 
 /// A serializable view value for `minijinja::context!`.
