@@ -21,8 +21,8 @@ Examples:
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc targets                                list the output targets
-  iocc diff old.yaml iocs/contec-cms8000.yaml firewall commands from the old list to the new one
-  iocc diff old.yaml new.yaml --target nftables  only the nftables delta";
+  iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
+  iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.

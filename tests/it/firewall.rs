@@ -887,6 +887,10 @@ fn unsafe_entries_are_refused_and_nothing_is_written() {
         assert!(err.contains(want), "missing `{want}` in:\n{err}");
     }
     assert!(!err.contains("of indicator `fine`"), "{err}");
+    insta::assert_snapshot!(
+        "refused-stderr",
+        err.replace(&dir.display().to_string(), "[dir]")
+    );
     assert_eq!(
         snapshot_tree(&out),
         before,
