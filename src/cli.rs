@@ -21,7 +21,9 @@ Examples:
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc targets                                list the output targets
-  iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files";
+  iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
+  iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
+  iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -72,6 +74,18 @@ pub enum Command {
         /// `.rules` files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Compare two versions of a catalogue: a summary, and per firewall platform the
+    /// commands that take a device from the old block list to the new one.
+    Diff {
+        /// The earlier version of the catalogue.
+        old: PathBuf,
+        /// The new version of the catalogue.
+        new: PathBuf,
+        /// Platforms to print (repeatable): firewall (all, the default), nftables, iptables,
+        /// ios, asa, junos, pf, edl.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
     },
 }
 
@@ -178,6 +192,38 @@ pub fn run(cli: Cli) -> ExitCode {
             if cli.format == Format::Human && !diags.has_errors() {
                 for (f, n) in counts {
                     println!("ok: {} ({n} rules)", display(&f));
+                }
+            }
+            code(&diags)
+        }
+        Command::Diff { old, new, targets } => {
+            let platforms = match crate::diff::platforms(&targets) {
+                Ok(p) => p,
+                Err(d) => {
+                    diags.push(d);
+                    print_diags(cli.format, &diags, &mut cache);
+                    return code(&diags);
+                }
+            };
+            let (cmp, found) = crate::diff::load_and_compare(&old, &new, &mut cache);
+            diags.extend(found);
+            match cli.format {
+                Format::Human => {
+                    print_diags(cli.format, &diags, &mut cache);
+                    if let Some(c) = &cmp {
+                        print!("{}", crate::diff::render_text(c, &platforms));
+                    }
+                }
+                Format::Json => {
+                    let json = serde_json::json!({
+                        "ok": !diags.has_errors(),
+                        "diff": cmp.as_ref().map(|c| crate::diff::render_json(c, &platforms)),
+                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
+                    });
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
                 }
             }
             code(&diags)

@@ -9,6 +9,7 @@ pub mod build;
 pub mod bulk;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod grammar;
 pub mod load;
 pub mod model;

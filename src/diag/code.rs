@@ -82,6 +82,8 @@ codes! {
     DuplicateSid => "duplicate-sid": "two Suricata rules share a sid",
     InvalidSidLock => "invalid-sid-lock": "a SID lock file cannot be read",
     SidRangeExhausted => "sid-range-exhausted": "the policy's SID range (or the iprep category ids) has no free number left",
+    RefusedBlock => "refused-block": "a safety rail refuses to put an address or network in a block list",
+    DiffFailed => "diff-failed": "`iocc diff` cannot compare the two catalogues",
 }
 
 impl Serialize for Code {

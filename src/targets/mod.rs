@@ -6,6 +6,8 @@
 //! atomically, so a failing target leaves the previous output untouched. A target must say
 //! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
 
+pub mod csv;
+pub mod firewall;
 pub mod summary;
 pub mod suricata;
 pub mod zeek;
@@ -103,7 +105,13 @@ pub struct TargetOutput {
 
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
-    &[&summary::Summary, &suricata::Suricata, &zeek::Zeek]
+    &[
+        &summary::Summary,
+        &suricata::Suricata,
+        &zeek::Zeek,
+        &firewall::Firewall,
+        &csv::Csv,
+    ]
 }
 
 /// The names of every target.

@@ -7,6 +7,7 @@
 
 mod cli;
 mod common;
+mod firewall;
 mod pcap;
 mod suricata;
 mod zeek;

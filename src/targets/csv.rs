@@ -1,0 +1,311 @@
+//! The `csv` target: one RFC 4180 blocklist per catalogue (`out/<catalogue>/csv/<catalogue>.csv`),
+//! written with the `csv` crate.
+//!
+//! Guarantees: a header row with the fixed [`COLUMNS`], then one row per indicator: every
+//! catalogue indicator of every kind (addresses, networks, domains, URLs, ports, file hashes)
+//! and every entry of every bulk list, each with its own action, so a consumer filters on
+//! `action`. Rows are sorted (addresses numerically per family, then domains, URLs, ports and
+//! hashes; ties by catalogue order) and the file ends every record with CRLF. Every cell is
+//! safe to open in a spreadsheet: a cell beginning with `=`, `+`, `-`, `@`, TAB or CR gets a
+//! leading `'`, so no cell is ever read as a formula. Quoting is the csv crate's (RFC 4180).
+//! The CSV is the catalogue's inventory: the safety rails guard the firewall target, which
+//! fails the whole build (nothing written) when it refuses an entry.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
+use crate::render::Escaper;
+
+pub struct Csv;
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 15] = [
+    "indicator",
+    "type",
+    "action",
+    "direction",
+    "protocol",
+    "ports",
+    "severity",
+    "confidence",
+    "valid_from",
+    "valid_until",
+    "catalogue",
+    "advisory",
+    "cves",
+    "references",
+    "description",
+];
+
+/// Makes a cell safe for spreadsheets: a leading `= + - @ TAB CR` gets a `'` before it.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Where a row sorts: kind rank, then a per-kind key.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Net(u8, u128, u8),
+    Text(u8, String),
+}
+
+struct Row {
+    key: Key,
+    order: usize,
+    indicator: String,
+    kind: &'static str,
+    protocol: String,
+    ports: String,
+    meta_index: usize,
+}
+
+fn net_key(n: IpNet) -> Key {
+    match n {
+        IpNet::V4(v) => Key::Net(4, u128::from(u32::from(v.network())), v.prefix_len()),
+        IpNet::V6(v) => Key::Net(6, u128::from(v.network()), v.prefix_len()),
+    }
+}
+
+fn net_kind(n: IpNet) -> &'static str {
+    match n {
+        IpNet::V4(v) if v.prefix_len() == 32 => "ipv4",
+        IpNet::V6(v) if v.prefix_len() == 128 => "ipv6",
+        _ => "cidr",
+    }
+}
+
+fn show(n: IpNet) -> String {
+    match n {
+        IpNet::V4(v) if v.prefix_len() == 32 => IpAddr::V4(v.addr()).to_string(),
+        IpNet::V6(v) if v.prefix_len() == 128 => IpAddr::V6(v.addr()).to_string(),
+        n => n.to_string(),
+    }
+}
+
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::Block => "block",
+        Action::Alert => "alert",
+        Action::Monitor => "monitor",
+    }
+}
+
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::Outbound => "outbound",
+        Direction::Inbound => "inbound",
+        Direction::Both => "both",
+    }
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Low => "low",
+        Severity::Medium => "medium",
+        Severity::High => "high",
+        Severity::Critical => "critical",
+    }
+}
+
+fn confidence(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Sourced => "sourced",
+        Confidence::Inferred => "inferred",
+    }
+}
+
+/// Every row, sorted; `metas[row.meta_index]` holds its shared attributes.
+fn rows(c: &Catalogue) -> (Vec<Row>, Vec<&Meta>) {
+    let mut metas: Vec<&Meta> = Vec::new();
+    let mut rows = Vec::with_capacity(c.indicator_count());
+    for i in &c.indicators {
+        metas.push(&i.meta);
+        let meta_index = metas.len() - 1;
+        let (key, protocol, ports) = match &i.observable {
+            Observable::Address(a) => (net_key(IpNet::from(*a)), "ip".to_owned(), String::new()),
+            Observable::Network(n) => (net_key(*n), "ip".to_owned(), String::new()),
+            Observable::Domain(d) => (Key::Text(1, d.clone()), String::new(), String::new()),
+            Observable::Url(u) => (Key::Text(2, u.clone()), String::new(), String::new()),
+            Observable::Port {
+                transport,
+                first,
+                last,
+            } => (
+                Key::Text(
+                    3,
+                    format!("{}/{:05}-{:05}", transport.as_str(), first, last),
+                ),
+                transport.as_str().to_owned(),
+                if first == last {
+                    first.to_string()
+                } else {
+                    format!("{first}-{last}")
+                },
+            ),
+            Observable::FileHash { hex, .. } => {
+                (Key::Text(4, hex.clone()), String::new(), String::new())
+            }
+        };
+        rows.push(Row {
+            key,
+            order: rows.len(),
+            indicator: i.observable.value(),
+            kind: i.observable.kind(),
+            protocol,
+            ports,
+            meta_index,
+        });
+    }
+    for b in &c.bulk {
+        metas.push(&b.meta);
+        let meta_index = metas.len() - 1;
+        for (n, _) in &b.networks {
+            rows.push(Row {
+                key: net_key(*n),
+                order: rows.len(),
+                indicator: show(*n),
+                kind: net_kind(*n),
+                protocol: "ip".to_owned(),
+                ports: String::new(),
+                meta_index,
+            });
+        }
+        for (d, _) in &b.domains {
+            rows.push(Row {
+                key: Key::Text(1, d.clone()),
+                order: rows.len(),
+                indicator: d.clone(),
+                kind: "domain",
+                protocol: String::new(),
+                ports: String::new(),
+                meta_index,
+            });
+        }
+    }
+    rows.sort_unstable_by(|a, b| (&a.key, a.order).cmp(&(&b.key, b.order)));
+    (rows, metas)
+}
+
+/// Writes the CSV of a catalogue.
+pub fn write(c: &Catalogue) -> Result<Vec<u8>, csv::Error> {
+    let (rows, metas) = rows(c);
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(rows.len() * 160));
+    w.write_record(COLUMNS)?;
+    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    // The per-item cells are the same for every row of a bulk list: build them once.
+    let shared: Vec<[String; 9]> = metas
+        .iter()
+        .map(|m| {
+            [
+                action(m.action).to_owned(),
+                direction(m.direction).to_owned(),
+                severity(m.severity).to_owned(),
+                confidence(m.confidence).to_owned(),
+                date(m.valid_from),
+                date(m.valid_until),
+                m.cves.join(" "),
+                m.references.join(" "),
+                m.description
+                    .as_deref()
+                    .or(m.role.as_deref())
+                    .unwrap_or("")
+                    .to_owned(),
+            ]
+        })
+        .collect();
+    for r in &rows {
+        let s = &shared[r.meta_index];
+        let record: [&str; 15] = [
+            &r.indicator,
+            r.kind,
+            &s[0],
+            &s[1],
+            &r.protocol,
+            &r.ports,
+            &s[2],
+            &s[3],
+            &s[4],
+            &s[5],
+            &c.id,
+            &c.advisory.id,
+            &s[6],
+            &s[7],
+            &s[8],
+        ];
+        w.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+impl Target for Csv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+
+    fn description(&self) -> &'static str {
+        "RFC 4180 blocklist: one row per indicator, fixed columns, spreadsheet-safe"
+    }
+
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    fn escapers(&self) -> &'static [Escaper] {
+        &[]
+    }
+
+    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+        let c = cx.catalogue;
+        let bytes = write(c).map_err(|e| {
+            vec![
+                Diagnostic::error(Code::WriteFailed, format!("cannot write the CSV: {e}"))
+                    .help("this is a bug in iocc, please report it"),
+            ]
+        })?;
+        let mut coverage = Coverage::default();
+        for i in &c.indicators {
+            coverage.carry(&i.id);
+        }
+        for b in &c.bulk {
+            coverage.carry(&b.id);
+        }
+        for d in &c.detections {
+            coverage.skip(
+                &d.id,
+                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows",
+            );
+        }
+        Ok(TargetOutput {
+            files: vec![OutputFile {
+                path: format!("{}.csv", c.id),
+                contents: bytes,
+            }],
+            state: Vec::new(),
+            coverage,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(bad), format!("'{bad}"));
+        }
+        for ok in ["202.114.4.0/24", "a=b", " =x", "", "'x"] {
+            assert_eq!(neutralise(ok), ok);
+        }
+    }
+}

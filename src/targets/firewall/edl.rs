@@ -1,0 +1,90 @@
+//! Palo Alto external dynamic list (type IP List): one prefix per line, each with a comment.
+//!
+//! Guarantees: PAN-OS reads `ENTRY [space] comment` lines and has no comment-only lines, so
+//! the file's opening comment rides on its first entry (catalogue, version, advisory, how to
+//! use it, overrides), and every other entry carries a short comment naming the catalogue and
+//! advisory. Comments pass the EDL escaper; an empty list is one `#` line saying so.
+
+use super::{escape, show_v4, show_v6, Delta, Header, Plan};
+use crate::diag::Diagnostic;
+use crate::model::Catalogue;
+use crate::render::{safe, Templates};
+use crate::targets::OutputFile;
+
+pub const TEMPLATE: &str = "firewall/firewall.edl.j2";
+
+fn short_comment(h: &Header) -> String {
+    let mut s = String::new();
+    // The escaper cannot fail; it only replaces and bounds.
+    let _ = escape::edl(
+        &format!("iocc {} {} {}", h.catalogue, h.version, h.advisory),
+        &mut s,
+    );
+    s
+}
+
+fn first_comment(h: &Header) -> String {
+    let mut s = format!(
+        "iocc catalogue {} version {} ({}) advisory {}: {} IPv4 and {} IPv6 prefixes. Palo Alto EDL of type IP List: serve over HTTPS and use it in deny rules as source and as destination.",
+        h.catalogue, h.version, h.tlp, h.advisory, h.v4, h.v6
+    );
+    for o in &h.overrides {
+        s.push_str(&format!(
+            " OVERRIDE: safety rail {} lifted for {}: {}.",
+            o.rail, o.network, o.reason
+        ));
+    }
+    s
+}
+
+pub fn render(
+    c: &Catalogue,
+    plan: &Plan,
+    h: &Header,
+    t: &Templates,
+) -> Result<Vec<OutputFile>, Diagnostic> {
+    let l = &plan.list;
+    let comment = short_comment(h);
+    let mut entries = l.v4.iter().map(show_v4).chain(l.v6.iter().map(show_v6));
+    let first = entries.next().unwrap_or_default();
+    let mut rest = String::new();
+    for e in entries {
+        rest.push_str(&e);
+        rest.push(' ');
+        rest.push_str(&comment);
+        rest.push('\n');
+    }
+    let text = t.render(
+        TEMPLATE,
+        &minijinja::context! {
+            first => safe(first), first_comment => first_comment(h), rest => safe(rest),
+        },
+    )?;
+    Ok(vec![OutputFile {
+        path: format!("{}.edl", c.id),
+        contents: text.into_bytes(),
+    }])
+}
+
+/// The entries to add to and remove from the hosted list.
+pub fn delta(d: &Delta, h: &Header) -> String {
+    let comment = short_comment(h);
+    let mut out = String::from("# the EDL is fetched from its web server: publish the new file; the entries that change are:\n");
+    for p in d
+        .add_v4
+        .iter()
+        .map(show_v4)
+        .chain(d.add_v6.iter().map(show_v6))
+    {
+        out.push_str(&format!("add {p} {comment}\n"));
+    }
+    for p in d
+        .del_v4
+        .iter()
+        .map(show_v4)
+        .chain(d.del_v6.iter().map(show_v6))
+    {
+        out.push_str(&format!("remove {p}\n"));
+    }
+    out
+}

@@ -1,0 +1,143 @@
+//! The escapers of the firewall templates, one per platform file extension.
+//!
+//! Guarantees: catalogue text only ever lands in comments, remarks and descriptions, and the
+//! escaper keeps it there: the result is one line of printable ASCII drawn from a small safe
+//! alphabet (letters, digits, space and `. , : / ( ) _ - + =`), so no value can end a comment,
+//! open a quote, start a new command (`;`, newline, `{`, `}`, `#`, `!`) or smuggle a control
+//! character. Any other character becomes `_`; runs of whitespace collapse to one space. Each
+//! value is bounded (Rust bounds the Cisco remark to fit its 100 characters) and truncated with
+//! `...`. Addresses never pass here: Rust formats them from typed `IpNet`s.
+
+use crate::render::Escaper;
+
+/// The escapers the firewall target registers.
+pub static ESCAPERS: [Escaper; 8] = [
+    Escaper {
+        name: "firewall-nft",
+        extensions: &["nft"],
+        escape: nft,
+    },
+    Escaper {
+        name: "firewall-ipset",
+        extensions: &["ipset"],
+        escape: ipset,
+    },
+    Escaper {
+        name: "firewall-iptables",
+        extensions: &["iptables"],
+        escape: iptables,
+    },
+    Escaper {
+        name: "firewall-ios",
+        extensions: &["ios"],
+        escape: ios,
+    },
+    Escaper {
+        name: "firewall-asa",
+        extensions: &["asa"],
+        escape: asa,
+    },
+    Escaper {
+        name: "firewall-junos",
+        extensions: &["junos"],
+        escape: junos,
+    },
+    Escaper {
+        name: "firewall-pf",
+        extensions: &["pf"],
+        escape: pf,
+    },
+    Escaper {
+        name: "firewall-edl",
+        extensions: &["edl"],
+        escape: edl,
+    },
+];
+
+/// Longest value in a comment line of the text formats.
+pub const MAX_COMMENT: usize = 200;
+/// Longest EDL comment (the first entry's comment carries the whole header).
+pub const MAX_EDL: usize = 1000;
+
+fn nft(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn ipset(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn iptables(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn ios(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn asa(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn junos(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+fn pf(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_COMMENT, out)
+}
+/// The Palo Alto EDL escaper (also used by Rust for the per-entry comment).
+pub fn edl(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX_EDL, out)
+}
+
+fn allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '.' | ',' | ':' | '/' | '(' | ')' | '_' | '-' | '+' | '=')
+}
+
+/// One safe line of at most `max` characters.
+pub fn line(v: &str, max: usize, out: &mut String) -> Result<(), String> {
+    let mut text = String::with_capacity(v.len().min(max + 3));
+    let mut space = false;
+    for c in v.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !text.is_empty();
+            continue;
+        }
+        if space {
+            text.push(' ');
+            space = false;
+        }
+        text.push(if allowed(c) { c } else { '_' });
+    }
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max.saturating_sub(3)).collect();
+        text = format!("{}...", cut.trim_end());
+    }
+    out.push_str(&text);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(v: &str, max: usize) -> String {
+        let mut s = String::new();
+        line(v, max, &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn keeps_text_on_one_safe_line() {
+        assert_eq!(
+            esc("a\"; sid:1; rev:1;)\n}\r\0\t# !x {y} 'q' `z` é", 200),
+            "a__ sid:1_ rev:1_) _ _ _x _y_ _q_ _z_ _"
+        );
+        assert_eq!(esc("Contec (Update A)", 200), "Contec (Update A)");
+        assert_eq!(esc("  lead and trail  ", 200), "lead and trail");
+    }
+
+    #[test]
+    fn bounds_length() {
+        let long = "x".repeat(10_000);
+        let got = esc(&long, 60);
+        assert_eq!(got.len(), 60);
+        assert!(got.ends_with("..."));
+    }
+}
