@@ -77,6 +77,10 @@ codes! {
     LockChanged => "lock-changed": "`--locked` forbids a change to a lock file",
     TemplateError => "template-error": "a template failed to render",
     WriteFailed => "write-failed": "an output could not be written",
+    UnreadableRule => "unreadable-rule": "a generated rule line cannot be read back (sid, rev)",
+    VersionNotBumped => "version-not-bumped": "the compiled output changed but the catalogue version did not",
+    BundleMismatch => "bundle-mismatch": "a bundle file does not match the checksum its manifest records",
+    InvalidBundle => "invalid-bundle": "a bundle cannot be read or lacks its manifest",
 }
 
 impl Serialize for Code {

@@ -6,6 +6,7 @@
 //! atomically, so a failing target leaves the previous output untouched. A target must say
 //! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
 
+pub mod stix;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -101,7 +102,7 @@ pub struct TargetOutput {
 
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
-    &[&summary::Summary]
+    &[&summary::Summary, &stix::Stix]
 }
 
 /// The names of every target.
