@@ -7,6 +7,8 @@
 
 pub mod build;
 pub mod bulk;
+pub mod bundle;
+pub mod changelog;
 pub mod cli;
 pub mod diag;
 pub mod grammar;
