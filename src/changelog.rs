@@ -339,3 +339,88 @@ pub fn changelog(old: &Catalogue, new: &Catalogue, old_tree: &Tree, new_tree: &T
     }
     md
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contec() -> Catalogue {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        crate::load::load_catalogue(
+            &path,
+            jiff::civil::date(2026, 11, 26),
+            &crate::targets::names(),
+            &mut cache,
+        )
+        .catalogue
+        .expect("contec catalogue validates")
+    }
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        files
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_and_acl_entries_are_diffed() {
+        let c = contec();
+        let old = tree(&[
+            ("suricata/c.rules", "# c\nalert ip any any -> any any (msg:\"IOCC kept\"; sid:1000001; rev:1;)\nalert ip any any -> any any (msg:\"IOCC gone\"; sid:1000002; rev:1;)\nalert ip any any -> 1.2.3.4 any (msg:\"IOCC bumped\"; sid:1000003; rev:1;)\n"),
+            ("firewall/c.nft", "# header\nadd element inet ioc v4 { 202.114.4.0/24 }\nadd element inet ioc v4 { 202.114.4.119 }\n"),
+        ]);
+        let new = tree(&[
+            ("suricata/c.rules", "# c\nalert ip any any -> any any (msg:\"IOCC kept\"; sid:1000001; rev:1;)\nalert ip any any -> 1.2.3.5 any (msg:\"IOCC bumped\"; sid:1000003; rev:2;)\nalert ip any any -> any any (msg:\"IOCC new [x](y)\"; sid:1000004; rev:1;)\n"),
+            ("firewall/c.nft", "# header changed\nadd element inet ioc v4 { 202.114.4.0/24 }\nadd element inet ioc v6 { 2001:db8::/32 }\n"),
+        ]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains(
+                "## Suricata rules\n\n### Added\n\n- sid 1000004 rev 1: IOCC new \\[x\\]\\(y\\)\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Removed\n\n- sid 1000002 rev 1: IOCC gone\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Changed\n\n- sid 1000003 rev 1 → 2: IOCC bumped\n"),
+            "{md}"
+        );
+        assert!(!md.contains("1000001"), "unchanged rule listed: {md}");
+        assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 \\{ 2001:db8::/32 \\}\n- removed: add element inet ioc v4 \\{ 202.114.4.119 \\}\n"), "{md}");
+        assert!(!md.contains("## Indicators"), "{md}");
+    }
+
+    #[test]
+    fn rule_text_change_without_rev_is_flagged() {
+        let c = contec();
+        let old = tree(&[(
+            "suricata/c.rules",
+            "alert ip any any -> 1.2.3.4 any (msg:\"m\"; sid:7; rev:3;)\n",
+        )]);
+        let new = tree(&[(
+            "suricata/c.rules",
+            "alert ip any any -> 1.2.3.5 any (msg:\"m\"; sid:7; rev:3;)\n",
+        )]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains("- sid 7 rev 3 → 3 (text changed but rev did not): m\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn identical_inputs_report_no_change() {
+        let c = contec();
+        let md = changelog(&c, &c, &Tree::new(), &Tree::new());
+        assert!(
+            md.ends_with("No changes to indicators, detections, rules or ACL entries.\n"),
+            "{md}"
+        );
+    }
+}

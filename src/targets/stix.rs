@@ -675,6 +675,98 @@ mod tests {
         assert_eq!(observable_pattern(&u), r"[url:value = 'http://x/a\'b\\']");
     }
 
+    fn contec() -> Catalogue {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        let today = jiff::civil::date(2026, 11, 26);
+        crate::load::load_catalogue(&path, today, &crate::targets::names(), &mut cache)
+            .catalogue
+            .expect("contec catalogue validates")
+    }
+
+    fn compile_with(prior: &crate::output::Tree) -> Result<TargetOutput, Vec<Diagnostic>> {
+        let c = contec();
+        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        Stix.compile(&TargetContext {
+            catalogue: &c,
+            templates: &templates,
+            prior,
+        })
+    }
+
+    #[test]
+    fn suricata_rules_of_earlier_targets_become_indicators() {
+        let mut prior = crate::output::Tree::new();
+        let rules = "# header; sid:5;\n\nalert ip $HOME_NET any -> [202.114.4.0/24] any (msg:\"IOCC x \\\"\\; sid:9\\;\"; reference:cve,2025-0626; classtype:policy-violation; sid:1000001; rev:2;)\nalert tcp $HOME_NET any -> 202.114.4.120 511 (msg:\"IOCC hl7\"; sid:1000002; rev:1;)\n";
+        prior.insert(
+            "suricata/contec-cms8000.rules".into(),
+            rules.as_bytes().to_vec(),
+        );
+        prior.insert(
+            "suricata/contec-cms8000-v4.lst".into(),
+            b"202.114.4.119\n".to_vec(),
+        );
+        prior.insert("summary/x.rules".into(), b"not a suricata file\n".to_vec());
+        let out = compile_with(&prior).unwrap();
+        assert!(
+            out.coverage.skipped.is_empty(),
+            "{:?}",
+            out.coverage.skipped
+        );
+        let v: Value = serde_json::from_slice(&out.files[0].contents).unwrap();
+        let objects = v["objects"].as_array().unwrap();
+        let sur: Vec<&Value> = objects
+            .iter()
+            .filter(|o| o["pattern_type"] == "suricata")
+            .collect();
+        assert_eq!(sur.len(), 2);
+        let lines: Vec<&str> = rules.lines().skip(2).collect();
+        let first = sur
+            .iter()
+            .find(|o| o["pattern"] == lines[0])
+            .expect("rule 1");
+        assert_eq!(first["name"], "IOCC x \"; sid:9;");
+        assert!(first["description"]
+            .as_str()
+            .unwrap()
+            .contains("sid:1000001 rev:2"));
+        assert!(sur.iter().any(|o| o["pattern"] == lines[1]));
+        let vuln = objects
+            .iter()
+            .find(|o| o["type"] == "vulnerability" && o["name"] == "CVE-2025-0626")
+            .unwrap();
+        assert!(objects.iter().any(|o| o["type"] == "relationship"
+            && o["source_ref"] == first["id"]
+            && o["target_ref"] == vuln["id"]));
+        // The same input gives the same bytes.
+        assert_eq!(compile_with(&prior).unwrap().files, out.files);
+    }
+
+    #[test]
+    fn missing_suricata_output_is_a_recorded_skip_and_broken_rules_an_error() {
+        let out = compile_with(&crate::output::Tree::new()).unwrap();
+        assert_eq!(out.coverage.skipped.len(), 1);
+        assert_eq!(out.coverage.skipped[0].id, "suricata-rules");
+        let mut prior = crate::output::Tree::new();
+        prior.insert(
+            "suricata/a.rules".into(),
+            b"alert ip any any -> any any (msg:\"no sid\";)\n".to_vec(),
+        );
+        let errs = compile_with(&prior).unwrap_err();
+        assert_eq!(errs[0].code, Code::UnreadableRule);
+        assert!(errs[0].message.contains("line 1 of `suricata/a.rules`"));
+    }
+
+    #[test]
+    fn ids_are_stable_and_version_4_formatted() {
+        let a = stable_uuid("contec-cms8000/indicator/cms-server");
+        assert_eq!(a, stable_uuid("contec-cms8000/indicator/cms-server"));
+        assert_ne!(a, stable_uuid("contec-cms8000/indicator/hl7-server"));
+        assert_eq!(a.get_version_num(), 4);
+        assert_eq!(a.get_variant(), uuid::Variant::RFC4122);
+    }
+
     #[test]
     fn url_hosts_name_their_references() {
         assert_eq!(source_name("https://www.cisa.gov/a/b"), "www.cisa.gov");
