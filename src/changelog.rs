@@ -265,7 +265,34 @@ fn rules_section(md: &mut String, old: &Tree, new: &Tree) {
     }
 }
 
-fn acl_lines(tree: &Tree) -> BTreeMap<String, BTreeSet<String>> {
+/// Replaces `from` by `to` where it stands alone (not inside a longer dotted number such as
+/// the address `10.1.0.0`), so that remarks naming the catalogue version do not show every
+/// ACL line as changed on each release.
+fn replace_version(line: &str, from: &str, to: &str) -> String {
+    if from.is_empty() || from == to {
+        return line.to_owned();
+    }
+    let bytes = line.as_bytes();
+    let glued = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_digit() || *c == b'.');
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while let Some(pos) = line[i..].find(from) {
+        let start = i + pos;
+        let end = start + from.len();
+        out.push_str(&line[i..start]);
+        let before = start.checked_sub(1).and_then(|j| bytes.get(j));
+        if glued(before) || glued(bytes.get(end)) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        i = end;
+    }
+    out.push_str(&line[i..]);
+    out
+}
+
+fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<String>> {
     tree.iter()
         .filter(|(p, _)| p.starts_with("firewall/"))
         .map(|(p, b)| {
@@ -276,15 +303,16 @@ fn acl_lines(tree: &Tree) -> BTreeMap<String, BTreeSet<String>> {
                     let t = l.trim_start();
                     !t.is_empty() && !t.starts_with('#') && !t.starts_with('!')
                 })
-                .map(str::to_owned)
+                .map(|l| replace_version(l, version.0, version.1))
                 .collect();
             (p.clone(), lines)
         })
         .collect()
 }
 
-fn acl_section(md: &mut String, old: &Tree, new: &Tree) {
-    let (o, n) = (acl_lines(old), acl_lines(new));
+fn acl_section(md: &mut String, old: &Tree, new: &Tree, versions: (&str, &str)) {
+    // Old lines are read as if they named the new version: a bump alone changes no entry.
+    let (o, n) = (acl_lines(old, versions), acl_lines(new, ("", "")));
     let files: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
     let empty = BTreeSet::new();
     let mut body = String::new();
@@ -333,7 +361,8 @@ pub fn changelog(old: &Catalogue, new: &Catalogue, old_tree: &Tree, new_tree: &T
     section_by_id(&mut md, "Detections", detections(old), detections(new));
     section_by_id(&mut md, "Vulnerabilities", cves(old), cves(new));
     rules_section(&mut md, old_tree, new_tree);
-    acl_section(&mut md, old_tree, new_tree);
+    let (ov, nv) = (old.version.to_string(), new.version.to_string());
+    acl_section(&mut md, old_tree, new_tree, (&ov, &nv));
     if md.len() == start {
         md.push_str("\nNo changes to indicators, detections, rules or ACL entries.\n");
     }
@@ -412,6 +441,35 @@ mod tests {
             md.contains("- sid 7 rev 3 → 3 (text changed but rev did not): m\n"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn version_in_remarks_is_not_a_change() {
+        assert_eq!(
+            replace_version("remark iocc x 1.0.0 advisory", "1.0.0", "1.1.0"),
+            "remark iocc x 1.1.0 advisory"
+        );
+        assert_eq!(
+            replace_version("add 10.1.0.0/16 and 1.0.0.0/8", "1.0.0", "1.1.0"),
+            "add 10.1.0.0/16 and 1.0.0.0/8"
+        );
+        let c = contec();
+        let mut newer = c.clone();
+        newer.version = semver::Version::new(1, 1, 0);
+        let old = tree(&[(
+            "firewall/c.ios",
+            " remark iocc 1.0.0\n host 202.114.4.119\n",
+        )]);
+        let new = tree(&[(
+            "firewall/c.ios",
+            " remark iocc 1.1.0\n host 202.114.4.119\n host 202.114.4.120\n",
+        )]);
+        let md = changelog(&c, &newer, &old, &new);
+        assert!(
+            md.contains("### firewall/c.ios: +1 −0\n\n- added: host 202.114.4.120\n"),
+            "{md}"
+        );
+        assert!(!md.contains("remark"), "{md}");
     }
 
     #[test]

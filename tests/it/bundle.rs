@@ -171,13 +171,52 @@ fn bundle_layout_manifest_and_coverage_readme() {
             "{header}"
         );
     }
-    for id in ["contec-range", "cms-server", "monitor-binary", "mount-pm"] {
+    // Each cell says what the build's coverage says.
+    let o = iocc(&["build", CATALOGUE, "--check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let coverage = report["report"]["catalogues"][0]["targets"]
+        .as_array()
+        .unwrap();
+    assert_eq!(coverage.len(), targets.len());
+    let ids = [
+        "contec-range",
+        "cms-server",
+        "cms-ports",
+        "monitor-binary",
+        "hl7-mllp",
+        "mount-pm",
+    ];
+    for id in ids {
         let row = readme
             .lines()
             .find(|l| l.starts_with(&format!("| {id} |")))
             .unwrap_or_else(|| panic!("no row for {id}"));
-        assert_eq!(row.matches(" yes |").count(), targets.len(), "{row}");
+        let cells: Vec<&str> = row
+            .trim_end_matches(" |")
+            .rsplit(" | ")
+            .take(targets.len())
+            .collect();
+        for (cell, t) in cells.iter().rev().zip(coverage) {
+            let has = |k: &str| {
+                t[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == id || x["id"] == id)
+            };
+            let want = if has("skipped") {
+                "no"
+            } else if has("carried") {
+                "yes"
+            } else {
+                "-"
+            };
+            assert_eq!(*cell, want, "{id} in {}: {row}", t["target"]);
+        }
     }
+    assert!(
+        readme.contains("| contec-range | cidr | 202.114.4.0/24 |"),
+        "{readme}"
+    );
 }
 
 #[test]
