@@ -4,6 +4,10 @@
 //! Guarantees: nothing is written unless every catalogue validated and every target compiled;
 //! `--locked` refuses any change to a state file (SID locks) and `--check` refuses any
 //! difference between a fresh build and the files on disk, both with exit code 1.
+//! `out/<catalogue>/VERSION` records the catalogue version the output was built from: `--check`
+//! also fails (`version-not-bumped`) when the output changed but that version did not, and a
+//! writing build warns about it. `compile_all` is the shared in-memory pipeline of `build`,
+//! `bundle` and `changelog`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;

@@ -39,6 +39,7 @@ pub struct BundleOptions {
 
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Manifest format version.
     pub format: u32,
@@ -49,6 +50,7 @@ pub struct Manifest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestCatalogue {
     pub id: String,
     pub version: String,
@@ -59,6 +61,7 @@ pub struct ManifestCatalogue {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestTool {
     pub version: String,
 }
@@ -500,6 +503,15 @@ pub fn verify(bundle: &Path, diags: &mut Diagnostics) -> Option<VerifyReport> {
             return None;
         }
     };
+    // The manifest cannot checksum itself (the `.sha256` sidecar covers it); at least it must
+    // be exactly what `iocc bundle` writes, so an edit of its layout shows.
+    let canonical = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    if canonical.as_bytes() != raw.as_slice() {
+        diags.push(mismatch(
+            bundle,
+            format!("`{MANIFEST}` is not in the exact form `iocc bundle` writes"),
+        ));
+    }
     for (path, expected) in &manifest.files {
         match tree.get(path) {
             None => diags.push(mismatch(
