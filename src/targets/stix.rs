@@ -31,7 +31,8 @@ pub struct Stix;
 const NAMESPACE_SEED: &str = "https://iocc.invalid/stix/2.1";
 
 fn namespace() -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, NAMESPACE_SEED.as_bytes())
+    static NS: std::sync::OnceLock<Uuid> = std::sync::OnceLock::new();
+    *NS.get_or_init(|| Uuid::new_v5(&Uuid::NAMESPACE_URL, NAMESPACE_SEED.as_bytes()))
 }
 
 /// A deterministic id: the UUIDv5 (SHA-1, name-based) of `key` in the iocc namespace, with
@@ -133,11 +134,29 @@ fn source_name(url: &str) -> String {
     }
 }
 
-fn word<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// The catalogue words of an item's action, direction and severity, as STIX labels.
+fn labels(meta: &Meta) -> Value {
+    let action = match meta.action {
+        Action::Block => "block",
+        Action::Alert => "alert",
+        Action::Monitor => "monitor",
+    };
+    let direction = match meta.direction {
+        crate::model::Direction::Outbound => "outbound",
+        crate::model::Direction::Inbound => "inbound",
+        crate::model::Direction::Both => "both",
+    };
+    let severity = match meta.severity {
+        crate::model::Severity::Low => "low",
+        crate::model::Severity::Medium => "medium",
+        crate::model::Severity::High => "high",
+        crate::model::Severity::Critical => "critical",
+    };
+    json!([
+        format!("action:{action}"),
+        format!("direction:{direction}"),
+        format!("severity:{severity}"),
+    ])
 }
 
 /// STIX confidence on the Admiralty-free "High/Med/Low" scale of STIX 2.1 appendix A:
@@ -279,7 +298,9 @@ struct Builder<'a> {
     modified: String,
     identity: String,
     marking: String,
-    objects: BTreeMap<String, Value>,
+    /// Each object's pretty JSON, by id: serialised as soon as it is made, so memory holds
+    /// about one copy of the output rather than a tree of values (bulk lists can be large).
+    objects: BTreeMap<String, String>,
     /// STIX id of each catalogue indicator, for relationships.
     indicator_ids: BTreeMap<&'a str, String>,
 }
@@ -304,7 +325,8 @@ impl<'a> Builder<'a> {
 
     fn add(&mut self, m: Map<String, Value>) -> String {
         let id = m["id"].as_str().unwrap_or_default().to_owned();
-        self.objects.insert(id.clone(), Value::Object(m));
+        let text = serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default();
+        self.objects.insert(id.clone(), text);
         id
     }
 
@@ -374,22 +396,13 @@ impl<'a> Builder<'a> {
                 json!([indicator_type(meta.action)]),
             );
             m.insert("confidence".into(), confidence(meta.confidence).into());
-            m.insert(
-                "labels".into(),
-                json!([
-                    format!("action:{}", word(&meta.action)),
-                    format!("direction:{}", word(&meta.direction)),
-                    format!("severity:{}", word(&meta.severity)),
-                ]),
-            );
+            m.insert("labels".into(), labels(meta));
         }
         let refs = self.references(cves, urls);
         if refs.as_array().is_some_and(|a| !a.is_empty()) {
             m.insert("external_references".into(), refs);
         }
-        let id = self.add(m);
-        self.relate_cves(&id, cves);
-        id
+        self.add(m)
     }
 }
 
@@ -401,7 +414,7 @@ fn describe(meta: &Meta, fallback: &str) -> String {
 }
 
 /// Builds the bundle; `Err` holds the rule lines that could not be read.
-fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<Diagnostic>> {
+fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<String, Vec<Diagnostic>> {
     let c = cx.catalogue;
     let published = c.advisory.published;
     let modified = c.advisory.modified.max(published);
@@ -416,7 +429,10 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
     };
     let marking = tlp_marking(c.tlp, &b.created, &c.id);
     b.marking = marking["id"].as_str().unwrap_or_default().to_owned();
-    b.objects.insert(b.marking.clone(), marking);
+    b.objects.insert(
+        b.marking.clone(),
+        serde_json::to_string_pretty(&marking).unwrap_or_default(),
+    );
 
     b.identity = b.id("identity", &format!("identity/{}", c.publisher));
     let mut identity = b.common("identity", &format!("identity/{}", c.publisher));
@@ -456,6 +472,7 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
             &i.meta.cves,
             &i.meta.references,
         );
+        b.relate_cves(&id, &i.meta.cves);
         b.indicator_ids.insert(&i.id, id);
         coverage.carry(&i.id);
     }
@@ -470,7 +487,10 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
 
     for list in &c.bulk {
         let label = list.meta.role.clone().unwrap_or_else(|| list.id.clone());
-        let description = describe(&list.meta, &label);
+        // Large lists (a merged feed) link to their CVEs through `external_references` only:
+        // one relationship per entry and CVE would multiply the bundle for no new fact.
+        let relate =
+            list.networks.len() + list.domains.len() <= c.policy.large_list_threshold as usize;
         let mut entries: Vec<(Observable, u32)> = list
             .networks
             .iter()
@@ -490,19 +510,20 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
         );
         for (o, line) in entries {
             let value = o.value();
-            b.indicator(
+            // The role, not the list's long description, is repeated on every entry.
+            let id = b.indicator(
                 &format!("bulk/{}/{value}", list.id),
                 format!("{label}: {value}"),
-                format!(
-                    "{description} (bulk list `{}`, line {line} of its file)",
-                    list.id
-                ),
+                format!("{label} (line {line} of bulk list `{}`).", list.id),
                 observable_pattern(&o),
                 "stix",
                 Some(&list.meta),
                 &list.meta.cves,
                 &list.meta.references,
             );
+            if relate {
+                b.relate_cves(&id, &list.meta.cves);
+            }
         }
         coverage.carry(&list.id);
     }
@@ -536,6 +557,7 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
             &d.cves,
             &d.references,
         );
+        b.relate_cves(&id, &d.cves);
         for ind in &d.indicators {
             if let Some(target) = b.indicator_ids.get(ind.as_str()).cloned() {
                 b.relate(&id, &target, "matches traffic involving this indicator");
@@ -570,7 +592,7 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
                 .map(|n| format!("CVE-{n}"))
                 .filter(|id| c.cve(id).is_some())
                 .collect();
-            b.indicator(
+            let id = b.indicator(
                 &format!("suricata/{}:{}", r.gid, r.sid),
                 r.msg
                     .clone()
@@ -585,18 +607,39 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Value, Vec<
                 &cves,
                 &[],
             );
+            b.relate_cves(&id, &cves);
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
 
-    let objects: Vec<Value> = b.objects.into_values().collect();
-    Ok(json!({
-        "type": "bundle",
-        "id": format!("bundle--{}", stable_uuid(&format!("{}/bundle/{}", c.id, c.version))),
-        "objects": objects,
-    }))
+    // The bundle as serde_json's pretty printer writes it (keys sorted: id, objects, type),
+    // assembled from the objects' own pretty text indented one level deeper. JSON strings
+    // hold no raw newline, so indenting line by line cannot touch a value.
+    let id = format!(
+        "bundle--{}",
+        stable_uuid(&format!("{}/bundle/{}", c.id, c.version))
+    );
+    let size: usize = b.objects.values().map(|t| t.len() + t.len() / 8).sum();
+    let mut out = String::with_capacity(size + 128);
+    out.push_str(&format!(
+        "{{\n  \"id\": {},\n  \"objects\": [\n",
+        Value::from(id)
+    ));
+    let n = b.objects.len();
+    for (i, text) in b.objects.into_values().enumerate() {
+        for (j, line) in text.lines().enumerate() {
+            if j > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+        out.push_str(if i + 1 < n { ",\n" } else { "\n" });
+    }
+    out.push_str("  ],\n  \"type\": \"bundle\"\n}\n");
+    Ok(out)
 }
 
 impl Target for Stix {
@@ -618,15 +661,7 @@ impl Target for Stix {
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
-        let value = bundle(cx, &mut coverage)?;
-        let mut text = serde_json::to_string_pretty(&value).map_err(|e| {
-            vec![Diagnostic::error(
-                Code::WriteFailed,
-                format!("cannot serialise the stix bundle: {e}"),
-            )
-            .help("this is a bug in iocc, please report it")]
-        })?;
-        text.push('\n');
+        let text = bundle(cx, &mut coverage)?;
         Ok(TargetOutput {
             files: vec![OutputFile {
                 path: format!("{}.json", cx.catalogue.id),

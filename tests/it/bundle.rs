@@ -426,6 +426,9 @@ fn stix_has_one_indicator_per_bulk_entry() {
             "[ipv6-addr:value ISSUBSET '2001:db8:1::/48']",
         ]
     );
+    assert!(feed
+        .iter()
+        .any(|o| o["description"] == "Merged feed (line 3 of bulk list `feed`)."));
     let vuln = objects
         .iter()
         .find(|o| o["name"] == "CVE-2025-0626")
