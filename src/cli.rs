@@ -81,7 +81,10 @@ pub enum Command {
         /// The .tar.gz made by `iocc bundle`.
         bundle: PathBuf,
     },
-    /// Print the Markdown changelog between two versions of a catalogue.
+    /// Print the Markdown changelog between two versions of a catalogue (release notes).
+    /// Each version is compiled with the lock files beside it: give the old release's
+    /// catalogue from a checkout of that release (e.g. `git worktree add`) so its SIDs/revs are
+    /// the released ones.
     Changelog {
         /// The previous catalogue file.
         old: PathBuf,
