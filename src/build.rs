@@ -4,6 +4,10 @@
 //! Guarantees: nothing is written unless every catalogue validated and every target compiled;
 //! `--locked` refuses any change to a state file (SID locks) and `--check` refuses any
 //! difference between a fresh build and the files on disk, both with exit code 1.
+//! `out/<catalogue>/VERSION` records the catalogue version the output was built from: `--check`
+//! also fails (`version-not-bumped`) when the output changed but that version did not, and a
+//! writing build warns about it. `compile_all` is the shared in-memory pipeline of `build`,
+//! `bundle` and `changelog`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -17,6 +21,37 @@ use crate::model::Catalogue;
 use crate::output::{self, Tree};
 use crate::render::Templates;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
+
+/// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
+pub const VERSION_FILE: &str = "VERSION";
+
+/// When the output on disk differs from a fresh build (beyond the version file) while the
+/// version it records is the catalogue's current version: the catalogue (or iocc) changed what
+/// is published without a new version.
+fn version_not_bumped(c: &Compiled, disk: &Tree, dest: &std::path::Path) -> Option<Diagnostic> {
+    let recorded = disk.get(VERSION_FILE)?;
+    let current = c.tree.get(VERSION_FILE)?;
+    if recorded != current {
+        return None;
+    }
+    let changed = output::diff_trees(&c.tree, disk)
+        .iter()
+        .any(|(p, _)| p != VERSION_FILE);
+    changed.then(|| {
+        Diagnostic::error(
+            Code::VersionNotBumped,
+            format!(
+                "the output of `{}` changed but its version `{}` did not (recorded in `{}`)",
+                c.catalogue.id,
+                c.catalogue.version,
+                display(&dest.join(VERSION_FILE))
+            ),
+        )
+        .in_file(&c.catalogue.source.path)
+        .at_path("version")
+        .help("bump `version` (patch: fixes, minor: new indicators or rules, major: removals), run `iocc build` and commit")
+    })
+}
 
 /// What `iocc build` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -209,7 +244,14 @@ pub fn compile(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let owned = selected.iter().map(|t| t.name().to_owned()).collect();
+    // The version the output was compiled from, so `--check` can tell a changed output
+    // whose catalogue version was not bumped (see `version_not_bumped`).
+    tree.insert(
+        VERSION_FILE.to_owned(),
+        format!("{}\n", catalogue.version).into_bytes(),
+    );
+    let mut owned: Vec<String> = selected.iter().map(|t| t.name().to_owned()).collect();
+    owned.push(VERSION_FILE.to_owned());
     Ok(Compiled {
         catalogue,
         tree,
@@ -249,12 +291,13 @@ fn owned_part(tree: &Tree, owned: &[String]) -> Tree {
         .collect()
 }
 
-/// Runs `iocc build`. Returns the report (when the build got as far as compiling).
-pub fn run(
+/// Loads, validates and compiles every catalogue `opts` names, in memory (nothing written).
+/// Shared by `build`, `bundle` and `changelog`; `None` when any diagnostic is an error.
+pub fn compile_all(
     opts: &BuildOptions,
     cache: &mut SourceCache,
     diags: &mut Diagnostics,
-) -> Option<BuildReport> {
+) -> Option<Vec<Compiled>> {
     for t in &opts.targets {
         if targets::by_name(t).is_none() {
             diags.push(
@@ -290,6 +333,16 @@ pub fn run(
     if diags.has_errors() {
         return None;
     }
+    Some(compiled)
+}
+
+/// Runs `iocc build`. Returns the report (when the build got as far as compiling).
+pub fn run(
+    opts: &BuildOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<BuildReport> {
+    let compiled = compile_all(opts, cache, diags)?;
     let mut report = BuildReport::default();
     let mut pending_state = Vec::new();
     for c in &compiled {
@@ -341,6 +394,7 @@ pub fn run(
                     .in_file(&c.catalogue.source.path)
                     .help("run `iocc build` and commit the result"),
                 );
+                diags.extend(version_not_bumped(c, &disk_scope, &dest));
             }
         }
         report.catalogues.push(CatalogueReport {
@@ -402,8 +456,16 @@ pub fn run(
     for c in &compiled {
         let dest = opts.out.join(&c.catalogue.id);
         let on_disk = output::read_tree(&dest);
-        if owned_part(&on_disk, &c.owned) == c.tree {
+        let disk_scope = owned_part(&on_disk, &c.owned);
+        if disk_scope == c.tree {
             continue;
+        }
+        if let Some(d) = version_not_bumped(c, &disk_scope, &dest) {
+            // Writing is allowed (work in progress); publishing needs the bump.
+            diags.push(Diagnostic {
+                severity: crate::diag::Severity::Warning,
+                ..d
+            });
         }
         // Keep the folders of targets this run did not build.
         let mut tree: Tree = on_disk

@@ -19,6 +19,9 @@ Examples:
   iocc build                                  compile every catalogue in iocs/ into out/
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
+  iocc bundle --out dist/                     reproducible release archives of every catalogue
+  iocc verify dist/contec-cms8000-1.0.0.tar.gz check a bundle against its manifest
+  iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc targets                                list the output targets
   iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
@@ -63,6 +66,33 @@ pub enum Command {
         /// Folder whose templates replace the embedded ones of the same name.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+    },
+    /// Pack each catalogue's compiled output into a reproducible <catalogue>-<version>.tar.gz
+    /// with manifest.json, README.md, and .sha256/.md5 files beside it.
+    Bundle {
+        /// Catalogue files or folders of catalogues (default: iocs/).
+        paths: Vec<PathBuf>,
+        /// Folder for the archives.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        /// Folder whose templates replace the embedded ones of the same name.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Recompute every checksum of a bundle against its manifest (and its .sha256/.md5 files).
+    Verify {
+        /// The .tar.gz made by `iocc bundle`.
+        bundle: PathBuf,
+    },
+    /// Print the Markdown changelog between two versions of a catalogue (release notes).
+    /// Each version is compiled with the lock files beside it: give the old release's
+    /// catalogue from a checkout of that release (e.g. `git worktree add`) so its SIDs/revs are
+    /// the released ones.
+    Changelog {
+        /// The previous catalogue file.
+        old: PathBuf,
+        /// The new catalogue file.
+        new: PathBuf,
     },
     /// Print the JSON Schema of the catalogue format.
     Schema,
@@ -174,6 +204,69 @@ pub fn run(cli: Cli) -> ExitCode {
                         serde_json::to_string_pretty(&json).unwrap_or_default()
                     );
                 }
+            }
+            code(&diags)
+        }
+        Command::Bundle {
+            paths,
+            out,
+            templates,
+        } => {
+            let opts = crate::bundle::BundleOptions {
+                paths,
+                out,
+                templates,
+            };
+            let reports = crate::bundle::run(&opts, &mut cache, &mut diags);
+            print_diags(cli.format, &diags, &mut cache);
+            if cli.format == Format::Human {
+                for r in reports.iter().flatten() {
+                    println!(
+                        "{} {} -> {} ({} files, sha256 {})",
+                        r.catalogue, r.version, r.path, r.files, r.sha256
+                    );
+                }
+            } else if let Some(r) = reports {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            }
+            code(&diags)
+        }
+        Command::Verify { bundle } => {
+            let report = crate::bundle::verify(&bundle, &mut diags);
+            print_diags(cli.format, &diags, &mut cache);
+            if cli.format == Format::Human && !diags.has_errors() {
+                if let Some(r) = &report {
+                    println!(
+                        "ok: {} ({} {}): {} files match manifest.json",
+                        r.bundle,
+                        r.catalogue.as_deref().unwrap_or("?"),
+                        r.version.as_deref().unwrap_or("?"),
+                        r.files
+                    );
+                }
+            } else if cli.format == Format::Json {
+                if let Some(r) = report {
+                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                }
+            }
+            code(&diags)
+        }
+        Command::Changelog { old, new } => {
+            let compile = |path: PathBuf, cache: &mut SourceCache, diags: &mut Diagnostics| {
+                let opts = BuildOptions {
+                    paths: vec![path],
+                    ..BuildOptions::default()
+                };
+                build::compile_all(&opts, cache, diags).and_then(|mut v| v.pop())
+            };
+            let old = compile(old, &mut cache, &mut diags);
+            let new = compile(new, &mut cache, &mut diags);
+            print_diags(cli.format, &diags, &mut cache);
+            if let (Some(o), Some(n), false) = (old, new, diags.has_errors()) {
+                print!(
+                    "{}",
+                    crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree)
+                );
             }
             code(&diags)
         }

@@ -7,6 +7,8 @@
 
 pub mod build;
 pub mod bulk;
+pub mod bundle;
+pub mod changelog;
 pub mod cli;
 pub mod diag;
 pub mod diff;
@@ -15,5 +17,6 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod ruletext;
 pub mod targets;
 pub mod validate;

@@ -84,6 +84,10 @@ codes! {
     SidRangeExhausted => "sid-range-exhausted": "the policy's SID range (or the iprep category ids) has no free number left",
     RefusedBlock => "refused-block": "a safety rail refuses to put an address or network in a block list",
     DiffFailed => "diff-failed": "`iocc diff` cannot compare the two catalogues",
+    UnreadableRule => "unreadable-rule": "a generated rule line cannot be read back (sid, rev)",
+    VersionNotBumped => "version-not-bumped": "the compiled output changed but the catalogue version did not",
+    BundleMismatch => "bundle-mismatch": "a bundle file does not match the checksum its manifest records",
+    InvalidBundle => "invalid-bundle": "a bundle cannot be read or lacks its manifest",
 }
 
 impl Serialize for Code {

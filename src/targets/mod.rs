@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod firewall;
+pub mod stix;
 pub mod summary;
 pub mod suricata;
 pub mod zeek;
@@ -111,6 +112,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &zeek::Zeek,
         &firewall::Firewall,
         &csv::Csv,
+        &stix::Stix,
     ]
 }
 

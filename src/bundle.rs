@@ -1,0 +1,587 @@
+//! Versioned release bundles (`iocc bundle`) and their verification (`iocc verify`).
+//!
+//! Guarantees: a bundle is `<catalogue>-<version>.tar.gz` holding the freshly compiled pack in
+//! the layout consumers expect (`rules/` for Suricata, `zeek/` for the zkg package, then
+//! `firewall/`, `csv/`, `stix/`, ... one folder per other target), a `README.md` with the
+//! coverage table and a `manifest.json` with the SHA-256 of every other file. It is
+//! byte-reproducible: entries sorted, directories included, mode 0644/0755, uid/gid 0, no
+//! user or host names, every mtime (tar and gzip header) fixed to `SOURCE_DATE_EPOCH` or the
+//! catalogue's `advisory.modified` date, gzip at a fixed level with no file name. Beside it,
+//! `.sha256` (sha256sum format) and `.md5` (the bare digest suricata-update fetches). The
+//! bundle is compiled from the committed lock files: a lock that would change fails the run.
+//! `verify` recomputes every checksum and names each file that differs.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use md5::Md5;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::build::{self, BuildOptions, Compiled, TargetReport};
+use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::output::{self, Tree};
+use crate::targets::summary::escape_markdown;
+
+/// Name of the manifest inside a bundle.
+pub const MANIFEST: &str = "manifest.json";
+/// Name of the README inside a bundle.
+pub const README: &str = "README.md";
+
+/// What `iocc bundle` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BundleOptions {
+    pub paths: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub templates: Option<PathBuf>,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest format version.
+    pub format: u32,
+    pub catalogue: ManifestCatalogue,
+    pub iocc: ManifestTool,
+    /// Every file of the bundle except the manifest: path to lowercase hex SHA-256.
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestCatalogue {
+    pub id: String,
+    pub version: String,
+    /// SHA-256 of the catalogue file the bundle was compiled from.
+    pub sha256: String,
+    /// The targets compiled into the bundle.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestTool {
+    pub version: String,
+}
+
+/// One written bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleReport {
+    pub catalogue: String,
+    pub version: String,
+    pub path: String,
+    pub sha256: String,
+    pub md5: String,
+    pub files: usize,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
+}
+
+/// Where a target's file goes in the bundle: Suricata's under `rules/` (what suricata-update
+/// and Scirius expect), every other target under its own name. `None` for build bookkeeping.
+pub fn bundle_path(tree_path: &str) -> Option<String> {
+    let (top, rest) = tree_path.split_once('/')?;
+    Some(match top {
+        "suricata" => format!("rules/{rest}"),
+        _ => tree_path.to_owned(),
+    })
+}
+
+/// The fixed mtime of every entry: `SOURCE_DATE_EPOCH`, else midnight UTC of
+/// `advisory.modified`.
+pub fn fixed_mtime(c: &crate::model::Catalogue) -> u64 {
+    if let Some(s) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
+        return s;
+    }
+    let midnight = c
+        .advisory
+        .modified
+        .to_datetime(jiff::civil::Time::midnight());
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(midnight)
+        .map(|t| t.as_second().max(0) as u64)
+        .unwrap_or(0)
+}
+
+/// The coverage table: one row per indicator, bulk list and detection, one column per target.
+pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
+    let cat = &c.catalogue;
+    let e = |s: &str| {
+        let mut out = String::new();
+        let _ = escape_markdown(s, &mut out);
+        out
+    };
+    let mut md = String::new();
+    md.push_str(&format!(
+        "# {} {}\n\n{}\n\nCatalogue `{}` version {} ({}), published by {}. Advisory {} ({}, last modified {}).\n\n",
+        e(&cat.id),
+        cat.version,
+        e(&cat.title),
+        e(&cat.id),
+        cat.version,
+        cat.tlp.label(),
+        e(&cat.publisher),
+        e(&cat.advisory.id),
+        e(&cat.advisory.issuer),
+        cat.advisory.modified,
+    ));
+    md.push_str("## Contents\n\n| Folder | Files | For |\n|---|---|---|\n");
+    let mut folders: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in files.keys() {
+        if let Some((top, _)) = p.split_once('/') {
+            *folders.entry(top).or_default() += 1;
+        }
+    }
+    for (folder, n) in &folders {
+        let what = match *folder {
+            "rules" => "Suricata rules and the data files they load (suricata-update source)",
+            "zeek" => "zkg package (`zkg install` from a git checkout of this folder)",
+            "firewall" => "firewall ACLs and address sets",
+            "csv" => "CSV blocklists",
+            "stix" => "STIX 2.1 bundle (publish to a TAXII collection)",
+            "summary" => "Markdown overview for reviewers",
+            _ => "target output",
+        };
+        md.push_str(&format!("| `{folder}/` | {n} | {what} |\n"));
+    }
+    md.push_str(&format!(
+        "| `{MANIFEST}` | 1 | SHA-256 of every other file, catalogue id, version and hash |\n\n"
+    ));
+
+    md.push_str("## Coverage\n\nWhich item reaches which target (`yes`: carried; `no`: the target cannot express it, see below; `-`: not in this target's scope).\n\n");
+    let reports: &[TargetReport] = &c.reports;
+    md.push_str("| Item | Kind | Value |");
+    for r in reports {
+        md.push_str(&format!(" {} |", e(&r.target)));
+    }
+    md.push_str("\n|---|---|---|");
+    for _ in reports {
+        md.push_str("---|");
+    }
+    md.push('\n');
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for i in &cat.indicators {
+        rows.push((
+            i.id.clone(),
+            i.observable.kind().into(),
+            i.observable.value(),
+        ));
+    }
+    for b in &cat.bulk {
+        rows.push((
+            b.id.clone(),
+            "bulk list".into(),
+            format!("{} entries", b.networks.len() + b.domains.len()),
+        ));
+    }
+    for d in &cat.detections {
+        rows.push((d.id.clone(), "detection".into(), d.title.clone()));
+    }
+    for (id, kind, value) in &rows {
+        md.push_str(&format!("| {} | {} | {} |", e(id), e(kind), e(value)));
+        for r in reports {
+            let cell = if r.coverage.skipped.iter().any(|s| &s.id == id) {
+                "no"
+            } else if r.coverage.carried.iter().any(|x| x == id) {
+                "yes"
+            } else {
+                "-"
+            };
+            md.push_str(&format!(" {cell} |"));
+        }
+        md.push('\n');
+    }
+    let skipped: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.coverage.skipped.iter().map(move |s| (&r.target, s)))
+        .collect();
+    if !skipped.is_empty() {
+        md.push_str("\n### Not expressed\n\n");
+        for (t, s) in skipped {
+            md.push_str(&format!("- {}: {}: {}\n", e(t), e(&s.id), e(&s.reason)));
+        }
+    }
+    md.push_str(&format!(
+        "\n## Verify\n\n```sh\nsha256sum -c {name}.tar.gz.sha256\niocc verify {name}.tar.gz\n```\n\n`{MANIFEST}` lists the SHA-256 of every file; `iocc verify` recomputes them all.\n",
+        name = archive_stem(cat)
+    ));
+    md
+}
+
+fn archive_stem(c: &crate::model::Catalogue) -> String {
+    format!("{}-{}", c.id, c.version)
+}
+
+/// The files of a bundle (path inside the archive to bytes), manifest and README included.
+pub fn contents(c: &Compiled) -> Tree {
+    let mut files: Tree = c
+        .tree
+        .iter()
+        .filter_map(|(p, b)| bundle_path(p).map(|p| (p, b.clone())))
+        .collect();
+    let text = readme(c, &files);
+    files.insert(README.to_owned(), text.into_bytes());
+    let manifest = Manifest {
+        format: 1,
+        catalogue: ManifestCatalogue {
+            id: c.catalogue.id.clone(),
+            version: c.catalogue.version.to_string(),
+            sha256: c.catalogue.source.sha256.clone(),
+            targets: c.reports.iter().map(|r| r.target.clone()).collect(),
+        },
+        iocc: ManifestTool {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        files: files
+            .iter()
+            .map(|(p, b)| (p.clone(), sha256_hex(b)))
+            .collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    json.push('\n');
+    files.insert(MANIFEST.to_owned(), json.into_bytes());
+    files
+}
+
+/// Packs files into a reproducible `.tar.gz`.
+pub fn archive(files: &Tree, mtime: u64) -> std::io::Result<Vec<u8>> {
+    let gz = flate2::GzBuilder::new()
+        .mtime(u32::try_from(mtime).unwrap_or(0))
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::new(9));
+    let mut tar = tar::Builder::new(gz);
+    let mut dirs: Vec<String> = Vec::new();
+    for path in files.keys() {
+        let mut acc = String::new();
+        let parts: Vec<&str> = path.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            acc.push_str(part);
+            acc.push('/');
+            if !dirs.contains(&acc) {
+                dirs.push(acc.clone());
+            }
+        }
+    }
+    // One sorted sequence: a folder sorts before its files ("a/" < "a/b").
+    let mut entries: Vec<(&str, Option<&[u8]>)> = dirs.iter().map(|d| (d.as_str(), None)).collect();
+    entries.extend(files.iter().map(|(p, b)| (p.as_str(), Some(b.as_slice()))));
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        match data {
+            None => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                tar.append_data(&mut h, path, std::io::empty())?;
+            }
+            Some(bytes) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_size(bytes.len() as u64);
+                tar.append_data(&mut h, path, bytes)?;
+            }
+        }
+    }
+    tar.into_inner()?.finish()
+}
+
+fn lock_problems(c: &Compiled) -> Vec<Diagnostic> {
+    c.state
+        .iter()
+        .filter(|s| std::fs::read(&s.path).ok().as_deref() != Some(s.contents.as_slice()))
+        .map(|s| {
+            Diagnostic::error(
+                Code::LockChanged,
+                format!("`{}` would change", display(&s.path)),
+            )
+            .in_file(&c.catalogue.source.path)
+            .help("a bundle is compiled from the committed locks: run `iocc build`, review and commit the lock, then bundle")
+        })
+        .collect()
+}
+
+/// Runs `iocc bundle`: one archive per catalogue, with its `.sha256` and `.md5`.
+pub fn run(
+    opts: &BundleOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<Vec<BundleReport>> {
+    let build_opts = BuildOptions {
+        paths: opts.paths.clone(),
+        out: PathBuf::from("out"),
+        templates: opts.templates.clone(),
+        ..BuildOptions::default()
+    };
+    let compiled = build::compile_all(&build_opts, cache, diags)?;
+    for c in &compiled {
+        diags.extend(lock_problems(c));
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    let mut reports = Vec::new();
+    for c in &compiled {
+        let files = contents(c);
+        let bytes = match archive(&files, fixed_mtime(&c.catalogue)) {
+            Ok(b) => b,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(Code::WriteFailed, format!("cannot pack the bundle: {e}"))
+                        .help("this is a bug in iocc, please report it"),
+                );
+                return None;
+            }
+        };
+        let name = format!("{}.tar.gz", archive_stem(&c.catalogue));
+        let path = opts.out.join(&name);
+        let sha = sha256_hex(&bytes);
+        let md5 = md5_hex(&bytes);
+        if let Err(e) = std::fs::create_dir_all(&opts.out) {
+            diags.push(
+                Diagnostic::error(
+                    Code::WriteFailed,
+                    format!("cannot create `{}`: {e}", display(&opts.out)),
+                )
+                .help("check permissions of the output folder"),
+            );
+            return None;
+        }
+        for (p, b) in [
+            (path.clone(), bytes.clone()),
+            (
+                opts.out.join(format!("{name}.sha256")),
+                format!("{sha}  {name}\n").into_bytes(),
+            ),
+            (
+                opts.out.join(format!("{name}.md5")),
+                format!("{md5}\n").into_bytes(),
+            ),
+        ] {
+            if let Err(d) = output::write_file_atomic(&p, &b) {
+                diags.push(d);
+                return None;
+            }
+        }
+        reports.push(BundleReport {
+            catalogue: c.catalogue.id.clone(),
+            version: c.catalogue.version.to_string(),
+            path: display(&path),
+            sha256: sha,
+            md5,
+            files: files.len(),
+        });
+    }
+    Some(reports)
+}
+
+/// What `iocc verify` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub bundle: String,
+    pub catalogue: Option<String>,
+    pub version: Option<String>,
+    pub files: usize,
+}
+
+fn mismatch(bundle: &Path, msg: String) -> Diagnostic {
+    Diagnostic::error(Code::BundleMismatch, msg)
+        .in_file(bundle)
+        .help("the bundle was changed after it was made: fetch it again from its publisher, or rebuild it with `iocc bundle`")
+}
+
+fn invalid(bundle: &Path, msg: String) -> Diagnostic {
+    Diagnostic::error(Code::InvalidBundle, msg)
+        .in_file(bundle)
+        .help("`iocc verify` takes a `.tar.gz` made by `iocc bundle`")
+}
+
+/// Reads the regular files of a `.tar.gz`; any other entry type than folders is an error.
+pub fn read_archive(bytes: &[u8]) -> Result<Tree, String> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut tree = Tree::new();
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let path = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .into_owned();
+        match entry.header().entry_type() {
+            tar::EntryType::Directory => continue,
+            tar::EntryType::Regular => {}
+            other => return Err(format!("`{path}` is a {other:?} entry, not a file")),
+        }
+        if !output::is_safe_relative(&path) {
+            return Err(format!("`{path}` is not a safe relative path"));
+        }
+        let mut data = Vec::new();
+        entry
+            .read_to_end(&mut data)
+            .map_err(|e| format!("`{path}`: {e}"))?;
+        if tree.insert(path.clone(), data).is_some() {
+            return Err(format!("`{path}` appears twice"));
+        }
+    }
+    Ok(tree)
+}
+
+/// Runs `iocc verify BUNDLE`.
+pub fn verify(bundle: &Path, diags: &mut Diagnostics) -> Option<VerifyReport> {
+    let bytes = match std::fs::read(bundle) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(invalid(
+                bundle,
+                format!("cannot read `{}`: {e}", display(bundle)),
+            ));
+            return None;
+        }
+    };
+    let name = bundle
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sidecar = PathBuf::from(format!("{}.sha256", bundle.display()));
+    if let Ok(text) = std::fs::read_to_string(&sidecar) {
+        let expected = text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if expected != sha256_hex(&bytes) {
+            diags.push(mismatch(
+                bundle,
+                format!(
+                    "`{name}` does not match the sha256 in `{}`",
+                    display(&sidecar)
+                ),
+            ));
+        }
+    }
+    let md5_sidecar = PathBuf::from(format!("{}.md5", bundle.display()));
+    if let Ok(text) = std::fs::read_to_string(&md5_sidecar) {
+        if text.trim().to_ascii_lowercase() != md5_hex(&bytes) {
+            diags.push(mismatch(
+                bundle,
+                format!(
+                    "`{name}` does not match the md5 in `{}`",
+                    display(&md5_sidecar)
+                ),
+            ));
+        }
+    }
+    let tree = match read_archive(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(invalid(bundle, format!("`{name}` cannot be unpacked: {e}")));
+            return None;
+        }
+    };
+    let Some(raw) = tree.get(MANIFEST) else {
+        diags.push(invalid(bundle, format!("`{name}` holds no `{MANIFEST}`")));
+        return None;
+    };
+    let manifest: Manifest = match serde_json::from_slice(raw) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(invalid(bundle, format!("`{MANIFEST}` cannot be read: {e}")));
+            return None;
+        }
+    };
+    // The manifest cannot checksum itself (the `.sha256` sidecar covers it); at least it must
+    // be exactly what `iocc bundle` writes, so an edit of its layout shows.
+    let canonical = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    if canonical.as_bytes() != raw.as_slice() {
+        diags.push(mismatch(
+            bundle,
+            format!("`{MANIFEST}` is not in the exact form `iocc bundle` writes"),
+        ));
+    }
+    for (path, expected) in &manifest.files {
+        match tree.get(path) {
+            None => diags.push(mismatch(
+                bundle,
+                format!("`{path}` is listed in `{MANIFEST}` but missing"),
+            )),
+            Some(b) if &sha256_hex(b) != expected => diags.push(mismatch(
+                bundle,
+                format!("`{path}` does not match its sha256 in `{MANIFEST}`"),
+            )),
+            Some(_) => {}
+        }
+    }
+    for path in tree.keys() {
+        if path != MANIFEST && !manifest.files.contains_key(path) {
+            diags.push(mismatch(
+                bundle,
+                format!("`{path}` is not listed in `{MANIFEST}`"),
+            ));
+        }
+    }
+    Some(VerifyReport {
+        bundle: display(bundle),
+        catalogue: Some(manifest.catalogue.id),
+        version: Some(manifest.catalogue.version),
+        files: manifest.files.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_maps_suricata_to_rules() {
+        assert_eq!(
+            bundle_path("suricata/a.rules").as_deref(),
+            Some("rules/a.rules")
+        );
+        assert_eq!(
+            bundle_path("zeek/zkg.meta").as_deref(),
+            Some("zeek/zkg.meta")
+        );
+        assert_eq!(bundle_path("VERSION"), None);
+    }
+
+    #[test]
+    fn archive_is_reproducible_and_readable() {
+        let mut files = Tree::new();
+        files.insert("b/x.txt".into(), b"x".to_vec());
+        files.insert("a.txt".into(), b"a".to_vec());
+        files.insert("b/c/y.txt".into(), b"y".to_vec());
+        let one = archive(&files, 1_740_441_600).unwrap();
+        let two = archive(&files, 1_740_441_600).unwrap();
+        assert_eq!(one, two);
+        assert_ne!(one, archive(&files, 0).unwrap(), "the mtime is recorded");
+        assert_eq!(read_archive(&one).unwrap(), files);
+        let mut a = tar::Archive::new(flate2::read::GzDecoder::new(one.as_slice()));
+        let names: Vec<String> = a
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                assert_eq!(e.header().uid().unwrap(), 0);
+                assert_eq!(e.header().gid().unwrap(), 0);
+                assert_eq!(e.header().mtime().unwrap(), 1_740_441_600);
+                assert_eq!(e.header().username().unwrap(), Some(""));
+                e.path().unwrap().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a.txt", "b/", "b/c/", "b/c/y.txt", "b/x.txt"]);
+    }
+}

@@ -1,0 +1,484 @@
+//! Release notes: the Markdown changelog between two versions of a catalogue.
+//!
+//! Guarantees: the text lists added, removed and changed indicators, bulk-list entries,
+//! detections and CVEs (from the validated catalogues), Suricata rules with their sid/rev (by
+//! reading the `.rules` files of the two compiled trees) and firewall ACL entries (line
+//! differences of the `firewall/` files). It is deterministic (everything sorted or in
+//! catalogue order) and every catalogue- or output-derived string passes the Markdown escaper
+//! of the summary target, so a value cannot open a link, a code block or a table row.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::model::Catalogue;
+use crate::output::Tree;
+use crate::ruletext::{self, RuleLine};
+use crate::targets::summary::escape_markdown;
+
+/// How many values a list shows before summarising the rest.
+const SHOW: usize = 50;
+
+fn e(s: &str) -> String {
+    let mut out = String::new();
+    let _ = escape_markdown(s, &mut out);
+    out
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "none".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Leaf-by-leaf differences of two JSON values (arrays compared whole): (field, old, new).
+fn diff_fields(prefix: &str, old: &Value, new: &Value, out: &mut Vec<(String, String, String)>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                if k == "origin" {
+                    continue;
+                }
+                let field = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                diff_fields(
+                    &field,
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        _ if old != new => out.push((prefix.to_owned(), compact(old), compact(new))),
+        _ => {}
+    }
+}
+
+fn list<T>(md: &mut String, items: &[T], line: impl Fn(&T) -> String) {
+    for it in items.iter().take(SHOW) {
+        md.push_str(&format!("- {}\n", line(it)));
+    }
+    if items.len() > SHOW {
+        md.push_str(&format!("- ... and {} more\n", items.len() - SHOW));
+    }
+}
+
+/// Sections for items keyed by id: added, removed, changed (with the changed fields).
+fn section_by_id(
+    md: &mut String,
+    title: &str,
+    old: BTreeMap<String, (Value, String)>,
+    new: BTreeMap<String, (Value, String)>,
+) {
+    let added: Vec<_> = new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
+    let removed: Vec<_> = old.iter().filter(|(k, _)| !new.contains_key(*k)).collect();
+    let mut changed = Vec::new();
+    for (k, (nv, label)) in &new {
+        if let Some((ov, _)) = old.get(k) {
+            let mut d = Vec::new();
+            diff_fields("", ov, nv, &mut d);
+            if !d.is_empty() {
+                changed.push((k, label, d));
+            }
+        }
+    }
+    if added.is_empty() && removed.is_empty() && changed.is_empty() {
+        return;
+    }
+    md.push_str(&format!("\n## {title}\n"));
+    if !added.is_empty() {
+        md.push_str("\n### Added\n\n");
+        list(md, &added, |(k, (_, label))| {
+            format!("{}: {}", e(k), e(label))
+        });
+    }
+    if !removed.is_empty() {
+        md.push_str("\n### Removed\n\n");
+        list(md, &removed, |(k, (_, label))| {
+            format!("{}: {}", e(k), e(label))
+        });
+    }
+    if !changed.is_empty() {
+        md.push_str("\n### Changed\n\n");
+        list(md, &changed, |(k, label, d)| {
+            let fields = d
+                .iter()
+                .map(|(f, a, b)| format!("{} {} → {}", e(f), e(a), e(b)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!("{}: {}: {fields}", e(k), e(label))
+        });
+    }
+}
+
+fn indicators(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
+    c.indicators
+        .iter()
+        .map(|i| {
+            let label = format!("{} {}", i.observable.kind(), i.observable.value());
+            let v = serde_json::json!({
+                "kind": i.observable.kind(),
+                "value": i.observable.value(),
+                "meta": i.meta,
+                "part_of": i.part_of,
+            });
+            (i.id.clone(), (v, label))
+        })
+        .collect()
+}
+
+fn detections(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
+    c.detections
+        .iter()
+        .map(|d| {
+            let v = serde_json::to_value(d).unwrap_or_default();
+            (d.id.clone(), (v, d.title.clone()))
+        })
+        .collect()
+}
+
+fn cves(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
+    c.advisory
+        .cves
+        .iter()
+        .map(|v| {
+            let val = serde_json::to_value(v).unwrap_or_default();
+            (v.id.clone(), (val, v.summary.clone()))
+        })
+        .collect()
+}
+
+fn bulk_entries(c: &Catalogue) -> BTreeMap<String, BTreeSet<String>> {
+    c.bulk
+        .iter()
+        .map(|b| {
+            let mut set: BTreeSet<String> = b.networks.iter().map(|(n, _)| n.to_string()).collect();
+            set.extend(b.domains.iter().map(|(d, _)| d.clone()));
+            (b.id.clone(), set)
+        })
+        .collect()
+}
+
+fn bulk_section(md: &mut String, old: &Catalogue, new: &Catalogue) {
+    let (o, n) = (bulk_entries(old), bulk_entries(new));
+    let ids: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    let empty = BTreeSet::new();
+    let mut body = String::new();
+    for id in ids {
+        let (a, b) = (o.get(id).unwrap_or(&empty), n.get(id).unwrap_or(&empty));
+        let added: Vec<&String> = b.difference(a).collect();
+        let removed: Vec<&String> = a.difference(b).collect();
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        let state = match (o.contains_key(id), n.contains_key(id)) {
+            (false, _) => " (new list)",
+            (_, false) => " (list removed)",
+            _ => "",
+        };
+        body.push_str(&format!(
+            "\n### {}{state}: +{} −{}\n\n",
+            e(id),
+            added.len(),
+            removed.len()
+        ));
+        list(&mut body, &added, |v| format!("added {}", e(v)));
+        list(&mut body, &removed, |v| format!("removed {}", e(v)));
+    }
+    if !body.is_empty() {
+        md.push_str("\n## Bulk list entries\n");
+        md.push_str(&body);
+    }
+}
+
+fn rules(tree: &Tree) -> BTreeMap<(u32, u32), RuleLine> {
+    ruletext::rule_files(tree, "suricata")
+        .into_values()
+        .flat_map(|f| f.rules)
+        .map(|r| ((r.gid, r.sid), r))
+        .collect()
+}
+
+fn rule_label(r: &RuleLine) -> String {
+    format!(
+        "sid {} rev {}: {}",
+        r.sid,
+        r.rev,
+        e(r.msg.as_deref().unwrap_or("(no msg)"))
+    )
+}
+
+fn rules_section(md: &mut String, old: &Tree, new: &Tree) {
+    let (o, n) = (rules(old), rules(new));
+    let added: Vec<&RuleLine> = n
+        .iter()
+        .filter(|(k, _)| !o.contains_key(*k))
+        .map(|(_, r)| r)
+        .collect();
+    let removed: Vec<&RuleLine> = o
+        .iter()
+        .filter(|(k, _)| !n.contains_key(*k))
+        .map(|(_, r)| r)
+        .collect();
+    let changed: Vec<(&RuleLine, &RuleLine)> = n
+        .iter()
+        .filter_map(|(k, r)| {
+            o.get(k)
+                .filter(|old| old.text != r.text)
+                .map(|old| (old, r))
+        })
+        .collect();
+    if added.is_empty() && removed.is_empty() && changed.is_empty() {
+        return;
+    }
+    md.push_str("\n## Suricata rules\n");
+    if !added.is_empty() {
+        md.push_str("\n### Added\n\n");
+        list(md, &added, |r| rule_label(r));
+    }
+    if !removed.is_empty() {
+        md.push_str("\n### Removed\n\n");
+        list(md, &removed, |r| rule_label(r));
+    }
+    if !changed.is_empty() {
+        md.push_str("\n### Changed\n\n");
+        list(md, &changed, |(a, b)| {
+            let note = if a.rev == b.rev {
+                " (text changed but rev did not)"
+            } else {
+                ""
+            };
+            format!(
+                "sid {} rev {} → {}{note}: {}",
+                b.sid,
+                a.rev,
+                b.rev,
+                e(b.msg.as_deref().unwrap_or("(no msg)"))
+            )
+        });
+    }
+}
+
+/// Replaces `from` by `to` where it stands alone (not inside a longer dotted number such as
+/// the address `10.1.0.0`), so that remarks naming the catalogue version do not show every
+/// ACL line as changed on each release.
+fn replace_version(line: &str, from: &str, to: &str) -> String {
+    if from.is_empty() || from == to {
+        return line.to_owned();
+    }
+    let bytes = line.as_bytes();
+    let glued = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii_digit() || *c == b'.');
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while let Some(pos) = line[i..].find(from) {
+        let start = i + pos;
+        let end = start + from.len();
+        out.push_str(&line[i..start]);
+        let before = start.checked_sub(1).and_then(|j| bytes.get(j));
+        if glued(before) || glued(bytes.get(end)) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        i = end;
+    }
+    out.push_str(&line[i..]);
+    out
+}
+
+fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<String>> {
+    tree.iter()
+        .filter(|(p, _)| p.starts_with("firewall/"))
+        .map(|(p, b)| {
+            let lines = String::from_utf8_lossy(b)
+                .lines()
+                .map(str::trim_end)
+                .filter(|l| {
+                    let t = l.trim_start();
+                    !t.is_empty() && !t.starts_with('#') && !t.starts_with('!')
+                })
+                .map(|l| replace_version(l, version.0, version.1))
+                .collect();
+            (p.clone(), lines)
+        })
+        .collect()
+}
+
+fn acl_section(md: &mut String, old: &Tree, new: &Tree, versions: (&str, &str)) {
+    // Old lines are read as if they named the new version: a bump alone changes no entry.
+    let (o, n) = (acl_lines(old, versions), acl_lines(new, ("", "")));
+    let files: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    let empty = BTreeSet::new();
+    let mut body = String::new();
+    for f in files {
+        let (a, b) = (o.get(f).unwrap_or(&empty), n.get(f).unwrap_or(&empty));
+        let added: Vec<&String> = b.difference(a).collect();
+        let removed: Vec<&String> = a.difference(b).collect();
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        body.push_str(&format!(
+            "\n### {}: +{} −{}\n\n",
+            e(f),
+            added.len(),
+            removed.len()
+        ));
+        list(&mut body, &added, |l| format!("added: {}", e(l.trim())));
+        list(&mut body, &removed, |l| format!("removed: {}", e(l.trim())));
+    }
+    if !body.is_empty() {
+        md.push_str("\n## Firewall ACL entries\n");
+        md.push_str(&body);
+    }
+}
+
+/// The Markdown changelog from `old` to `new`; the trees are their compiled outputs, keyed
+/// `<target>/<path>` as the build produces them.
+pub fn changelog(old: &Catalogue, new: &Catalogue, old_tree: &Tree, new_tree: &Tree) -> String {
+    let mut md = format!("# {} {} → {}\n\n", e(&new.id), old.version, new.version);
+    if old.id != new.id {
+        md.push_str(&format!(
+            "Catalogue id changed from {} to {}.\n\n",
+            e(&old.id),
+            e(&new.id)
+        ));
+    }
+    md.push_str(&format!(
+        "Advisory {} last modified {} (was {}).\n",
+        e(&new.advisory.id),
+        new.advisory.modified,
+        old.advisory.modified
+    ));
+    let start = md.len();
+    section_by_id(&mut md, "Indicators", indicators(old), indicators(new));
+    bulk_section(&mut md, old, new);
+    section_by_id(&mut md, "Detections", detections(old), detections(new));
+    section_by_id(&mut md, "Vulnerabilities", cves(old), cves(new));
+    rules_section(&mut md, old_tree, new_tree);
+    let (ov, nv) = (old.version.to_string(), new.version.to_string());
+    acl_section(&mut md, old_tree, new_tree, (&ov, &nv));
+    if md.len() == start {
+        md.push_str("\nNo changes to indicators, detections, rules or ACL entries.\n");
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contec() -> Catalogue {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        crate::load::load_catalogue(
+            &path,
+            jiff::civil::date(2026, 11, 26),
+            &crate::targets::names(),
+            &mut cache,
+        )
+        .catalogue
+        .expect("contec catalogue validates")
+    }
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        files
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_and_acl_entries_are_diffed() {
+        let c = contec();
+        let old = tree(&[
+            ("suricata/c.rules", "# c\nalert ip any any -> any any (msg:\"IOCC kept\"; sid:1000001; rev:1;)\nalert ip any any -> any any (msg:\"IOCC gone\"; sid:1000002; rev:1;)\nalert ip any any -> 1.2.3.4 any (msg:\"IOCC bumped\"; sid:1000003; rev:1;)\n"),
+            ("firewall/c.nft", "# header\nadd element inet ioc v4 { 202.114.4.0/24 }\nadd element inet ioc v4 { 202.114.4.119 }\n"),
+        ]);
+        let new = tree(&[
+            ("suricata/c.rules", "# c\nalert ip any any -> any any (msg:\"IOCC kept\"; sid:1000001; rev:1;)\nalert ip any any -> 1.2.3.5 any (msg:\"IOCC bumped\"; sid:1000003; rev:2;)\nalert ip any any -> any any (msg:\"IOCC new [x](y)\"; sid:1000004; rev:1;)\n"),
+            ("firewall/c.nft", "# header changed\nadd element inet ioc v4 { 202.114.4.0/24 }\nadd element inet ioc v6 { 2001:db8::/32 }\n"),
+        ]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains(
+                "## Suricata rules\n\n### Added\n\n- sid 1000004 rev 1: IOCC new \\[x\\]\\(y\\)\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Removed\n\n- sid 1000002 rev 1: IOCC gone\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Changed\n\n- sid 1000003 rev 1 → 2: IOCC bumped\n"),
+            "{md}"
+        );
+        assert!(!md.contains("1000001"), "unchanged rule listed: {md}");
+        assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 \\{ 2001:db8::/32 \\}\n- removed: add element inet ioc v4 \\{ 202.114.4.119 \\}\n"), "{md}");
+        assert!(!md.contains("## Indicators"), "{md}");
+    }
+
+    #[test]
+    fn rule_text_change_without_rev_is_flagged() {
+        let c = contec();
+        let old = tree(&[(
+            "suricata/c.rules",
+            "alert ip any any -> 1.2.3.4 any (msg:\"m\"; sid:7; rev:3;)\n",
+        )]);
+        let new = tree(&[(
+            "suricata/c.rules",
+            "alert ip any any -> 1.2.3.5 any (msg:\"m\"; sid:7; rev:3;)\n",
+        )]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains("- sid 7 rev 3 → 3 (text changed but rev did not): m\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn version_in_remarks_is_not_a_change() {
+        assert_eq!(
+            replace_version("remark iocc x 1.0.0 advisory", "1.0.0", "1.1.0"),
+            "remark iocc x 1.1.0 advisory"
+        );
+        assert_eq!(
+            replace_version("add 10.1.0.0/16 and 1.0.0.0/8", "1.0.0", "1.1.0"),
+            "add 10.1.0.0/16 and 1.0.0.0/8"
+        );
+        let c = contec();
+        let mut newer = c.clone();
+        newer.version = semver::Version::new(1, 1, 0);
+        let old = tree(&[(
+            "firewall/c.ios",
+            " remark iocc 1.0.0\n host 202.114.4.119\n",
+        )]);
+        let new = tree(&[(
+            "firewall/c.ios",
+            " remark iocc 1.1.0\n host 202.114.4.119\n host 202.114.4.120\n",
+        )]);
+        let md = changelog(&c, &newer, &old, &new);
+        assert!(
+            md.contains("### firewall/c.ios: +1 −0\n\n- added: host 202.114.4.120\n"),
+            "{md}"
+        );
+        assert!(!md.contains("remark"), "{md}");
+    }
+
+    #[test]
+    fn identical_inputs_report_no_change() {
+        let c = contec();
+        let md = changelog(&c, &c, &Tree::new(), &Tree::new());
+        assert!(
+            md.ends_with("No changes to indicators, detections, rules or ACL entries.\n"),
+            "{md}"
+        );
+    }
+}
