@@ -310,11 +310,11 @@ fn stix_bundle_content() {
     sorted.sort();
     assert_eq!(ids, sorted, "objects sorted by id");
     let of = |t: &'static str| objects.iter().filter(move |o| o["type"] == t);
-    // 6 indicators + 7 detections as STIX patterns, plus the Suricata rules when built.
+    // 6 indicators + 8 detections as STIX patterns, plus the Suricata rules when built.
     let stix_patterns = of("indicator")
         .filter(|o| o["pattern_type"] == "stix")
         .count();
-    assert_eq!(stix_patterns, 13);
+    assert_eq!(stix_patterns, 14);
     assert_eq!(of("vulnerability").count(), 4);
     assert_eq!(of("identity").count(), 1);
     let patterns: Vec<&str> = of("indicator")
@@ -517,13 +517,16 @@ fn hostile_strings_keep_the_stix_bundle_and_readme_intact() {
     assert!(objects
         .iter()
         .any(|o| o["name"] == role && o["description"] == desc));
-    // 7 indicators (with the URL) and 7 detections: no object lost or split by a value.
+    // One STIX pattern per indicator (the URL included) and per detection: no object lost or
+    // split by a hostile value.
+    let items = yaml["indicators"].as_sequence().unwrap().len()
+        + yaml["detections"].as_sequence().unwrap().len();
     assert_eq!(
         objects
             .iter()
             .filter(|o| o["type"] == "indicator" && o["pattern_type"] == "stix")
             .count(),
-        14
+        items
     );
     assert_eq!(
         objects.iter().filter(|o| o["type"] == "identity").count(),
@@ -560,8 +563,8 @@ fn hostile_strings_keep_the_stix_bundle_and_readme_intact() {
     let columns = unescaped_pipes(table[0]);
     assert_eq!(
         table.len(),
-        2 + 7 + 7,
-        "header, rule, 7 indicators, 7 detections"
+        2 + items,
+        "header, rule, then one row per indicator and per detection"
     );
     for l in &table {
         assert_eq!(unescaped_pipes(l), columns, "{l}");

@@ -308,12 +308,14 @@ fn sids_stay_stable_when_the_catalogue_grows() {
     let cat = dir.join("iocs/contec-cms8000.yaml");
     let original = std::fs::read_to_string(root().join("iocs/contec-cms8000.yaml")).unwrap();
     std::fs::write(&cat, &original).unwrap();
+    let lock_path = dir.join("iocs/contec-cms8000.sids.lock");
+    let committed = root().join("iocs/contec-cms8000.sids.lock");
+    std::fs::copy(&committed, &lock_path).unwrap();
     let o = iocc_in(&dir, &["build", "--target", "suricata"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let lock_path = dir.join("iocs/contec-cms8000.sids.lock");
     let before = lock(&lock_path);
-    // The committed lock and a fresh one agree.
-    assert_eq!(before, lock(&root().join("iocs/contec-cms8000.sids.lock")));
+    // Rebuilding the unchanged catalogue leaves the committed lock as it is.
+    assert_eq!(before, lock(&committed));
 
     // Add an indicator and a detection at the front of their lists.
     let grown = grow(
@@ -473,6 +475,13 @@ fn hl7_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
         .close();
 }
 
+/// HL7 without MLLP framing (some interface engines send bare messages).
+fn hl7_unframed_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
+    let mut t = Tcp::open(p, monitor(49154), (server, port));
+    t.send(b"MSH|^~\\&|CMS8000|CONTEC|HIS|HOSP|20250130120000||ORU^R01|7|P|2.3\rOBX|1|NM|HR||72\r")
+        .close();
+}
+
 fn getport_udp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x1001, 100_000, 2, 3, &getport_args(100_005, 3, 17));
     p.udp(monitor(800), (server, 111), &call);
@@ -561,7 +570,15 @@ fn contec_behaviours_raise_their_own_rules() {
         (
             "hl7-511",
             |p| hl7_flow(p, ip(202, 114, 4, 120), 511),
-            &["detection/hl7-mllp/tcp/outbound"],
+            &[
+                "detection/hl7-mllp/tcp/outbound",
+                "detection/hl7-export/tcp/outbound",
+            ],
+        ),
+        (
+            "hl7-511-unframed",
+            |p| hl7_unframed_flow(p, ip(202, 114, 4, 120), 511),
+            &["detection/hl7-export/tcp/outbound"],
         ),
         (
             "getport-udp",

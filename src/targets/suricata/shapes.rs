@@ -692,7 +692,7 @@ impl Builder<'_> {
                 ),
                 Observable::Port { .. } => self.out.coverage.skip(
                     &i.id,
-                    "a port alone matches ordinary services (515/tcp is also LPD printing); detections pair ports with hosts",
+                    "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts",
                 ),
                 Observable::FileHash { .. } => self.out.coverage.skip(
                     &i.id,

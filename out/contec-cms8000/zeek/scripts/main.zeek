@@ -23,6 +23,8 @@ export {
 		Cms_Patient_Data,
 		## hl7-mllp: HL7 over MLLP to hard-coded HL7 server (CVE-2025-0683)
 		Hl7_Mllp,
+		## hl7-export: HL7 export port to hard-coded HL7 server (CVE-2025-0683)
+		Hl7_Export,
 		## portmap-getport: Sun RPC portmapper GETPORT to hard-coded NFS update host (CVE-2025-0626, CVE-2025-1204)
 		Portmap_Getport,
 		## mount-pm: NFS MOUNT of /pm from hard-coded update host (CVE-2025-0626, CVE-2025-1204)
@@ -47,6 +49,11 @@ export {
 
 	## hl7-mllp: the far end (indicators hl7-server).
 	const hl7_mllp_nets: set[subnet] = { 202.114.4.120/32 } &redef;
+
+	## hl7-export: the far end (indicators hl7-server).
+	const hl7_export_nets: set[subnet] = { 202.114.4.120/32 } &redef;
+	## hl7-export: service ports.
+	const hl7_export_ports: set[port] = { 511/tcp } &redef;
 
 	## portmap-getport: the far end (indicators cms-server).
 	const portmap_getport_nets: set[subnet] = { 202.114.4.119/32 } &redef;
@@ -156,6 +163,17 @@ event signature_match(state: signature_state, msg: string, data: string)
 		NOTICE([$note=Hl7_Mllp, $conn=c,
 		        $msg="HL7 over MLLP to hard-coded HL7 server (CVE-2025-0683)",
 		        $sub=fmt("signature %s: %s:%s -> %s:%s", state$sig_id, c$id$orig_h, c$id$orig_p, c$id$resp_h, c$id$resp_p),
+		        $identifier=cat(c$id$orig_h, c$id$resp_h),
+		        $suppress_for=suppress_for]);
+	}
+
+# hl7-export: HL7 export port to hard-coded HL7 server
+event new_connection(c: connection)
+	{
+	if ( c$id$resp_h in hl7_export_nets && c$id$resp_p in hl7_export_ports )
+		NOTICE([$note=Hl7_Export, $conn=c,
+		        $msg="HL7 export port to hard-coded HL7 server (CVE-2025-0683)",
+		        $sub=fmt("%s:%s -> %s:%s", c$id$orig_h, c$id$orig_p, c$id$resp_h, c$id$resp_p),
 		        $identifier=cat(c$id$orig_h, c$id$resp_h),
 		        $suppress_for=suppress_for]);
 	}
