@@ -140,6 +140,19 @@ fn code(diags: &Diagnostics) -> ExitCode {
     }
 }
 
+/// Compiles one catalogue in memory (every target of its policy; nothing is written).
+fn compile_one(
+    path: PathBuf,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<build::Compiled> {
+    let opts = BuildOptions {
+        paths: vec![path],
+        ..BuildOptions::default()
+    };
+    build::compile_all(&opts, cache, diags).and_then(|mut v| v.pop())
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let mut cache = SourceCache::default();
@@ -252,15 +265,8 @@ pub fn run(cli: Cli) -> ExitCode {
             code(&diags)
         }
         Command::Changelog { old, new } => {
-            let compile = |path: PathBuf, cache: &mut SourceCache, diags: &mut Diagnostics| {
-                let opts = BuildOptions {
-                    paths: vec![path],
-                    ..BuildOptions::default()
-                };
-                build::compile_all(&opts, cache, diags).and_then(|mut v| v.pop())
-            };
-            let old = compile(old, &mut cache, &mut diags);
-            let new = compile(new, &mut cache, &mut diags);
+            let old = compile_one(old, &mut cache, &mut diags);
+            let new = compile_one(new, &mut cache, &mut diags);
             print_diags(cli.format, &diags, &mut cache);
             if let (Some(o), Some(n), false) = (old, new, diags.has_errors()) {
                 print!(
@@ -298,19 +304,36 @@ pub fn run(cli: Cli) -> ExitCode {
                     return code(&diags);
                 }
             };
-            let (cmp, found) = crate::diff::load_and_compare(&old, &new, &mut cache);
-            diags.extend(found);
+            // Both versions are compiled in full: the changelog lists rules and ACL lines too.
+            let old = compile_one(old, &mut cache, &mut diags);
+            let new = compile_one(new, &mut cache, &mut diags);
+            let (cmp, changelog) = match (old, new) {
+                (Some(o), Some(n)) if !diags.has_errors() => {
+                    let changelog =
+                        crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree);
+                    match crate::diff::compare(o.catalogue, n.catalogue) {
+                        Ok(c) => (Some(c), Some(changelog)),
+                        Err(e) => {
+                            diags.extend(e);
+                            (None, None)
+                        }
+                    }
+                }
+                _ => (None, None),
+            };
             match cli.format {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
-                    if let Some(c) = &cmp {
+                    if let (Some(c), Some(log)) = (&cmp, &changelog) {
                         print!("{}", crate::diff::render_text(c, &platforms));
+                        print!("\n{log}");
                     }
                 }
                 Format::Json => {
                     let json = serde_json::json!({
                         "ok": !diags.has_errors(),
                         "diff": cmp.as_ref().map(|c| crate::diff::render_json(c, &platforms)),
+                        "changelog": changelog,
                         "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
                     });
                     println!(

@@ -8,12 +8,9 @@
 //! [`compare`] returns data ([`Comparison`]) so other reports (e.g. a Markdown changelog) can
 //! be built from it without re-reading the catalogues; [`render_text`] is one such report.
 
-use std::path::Path;
-
 use serde::Serialize;
 
-use crate::diag::{Code, Diagnostic, SourceCache};
-use crate::load::load_catalogue;
+use crate::diag::{Code, Diagnostic};
 use crate::model::{BulkList, Catalogue, Indicator};
 use crate::targets::firewall::{self, Delta, Header, Plan, PLATFORMS};
 
@@ -133,30 +130,6 @@ pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnos
         new_plan,
         delta,
     })
-}
-
-/// Loads both files and compares them.
-pub fn load_and_compare(
-    old: &Path,
-    new: &Path,
-    cache: &mut SourceCache,
-) -> (Option<Comparison>, Vec<Diagnostic>) {
-    let names = crate::targets::names();
-    let today = crate::build::today();
-    let a = load_catalogue(old, today, &names, cache);
-    let b = load_catalogue(new, today, &names, cache);
-    let mut diags = a.diagnostics;
-    diags.extend(b.diagnostics);
-    match (a.catalogue, b.catalogue) {
-        (Some(a), Some(b)) if !diags.iter().any(Diagnostic::is_error) => match compare(a, b) {
-            Ok(c) => (Some(c), diags),
-            Err(e) => {
-                diags.extend(e);
-                (None, diags)
-            }
-        },
-        _ => (None, diags),
-    }
 }
 
 /// The platform names `--target` accepts: `firewall` (all) or one platform.
