@@ -68,8 +68,16 @@ pub fn load(
     };
     let bytes = match read_capped(&file) {
         Ok(b) => b,
-        Err(d) => return Err(vec![d.at_path(format!("{yaml_path}.path"))]),
+        // Point into the catalogue, at the `path:` that names the file (the file itself
+        // has no text to show when it is missing or a folder).
+        Err(mut d) => {
+            d.file = None;
+            return Err(vec![d.at_path(format!("{yaml_path}.path"))]);
+        }
     };
+    // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of the
+    // first value (or of the CSV header name).
+    let bytes: &[u8] = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut out = Loaded {
         file: file.clone(),
         ..Loaded::default()
@@ -85,7 +93,7 @@ pub fn load(
     };
     match format {
         Format::Text => {
-            let text = match std::str::from_utf8(&bytes) {
+            let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
                     let line = bytes[..e.valid_up_to()]
@@ -93,9 +101,10 @@ pub fn load(
                         .filter(|&&b| b == b'\n')
                         .count()
                         + 1;
+                    // The file cannot be shown as text, so the message carries the line.
                     return Err(vec![Diagnostic::error(
                         Code::NotUtf8,
-                        "the bulk file is not UTF-8 text",
+                        format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
                     )
                     .in_file(&file)
                     .at(At::Line(line as u32))
@@ -110,9 +119,7 @@ pub fn load(
             }
         }
         Format::Csv => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(bytes.as_slice());
+            let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
             let col = match rdr.headers() {
                 Ok(h) => match &raw.column {
                     None => Some(0),
