@@ -9,6 +9,9 @@ mod items;
 mod policy;
 mod values;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -122,9 +125,11 @@ impl Ctx<'_> {
 
     fn missing_references(&mut self, path: &str, what: &str, refs: &[String]) {
         if refs.is_empty() {
+            // An absent `references:` key has no position: point at the item that lacks it.
+            let item = path.strip_suffix(".references").unwrap_or(path);
             self.push(
                 Diagnostic::warning(Code::MissingReferences, format!("{what} cites no source"))
-                    .at_path(path)
+                    .at_path(item)
                     .help("add `references:` with the URL of each source that states it"),
             );
         }

@@ -76,7 +76,12 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
                 Code::InvalidPolicy,
                 "the widest blockable prefix is narrower than the narrowest",
             )
-            .at_path("policy.widest-prefix")
+            // Point at whichever of the two the catalogue sets (one may be a default).
+            .at_path(if p.widest_prefix.is_some() {
+                "policy.widest-prefix"
+            } else {
+                "policy.narrowest-prefix"
+            })
             .help("widest-prefix must be a shorter (or equal) prefix length than narrowest-prefix"),
         );
         ok = false;
