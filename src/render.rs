@@ -45,6 +45,17 @@ impl Templates {
         targets: &[&'static dyn Target],
         override_dir: Option<&Path>,
     ) -> Result<Templates, Diagnostic> {
+        // A mistyped --templates folder would otherwise silently build the embedded templates.
+        if let Some(dir) = override_dir.filter(|d| !d.is_dir()) {
+            return Err(Diagnostic::error(
+                Code::FileNotFound,
+                format!(
+                    "the template folder `{}` does not exist",
+                    crate::diag::display(dir)
+                ),
+            )
+            .help("--templates names a folder laid out like `templates/`, e.g. `my-templates/summary/summary.md.j2`"));
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
