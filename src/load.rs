@@ -105,7 +105,8 @@ pub fn load_catalogue(
 }
 
 fn is_blank(text: &str) -> bool {
-    text.lines().all(|l| {
+    // A byte-order mark alone (editors on Windows add one) is still an empty file.
+    text.trim_start_matches('\u{feff}').lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
     })
@@ -378,7 +379,10 @@ mod tests {
     fn load(text: &str) -> Vec<(Code, At)> {
         let dir = std::env::temp_dir().join(format!("iocc-load-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join(format!("{:x}.yaml", Sha256::digest(text.as_bytes())[0]));
+        let f = dir.join(format!(
+            "{}.yaml",
+            hex::encode(Sha256::digest(text.as_bytes()))
+        ));
         std::fs::write(&f, text).unwrap();
         let mut cache = SourceCache::default();
         let loaded = load_catalogue(&f, Date::constant(2026, 1, 1), &["summary"], &mut cache);
@@ -462,6 +466,21 @@ mod tests {
         assert!(line < 10, "caught at line {line}, before the last level");
         // Under an unknown key, serde would stop at the key: the bomb is still named.
         assert_eq!(load(&y)[0].0, Code::AliasLimit);
+    }
+
+    #[test]
+    fn blank_files() {
+        for t in [
+            "",
+            "\n",
+            "# c\n\n",
+            "---\n...\n",
+            "\u{feff}",
+            "\u{feff}# c\n",
+        ] {
+            assert_eq!(load(t)[0].0, Code::EmptyFile, "{t:?}");
+        }
+        assert_ne!(load("\u{feff}id: x\n")[0].0, Code::EmptyFile);
     }
 
     #[test]
