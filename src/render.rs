@@ -162,7 +162,14 @@ fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
         "a template failed: if you passed --templates, check your override; otherwise this is a bug in iocc, please report it",
     );
     match (dir, e.name()) {
-        (Some(dir), Some(name)) => d.in_file(&dir.join(name)),
+        // Only an override file exists on disk to point into (embedded ones are not).
+        (Some(dir), Some(name)) if dir.join(name).is_file() => {
+            let d = d.in_file(&dir.join(name));
+            match e.line() {
+                Some(line) => d.at(crate::diag::At::Line(line as u32)),
+                None => d,
+            }
+        }
         _ => d,
     }
 }
