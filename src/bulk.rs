@@ -262,7 +262,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
             format!("`{shown}` is a folder, not a file"),
         )
         .in_file(file)
-        .help("name a catalogue file, or a folder of catalogues for `check` and `build`"));
+        .help("this path must name a file, not a folder"));
     }
     if meta.len() > cap {
         return Err(too_large(file, &shown, meta.len(), cap));
