@@ -51,7 +51,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     };
     let mut allowlist = Vec::new();
     for (i, a) in p.allowlist.iter().enumerate() {
-        match cx.address_or_network(&format!("policy.allowlist[{i}]"), a) {
+        match cx.address_or_network(format_args!("policy.allowlist[{i}]"), a) {
             Some(n) => allowlist.push(n),
             None => ok = false,
         }
@@ -112,9 +112,9 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     let mut overrides = Vec::new();
     for (i, o) in p.overrides.iter().enumerate() {
         let path = format!("policy.overrides[{i}]");
-        let net = cx.network(&format!("{path}.network"), &o.network);
+        let net = cx.network(format_args!("{path}.network"), &o.network);
         if !RAILS.contains(&o.rail.as_str()) {
-            cx.bad_word::<()>(&format!("{path}.rail"), &o.rail, "safety rail", RAILS);
+            cx.bad_word::<()>(format_args!("{path}.rail"), &o.rail, "safety rail", RAILS);
             ok = false;
         }
         if o.reason.trim().is_empty() {
@@ -128,7 +128,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
             ok = false;
         }
         cx.text(
-            &format!("{path}.reason"),
+            format_args!("{path}.reason"),
             &o.reason,
             super::values::MAX_SHORT,
         );
