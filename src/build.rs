@@ -103,6 +103,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             files.push(root);
         }
     }
+    // The same file named twice (`iocc check iocs iocs/x.yaml`) is one catalogue, not a
+    // duplicate id.
+    let mut seen = HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() && diags.is_empty() {
         diags.push(
             Diagnostic::error(Code::NoCatalogues, "no catalogue to work on")

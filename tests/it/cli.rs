@@ -516,3 +516,15 @@ fn several_catalogues_in_a_folder() {
     );
     assert_eq!(tree(&dir.join("out")), before);
 }
+
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let o = iocc(&[
+        "check",
+        "iocs",
+        "./iocs/contec-cms8000.yaml",
+        "iocs/contec-cms8000.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+}
