@@ -124,6 +124,9 @@ struct Frame {
     /// Mappings only: keys seen, and whether the next scalar is a key.
     keys: Option<std::collections::HashSet<String>>,
     expect_key: bool,
+    /// Where the collection starts (1-based line, 0-based column), to name an unclosed
+    /// `[` or `{` when a syntax error follows.
+    start: (usize, usize),
 }
 
 /// Finds the first structural problem of a YAML text with an event scan (no tree is built,
@@ -187,7 +190,19 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                 let message = if code == Code::NestingTooDeep {
                     format!("the YAML nests too deeply ({info})")
                 } else {
-                    info.to_owned()
+                    // An unclosed flow collection is the usual cause of a puzzling error
+                    // further down: name where it opened.
+                    let open = stack.iter().rev().find_map(|f| {
+                        let (l, c) = f.start;
+                        let ch = text.lines().nth(l.saturating_sub(1))?.chars().nth(c)?;
+                        matches!(ch, '[' | '{').then_some((ch, l, c + 1))
+                    });
+                    match open {
+                        Some((ch, l, c)) if (l, c) != (m.line(), m.col() + 1) => {
+                            format!("{info} (inside the `{ch}` opened at line {l}, column {c})")
+                        }
+                        _ => info.to_owned(),
+                    }
                 };
                 return Some(
                     Diagnostic::error(code, message)
@@ -280,6 +295,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                     jumps: 0,
                     keys: map.then(std::collections::HashSet::new),
                     expect_key: map,
+                    start: (line, col),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -407,6 +423,13 @@ mod tests {
     fn syntax_errors_win_over_type_errors() {
         // serde_yaml would report an invalid type for `id` here.
         assert_eq!(problem("id: [a\n"), Some((Code::YamlSyntax, 2, 1)));
+        let d = structure_problem(Path::new("t"), "id: [a, b\nversion: 1\n").unwrap();
+        assert!(
+            d.message
+                .ends_with("(inside the `[` opened at line 1, column 5)"),
+            "{}",
+            d.message
+        );
         assert_eq!(problem("a: b: c\n"), Some((Code::YamlSyntax, 1, 5)));
         let (code, at) = load("id: [a\n").remove(0);
         assert_eq!(code, Code::YamlSyntax);
