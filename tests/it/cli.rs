@@ -528,3 +528,25 @@ fn a_file_named_twice_is_checked_once() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
 }
+
+/// Every good fixture checks with no diagnostic at all and builds.
+#[test]
+fn good_fixtures_are_clean() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/good"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 2, "{names:?}");
+    let (_, rel) = scratch_rel("cli-good");
+    for n in names {
+        let path = format!("tests/fixtures/good/{n}");
+        let o = iocc(&["check", &path]);
+        assert_eq!(o.status.code(), Some(0), "{n}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{n}");
+        let o = iocc(&["build", &path, "--out", &rel]);
+        assert_eq!(o.status.code(), Some(0), "{n}: {}", stderr(&o));
+    }
+}
