@@ -486,6 +486,7 @@ fn several_catalogues_in_a_folder() {
     assert_eq!(
         lines,
         [
+            format!("ok: {rel}/iocs/bulk-only.yaml"),
             format!("ok: {rel}/iocs/contec-cms8000.yaml"),
             format!("ok: {rel}/iocs/every-kind.yaml")
         ]
@@ -499,7 +500,7 @@ fn several_catalogues_in_a_folder() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     built.sort();
-    assert_eq!(built, ["contec-cms8000", "every-kind"]);
+    assert_eq!(built, ["bulk-only", "contec-cms8000", "every-kind"]);
     // One bad catalogue among good ones: exit 1, nothing written.
     std::fs::copy(
         root().join("tests/fixtures/bad/dates.yaml"),
