@@ -152,7 +152,22 @@ pub fn load(
                     Ok(true) => {
                         let line = record.position().map_or(0, |p| p.line() as u32);
                         let value = record.get(col).unwrap_or("").trim();
-                        if !value.is_empty() && !value.starts_with('#') {
+                        // Addresses and domains never hold a newline: a value that does
+                        // was swallowed by a quote left open, which the CSV reader accepts.
+                        if value.contains('\n') {
+                            push(
+                                Diagnostic::error(
+                                    Code::InvalidBulkFile,
+                                    format!(
+                                        "the value of this record runs over {} lines: is a quote left open?",
+                                        value.lines().count()
+                                    ),
+                                )
+                                .in_file(&file)
+                                .at(At::Line(line))
+                                .help("close the quote, or remove the stray `\"`"),
+                            );
+                        } else if !value.is_empty() && !value.starts_with('#') {
                             entry(&mut out, kind, value, line, &file, &mut push);
                         }
                     }
@@ -423,6 +438,19 @@ mod tests {
         assert_eq!(e, [(Code::InvalidAddress, Some(1))]);
         let e = run("f.csv", b"a,b\n1,2\n", None, Some("c"), BulkKind::Address).unwrap_err();
         assert_eq!(e, [(Code::InvalidBulkFile, Some(1))]);
+    }
+
+    #[test]
+    fn csv_unterminated_quote_is_named() {
+        let e = run(
+            "g.csv",
+            b"addr,n\n192.0.2.1,a\n\"192.0.2.2,b\n192.0.2.3,c\n",
+            None,
+            None,
+            BulkKind::Address,
+        )
+        .unwrap_err();
+        assert_eq!(e, [(Code::InvalidBulkFile, Some(3))]);
     }
 
     #[test]
