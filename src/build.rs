@@ -80,7 +80,7 @@ pub struct CatalogueReport {
     pub version: String,
     pub file: String,
     pub out: String,
-    /// `written`, `unchanged` or `checked`.
+    /// `written`, `unchanged`, `checked`, or `not written` when writing failed.
     pub status: &'static str,
     pub items: usize,
     pub targets: Vec<TargetReport>,
@@ -138,6 +138,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             files.push(root);
         }
     }
+    // The same file named twice (`iocc check iocs iocs/x.yaml`) is one catalogue, not a
+    // duplicate id.
+    let mut seen = HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() && diags.is_empty() {
         diags.push(
             Diagnostic::error(Code::NoCatalogues, "no catalogue to work on")
@@ -447,13 +451,22 @@ pub fn run(
     if diags.has_errors() || opts.check {
         return Some(report);
     }
+    // A failed write must not leave the report claiming `written`.
+    let not_written = |report: &mut BuildReport, from: usize| {
+        for c in report.catalogues.iter_mut().skip(from) {
+            if c.status == "written" {
+                c.status = "not written";
+            }
+        }
+    };
     for s in pending_state {
         if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
             diags.push(d);
+            not_written(&mut report, 0);
             return Some(report);
         }
     }
-    for c in &compiled {
+    for (i, c) in compiled.iter().enumerate() {
         let dest = opts.out.join(&c.catalogue.id);
         let on_disk = output::read_tree(&dest);
         let disk_scope = owned_part(&on_disk, &c.owned);
@@ -479,6 +492,7 @@ pub fn run(
         tree.extend(c.tree.iter().map(|(k, v)| (k.clone(), v.clone())));
         if let Err(d) = output::replace_dir(&dest, &tree) {
             diags.push(d);
+            not_written(&mut report, i);
             return Some(report);
         }
     }

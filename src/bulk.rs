@@ -1,5 +1,12 @@
 //! Bulk side files: one address, network or domain per line (`#` comments), or a CSV column.
 //!
+//! Text: one value per line; `#` starts a comment anywhere on a line; blank lines, spaces and
+//! `\r` are ignored. CSV (RFC 4180, chosen by `format: csv` or a `.csv` extension): a header
+//! row, then records; `column` names the header of the value column (default: the first);
+//! rows starting with `#` and empty values are skipped; quoted fields may hold commas and
+//! newlines. A leading UTF-8 byte-order mark is ignored in both. Addresses are single IPv4 or
+//! IPv6 addresses or canonical CIDR networks; domains are checked like `kind: domain`.
+//!
 //! Guarantees: a file is read once and parsed line by line with no per-line allocation for
 //! addresses; the path must stay inside the catalogue's folder; every bad line is reported
 //! with its file:line (up to [`MAX_LINE_ERRORS`], then a count), and nothing panics.
@@ -68,8 +75,16 @@ pub fn load(
     };
     let bytes = match read_capped(&file) {
         Ok(b) => b,
-        Err(d) => return Err(vec![d.at_path(format!("{yaml_path}.path"))]),
+        // Point into the catalogue, at the `path:` that names the file (the file itself
+        // has no text to show when it is missing or a folder).
+        Err(mut d) => {
+            d.file = None;
+            return Err(vec![d.at_path(format!("{yaml_path}.path"))]);
+        }
     };
+    // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of the
+    // first value (or of the CSV header name).
+    let bytes: &[u8] = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut out = Loaded {
         file: file.clone(),
         ..Loaded::default()
@@ -85,7 +100,7 @@ pub fn load(
     };
     match format {
         Format::Text => {
-            let text = match std::str::from_utf8(&bytes) {
+            let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
                     let line = bytes[..e.valid_up_to()]
@@ -93,9 +108,10 @@ pub fn load(
                         .filter(|&&b| b == b'\n')
                         .count()
                         + 1;
+                    // The file cannot be shown as text, so the message carries the line.
                     return Err(vec![Diagnostic::error(
                         Code::NotUtf8,
-                        "the bulk file is not UTF-8 text",
+                        format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
                     )
                     .in_file(&file)
                     .at(At::Line(line as u32))
@@ -110,9 +126,12 @@ pub fn load(
             }
         }
         Format::Csv => {
+            // Rows starting with `#` are comments, as in text lists (feeds often carry a
+            // commented preamble); the header is the first row that is not a comment.
             let mut rdr = csv::ReaderBuilder::new()
                 .flexible(true)
-                .from_reader(bytes.as_slice());
+                .comment(Some(b'#'))
+                .from_reader(bytes);
             let col = match rdr.headers() {
                 Ok(h) => match &raw.column {
                     None => Some(0),
@@ -133,7 +152,22 @@ pub fn load(
                     Ok(true) => {
                         let line = record.position().map_or(0, |p| p.line() as u32);
                         let value = record.get(col).unwrap_or("").trim();
-                        if !value.is_empty() && !value.starts_with('#') {
+                        // Addresses and domains never hold a newline: a value that does
+                        // was swallowed by a quote left open, which the CSV reader accepts.
+                        if value.contains('\n') {
+                            push(
+                                Diagnostic::error(
+                                    Code::InvalidBulkFile,
+                                    format!(
+                                        "the value of this record runs over {} lines: is a quote left open?",
+                                        value.lines().count()
+                                    ),
+                                )
+                                .in_file(&file)
+                                .at(At::Line(line))
+                                .help("close the quote, or remove the stray `\"`"),
+                            );
+                        } else if !value.is_empty() && !value.starts_with('#') {
                             entry(&mut out, kind, value, line, &file, &mut push);
                         }
                     }
@@ -255,7 +289,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
             format!("`{shown}` is a folder, not a file"),
         )
         .in_file(file)
-        .help("name a catalogue file, or a folder of catalogues for `check` and `build`"));
+        .help("this path must name a file, not a folder"));
     }
     if meta.len() > cap {
         return Err(too_large(file, &shown, meta.len(), cap));
@@ -292,6 +326,148 @@ fn io_diag(file: &Path, shown: &str, e: &std::io::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw(path: &str, format: Option<&str>, column: Option<&str>) -> RawBulkList {
+        serde_yaml::from_str(&format!(
+            "{{id: b, path: '{path}', kind: address{}{}}}",
+            format.map_or(String::new(), |f| format!(", format: {f}")),
+            column.map_or(String::new(), |c| format!(", column: {c}"))
+        ))
+        .unwrap()
+    }
+
+    /// Loads `content` written to a fresh folder as `name`; returns entries or (code, line).
+    fn run(
+        name: &str,
+        content: &[u8],
+        format: Option<&str>,
+        column: Option<&str>,
+        kind: BulkKind,
+    ) -> Result<Loaded, Vec<(Code, Option<u32>)>> {
+        let dir = std::env::temp_dir().join(format!(
+            "iocc-bulk-{}-{}",
+            std::process::id(),
+            hex::encode(&content[..content.len().min(8)])
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), content).unwrap();
+        let r = raw(name, format, column);
+        load(&dir, &r, kind, "bulk[0]").map_err(|ds| {
+            ds.into_iter()
+                .map(|d| {
+                    let line = match d.at {
+                        At::Line(l) => Some(l),
+                        _ => None,
+                    };
+                    (d.code, line)
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn text_lines_comments_and_positions() {
+        let l = run(
+            "a.txt",
+            b"# head\n\n 192.0.2.1 \n10.0.0.0/8 # net\r\n2001:db8::/32\n::1\n#\n",
+            None,
+            None,
+            BulkKind::Address,
+        )
+        .unwrap();
+        let got: Vec<(String, u32)> = l
+            .networks
+            .iter()
+            .map(|(n, l)| (n.to_string(), *l))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("192.0.2.1/32".to_owned(), 3),
+                ("10.0.0.0/8".to_owned(), 4),
+                ("2001:db8::/32".to_owned(), 5),
+                ("::1/128".to_owned(), 6)
+            ]
+        );
+    }
+
+    #[test]
+    fn text_errors_name_their_lines() {
+        let e = run(
+            "b.txt",
+            b"1.2.3.4\n1.2.3.4/8\nnope\n\n::g\n",
+            Some("text"),
+            None,
+            BulkKind::Address,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                (Code::NonCanonicalNetwork, Some(2)),
+                (Code::InvalidAddress, Some(3)),
+                (Code::InvalidAddress, Some(5))
+            ]
+        );
+        let e = run(
+            "c.txt",
+            b"ok.example\nno_pe.example\n",
+            None,
+            None,
+            BulkKind::Domain,
+        )
+        .unwrap_err();
+        assert_eq!(e, [(Code::InvalidDomain, Some(2))]);
+    }
+
+    #[test]
+    fn csv_columns_quotes_and_multiline_records() {
+        let csv = b"name,addr\n\"x, y\",192.0.2.1\n\"two\nlines\",192.0.2.2\n#c,skip\nz,\n";
+        let l = run("d.csv", csv, None, Some("addr"), BulkKind::Address).unwrap();
+        let lines: Vec<u32> = l.networks.iter().map(|(_, l)| *l).collect();
+        assert_eq!(lines, [2, 3]);
+        // `.csv` selects CSV; an explicit `text` format reads the same file line by line.
+        let e = run(
+            "e.csv",
+            b"addr\n192.0.2.1\n",
+            Some("text"),
+            None,
+            BulkKind::Address,
+        )
+        .unwrap_err();
+        assert_eq!(e, [(Code::InvalidAddress, Some(1))]);
+        let e = run("f.csv", b"a,b\n1,2\n", None, Some("c"), BulkKind::Address).unwrap_err();
+        assert_eq!(e, [(Code::InvalidBulkFile, Some(1))]);
+    }
+
+    #[test]
+    fn csv_unterminated_quote_is_named() {
+        let e = run(
+            "g.csv",
+            b"addr,n\n192.0.2.1,a\n\"192.0.2.2,b\n192.0.2.3,c\n",
+            None,
+            None,
+            BulkKind::Address,
+        )
+        .unwrap_err();
+        assert_eq!(e, [(Code::InvalidBulkFile, Some(3))]);
+    }
+
+    #[test]
+    fn escaping_paths_are_refused_before_reading() {
+        for p in ["../x", "/etc/passwd", "a/../../x", ""] {
+            let r = raw(p, None, None);
+            let e = load(Path::new("."), &r, BulkKind::Address, "bulk[0]").unwrap_err();
+            assert_eq!(e[0].code, Code::InvalidBulkFile, "{p}");
+            assert_eq!(
+                e[0].at,
+                At::Yaml {
+                    path: "bulk[0].path".into(),
+                    offset: None
+                }
+            );
+        }
+    }
 
     #[test]
     fn parses_addresses_and_networks() {

@@ -13,7 +13,7 @@ use crate::bulk::read_file;
 use crate::diag::{At, Code, Diagnostic, SourceCache};
 use crate::model::raw::RawCatalogue;
 use crate::model::Catalogue;
-use crate::validate::{validate, Inputs};
+use crate::validate::{short, validate, Inputs};
 
 /// Largest catalogue file read; bigger feeds belong in bulk side files.
 pub const MAX_CATALOGUE_BYTES: u64 = 64 * 1024 * 1024;
@@ -79,7 +79,15 @@ pub fn load_catalogue(
     }
     let raw: RawCatalogue = match serde_yaml::from_str(&text) {
         Ok(r) => r,
-        Err(e) => return fail(yaml_error(file, &e)),
+        // serde_yaml deserializes the events read before a syntax error and reports the
+        // first *type* problem it meets, and it only counts aliases and depth along the
+        // paths it deserializes. A second, independent pass names the real structural
+        // problem; it runs only on failure, so valid catalogues never pay for it.
+        Err(e) => {
+            return fail(
+                structure_problem(file, &text).unwrap_or_else(|| yaml_error(file, &text, &e)),
+            )
+        }
     };
     let (catalogue, diagnostics) = validate(
         &raw,
@@ -97,14 +105,212 @@ pub fn load_catalogue(
 }
 
 fn is_blank(text: &str) -> bool {
-    text.lines().all(|l| {
+    // A byte-order mark alone (editors on Windows add one) is still an empty file.
+    text.trim_start_matches('\u{feff}').lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
     })
 }
 
+/// Deepest nesting accepted (serde_yaml's own recursion limit).
+pub const MAX_DEPTH: usize = 128;
+/// Expanded alias uses allowed per parsed event (serde_yaml's own repetition rule).
+pub const ALIAS_FACTOR: u64 = 100;
+
+struct Frame {
+    anchor: usize,
+    /// Alias uses inside this collection once every alias is expanded.
+    jumps: u64,
+    /// Mappings only: keys seen, and whether the next scalar is a key.
+    keys: Option<std::collections::HashSet<String>>,
+    expect_key: bool,
+    /// Where the collection starts (1-based line, 0-based column), to name an unclosed
+    /// `[` or `{` when a syntax error follows.
+    start: (usize, usize),
+}
+
+/// Finds the first structural problem of a YAML text with an event scan (no tree is built,
+/// no alias is expanded, depth costs heap not stack): a syntax error, a second document,
+/// nesting deeper than [`MAX_DEPTH`], aliases expanding beyond [`ALIAS_FACTOR`] uses per
+/// event, or a repeated mapping key. `None` when the text is structurally sound.
+pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
+    use saphyr_parser::{Event, Parser};
+    use std::collections::HashMap;
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, u64> = HashMap::new();
+    let mut documents = 0usize;
+    let mut events = 0u64;
+    let mut root_jumps = 0u64;
+    let at = |line: usize, col: usize| At::LineColumn {
+        line,
+        column: col + 1,
+    };
+    // Adds a finished node's alias uses to its parent and records its anchor.
+    fn finish(
+        stack: &mut [Frame],
+        root: &mut u64,
+        anchors: &mut HashMap<usize, u64>,
+        anchor: usize,
+        jumps: u64,
+    ) {
+        if anchor != 0 {
+            anchors.insert(anchor, jumps);
+        }
+        match stack.last_mut() {
+            Some(parent) => parent.jumps = parent.jumps.saturating_add(jumps),
+            None => *root = root.saturating_add(jumps),
+        }
+    }
+    loop {
+        let (event, span) = match parser.next_event()? {
+            Ok(ev) => ev,
+            Err(e) => {
+                let m = e.marker();
+                let info = e.info();
+                let tab = info.contains("tab")
+                    || text
+                        .lines()
+                        .nth(m.line().saturating_sub(1))
+                        .is_some_and(|l| l.chars().nth(m.col()) == Some('\t'));
+                // The scanner has its own flow-nesting limit; that is depth, not syntax.
+                let (code, help) = if info.contains("recursion limit") {
+                    (
+                        Code::NestingTooDeep,
+                        "a catalogue nests only a few levels deep; this file is not a catalogue",
+                    )
+                } else if tab {
+                    (
+                        Code::YamlSyntax,
+                        "YAML indentation must use spaces, not tabs",
+                    )
+                } else {
+                    (Code::YamlSyntax, "fix the YAML syntax at the caret")
+                };
+                let message = if code == Code::NestingTooDeep {
+                    format!("the YAML nests too deeply ({info})")
+                } else {
+                    // An unclosed flow collection is the usual cause of a puzzling error
+                    // further down: name where it opened.
+                    let open = stack.iter().rev().find_map(|f| {
+                        let (l, c) = f.start;
+                        let ch = text.lines().nth(l.saturating_sub(1))?.chars().nth(c)?;
+                        matches!(ch, '[' | '{').then_some((ch, l, c + 1))
+                    });
+                    match open {
+                        Some((ch, l, c)) if (l, c) != (m.line(), m.col() + 1) => {
+                            format!("{info} (inside the `{ch}` opened at line {l}, column {c})")
+                        }
+                        _ => info.to_owned(),
+                    }
+                };
+                return Some(
+                    Diagnostic::error(code, message)
+                        .in_file(file)
+                        .at(at(m.line(), m.col()))
+                        .help(help),
+                );
+            }
+        };
+        events += 1;
+        let (line, col) = (span.start.line(), span.start.col());
+        // A scalar or alias in key position of a mapping: check for a repeat.
+        // Only scalar keys are compared; alias and collection keys just take their turn.
+        let key_check = |stack: &mut Vec<Frame>, key: Option<&str>| -> Option<Diagnostic> {
+            let top = stack.last_mut()?;
+            let keys = top.keys.as_mut()?;
+            let is_key = top.expect_key;
+            top.expect_key = !top.expect_key;
+            let key = key.filter(|_| is_key)?;
+            if !keys.insert(key.to_owned()) {
+                return Some(
+                    Diagnostic::error(
+                        Code::DuplicateKey,
+                        format!("the key `{}` appears twice in this mapping", short(key)),
+                    )
+                    .in_file(file)
+                    .at(at(line, col))
+                    .help("a key may appear once per mapping: keep one of the entries"),
+                );
+            }
+            None
+        };
+        match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Some(
+                        Diagnostic::error(
+                            Code::MultipleDocuments,
+                            "a second YAML document starts here",
+                        )
+                        .in_file(file)
+                        .at(at(line, col))
+                        .help("keep one catalogue per file: remove the `---` separator and split the file"),
+                    );
+                }
+            }
+            Event::Scalar(value, _, anchor, _) => {
+                if let Some(d) = key_check(&mut stack, Some(&value)) {
+                    return Some(d);
+                }
+                finish(&mut stack, &mut root_jumps, &mut anchors, anchor, 0);
+            }
+            Event::Alias(id) => {
+                let _ = key_check(&mut stack, None);
+                let jumps = anchors.get(&id).copied().unwrap_or(0).saturating_add(1);
+                finish(&mut stack, &mut root_jumps, &mut anchors, 0, jumps);
+                let total = stack
+                    .iter()
+                    .map(|f| f.jumps)
+                    .fold(root_jumps, u64::saturating_add);
+                if total > events.max(100).saturating_mul(ALIAS_FACTOR) {
+                    return Some(
+                        Diagnostic::error(
+                            Code::AliasLimit,
+                            format!("aliases expand into {total} copies after only {events} YAML events (the limit is {ALIAS_FACTOR} per event)"),
+                        )
+                        .in_file(file)
+                        .at(at(line, col))
+                        .help("aliases here expand into far too many nodes; write the values out instead"),
+                    );
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let _ = key_check(&mut stack, None);
+                if stack.len() >= MAX_DEPTH {
+                    return Some(
+                        Diagnostic::error(
+                            Code::NestingTooDeep,
+                            format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+                        )
+                        .in_file(file)
+                        .at(at(line, col))
+                        .help("a catalogue nests only a few levels deep; this file is not a catalogue"),
+                    );
+                }
+                let map = matches!(event, Event::MappingStart(..));
+                stack.push(Frame {
+                    anchor,
+                    jumps: 0,
+                    keys: map.then(std::collections::HashSet::new),
+                    expect_key: map,
+                    start: (line, col),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(f) = stack.pop() {
+                    finish(&mut stack, &mut root_jumps, &mut anchors, f.anchor, f.jumps);
+                }
+            }
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
+}
+
 /// Maps a serde_yaml error to a coded diagnostic at its position.
-fn yaml_error(file: &Path, e: &serde_yaml::Error) -> Diagnostic {
+fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     let full = e.to_string();
     // The position is shown by the snippet; drop serde_yaml's own " at line L column C".
     let message = match full.rfind(" at line ") {
@@ -121,7 +327,7 @@ fn yaml_error(file: &Path, e: &serde_yaml::Error) -> Diagnostic {
             Code::MissingField,
             "add the field; the README's catalogue format and `iocc schema` list the required ones",
         )
-    } else if message.contains("duplicate entry") {
+    } else if message.contains("duplicate entry") || message.contains("duplicate field") {
         (
             Code::DuplicateKey,
             "a key may appear once per mapping: keep one of the entries",
@@ -146,7 +352,7 @@ fn yaml_error(file: &Path, e: &serde_yaml::Error) -> Diagnostic {
         || message.contains("invalid length")
     {
         (Code::InvalidType, "see `iocc schema` for the expected type; quote values that YAML would read as numbers, booleans or null")
-    } else if message.contains("tab") {
+    } else if message.contains("tab") || at_tab(text, e.location()) {
         (
             Code::YamlSyntax,
             "YAML indentation must use spaces, not tabs",
@@ -161,5 +367,155 @@ fn yaml_error(file: &Path, e: &serde_yaml::Error) -> Diagnostic {
             column: loc.column(),
         }),
         None => d,
+    }
+}
+
+/// Whether a serde_yaml error position is on a tab character.
+fn at_tab(text: &str, loc: Option<serde_yaml::Location>) -> bool {
+    loc.is_some_and(|l| {
+        text.lines()
+            .nth(l.line().saturating_sub(1))
+            .is_some_and(|line| line.chars().nth(l.column().saturating_sub(1)) == Some('\t'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code and 1-based line/column of the first structural problem.
+    fn problem(text: &str) -> Option<(Code, usize, usize)> {
+        let d = structure_problem(Path::new("t.yaml"), text)?;
+        match d.at {
+            At::LineColumn { line, column } => Some((d.code, line, column)),
+            _ => panic!("no position: {d:?}"),
+        }
+    }
+
+    fn load(text: &str) -> Vec<(Code, At)> {
+        let dir = std::env::temp_dir().join(format!("iocc-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join(format!(
+            "{}.yaml",
+            hex::encode(Sha256::digest(text.as_bytes()))
+        ));
+        std::fs::write(&f, text).unwrap();
+        let mut cache = SourceCache::default();
+        let loaded = load_catalogue(&f, Date::constant(2026, 1, 1), &["summary"], &mut cache);
+        let _ = std::fs::remove_file(&f);
+        loaded
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.at))
+            .collect()
+    }
+
+    #[test]
+    fn sound_yaml_has_no_structural_problem() {
+        assert_eq!(problem("a: 1\nb: [x, {c: d}]\n"), None);
+        assert_eq!(problem("a: &x [1, 2]\nb: *x\nc: *x\n"), None);
+        assert_eq!(problem("---\na: 1\n...\n"), None);
+        // The same key in different mappings is fine.
+        assert_eq!(problem("a: {id: 1}\nb: {id: 2}\n"), None);
+    }
+
+    #[test]
+    fn syntax_errors_win_over_type_errors() {
+        // serde_yaml would report an invalid type for `id` here.
+        assert_eq!(problem("id: [a\n"), Some((Code::YamlSyntax, 2, 1)));
+        let d = structure_problem(Path::new("t"), "id: [a, b\nversion: 1\n").unwrap();
+        assert!(
+            d.message
+                .ends_with("(inside the `[` opened at line 1, column 5)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(problem("a: b: c\n"), Some((Code::YamlSyntax, 1, 5)));
+        let (code, at) = load("id: [a\n").remove(0);
+        assert_eq!(code, Code::YamlSyntax);
+        assert_eq!(at, At::LineColumn { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn tabs_get_their_own_help() {
+        let d = structure_problem(Path::new("t"), "a:\n\tb: 1\n").unwrap();
+        assert_eq!(d.code, Code::YamlSyntax);
+        assert!(d.help.unwrap().contains("tabs"));
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_the_second_key() {
+        assert_eq!(problem("id: a\nid: b\n"), Some((Code::DuplicateKey, 2, 1)));
+        assert_eq!(
+            problem("x:\n  - {k: 1, j: 2, k: 3}\n"),
+            Some((Code::DuplicateKey, 2, 18))
+        );
+        // Values equal to keys are not keys.
+        assert_eq!(problem("a: b\nb: a\n"), None);
+    }
+
+    #[test]
+    fn second_document_is_reported_at_its_start() {
+        assert_eq!(
+            problem("a: 1\n---\nb: 2\n"),
+            Some((Code::MultipleDocuments, 2, 1))
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_caught_without_recursion() {
+        let flow = format!("a: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+        assert_eq!(problem(&flow).map(|p| p.0), Some(Code::NestingTooDeep));
+        let block: String = (0..200)
+            .map(|i| format!("{}- \n", " ".repeat(i * 2)))
+            .collect();
+        assert_eq!(problem(&block).map(|p| p.0), Some(Code::NestingTooDeep));
+        assert_eq!(load(&flow)[0].0, Code::NestingTooDeep);
+    }
+
+    #[test]
+    fn alias_bombs_are_caught_where_they_expand() {
+        let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = if i == 1 {
+                "a".to_owned()
+            } else {
+                format!("b{}", i - 1)
+            };
+            y += &format!("b{i}: &b{i} [{}]\n", vec![format!("*{prev}"); 9].join(", "));
+        }
+        let (code, line, _) = problem(&y).unwrap();
+        assert_eq!(code, Code::AliasLimit);
+        assert!(line < 10, "caught at line {line}, before the last level");
+        // Under an unknown key, serde would stop at the key: the bomb is still named.
+        assert_eq!(load(&y)[0].0, Code::AliasLimit);
+    }
+
+    #[test]
+    fn blank_files() {
+        for t in [
+            "",
+            "\n",
+            "# c\n\n",
+            "---\n...\n",
+            "\u{feff}",
+            "\u{feff}# c\n",
+        ] {
+            assert_eq!(load(t)[0].0, Code::EmptyFile, "{t:?}");
+        }
+        assert_ne!(load("\u{feff}id: x\n")[0].0, Code::EmptyFile);
+    }
+
+    #[test]
+    fn plain_type_errors_keep_serde_wording() {
+        let ds = load("id: x\nversion: [1]\n");
+        assert_eq!(ds[0].0, Code::InvalidType);
+        assert_eq!(
+            ds[0].1,
+            At::LineColumn {
+                line: 2,
+                column: 10
+            }
+        );
     }
 }

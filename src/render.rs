@@ -45,6 +45,17 @@ impl Templates {
         targets: &[&'static dyn Target],
         override_dir: Option<&Path>,
     ) -> Result<Templates, Diagnostic> {
+        // A mistyped --templates folder would otherwise silently build the embedded templates.
+        if let Some(dir) = override_dir.filter(|d| !d.is_dir()) {
+            return Err(Diagnostic::error(
+                Code::FileNotFound,
+                format!(
+                    "the template folder `{}` does not exist",
+                    crate::diag::display(dir)
+                ),
+            )
+            .help("--templates names a folder laid out like `templates/`, e.g. `my-templates/summary/summary.md.j2`"));
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -151,7 +162,14 @@ fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
         "a template failed: if you passed --templates, check your override; otherwise this is a bug in iocc, please report it",
     );
     match (dir, e.name()) {
-        (Some(dir), Some(name)) => d.in_file(&dir.join(name)),
+        // Only an override file exists on disk to point into (embedded ones are not).
+        (Some(dir), Some(name)) if dir.join(name).is_file() => {
+            let d = d.in_file(&dir.join(name));
+            match e.line() {
+                Some(line) => d.at(crate::diag::At::Line(line as u32)),
+                None => d,
+            }
+        }
         _ => d,
     }
 }

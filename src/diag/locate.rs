@@ -101,12 +101,17 @@ impl SourceCache {
                 let node = *file.yaml.as_ref()?.get(path.as_str())?;
                 let (start, end) = match (node.style, offset) {
                     (Some(style), Some(off)) => {
-                        let quote = usize::from(matches!(
-                            style,
-                            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-                        ));
                         let (line, col, _, _) = node.value;
-                        let start = file.byte_at(line, col + quote + off);
+                        let value_start = file.byte_at(line, col);
+                        // The offset counts characters of the parsed value; quoted scalars
+                        // spell some of them with escapes (`\"`, `\u00e9`, `''`).
+                        let start = match style {
+                            ScalarStyle::DoubleQuoted | ScalarStyle::SingleQuoted => {
+                                quoted_offset(&file.text[value_start..], style, *off)
+                                    .map_or(value_start, |b| value_start + b)
+                            }
+                            _ => file.byte_at(line, col + off),
+                        };
                         let end = next_char(&file.text, start);
                         (start, end)
                     }
@@ -170,6 +175,43 @@ fn clamp_to_char(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Byte offset, inside `src` (which starts at the opening quote), of the source text that
+/// spells character `off` of the quoted scalar's value. `None` if the scalar ends first or
+/// spans lines (folding makes the mapping ambiguous; the caller falls back to its start).
+fn quoted_offset(src: &str, style: ScalarStyle, off: usize) -> Option<usize> {
+    let quote = if style == ScalarStyle::DoubleQuoted {
+        '"'
+    } else {
+        '\''
+    };
+    let mut chars = src.char_indices().skip(1).peekable();
+    let mut n = 0;
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            return None;
+        }
+        let escape_len = match (style, c) {
+            (ScalarStyle::DoubleQuoted, '\\') => match chars.peek().map(|&(_, e)| e) {
+                Some('x') => 3,
+                Some('u') => 5,
+                Some('U') => 9,
+                _ => 1,
+            },
+            (ScalarStyle::SingleQuoted, '\'') if chars.peek().map(|&(_, e)| e) == Some('\'') => 1,
+            (_, c) if c == quote => return None,
+            _ => 0,
+        };
+        if n == off {
+            return Some(i);
+        }
+        for _ in 0..escape_len {
+            chars.next();
+        }
+        n += 1;
+    }
+    None
 }
 
 fn next_char(text: &str, i: usize) -> usize {
@@ -390,6 +432,72 @@ mod tests {
         let y = "a: {b: [x, \"é\", z]}\nc: é-ü\n";
         assert_eq!(resolve(y, "a.b[2]", None), Some((1, 17, "z".into())));
         assert_eq!(resolve(y, "c", Some(2)), Some((2, 6, "ü".into())));
+    }
+
+    #[test]
+    fn offsets_inside_quoted_scalars_follow_escapes() {
+        // Character 3 of the value `a"é-x` is `é`, spelled `\u00e9` in the source.
+        let y = "v: \"a\\\"\\u00e9-x\"\n";
+        assert_eq!(resolve(y, "v", Some(2)), Some((1, 8, "\\".into())));
+        assert_eq!(resolve(y, "v", Some(3)), Some((1, 14, "-".into())));
+        let y = "v: 'it''s x'\n";
+        assert_eq!(resolve(y, "v", Some(3)), Some((1, 9, "s".into())));
+        // Plain scalars map one to one; an offset past the end stays in the line.
+        assert_eq!(resolve("v: abc\n", "v", Some(2)), Some((1, 6, "c".into())));
+        assert_eq!(resolve("v: 'ab'\n", "v", Some(9)), Some((1, 4, "'".into())));
+    }
+
+    #[test]
+    fn lines_bytes_and_columns() {
+        let mut cache = SourceCache::default();
+        let p = Path::new("l.txt");
+        cache.insert(p, "ab\r\nçd\n\nlast".to_owned());
+        let at = |cache: &mut SourceCache, at: At| {
+            cache
+                .resolve(p, &at)
+                .map(|pos| (pos.line, pos.column, pos.bytes))
+        };
+        assert_eq!(at(&mut cache, At::Line(2)), Some((2, 1, 4..7)));
+        assert_eq!(at(&mut cache, At::Line(4)), Some((4, 1, 9..13)));
+        assert_eq!(at(&mut cache, At::Line(5)), None);
+        assert_eq!(at(&mut cache, At::Line(0)), None);
+        // Columns count characters, not bytes.
+        assert_eq!(at(&mut cache, At::Bytes(6..7)), Some((2, 2, 6..7)));
+        // A range starting inside a multi-byte character widens to the whole character.
+        assert_eq!(at(&mut cache, At::Bytes(5..6)), Some((2, 1, 4..6)));
+        assert_eq!(at(&mut cache, At::Bytes(100..200)).map(|p| p.0), Some(4));
+        assert_eq!(
+            at(&mut cache, At::LineColumn { line: 2, column: 2 }),
+            Some((2, 2, 6..7))
+        );
+        assert_eq!(at(&mut cache, At::File), None);
+        // Out-of-range lines and columns resolve somewhere sane, never panic.
+        assert!(at(
+            &mut cache,
+            At::LineColumn {
+                line: 99,
+                column: 99
+            }
+        )
+        .is_some());
+        assert!(at(&mut cache, At::LineColumn { line: 1, column: 0 }).is_some());
+        assert_eq!(
+            cache.resolve(Path::new("/no/such/file"), &At::Line(1)),
+            None
+        );
+    }
+
+    #[test]
+    fn collections_underline_their_key_and_documents_stop_the_index() {
+        let y = "a:\n  - x\n? [k]\n: v\nb: {c: 1}\n---\nz: 1\n";
+        assert_eq!(resolve(y, "a", None), Some((1, 1, "a".into())));
+        assert_eq!(resolve(y, "a[0]", None), Some((2, 5, "x".into())));
+        assert_eq!(resolve(y, "b.c", None), Some((5, 8, "1".into())));
+        assert_eq!(
+            resolve(y, "z", None),
+            None,
+            "second document is not indexed"
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@ mod items;
 mod policy;
 mod values;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::path::Path;
 
 use jiff::civil::Date;
@@ -101,30 +105,41 @@ impl Ctx<'_> {
         self.diags.iter().filter(|d| d.is_error()).count()
     }
 
-    /// Registers ids in one namespace; a repeated id is an error at its second use.
-    fn unique_ids<'s>(&mut self, what: &str, ids: impl Iterator<Item = (String, &'s str)>) {
-        let mut seen: HashMap<&str, String> = HashMap::new();
-        for (path, id) in ids {
-            if let Some(first) = seen.get(id) {
+    /// Registers ids in one namespace; a repeated id is an error at its second use. Items
+    /// come as (list path, index, id); paths are only formatted for a repeat.
+    fn unique_ids<'s>(
+        &mut self,
+        what: &str,
+        ids: impl Iterator<Item = (&'static str, usize, &'s str)>,
+    ) {
+        let ids = ids.into_iter();
+        let mut seen: HashMap<&str, (&str, usize)> = HashMap::with_capacity(ids.size_hint().0);
+        for (list, i, id) in ids {
+            if let Some((first_list, first)) = seen.get(id) {
                 self.push(
                     Diagnostic::error(
                         Code::DuplicateId,
                         format!("{what} id `{}` is used twice", short(id)),
                     )
-                    .at_path(path)
-                    .help(format!("ids must be unique; the first use is at `{first}`")),
+                    .at_path(format!("{list}[{i}].id"))
+                    .help(format!(
+                        "ids must be unique; the first use is at `{first_list}[{first}].id`"
+                    )),
                 );
             } else {
-                seen.insert(id, path);
+                seen.insert(id, (list, i));
             }
         }
     }
 
-    fn missing_references(&mut self, path: &str, what: &str, refs: &[String]) {
+    /// Warns when an item (at YAML path `item`) cites no source. Paths and names are only
+    /// formatted when the warning is raised: this runs once per indicator.
+    fn missing_references(&mut self, item: impl Display, what: impl Display, refs: &[String]) {
         if refs.is_empty() {
+            // Point at the item: an absent `references:` key has no position.
             self.push(
                 Diagnostic::warning(Code::MissingReferences, format!("{what} cites no source"))
-                    .at_path(path)
+                    .at_path(item.to_string())
                     .help("add `references:` with the URL of each source that states it"),
             );
         }
@@ -173,12 +188,12 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
         raw.indicators
             .iter()
             .enumerate()
-            .map(|(i, x)| (format!("indicators[{i}].id"), x.id.as_str()))
+            .map(|(i, x)| ("indicators", i, x.id.as_str()))
             .chain(
                 raw.bulk
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| (format!("bulk[{i}].id"), b.id.as_str())),
+                    .map(|(i, b)| ("bulk", i, b.id.as_str())),
             ),
     );
     cx.unique_ids(
@@ -186,7 +201,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
         raw.detections
             .iter()
             .enumerate()
-            .map(|(i, d)| (format!("detections[{i}].id"), d.id.as_str())),
+            .map(|(i, d)| ("detections", i, d.id.as_str())),
     );
     if raw.indicators.is_empty() && raw.bulk.is_empty() && raw.detections.is_empty() {
         cx.push(
@@ -244,19 +259,19 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         }
     }
     cx.references("advisory.references", &a.references);
-    cx.missing_references("advisory.references", "the advisory", &a.references);
+    cx.missing_references("advisory", "the advisory", &a.references);
     let revisions: Vec<Option<Revision>> = a
         .revisions
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let p = format!("advisory.revisions[{i}]");
-            cx.text(&format!("{p}.label"), &r.label, MAX_SHORT);
+            cx.text(format_args!("{p}.label"), &r.label, MAX_SHORT);
             if let Some(s) = &r.summary {
-                cx.text(&format!("{p}.summary"), s, MAX_TEXT);
+                cx.text(format_args!("{p}.summary"), s, MAX_TEXT);
             }
             Some(Revision {
-                date: cx.date(&format!("{p}.date"), &r.date)?,
+                date: cx.date(format_args!("{p}.date"), &r.date)?,
                 label: r.label.clone(),
                 summary: r.summary.clone(),
             })
@@ -269,11 +284,11 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         .enumerate()
         .map(|(i, p)| {
             let path = format!("advisory.products[{i}]");
-            cx.id(&format!("{path}.id"), &p.id);
-            cx.text(&format!("{path}.vendor"), &p.vendor, MAX_SHORT);
-            cx.text(&format!("{path}.name"), &p.name, MAX_SHORT);
+            cx.id(format_args!("{path}.id"), &p.id);
+            cx.text(format_args!("{path}.vendor"), &p.vendor, MAX_SHORT);
+            cx.text(format_args!("{path}.name"), &p.name, MAX_SHORT);
             for (j, v) in p.versions.iter().enumerate() {
-                cx.text(&format!("{path}.versions[{j}]"), v, MAX_SHORT);
+                cx.text(format_args!("{path}.versions[{j}]"), v, MAX_SHORT);
             }
             if let Some(of) = &p.relabel_of {
                 if !product_ids.contains(&of.as_str()) || of == &p.id {
@@ -286,7 +301,7 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
                     );
                 }
             }
-            cx.references(&format!("{path}.references"), &p.references);
+            cx.references(format_args!("{path}.references"), &p.references);
             Product {
                 id: p.id.clone(),
                 vendor: p.vendor.clone(),
@@ -302,7 +317,7 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         a.products
             .iter()
             .enumerate()
-            .map(|(i, p)| (format!("advisory.products[{i}].id"), p.id.as_str())),
+            .map(|(i, p)| ("advisory.products", i, p.id.as_str())),
     );
     let cves: Vec<Cve> = a
         .cves
@@ -310,14 +325,14 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         .enumerate()
         .map(|(i, c)| {
             let path = format!("advisory.cves[{i}]");
-            cx.cve_id(&format!("{path}.id"), &c.id);
-            cx.cwe(&format!("{path}.cwe"), &c.cwe);
-            cx.text(&format!("{path}.summary"), &c.summary, MAX_TEXT);
+            cx.cve_id(format_args!("{path}.id"), &c.id);
+            cx.cwe(format_args!("{path}.cwe"), &c.cwe);
+            cx.text(format_args!("{path}.summary"), &c.summary, MAX_TEXT);
             if let Some(v3) = &c.cvss_v3 {
-                cx.cvss(&format!("{path}.cvss-v3"), v3.score, &v3.vector, "3.1");
+                cx.cvss(format_args!("{path}.cvss-v3"), v3.score, &v3.vector, "3.1");
             }
             if let Some(v4) = &c.cvss_v4 {
-                cx.cvss(&format!("{path}.cvss-v4"), v4.score, &v4.vector, "4.0");
+                cx.cvss(format_args!("{path}.cvss-v4"), v4.score, &v4.vector, "4.0");
             }
             for (j, p) in c.products.iter().enumerate() {
                 if !product_ids.contains(&p.as_str()) {
@@ -330,8 +345,8 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
                     );
                 }
             }
-            cx.references(&format!("{path}.references"), &c.references);
-            cx.missing_references(&format!("{path}.references"), &short(&c.id), &c.references);
+            cx.references(format_args!("{path}.references"), &c.references);
+            cx.missing_references(&path, short(&c.id), &c.references);
             let cvss = |r: &Option<crate::model::raw::RawCvss>| {
                 r.as_ref().map(|r| Cvss {
                     score: r.score,
@@ -355,7 +370,7 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         a.cves
             .iter()
             .enumerate()
-            .map(|(i, c)| (format!("advisory.cves[{i}].id"), c.id.as_str())),
+            .map(|(i, c)| ("advisory.cves", i, c.id.as_str())),
     );
     let revisions: Option<Vec<Revision>> = revisions.into_iter().collect();
     Some(Advisory {

@@ -51,7 +51,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     };
     let mut allowlist = Vec::new();
     for (i, a) in p.allowlist.iter().enumerate() {
-        match cx.address_or_network(&format!("policy.allowlist[{i}]"), a) {
+        match cx.address_or_network(format_args!("policy.allowlist[{i}]"), a) {
             Some(n) => allowlist.push(n),
             None => ok = false,
         }
@@ -76,7 +76,12 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
                 Code::InvalidPolicy,
                 "the widest blockable prefix is narrower than the narrowest",
             )
-            .at_path("policy.widest-prefix")
+            // Point at whichever of the two the catalogue sets (one may be a default).
+            .at_path(if p.widest_prefix.is_some() {
+                "policy.widest-prefix"
+            } else {
+                "policy.narrowest-prefix"
+            })
             .help("widest-prefix must be a shorter (or equal) prefix length than narrowest-prefix"),
         );
         ok = false;
@@ -107,9 +112,9 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     let mut overrides = Vec::new();
     for (i, o) in p.overrides.iter().enumerate() {
         let path = format!("policy.overrides[{i}]");
-        let net = cx.network(&format!("{path}.network"), &o.network);
+        let net = cx.network(format_args!("{path}.network"), &o.network);
         if !RAILS.contains(&o.rail.as_str()) {
-            cx.bad_word::<()>(&format!("{path}.rail"), &o.rail, "safety rail", RAILS);
+            cx.bad_word::<()>(format_args!("{path}.rail"), &o.rail, "safety rail", RAILS);
             ok = false;
         }
         if o.reason.trim().is_empty() {
@@ -123,7 +128,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
             ok = false;
         }
         cx.text(
-            &format!("{path}.reason"),
+            format_args!("{path}.reason"),
             &o.reason,
             super::values::MAX_SHORT,
         );

