@@ -42,7 +42,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate catalogues and report every problem; writes nothing.
+    /// Validate catalogues and compile every target in memory (safety rails, SID range,
+    /// templates); report every problem; write nothing.
     Check {
         /// Catalogue files or folders of catalogues (default: iocs/).
         paths: Vec<PathBuf>,
@@ -132,6 +133,30 @@ fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     }
 }
 
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// Prints one JSON document for commands that report more than diagnostics:
+/// `{"ok": bool, <fields>..., "diagnostics": {"errors", "warnings", "diagnostics"}}`.
+fn print_json_doc(
+    fields: &[(&str, serde_json::Value)],
+    diags: &Diagnostics,
+    cache: &mut SourceCache,
+) {
+    let mut doc = serde_json::Map::new();
+    doc.insert("ok".into(), serde_json::Value::Bool(!diags.has_errors()));
+    for (k, v) in fields {
+        doc.insert((*k).into(), v.clone());
+    }
+    let report = serde_json::from_str(&render_json(diags, cache)).unwrap_or_default();
+    doc.insert("diagnostics".into(), report);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
+    );
+}
+
 fn code(diags: &Diagnostics) -> ExitCode {
     if diags.has_errors() {
         ExitCode::from(1)
@@ -159,16 +184,16 @@ pub fn run(cli: Cli) -> ExitCode {
     let mut diags = Diagnostics::default();
     match cli.command {
         Command::Check { paths } => {
-            let (files, found) = build::discover(&paths);
-            diags.extend(found);
-            let catalogues = if diags.has_errors() {
-                Vec::new()
-            } else {
-                build::load_all(&files, &mut cache, &mut diags)
+            // Compiling every target in memory catches what validation alone cannot see
+            // (safety rails, an exhausted SID range, a corrupt lock) before anyone builds.
+            let opts = BuildOptions {
+                paths,
+                ..BuildOptions::default()
             };
+            let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
-                for c in &catalogues {
+                for c in compiled.iter().map(|c| &c.catalogue) {
                     println!(
                         "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
                         display(&c.source.path),
@@ -206,17 +231,7 @@ pub fn run(cli: Cli) -> ExitCode {
                         print!("{}", build::render_report(r));
                     }
                 }
-                Format::Json => {
-                    let json = serde_json::json!({
-                        "ok": !diags.has_errors(),
-                        "report": report,
-                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
-                    });
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
-                }
+                Format::Json => print_json_doc(&[("report", json(&report))], &diags, &mut cache),
             }
             code(&diags)
         }
@@ -231,23 +246,27 @@ pub fn run(cli: Cli) -> ExitCode {
                 templates,
             };
             let reports = crate::bundle::run(&opts, &mut cache, &mut diags);
-            print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human {
+                print_diags(cli.format, &diags, &mut cache);
                 for r in reports.iter().flatten() {
                     println!(
                         "{} {} -> {} ({} files, sha256 {})",
                         r.catalogue, r.version, r.path, r.files, r.sha256
                     );
                 }
-            } else if let Some(r) = reports {
-                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print_json_doc(&[("bundles", json(&reports))], &diags, &mut cache);
             }
             code(&diags)
         }
         Command::Verify { bundle } => {
             let report = crate::bundle::verify(&bundle, &mut diags);
+            if cli.format == Format::Json {
+                print_json_doc(&[("verify", json(&report))], &diags, &mut cache);
+                return code(&diags);
+            }
             print_diags(cli.format, &diags, &mut cache);
-            if cli.format == Format::Human && !diags.has_errors() {
+            if !diags.has_errors() {
                 if let Some(r) = &report {
                     println!(
                         "ok: {} ({} {}): {} files match manifest.json",
@@ -256,10 +275,6 @@ pub fn run(cli: Cli) -> ExitCode {
                         r.version.as_deref().unwrap_or("?"),
                         r.files
                     );
-                }
-            } else if cli.format == Format::Json {
-                if let Some(r) = report {
-                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
                 }
             }
             code(&diags)
@@ -329,18 +344,20 @@ pub fn run(cli: Cli) -> ExitCode {
                         print!("\n{log}");
                     }
                 }
-                Format::Json => {
-                    let json = serde_json::json!({
-                        "ok": !diags.has_errors(),
-                        "diff": cmp.as_ref().map(|c| crate::diff::render_json(c, &platforms)),
-                        "changelog": changelog,
-                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
-                    });
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
-                }
+                Format::Json => print_json_doc(
+                    &[
+                        (
+                            "diff",
+                            json(
+                                &cmp.as_ref()
+                                    .map(|c| crate::diff::render_json(c, &platforms)),
+                            ),
+                        ),
+                        ("changelog", json(&changelog)),
+                    ],
+                    &diags,
+                    &mut cache,
+                ),
             }
             code(&diags)
         }
