@@ -559,3 +559,20 @@ fn good_fixtures_are_clean() {
         assert_eq!(o.status.code(), Some(0), "{n}: {}", stderr(&o));
     }
 }
+
+/// The README's catalogue example is the tested fixture, byte for byte (less its first line).
+#[test]
+fn readme_example_is_the_tested_fixture() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let fixture =
+        std::fs::read_to_string(root().join("tests/fixtures/good/readme-example.yaml")).unwrap();
+    let fixture: String = fixture
+        .lines()
+        .filter(|l| !l.starts_with("# The catalogue example"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let section = &readme[readme.find("## The catalogue format").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    assert_eq!(block, fixture);
+}
