@@ -408,7 +408,7 @@ mod tests {
         let md = changelog(&c, &c, &old, &new);
         assert!(
             md.contains(
-                "## Suricata rules\n\n### Added\n\n- sid 1000004 rev 1: IOCC new \\[x\\]\\(y\\)\n"
+                "## Suricata rules\n\n### Added\n\n- sid 1000004 rev 1: IOCC new \\[x\\](y)\n"
             ),
             "{md}"
         );
@@ -421,7 +421,7 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("1000001"), "unchanged rule listed: {md}");
-        assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 \\{ 2001:db8::/32 \\}\n- removed: add element inet ioc v4 \\{ 202.114.4.119 \\}\n"), "{md}");
+        assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 { 2001:db8::/32 }\n- removed: add element inet ioc v4 { 202.114.4.119 }\n"), "{md}");
         assert!(!md.contains("## Indicators"), "{md}");
     }
 

@@ -343,6 +343,21 @@ pub struct PortRange {
     pub transport: Option<Transport>,
 }
 
+impl std::fmt::Display for PortRange {
+    /// As written in the catalogue: `515`, `515-520`, `111/udp`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)?;
+        } else {
+            write!(f, "{}-{}", self.first, self.last)?;
+        }
+        match self.transport {
+            Some(t) => write!(f, "/{}", t.as_str()),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {

@@ -28,8 +28,8 @@ static ESCAPERS: [Escaper; 1] = [Escaper {
 pub fn escape_markdown(value: &str, out: &mut String) -> Result<(), String> {
     for c in value.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|'
-            | '~' => {
+            // Emphasis, code, tables, strikeout, and `[`, which opens every link and image.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -238,17 +238,7 @@ fn view(c: &Catalogue) -> View<'_> {
                 } else {
                     d.ports
                         .iter()
-                        .map(|p| {
-                            let range = if p.first == p.last {
-                                p.first.to_string()
-                            } else {
-                                format!("{}-{}", p.first, p.last)
-                            };
-                            match p.transport {
-                                Some(t) => format!("{range}/{}", t.as_str()),
-                                None => range,
-                            }
-                        })
+                        .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(", ")
                 },
@@ -319,6 +309,6 @@ mod tests {
     fn markdown_escaper_keeps_values_in_their_cell() {
         let mut out = String::new();
         escape_markdown("a|b\n| x | <script>[l](u)", &mut out).unwrap();
-        assert_eq!(out, "a\\|b \\| x \\| &lt;script&gt;\\[l\\]\\(u\\)");
+        assert_eq!(out, "a\\|b \\| x \\| &lt;script&gt;\\[l\\](u)");
     }
 }

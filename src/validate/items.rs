@@ -460,7 +460,7 @@ pub(super) fn detections(
                         });
                         if !declared {
                             cx.push(
-                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", port_text(r)))
+                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r.to_string()))
                                     .at_path(format!("{path}.ports"))
                                     .help("add the protocol to `protocols` or drop the `/tcp` or `/udp` suffix"),
                             );
@@ -634,17 +634,4 @@ pub(super) fn detections(
         }
     }
     out
-}
-
-/// A port range as written: `111/udp` or `515-520/tcp`.
-fn port_text(r: &PortRange) -> String {
-    let ports = if r.first == r.last {
-        r.first.to_string()
-    } else {
-        format!("{}-{}", r.first, r.last)
-    };
-    match r.transport {
-        Some(t) => format!("{ports}/{}", t.as_str()),
-        None => ports,
-    }
 }

@@ -917,7 +917,7 @@ fn changelog_lists_added_removed_and_changed_items() {
         ),
         "{md}"
     );
-    assert!(md.contains("### Changed\n\n- hl7-server: ipv4 202.114.4.120: meta.role Hard-coded HL7 server → Hard-coded HL7 \\(MLLP\\) server\n"), "{md}");
+    assert!(md.contains("### Changed\n\n- hl7-server: ipv4 202.114.4.120: meta.role Hard-coded HL7 server → Hard-coded HL7 (MLLP) server\n"), "{md}");
     assert!(!md.contains("### Removed"), "{md}");
     // Same catalogue twice: nothing to report.
     let o = iocc(&["changelog", s(&old), s(&old)]);
