@@ -460,7 +460,7 @@ pub(super) fn detections(
                         });
                         if !declared {
                             cx.push(
-                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r.to_string()))
+                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r))
                                     .at_path(format!("{path}.ports"))
                                     .help("add the protocol to `protocols` or drop the `/tcp` or `/udp` suffix"),
                             );
