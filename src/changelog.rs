@@ -29,6 +29,11 @@ fn compact(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "none".into(),
+        Value::Array(a) if a.is_empty() => "none".into(),
+        // Lists of plain values (protocols, indicator ids, CVEs, content) read as a list.
+        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            a.iter().map(compact).collect::<Vec<_>>().join(", ")
+        }
         other => other.to_string(),
     }
 }
@@ -133,11 +138,58 @@ fn indicators(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
         .collect()
 }
 
+/// A port list in the catalogue's own grammar (`515-520,111/udp`), `any` when empty.
+fn port_text(ports: &[crate::model::catalogue::PortRange]) -> String {
+    if ports.is_empty() {
+        return "any".into();
+    }
+    ports
+        .iter()
+        .map(|p| {
+            let mut s = p.first.to_string();
+            if p.last != p.first {
+                s.push_str(&format!("-{}", p.last));
+            }
+            if let Some(t) = p.transport {
+                s.push_str(&format!("/{}", t.as_str()));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn detections(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
     c.detections
         .iter()
         .map(|d| {
-            let v = serde_json::to_value(d).unwrap_or_default();
+            let mut v = serde_json::to_value(d).unwrap_or_default();
+            // Release notes are read by people: ports in the catalogue's grammar and payloads
+            // in Suricata content notation, not serialised structs and byte arrays.
+            if let Value::Object(m) = &mut v {
+                m.insert("ports".into(), Value::String(port_text(&d.ports)));
+                let content: Vec<Value> = d
+                    .content
+                    .iter()
+                    .map(|c| {
+                        let mut s = format!(
+                            "\"{}\"",
+                            crate::targets::suricata::escape::content_hex(&c.bytes)
+                        );
+                        if let Some(o) = c.offset {
+                            s.push_str(&format!(" offset {o}"));
+                        }
+                        if let Some(n) = c.depth {
+                            s.push_str(&format!(" depth {n}"));
+                        }
+                        if c.nocase {
+                            s.push_str(" nocase");
+                        }
+                        Value::String(s)
+                    })
+                    .collect();
+                m.insert("content".into(), Value::Array(content));
+            }
             (d.id.clone(), (v, d.title.clone()))
         })
         .collect()
@@ -470,6 +522,33 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("remark"), "{md}");
+    }
+
+    #[test]
+    fn detection_changes_read_as_catalogue_text() {
+        // Ports and payloads are shown in the catalogue's notation, never as serialised
+        // structs or byte arrays (QA: `ports [{"first":1,...}]` in release notes).
+        let c = contec();
+        let mut newer = c.clone();
+        let d = newer
+            .detections
+            .iter_mut()
+            .find(|d| d.id == "hl7-mllp")
+            .expect("hl7-mllp");
+        d.ports.push(crate::model::catalogue::PortRange {
+            first: 2575,
+            last: 2580,
+            transport: Some(crate::model::catalogue::Transport::Tcp),
+        });
+        d.content[0].bytes = b"\x0bMSH|^~".to_vec();
+        d.content[0].nocase = true;
+        let md = changelog(&c, &newer, &Tree::new(), &Tree::new());
+        assert!(md.contains("ports 511 → 511,2575-2580/tcp"), "{md}");
+        assert!(
+            md.contains("content \"\\|0b\\|MSH\\|7c\\|\" depth 5 → \"\\|0b\\|MSH\\|7c\\|^\\~\" depth 5 nocase"),
+            "{md}"
+        );
+        assert!(!md.contains("first"), "{md}");
     }
 
     #[test]
