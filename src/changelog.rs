@@ -348,6 +348,9 @@ fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<St
     tree.iter()
         .filter(|(p, _)| p.starts_with("firewall/"))
         .map(|(p, b)| {
+            // An EDL line is `ENTRY comment`, and the first one carries the file header
+            // (counts included): the entry alone is what a device blocks.
+            let edl = p.ends_with(".edl");
             let lines = String::from_utf8_lossy(b)
                 .lines()
                 .map(str::trim_end)
@@ -355,7 +358,13 @@ fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<St
                     let t = l.trim_start();
                     !t.is_empty() && !t.starts_with('#') && !t.starts_with('!')
                 })
-                .map(|l| replace_version(l, version.0, version.1))
+                .map(|l| {
+                    if edl {
+                        l.split_whitespace().next().unwrap_or_default().to_owned()
+                    } else {
+                        replace_version(l, version.0, version.1)
+                    }
+                })
                 .collect();
             (p.clone(), lines)
         })
@@ -549,6 +558,27 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("first"), "{md}");
+    }
+
+    #[test]
+    fn edl_header_counts_are_not_entry_changes() {
+        // The EDL's first entry line carries the header with the prefix counts: a new entry
+        // elsewhere must not list that first entry as removed and added again.
+        let c = contec();
+        let old = tree(&[(
+            "firewall/c.edl",
+            "1.1.1.1 iocc catalogue c version 1.0.0: 2 IPv4 prefixes\n2.2.2.2 iocc c 1.0.0\n",
+        )]);
+        let new = tree(&[(
+            "firewall/c.edl",
+            "1.1.1.1 iocc catalogue c version 1.0.0: 3 IPv4 prefixes\n2.2.2.2 iocc c 1.0.0\n3.3.3.3 iocc c 1.0.0\n",
+        )]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains("### firewall/c.edl: +1 −0\n\n- added: 3.3.3.3\n"),
+            "{md}"
+        );
+        assert!(!md.contains("1.1.1.1"), "{md}");
     }
 
     #[test]
