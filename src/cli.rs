@@ -132,6 +132,20 @@ fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     }
 }
 
+/// `--format json`: ONE document on stdout (`ok`, the command's result under `key`, and the
+/// diagnostics), like `build` and `diff`, so that `jq` or `json.loads` can read it whole.
+fn print_json(diags: &Diagnostics, cache: &mut SourceCache, key: &str, value: serde_json::Value) {
+    let json = serde_json::json!({
+        "ok": !diags.has_errors(),
+        key: value,
+        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(diags, cache)).unwrap_or_default(),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    );
+}
+
 fn code(diags: &Diagnostics) -> ExitCode {
     if diags.has_errors() {
         ExitCode::from(1)
@@ -231,24 +245,26 @@ pub fn run(cli: Cli) -> ExitCode {
                 templates,
             };
             let reports = crate::bundle::run(&opts, &mut cache, &mut diags);
-            print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human {
+                print_diags(cli.format, &diags, &mut cache);
                 for r in reports.iter().flatten() {
                     println!(
                         "{} {} -> {} ({} files, sha256 {})",
                         r.catalogue, r.version, r.path, r.files, r.sha256
                     );
                 }
-            } else if let Some(r) = reports {
-                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                print_json(&diags, &mut cache, "bundles", serde_json::json!(reports));
             }
             code(&diags)
         }
         Command::Verify { bundle } => {
             let report = crate::bundle::verify(&bundle, &mut diags);
-            print_diags(cli.format, &diags, &mut cache);
-            if cli.format == Format::Human && !diags.has_errors() {
-                if let Some(r) = &report {
+            if cli.format == Format::Json {
+                print_json(&diags, &mut cache, "verify", serde_json::json!(report));
+            } else {
+                print_diags(cli.format, &diags, &mut cache);
+                if let (Some(r), false) = (&report, diags.has_errors()) {
                     println!(
                         "ok: {} ({} {}): {} files match manifest.json",
                         r.bundle,
@@ -257,22 +273,28 @@ pub fn run(cli: Cli) -> ExitCode {
                         r.files
                     );
                 }
-            } else if cli.format == Format::Json {
-                if let Some(r) = report {
-                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-                }
             }
             code(&diags)
         }
         Command::Changelog { old, new } => {
             let old = compile_one(old, &mut cache, &mut diags);
             let new = compile_one(new, &mut cache, &mut diags);
-            print_diags(cli.format, &diags, &mut cache);
-            if let (Some(o), Some(n), false) = (old, new, diags.has_errors()) {
-                print!(
-                    "{}",
-                    crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree)
-                );
+            let md = match (old, new, diags.has_errors()) {
+                (Some(o), Some(n), false) => Some(crate::changelog::changelog(
+                    &o.catalogue,
+                    &n.catalogue,
+                    &o.tree,
+                    &n.tree,
+                )),
+                _ => None,
+            };
+            if cli.format == Format::Json {
+                print_json(&diags, &mut cache, "changelog", serde_json::json!(md));
+            } else {
+                print_diags(cli.format, &diags, &mut cache);
+                if let Some(md) = md {
+                    print!("{md}");
+                }
             }
             code(&diags)
         }

@@ -923,3 +923,45 @@ fn changelog_lists_added_removed_and_changed_items() {
     let o = iocc(&["changelog", s(&old), s(&old)]);
     assert!(stdout(&o).contains("No changes"), "{}", stdout(&o));
 }
+
+/// `--format json` prints ONE JSON document (QA: `bundle`, `verify` and `changelog` printed
+/// the diagnostics object followed by a second document, or by Markdown).
+#[test]
+fn json_format_prints_one_document() {
+    let dir = scratch("bundle-json-one-document");
+    let doc = |o: &Output| -> Value {
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", stdout(o)))
+    };
+    let o = iocc(&["--format", "json", "bundle", CATALOGUE, "--out", s(&dir)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let b = doc(&o);
+    assert_eq!(b["ok"], true);
+    assert_eq!(b["bundles"][0]["catalogue"], "contec-cms8000");
+    assert_eq!(b["diagnostics"]["errors"], 0);
+    let archive = dir.join("contec-cms8000-1.0.0.tar.gz");
+    let o = iocc(&["--format", "json", "verify", s(&archive)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = doc(&o);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["verify"]["catalogue"], "contec-cms8000");
+    // A damaged bundle: still one document, `ok` false, the problem in the diagnostics.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    let bad = dir.join("bad.tar.gz");
+    std::fs::write(&bad, bytes).unwrap();
+    let o = iocc(&["--format", "json", "verify", s(&bad)]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = doc(&o);
+    assert_eq!(v["ok"], false);
+    assert!(v["diagnostics"]["errors"].as_u64().unwrap() > 0, "{v}");
+    let o = iocc(&["--format", "json", "changelog", CATALOGUE, CATALOGUE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let c = doc(&o);
+    assert_eq!(c["ok"], true);
+    assert!(
+        c["changelog"].as_str().unwrap().contains("No changes"),
+        "{c}"
+    );
+}
