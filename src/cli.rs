@@ -119,6 +119,30 @@ pub enum Command {
     },
 }
 
+/// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
+/// the shell's broken-pipe status (141), as `cat` or `grep` do: Rust ignores SIGPIPE, so a
+/// plain `print!` would panic with a backtrace there.
+fn emit(text: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`emit`].
+macro_rules! out {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+/// `println!` through [`emit`].
+macro_rules! outln {
+    ($($t:tt)*) => { emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     match format {
         Format::Human => {
@@ -140,7 +164,7 @@ fn print_json(diags: &Diagnostics, cache: &mut SourceCache, key: &str, value: se
         key: value,
         "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(diags, cache)).unwrap_or_default(),
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&json).unwrap_or_default()
     );
@@ -183,7 +207,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
                 for c in &catalogues {
-                    println!(
+                    outln!(
                         "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
                         display(&c.source.path),
                         c.id,
@@ -217,7 +241,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
                     if let Some(r) = &report {
-                        print!("{}", build::render_report(r));
+                        out!("{}", build::render_report(r));
                     }
                 }
                 Format::Json => {
@@ -226,7 +250,7 @@ pub fn run(cli: Cli) -> ExitCode {
                         "report": report,
                         "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
                     });
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&json).unwrap_or_default()
                     );
@@ -248,9 +272,13 @@ pub fn run(cli: Cli) -> ExitCode {
             if cli.format == Format::Human {
                 print_diags(cli.format, &diags, &mut cache);
                 for r in reports.iter().flatten() {
-                    println!(
+                    outln!(
                         "{} {} -> {} ({} files, sha256 {})",
-                        r.catalogue, r.version, r.path, r.files, r.sha256
+                        r.catalogue,
+                        r.version,
+                        r.path,
+                        r.files,
+                        r.sha256
                     );
                 }
             } else {
@@ -265,7 +293,7 @@ pub fn run(cli: Cli) -> ExitCode {
             } else {
                 print_diags(cli.format, &diags, &mut cache);
                 if let (Some(r), false) = (&report, diags.has_errors()) {
-                    println!(
+                    outln!(
                         "ok: {} ({} {}): {} files match manifest.json",
                         r.bundle,
                         r.catalogue.as_deref().unwrap_or("?"),
@@ -293,14 +321,14 @@ pub fn run(cli: Cli) -> ExitCode {
             } else {
                 print_diags(cli.format, &diags, &mut cache);
                 if let Some(md) = md {
-                    print!("{md}");
+                    out!("{md}");
                 }
             }
             code(&diags)
         }
         Command::Schema => {
             let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
@@ -312,7 +340,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
                 for (f, n) in counts {
-                    println!("ok: {} ({n} rules)", display(&f));
+                    outln!("ok: {} ({n} rules)", display(&f));
                 }
             }
             code(&diags)
@@ -347,8 +375,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
                     if let (Some(c), Some(log)) = (&cmp, &changelog) {
-                        print!("{}", crate::diff::render_text(c, &platforms));
-                        print!("\n{log}");
+                        out!("{}", crate::diff::render_text(c, &platforms));
+                        out!("\n{log}");
                     }
                 }
                 Format::Json => {
@@ -358,7 +386,7 @@ pub fn run(cli: Cli) -> ExitCode {
                         "changelog": changelog,
                         "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
                     });
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&json).unwrap_or_default()
                     );
@@ -368,7 +396,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Targets => {
             for t in crate::targets::registry() {
-                println!("{:<10} {}", t.name(), t.description());
+                outln!("{:<10} {}", t.name(), t.description());
             }
             ExitCode::SUCCESS
         }

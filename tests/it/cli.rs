@@ -33,3 +33,50 @@ fn usage_errors_exit_2() {
     let o = iocc(&[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A reader that stops early (`iocc diff A B | head`) ends `iocc` quietly with the shell's
+/// broken-pipe status (QA: it panicked with "failed printing to stdout: Broken pipe").
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = scratch("cli-closed-stdout");
+    let text = std::fs::read_to_string(root().join("iocs/contec-cms8000.yaml")).unwrap();
+    std::fs::write(dir.join("old.yaml"), &text).unwrap();
+    // 20 000 new addresses, none adjacent (no aggregation): the delta is megabytes, far beyond any pipe buffer, so iocc is
+    // still writing when the reader goes away.
+    let feed: String = (0..20_000u32)
+        .map(|i| {
+            format!(
+                "45.{}.{}.{}\n",
+                1 + i / 32_768,
+                (i / 128) % 256,
+                (i % 128) * 2
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("feed.txt"), feed).unwrap();
+    let new = text.replace("version: 1.0.0", "version: 1.1.0").replace(
+        "detections:\n",
+        "bulk:\n  - id: feed\n    path: feed.txt\n    kind: address\n    confidence: inferred\n    references: [https://example.org/feed]\n\ndetections:\n",
+    );
+    std::fs::write(dir.join("new.yaml"), new).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iocc"))
+        .args(["diff", "old.yaml", "new.yaml"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run iocc");
+    let mut first = [0u8; 1];
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_exact(&mut first)
+        .expect("iocc prints the diff");
+    // The reader is gone (dropped above); iocc now writes into a broken pipe.
+    let o = child.wait_with_output().unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+}
