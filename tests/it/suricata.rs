@@ -988,3 +988,34 @@ fn domain_rules_fire_on_tls_sni() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// Adding entries to large lists (addresses in the dataset, a prefix in iprep, a domain in the
+/// string dataset) changes the data files only: every rule keeps its sid and rev (QA: the
+/// msg counted the entries, so each new entry bumped the rule's rev).
+#[test]
+fn growing_large_lists_keeps_every_rule() {
+    let dir = build_fixture("suricata-large", "growing_large_lists");
+    let lock_path = dir.join("iocs/suricata-large.sids.lock");
+    let before = lock(&lock_path);
+    let rules_before = std::fs::read_to_string(pack(&dir, "suricata-large")).unwrap();
+    let add = |file: &str, line: &str| {
+        let path = dir.join("iocs").join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(line);
+        std::fs::write(&path, text).unwrap();
+    };
+    add("suricata-large.txt", "45.99.1.9\n81.2.128.0/24\n");
+    add("suricata-large-domains.txt", "bad-new.example\n");
+    let o = iocc_in(&dir, &["build", "--target", "suricata", "--locked"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
+    assert_eq!(lock(&lock_path), before);
+    assert_eq!(
+        std::fs::read_to_string(pack(&dir, "suricata-large")).unwrap(),
+        rules_before
+    );
+    let folder = dir.join("out/suricata-large/suricata");
+    let ds = std::fs::read_to_string(folder.join("suricata-large-big-list.ip.lst")).unwrap();
+    assert!(ds.lines().any(|l| l == "45.99.1.9"), "{ds}");
+    let rep = std::fs::read_to_string(folder.join("suricata-large.iprep")).unwrap();
+    assert!(rep.contains("81.2.128.0/24"), "{rep}");
+}
