@@ -726,8 +726,8 @@ impl Builder<'_> {
                 meta.valid_from = None;
                 self.address_rules(
                     &format!("list/indicators-{}", dir_word(outbound)),
-                    "Listed address",
-                    &format!("{} indicators", nets.len()),
+                    "Indicator",
+                    "addresses",
                     &nets,
                     &meta,
                     &[outbound],
