@@ -42,7 +42,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate catalogues and report every problem; writes nothing.
+    /// Validate catalogues and compile them in memory (firewall safety rails included); report
+    /// every problem; writes nothing.
     Check {
         /// Catalogue files or folders of catalogues (default: iocs/).
         paths: Vec<PathBuf>,
@@ -197,16 +198,16 @@ pub fn run(cli: Cli) -> ExitCode {
     let mut diags = Diagnostics::default();
     match cli.command {
         Command::Check { paths } => {
-            let (files, found) = build::discover(&paths);
-            diags.extend(found);
-            let catalogues = if diags.has_errors() {
-                Vec::new()
-            } else {
-                build::load_all(&files, &mut cache, &mut diags)
+            // A catalogue is fine when it builds: every target of its policy is compiled in
+            // memory too (the firewall safety rails refuse entries there), nothing is written.
+            let opts = BuildOptions {
+                paths,
+                ..BuildOptions::default()
             };
+            let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
-                for c in &catalogues {
+                for c in compiled.iter().map(|c| &c.catalogue) {
                     outln!(
                         "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
                         display(&c.source.path),

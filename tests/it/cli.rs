@@ -103,3 +103,30 @@ fn readme_example_catalogue_builds() {
         .join("out/example-advisory/firewall/example-advisory.nft")
         .is_file());
 }
+
+/// `iocc check` reports what `iocc build` would refuse (QA: `check` said "ok" for a catalogue
+/// blocking 127.0.0.1, which the firewall safety rails then refused at build time).
+#[test]
+fn check_reports_target_refusals() {
+    let dir = scratch("cli-check-refusals");
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    std::fs::write(
+        dir.join("iocs/loopback.yaml"),
+        "id: loopback\nversion: 1.0.0\ntitle: Loopback\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-LO\n  title: lo\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: lo, kind: ipv4, value: 127.0.0.1, confidence: sourced, references: [https://example.org/x]}\n",
+    )
+    .unwrap();
+    let o = iocc_in(&dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("error[refused-block]"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("iocs/loopback.yaml:14:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("ok:"), "{}", stdout(&o));
+    assert!(!dir.join("out").exists(), "check wrote output");
+}
