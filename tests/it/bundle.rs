@@ -206,12 +206,11 @@ fn bundle_layout_manifest_and_coverage_readme() {
                     .iter()
                     .any(|x| x == id || x["id"] == id)
             };
-            let want = if has("skipped") {
-                "no"
-            } else if has("carried") {
-                "yes"
-            } else {
-                "-"
+            let want = match (has("carried"), has("skipped")) {
+                (true, true) => "partly",
+                (true, false) => "yes",
+                (false, true) => "no",
+                (false, false) => "-",
             };
             assert_eq!(*cell, want, "{id} in {}: {row}", t["target"]);
         }
@@ -963,5 +962,49 @@ fn json_format_prints_one_document() {
     assert!(
         c["changelog"].as_str().unwrap().contains("No changes"),
         "{c}"
+    );
+}
+
+/// An item a target carries with a limit reads `partly`, not `no` (QA: an outbound-only block
+/// address, which the firewall blocks in both directions, read `no` in the firewall column
+/// although every firewall file blocks it).
+#[test]
+fn coverage_table_marks_partly_carried_items() {
+    let dir = scratch("bundle-coverage-partly");
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    std::fs::write(
+        dir.join("iocs/partly.yaml"),
+        "id: partly\nversion: 1.0.0\ntitle: Partly\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-P\n  title: p\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: out-only, kind: ipv4, value: 81.2.69.142, direction: outbound, confidence: sourced, references: [https://example.org/x]}\n",
+    )
+    .unwrap();
+    let o = iocc_in(&dir, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(dir.join("out/partly/firewall/partly.nft"))
+            .unwrap()
+            .contains("81.2.69.142"),
+        "the firewall blocks the address"
+    );
+    let o = iocc_in(&dir, &["bundle", "--out", "dist"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let files = unpack(&dir.join("dist/partly-1.0.0.tar.gz"));
+    let readme = String::from_utf8(files["README.md"].clone()).unwrap();
+    let header = readme.lines().find(|l| l.starts_with("| Item |")).unwrap();
+    let col = header
+        .split(" | ")
+        .position(|c| c.trim() == "firewall")
+        .expect("firewall column");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| out-only |"))
+        .unwrap();
+    assert_eq!(
+        row.split(" | ").nth(col).map(str::trim),
+        Some("partly"),
+        "{row}"
+    );
+    assert!(
+        readme.contains("- firewall: out-only: direction"),
+        "{readme}"
     );
 }
