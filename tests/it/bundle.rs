@@ -979,6 +979,12 @@ fn coverage_table_marks_partly_carried_items() {
     .unwrap();
     let o = iocc_in(&dir, &["build"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The build report says the item is carried, with its limit.
+    assert!(
+        stdout(&o).contains("    - out-only (carried in part): direction `outbound` is not kept"),
+        "{}",
+        stdout(&o)
+    );
     assert!(
         std::fs::read_to_string(dir.join("out/partly/firewall/partly.nft"))
             .unwrap()
