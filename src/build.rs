@@ -520,7 +520,14 @@ pub fn render_report(report: &BuildReport) -> String {
             } else {
                 out.push_str("; cannot express:\n");
                 for s in &t.coverage.skipped {
-                    out.push_str(&format!("    - {}: {}\n", s.id, s.reason));
+                    // An item both carried and skipped is in the output with a limit (e.g. an
+                    // outbound address the firewall blocks both ways): say so.
+                    let part = if t.coverage.carried.contains(&s.id) {
+                        " (carried in part)"
+                    } else {
+                        ""
+                    };
+                    out.push_str(&format!("    - {}{part}: {}\n", s.id, s.reason));
                 }
             }
         }

@@ -159,7 +159,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         "| `{MANIFEST}` | 1 | SHA-256 of every other file, catalogue id, version and hash |\n\n"
     ));
 
-    md.push_str("## Coverage\n\nWhich item reaches which target (`yes`: carried; `no`: the target cannot express it, see below; `-`: not in this target's scope).\n\n");
+    md.push_str("## Coverage\n\nWhich item reaches which target (`yes`: carried; `partly`: carried with a limit, see below; `no`: the target cannot express it, see below; `-`: not in this target's scope).\n\n");
     let reports: &[TargetReport] = &c.reports;
     md.push_str("| Item | Kind | Value |");
     for r in reports {
@@ -191,12 +191,15 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
     for (id, kind, value) in &rows {
         md.push_str(&format!("| {} | {} | {} |", e(id), e(kind), e(value)));
         for r in reports {
-            let cell = if r.coverage.skipped.iter().any(|s| &s.id == id) {
-                "no"
-            } else if r.coverage.carried.iter().any(|x| x == id) {
-                "yes"
-            } else {
-                "-"
+            // A target may carry an item with a limit (e.g. the firewall blocks an outbound
+            // address in both directions): it is in the output, so not "no".
+            let carried = r.coverage.carried.iter().any(|x| x == id);
+            let skipped = r.coverage.skipped.iter().any(|s| &s.id == id);
+            let cell = match (carried, skipped) {
+                (true, true) => "partly",
+                (true, false) => "yes",
+                (false, true) => "no",
+                (false, false) => "-",
             };
             md.push_str(&format!(" {cell} |"));
         }
@@ -207,7 +210,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         .flat_map(|r| r.coverage.skipped.iter().map(move |s| (&r.target, s)))
         .collect();
     if !skipped.is_empty() {
-        md.push_str("\n### Not expressed\n\n");
+        md.push_str("\n### Not expressed, or only in part\n\n");
         for (t, s) in skipped {
             md.push_str(&format!("- {}: {}: {}\n", e(t), e(&s.id), e(&s.reason)));
         }

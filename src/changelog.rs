@@ -29,6 +29,11 @@ fn compact(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "none".into(),
+        Value::Array(a) if a.is_empty() => "none".into(),
+        // Lists of plain values (protocols, indicator ids, CVEs, content) read as a list.
+        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            a.iter().map(compact).collect::<Vec<_>>().join(", ")
+        }
         other => other.to_string(),
     }
 }
@@ -133,11 +138,58 @@ fn indicators(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
         .collect()
 }
 
+/// A port list in the catalogue's own grammar (`515-520,111/udp`), `any` when empty.
+fn port_text(ports: &[crate::model::catalogue::PortRange]) -> String {
+    if ports.is_empty() {
+        return "any".into();
+    }
+    ports
+        .iter()
+        .map(|p| {
+            let mut s = p.first.to_string();
+            if p.last != p.first {
+                s.push_str(&format!("-{}", p.last));
+            }
+            if let Some(t) = p.transport {
+                s.push_str(&format!("/{}", t.as_str()));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn detections(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
     c.detections
         .iter()
         .map(|d| {
-            let v = serde_json::to_value(d).unwrap_or_default();
+            let mut v = serde_json::to_value(d).unwrap_or_default();
+            // Release notes are read by people: ports in the catalogue's grammar and payloads
+            // in Suricata content notation, not serialised structs and byte arrays.
+            if let Value::Object(m) = &mut v {
+                m.insert("ports".into(), Value::String(port_text(&d.ports)));
+                let content: Vec<Value> = d
+                    .content
+                    .iter()
+                    .map(|c| {
+                        let mut s = format!(
+                            "\"{}\"",
+                            crate::targets::suricata::escape::content_hex(&c.bytes)
+                        );
+                        if let Some(o) = c.offset {
+                            s.push_str(&format!(" offset {o}"));
+                        }
+                        if let Some(n) = c.depth {
+                            s.push_str(&format!(" depth {n}"));
+                        }
+                        if c.nocase {
+                            s.push_str(" nocase");
+                        }
+                        Value::String(s)
+                    })
+                    .collect();
+                m.insert("content".into(), Value::Array(content));
+            }
             (d.id.clone(), (v, d.title.clone()))
         })
         .collect()
@@ -296,6 +348,9 @@ fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<St
     tree.iter()
         .filter(|(p, _)| p.starts_with("firewall/"))
         .map(|(p, b)| {
+            // An EDL line is `ENTRY comment`, and the first one carries the file header
+            // (counts included): the entry alone is what a device blocks.
+            let edl = p.ends_with(".edl");
             let lines = String::from_utf8_lossy(b)
                 .lines()
                 .map(str::trim_end)
@@ -303,7 +358,13 @@ fn acl_lines(tree: &Tree, version: (&str, &str)) -> BTreeMap<String, BTreeSet<St
                     let t = l.trim_start();
                     !t.is_empty() && !t.starts_with('#') && !t.starts_with('!')
                 })
-                .map(|l| replace_version(l, version.0, version.1))
+                .map(|l| {
+                    if edl {
+                        l.split_whitespace().next().unwrap_or_default().to_owned()
+                    } else {
+                        replace_version(l, version.0, version.1)
+                    }
+                })
                 .collect();
             (p.clone(), lines)
         })
@@ -470,6 +531,54 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("remark"), "{md}");
+    }
+
+    #[test]
+    fn detection_changes_read_as_catalogue_text() {
+        // Ports and payloads are shown in the catalogue's notation, never as serialised
+        // structs or byte arrays (QA: `ports [{"first":1,...}]` in release notes).
+        let c = contec();
+        let mut newer = c.clone();
+        let d = newer
+            .detections
+            .iter_mut()
+            .find(|d| d.id == "hl7-mllp")
+            .expect("hl7-mllp");
+        d.ports.push(crate::model::catalogue::PortRange {
+            first: 2575,
+            last: 2580,
+            transport: Some(crate::model::catalogue::Transport::Tcp),
+        });
+        d.content[0].bytes = b"\x0bMSH|^~".to_vec();
+        d.content[0].nocase = true;
+        let md = changelog(&c, &newer, &Tree::new(), &Tree::new());
+        assert!(md.contains("ports 511 → 511,2575-2580/tcp"), "{md}");
+        assert!(
+            md.contains("content \"\\|0b\\|MSH\\|7c\\|\" depth 5 → \"\\|0b\\|MSH\\|7c\\|^\\~\" depth 5 nocase"),
+            "{md}"
+        );
+        assert!(!md.contains("first"), "{md}");
+    }
+
+    #[test]
+    fn edl_header_counts_are_not_entry_changes() {
+        // The EDL's first entry line carries the header with the prefix counts: a new entry
+        // elsewhere must not list that first entry as removed and added again.
+        let c = contec();
+        let old = tree(&[(
+            "firewall/c.edl",
+            "1.1.1.1 iocc catalogue c version 1.0.0: 2 IPv4 prefixes\n2.2.2.2 iocc c 1.0.0\n",
+        )]);
+        let new = tree(&[(
+            "firewall/c.edl",
+            "1.1.1.1 iocc catalogue c version 1.0.0: 3 IPv4 prefixes\n2.2.2.2 iocc c 1.0.0\n3.3.3.3 iocc c 1.0.0\n",
+        )]);
+        let md = changelog(&c, &c, &old, &new);
+        assert!(
+            md.contains("### firewall/c.edl: +1 −0\n\n- added: 3.3.3.3\n"),
+            "{md}"
+        );
+        assert!(!md.contains("1.1.1.1"), "{md}");
     }
 
     #[test]

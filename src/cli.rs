@@ -42,8 +42,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate catalogues and compile every target in memory (safety rails, SID range,
-    /// templates); report every problem; write nothing.
+    /// Validate catalogues and compile them in memory (firewall safety rails included); report
+    /// every problem; writes nothing.
     Check {
         /// Catalogue files or folders of catalogues (default: iocs/).
         paths: Vec<PathBuf>,
@@ -120,6 +120,30 @@ pub enum Command {
     },
 }
 
+/// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
+/// the shell's broken-pipe status (141), as `cat` or `grep` do: Rust ignores SIGPIPE, so a
+/// plain `print!` would panic with a backtrace there.
+fn emit(text: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`emit`].
+macro_rules! out {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+/// `println!` through [`emit`].
+macro_rules! outln {
+    ($($t:tt)*) => { emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     match format {
         Format::Human => {
@@ -133,27 +157,17 @@ fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or_default()
-}
-
-/// Prints one JSON document for commands that report more than diagnostics:
-/// `{"ok": bool, <fields>..., "diagnostics": {"errors", "warnings", "diagnostics"}}`.
-fn print_json_doc(
-    fields: &[(&str, serde_json::Value)],
-    diags: &Diagnostics,
-    cache: &mut SourceCache,
-) {
-    let mut doc = serde_json::Map::new();
-    doc.insert("ok".into(), serde_json::Value::Bool(!diags.has_errors()));
-    for (k, v) in fields {
-        doc.insert((*k).into(), v.clone());
-    }
-    let report = serde_json::from_str(&render_json(diags, cache)).unwrap_or_default();
-    doc.insert("diagnostics".into(), report);
-    println!(
+/// `--format json`: ONE document on stdout (`ok`, the command's result under `key`, and the
+/// diagnostics), like `build` and `diff`, so that `jq` or `json.loads` can read it whole.
+fn print_json(diags: &Diagnostics, cache: &mut SourceCache, key: &str, value: serde_json::Value) {
+    let json = serde_json::json!({
+        "ok": !diags.has_errors(),
+        key: value,
+        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(diags, cache)).unwrap_or_default(),
+    });
+    outln!(
         "{}",
-        serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     );
 }
 
@@ -184,8 +198,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let mut diags = Diagnostics::default();
     match cli.command {
         Command::Check { paths } => {
-            // Compiling every target in memory catches what validation alone cannot see
-            // (safety rails, an exhausted SID range, a corrupt lock) before anyone builds.
+            // A catalogue is fine when it builds: every target of its policy is compiled in
+            // memory too (the firewall safety rails refuse entries there), nothing is written.
             let opts = BuildOptions {
                 paths,
                 ..BuildOptions::default()
@@ -194,7 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
                 for c in compiled.iter().map(|c| &c.catalogue) {
-                    println!(
+                    outln!(
                         "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
                         display(&c.source.path),
                         c.id,
@@ -228,10 +242,20 @@ pub fn run(cli: Cli) -> ExitCode {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
                     if let Some(r) = &report {
-                        print!("{}", build::render_report(r));
+                        out!("{}", build::render_report(r));
                     }
                 }
-                Format::Json => print_json_doc(&[("report", json(&report))], &diags, &mut cache),
+                Format::Json => {
+                    let json = serde_json::json!({
+                        "ok": !diags.has_errors(),
+                        "report": report,
+                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
+                    });
+                    outln!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                }
             }
             code(&diags)
         }
@@ -249,26 +273,28 @@ pub fn run(cli: Cli) -> ExitCode {
             if cli.format == Format::Human {
                 print_diags(cli.format, &diags, &mut cache);
                 for r in reports.iter().flatten() {
-                    println!(
+                    outln!(
                         "{} {} -> {} ({} files, sha256 {})",
-                        r.catalogue, r.version, r.path, r.files, r.sha256
+                        r.catalogue,
+                        r.version,
+                        r.path,
+                        r.files,
+                        r.sha256
                     );
                 }
             } else {
-                print_json_doc(&[("bundles", json(&reports))], &diags, &mut cache);
+                print_json(&diags, &mut cache, "bundles", serde_json::json!(reports));
             }
             code(&diags)
         }
         Command::Verify { bundle } => {
             let report = crate::bundle::verify(&bundle, &mut diags);
             if cli.format == Format::Json {
-                print_json_doc(&[("verify", json(&report))], &diags, &mut cache);
-                return code(&diags);
-            }
-            print_diags(cli.format, &diags, &mut cache);
-            if !diags.has_errors() {
-                if let Some(r) = &report {
-                    println!(
+                print_json(&diags, &mut cache, "verify", serde_json::json!(report));
+            } else {
+                print_diags(cli.format, &diags, &mut cache);
+                if let (Some(r), false) = (&report, diags.has_errors()) {
+                    outln!(
                         "ok: {} ({} {}): {} files match manifest.json",
                         r.bundle,
                         r.catalogue.as_deref().unwrap_or("?"),
@@ -282,18 +308,28 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Changelog { old, new } => {
             let old = compile_one(old, &mut cache, &mut diags);
             let new = compile_one(new, &mut cache, &mut diags);
-            print_diags(cli.format, &diags, &mut cache);
-            if let (Some(o), Some(n), false) = (old, new, diags.has_errors()) {
-                print!(
-                    "{}",
-                    crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree)
-                );
+            let md = match (old, new, diags.has_errors()) {
+                (Some(o), Some(n), false) => Some(crate::changelog::changelog(
+                    &o.catalogue,
+                    &n.catalogue,
+                    &o.tree,
+                    &n.tree,
+                )),
+                _ => None,
+            };
+            if cli.format == Format::Json {
+                print_json(&diags, &mut cache, "changelog", serde_json::json!(md));
+            } else {
+                print_diags(cli.format, &diags, &mut cache);
+                if let Some(md) = md {
+                    out!("{md}");
+                }
             }
             code(&diags)
         }
         Command::Schema => {
             let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
@@ -305,7 +341,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {
                 for (f, n) in counts {
-                    println!("ok: {} ({n} rules)", display(&f));
+                    outln!("ok: {} ({n} rules)", display(&f));
                 }
             }
             code(&diags)
@@ -340,30 +376,28 @@ pub fn run(cli: Cli) -> ExitCode {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
                     if let (Some(c), Some(log)) = (&cmp, &changelog) {
-                        print!("{}", crate::diff::render_text(c, &platforms));
-                        print!("\n{log}");
+                        out!("{}", crate::diff::render_text(c, &platforms));
+                        out!("\n{log}");
                     }
                 }
-                Format::Json => print_json_doc(
-                    &[
-                        (
-                            "diff",
-                            json(
-                                &cmp.as_ref()
-                                    .map(|c| crate::diff::render_json(c, &platforms)),
-                            ),
-                        ),
-                        ("changelog", json(&changelog)),
-                    ],
-                    &diags,
-                    &mut cache,
-                ),
+                Format::Json => {
+                    let json = serde_json::json!({
+                        "ok": !diags.has_errors(),
+                        "diff": cmp.as_ref().map(|c| crate::diff::render_json(c, &platforms)),
+                        "changelog": changelog,
+                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
+                    });
+                    outln!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                }
             }
             code(&diags)
         }
         Command::Targets => {
             for t in crate::targets::registry() {
-                println!("{:<10} {}", t.name(), t.description());
+                outln!("{:<10} {}", t.name(), t.description());
             }
             ExitCode::SUCCESS
         }

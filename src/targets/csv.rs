@@ -7,7 +7,8 @@
 //! `action`. Rows are sorted (addresses numerically per family, then domains, URLs, ports and
 //! hashes; ties by catalogue order) and the file ends every record with CRLF. Every cell is
 //! safe to open in a spreadsheet: a cell beginning with `=`, `+`, `-`, `@`, TAB or CR gets a
-//! leading `'`, so no cell is ever read as a formula. Quoting is the csv crate's (RFC 4180).
+//! leading `'`, so no cell is ever read as a formula, and control characters other than TAB,
+//! CR and LF (NUL, ESC, ...) become spaces. Quoting is the csv crate's (RFC 4180).
 //! The CSV is the catalogue's inventory: the safety rails guard the firewall target, which
 //! fails the whole build (nothing written) when it refuses an entry.
 
@@ -41,11 +42,31 @@ pub const COLUMNS: [&str; 15] = [
     "description",
 ];
 
-/// Makes a cell safe for spreadsheets: a leading `= + - @ TAB CR` gets a `'` before it.
+/// Makes a cell safe for spreadsheets: a leading `= + - @ TAB CR` gets a `'` before it, and
+/// control characters other than TAB, CR and LF (NUL, ESC, DEL, C1) become a space: NUL
+/// truncates the cell or stops the import in many readers, ESC starts terminal escape
+/// sequences when the file is printed. TAB, CR and LF stay (RFC 4180 quotes them).
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    let cleaned: std::borrow::Cow<'_, str> = if cell
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    {
+        cell.chars()
+            .map(|c| {
+                if c.is_control() && !matches!(c, '\t' | '\r' | '\n') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        cell.into()
+    };
+    match cleaned.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cleaned}").into(),
+        _ => cleaned,
     }
 }
 
@@ -304,8 +325,16 @@ mod tests {
         for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert_eq!(neutralise(bad), format!("'{bad}"));
         }
-        for ok in ["202.114.4.0/24", "a=b", " =x", "", "'x"] {
+        for ok in ["202.114.4.0/24", "a=b", " =x", "", "'x", "a\tb\r\nc é"] {
             assert_eq!(neutralise(ok), ok);
         }
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        assert_eq!(neutralise("a\0b\u{1b}[31mc\u{7f}d\u{85}e"), "a b [31mc d e");
+        // A control character cannot hide a formula: the cleaned cell is checked.
+        assert_eq!(neutralise("\u{1}=1+1"), " =1+1");
+        assert_eq!(neutralise("=\0"), "'= ");
     }
 }

@@ -206,12 +206,11 @@ fn bundle_layout_manifest_and_coverage_readme() {
                     .iter()
                     .any(|x| x == id || x["id"] == id)
             };
-            let want = if has("skipped") {
-                "no"
-            } else if has("carried") {
-                "yes"
-            } else {
-                "-"
+            let want = match (has("carried"), has("skipped")) {
+                (true, true) => "partly",
+                (true, false) => "yes",
+                (false, true) => "no",
+                (false, false) => "-",
             };
             assert_eq!(*cell, want, "{id} in {}: {row}", t["target"]);
         }
@@ -922,4 +921,96 @@ fn changelog_lists_added_removed_and_changed_items() {
     // Same catalogue twice: nothing to report.
     let o = iocc(&["changelog", s(&old), s(&old)]);
     assert!(stdout(&o).contains("No changes"), "{}", stdout(&o));
+}
+
+/// `--format json` prints ONE JSON document (QA: `bundle`, `verify` and `changelog` printed
+/// the diagnostics object followed by a second document, or by Markdown).
+#[test]
+fn json_format_prints_one_document() {
+    let dir = scratch("bundle-json-one-document");
+    let doc = |o: &Output| -> Value {
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", stdout(o)))
+    };
+    let o = iocc(&["--format", "json", "bundle", CATALOGUE, "--out", s(&dir)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let b = doc(&o);
+    assert_eq!(b["ok"], true);
+    assert_eq!(b["bundles"][0]["catalogue"], "contec-cms8000");
+    assert_eq!(b["diagnostics"]["errors"], 0);
+    let archive = dir.join("contec-cms8000-1.0.0.tar.gz");
+    let o = iocc(&["--format", "json", "verify", s(&archive)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = doc(&o);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["verify"]["catalogue"], "contec-cms8000");
+    // A damaged bundle: still one document, `ok` false, the problem in the diagnostics.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    let bad = dir.join("bad.tar.gz");
+    std::fs::write(&bad, bytes).unwrap();
+    let o = iocc(&["--format", "json", "verify", s(&bad)]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = doc(&o);
+    assert_eq!(v["ok"], false);
+    assert!(v["diagnostics"]["errors"].as_u64().unwrap() > 0, "{v}");
+    let o = iocc(&["--format", "json", "changelog", CATALOGUE, CATALOGUE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let c = doc(&o);
+    assert_eq!(c["ok"], true);
+    assert!(
+        c["changelog"].as_str().unwrap().contains("No changes"),
+        "{c}"
+    );
+}
+
+/// An item a target carries with a limit reads `partly`, not `no` (QA: an outbound-only block
+/// address, which the firewall blocks in both directions, read `no` in the firewall column
+/// although every firewall file blocks it).
+#[test]
+fn coverage_table_marks_partly_carried_items() {
+    let dir = scratch("bundle-coverage-partly");
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    std::fs::write(
+        dir.join("iocs/partly.yaml"),
+        "id: partly\nversion: 1.0.0\ntitle: Partly\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-P\n  title: p\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: out-only, kind: ipv4, value: 81.2.69.142, direction: outbound, confidence: sourced, references: [https://example.org/x]}\n",
+    )
+    .unwrap();
+    let o = iocc_in(&dir, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The build report says the item is carried, with its limit.
+    assert!(
+        stdout(&o).contains("    - out-only (carried in part): direction `outbound` is not kept"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("out/partly/firewall/partly.nft"))
+            .unwrap()
+            .contains("81.2.69.142"),
+        "the firewall blocks the address"
+    );
+    let o = iocc_in(&dir, &["bundle", "--out", "dist"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let files = unpack(&dir.join("dist/partly-1.0.0.tar.gz"));
+    let readme = String::from_utf8(files["README.md"].clone()).unwrap();
+    let header = readme.lines().find(|l| l.starts_with("| Item |")).unwrap();
+    let col = header
+        .split(" | ")
+        .position(|c| c.trim() == "firewall")
+        .expect("firewall column");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| out-only |"))
+        .unwrap();
+    assert_eq!(
+        row.split(" | ").nth(col).map(str::trim),
+        Some("partly"),
+        "{row}"
+    );
+    assert!(
+        readme.contains("- firewall: out-only: direction"),
+        "{readme}"
+    );
 }

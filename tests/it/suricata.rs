@@ -988,3 +988,79 @@ fn domain_rules_fire_on_tls_sni() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// Adding entries to large lists (addresses in the dataset, a prefix in iprep, a domain in the
+/// string dataset) changes the data files only: every rule keeps its sid and rev (QA: the
+/// msg counted the entries, so each new entry bumped the rule's rev).
+#[test]
+fn growing_large_lists_keeps_every_rule() {
+    let dir = build_fixture("suricata-large", "growing_large_lists");
+    let lock_path = dir.join("iocs/suricata-large.sids.lock");
+    let before = lock(&lock_path);
+    let rules_before = std::fs::read_to_string(pack(&dir, "suricata-large")).unwrap();
+    let add = |file: &str, line: &str| {
+        let path = dir.join("iocs").join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(line);
+        std::fs::write(&path, text).unwrap();
+    };
+    add("suricata-large.txt", "45.99.1.9\n81.2.128.0/24\n");
+    add("suricata-large-domains.txt", "bad-new.example\n");
+    let o = iocc_in(&dir, &["build", "--target", "suricata", "--locked"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
+    assert_eq!(lock(&lock_path), before);
+    assert_eq!(
+        std::fs::read_to_string(pack(&dir, "suricata-large")).unwrap(),
+        rules_before
+    );
+    let folder = dir.join("out/suricata-large/suricata");
+    let ds = std::fs::read_to_string(folder.join("suricata-large-big-list.ip.lst")).unwrap();
+    assert!(ds.lines().any(|l| l == "45.99.1.9"), "{ds}");
+    let rep = std::fs::read_to_string(folder.join("suricata-large.iprep")).unwrap();
+    assert!(rep.contains("81.2.128.0/24"), "{rep}");
+}
+
+/// Above `large-list-threshold`, single address indicators share one list per direction; its
+/// msg reads "Indicator addresses" / "Indicator address list" (QA: "Listed address 1
+/// indicators"), and adding an indicator to the dataset keeps that rule's sid and rev.
+#[test]
+fn indicator_lists_read_well_and_keep_their_rules() {
+    let dir = scratch("suricata-indicator-lists");
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    let host = |id: &str, value: &str, direction: &str| {
+        format!("  - id: {id}\n    kind: ipv4\n    value: {value}\n    confidence: sourced\n    direction: {direction}\n    references: [https://example.org/x]\n")
+    };
+    let catalogue = |hosts: &str| {
+        format!("id: lists\nversion: 1.0.0\ntitle: Indicator lists\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-L\n  title: lists\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n{hosts}policy:\n  large-list-threshold: 1\n")
+    };
+    let two = format!(
+        "{}{}",
+        host("a", "81.2.69.142", "both"),
+        host("b", "81.2.69.150", "inbound")
+    );
+    let path = dir.join("iocs/lists.yaml");
+    std::fs::write(&path, catalogue(&two)).unwrap();
+    let o = iocc_in(&dir, &["build", "--target", "suricata"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(pack(&dir, "lists")).unwrap();
+    assert!(
+        text.contains("msg:\"LISTS POLICY Indicator addresses (outbound)\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("msg:\"LISTS POLICY Indicator address list (inbound)\""),
+        "{text}"
+    );
+    let lock_path = dir.join("iocs/lists.sids.lock");
+    let before = lock(&lock_path);
+    let key = "list/indicators-inbound/dataset/inbound";
+    assert!(before.contains_key(key), "{before:?}");
+    std::fs::write(
+        &path,
+        catalogue(&format!("{two}{}", host("c", "81.2.69.160", "inbound"))),
+    )
+    .unwrap();
+    let o = iocc_in(&dir, &["build", "--target", "suricata"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(lock(&lock_path)[key], before[key]);
+}

@@ -13,7 +13,8 @@
 //!   and is the only kind of text passed to templates with [`crate::render::safe`].
 //! - [`metadata_value`] keeps `[A-Za-z0-9_.-]` only (spaces become `_`), so a value can never
 //!   carry `,` `;` or `"`; [`msg_text`] additionally defangs domain-like words (`a.com` →
-//!   `a .com`) as the style guide asks; [`reference_url`] drops the scheme and
+//!   `a .com`) as the style guide asks; [`reference_url`] drops the scheme (kept when the
+//!   rest would not start with a letter or digit, which Suricata refuses) and
 //!   percent-encodes anything outside a conservative URL alphabet.
 
 /// Longest escaped value, in bytes. Titles are at most 200 characters and URLs are
@@ -152,7 +153,7 @@ pub const MAX_URL: usize = 300;
 /// `[A-Za-z0-9-._~/?#[]@!$&'()*+,=:%]` percent-encoded (so never `;`, `"`, `\` or a space).
 /// `None` when the result is longer than [`MAX_URL`].
 pub fn reference_url(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let mut out = String::with_capacity(rest.len());
     for b in rest.bytes() {
         let keep = b.is_ascii_alphanumeric()
@@ -185,6 +186,14 @@ pub fn reference_url(url: &str) -> Option<String> {
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
+    }
+    // Suricata refuses a reference value that does not start with a letter or digit (a
+    // percent-encoded IDN host, an IPv6 literal `[..]`): such a URL keeps its scheme.
+    if !out.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        out = format!("{scheme}://{out}");
     }
     (out.len() <= MAX_URL && !out.is_empty()).then_some(out)
 }
@@ -280,6 +289,21 @@ mod tests {
             msg_text("202.114.4.0/24 line\nnext"),
             "202.114.4.0/24 line next"
         );
+    }
+
+    #[test]
+    fn reference_urls_start_with_a_letter_or_digit() {
+        // Suricata refuses `reference:url,%E4...` and `reference:url,[2001:db8::1]/x`.
+        assert_eq!(
+            reference_url("https://例え.jp/x").unwrap(),
+            "https://%E4%BE%8B%E3%81%88.jp/x"
+        );
+        assert_eq!(
+            reference_url("https://[2a01:4f8::1]/x").unwrap(),
+            "https://[2a01:4f8::1]/x"
+        );
+        assert_eq!(reference_url("https://a.example/x").unwrap(), "a.example/x");
+        assert!(reference_url("~x").is_none());
     }
 
     #[test]

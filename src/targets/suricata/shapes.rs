@@ -8,7 +8,8 @@
 //!   unless an IP-only detection already covers the address in that direction; lists above
 //!   `policy.large_list_threshold` entries (or too long for one rule line) become a `dataset`
 //!   (exact addresses, `ip.src`/`ip.dst`) plus an `iprep` category (prefixes), never one
-//!   rule per address;
+//!   rule per address; dataset and iprep rules name no entry count, so a growing list changes
+//!   its data files, never its rules' sid or rev;
 //! - every detection yields one protocol rule per protocol and direction;
 //! - everything in `header` and `detect` is built here from typed values (addresses, ports,
 //!   numbers, content bytes through [`content_hex`]); catalogue text (titles, roles, URLs) only
@@ -536,14 +537,9 @@ impl Builder<'_> {
                     self.c.id,
                     dir_word(outbound)
                 )));
-                let r = mk(
-                    self,
-                    &format!("{} addresses", addrs.len()),
-                    "dataset",
-                    outbound,
-                    header,
-                    detect,
-                );
+                // No count in the msg: the entries live in the data file, so a list that
+                // grows or shrinks keeps its rule (sid and rev) unchanged.
+                let r = mk(self, "address list", "dataset", outbound, header, detect);
                 self.out.rules.push(r);
             }
         }
@@ -562,14 +558,7 @@ impl Builder<'_> {
                     (format!("alert ip any any -> {HOME} any"), "src")
                 };
                 let detect = vec![format!("iprep:{side},{name},>,0;")];
-                let r = mk(
-                    self,
-                    &format!("{} prefixes", prefixes.len()),
-                    "iprep",
-                    outbound,
-                    header,
-                    detect,
-                );
+                let r = mk(self, "network list", "iprep", outbound, header, detect);
                 self.out.rules.push(r);
             }
         }
@@ -638,11 +627,8 @@ impl Builder<'_> {
             self.out.rules.push(RuleSpec {
                 key: format!("{key}/{shape}-dataset/outbound"),
                 header: format!("alert {proto} {HOME} any -> any any"),
-                msg: self.msg(
-                    classtype,
-                    label,
-                    &format!("{what} ({} entries)", sorted.len()),
-                ),
+                // No count: the entries live in the data file (see `address_rules`).
+                msg: self.msg(classtype, label, &format!("{what}, domain list")),
                 detect: vec![
                     format!("{buffer};"),
                     format!("dataset:isset,{name}-{shape},type string,load {file};"),
@@ -740,8 +726,8 @@ impl Builder<'_> {
                 meta.valid_from = None;
                 self.address_rules(
                     &format!("list/indicators-{}", dir_word(outbound)),
-                    "Listed address",
-                    &format!("{} indicators", nets.len()),
+                    "Indicator",
+                    "addresses",
                     &nets,
                     &meta,
                     &[outbound],
