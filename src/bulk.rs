@@ -59,6 +59,23 @@ pub fn load(
         )]);
     }
     let file = base.join(rel);
+    // A symbolic link (of the file or a folder on the way) must not lead out of the folder
+    // either: compare the resolved paths. A missing file is reported when it is read.
+    if let (Ok(real), Ok(root)) = (file.canonicalize(), base.canonicalize()) {
+        if !real.starts_with(&root) {
+            return Err(vec![Diagnostic::error(
+                Code::InvalidBulkFile,
+                format!(
+                    "bulk path `{}` leads out of the catalogue's folder through a symbolic link",
+                    short(&raw.path)
+                ),
+            )
+            .at_path(format!("{yaml_path}.path"))
+            .help(
+                "copy the list into the catalogue's folder instead of linking to it",
+            )]);
+        }
+    }
     let format = match raw.format.as_deref() {
         Some("text") => Format::Text,
         Some("csv") => Format::Csv,
@@ -363,6 +380,34 @@ mod tests {
                 })
                 .collect()
         })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_folder_are_refused() {
+        let root = std::env::temp_dir().join(format!("iocc-bulk-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let (cat, outside) = (root.join("cat"), root.join("outside"));
+        std::fs::create_dir_all(&cat).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.txt"), "192.0.2.1\n").unwrap();
+        std::fs::write(cat.join("inside.txt"), "192.0.2.2\n").unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.txt"), cat.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(&outside, cat.join("dir")).unwrap();
+        std::os::unix::fs::symlink(cat.join("inside.txt"), cat.join("ok.txt")).unwrap();
+        for path in ["link.txt", "dir/secret.txt"] {
+            let e = load(&cat, &raw(path, None, None), BulkKind::Address, "bulk[0]").unwrap_err();
+            assert_eq!(e[0].code, Code::InvalidBulkFile, "{path}");
+        }
+        let ok = load(
+            &cat,
+            &raw("ok.txt", None, None),
+            BulkKind::Address,
+            "bulk[0]",
+        )
+        .unwrap();
+        assert_eq!(ok.networks.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

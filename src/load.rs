@@ -357,10 +357,19 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
             Code::YamlSyntax,
             "YAML indentation must use spaces, not tabs",
         )
+    } else if message.contains("control characters are not allowed") {
+        (
+            Code::YamlSyntax,
+            "YAML allows only printable characters: remove the control character, or write it as an escape (e.g. \\x7f) in a double-quoted string",
+        )
     } else {
         (Code::YamlSyntax, "fix the YAML syntax at the caret")
     };
     let d = Diagnostic::error(code, message).in_file(file).help(help);
+    // The YAML reader reports bad characters by byte offset only (its line and column stay 1:1).
+    if let Some(offset) = reader_offset(&full) {
+        return d.at(At::Bytes(offset..offset + 1));
+    }
     match e.location() {
         Some(loc) => d.at(At::LineColumn {
             line: loc.line(),
@@ -368,6 +377,13 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         }),
         None => d,
     }
+}
+
+/// The byte offset of a reader error ("... at position N"), if the message has one.
+fn reader_offset(message: &str) -> Option<usize> {
+    let rest = &message[message.find(" at position ")? + " at position ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Whether a serde_yaml error position is on a tab character.
@@ -434,6 +450,15 @@ mod tests {
         let (code, at) = load("id: [a\n").remove(0);
         assert_eq!(code, Code::YamlSyntax);
         assert_eq!(at, At::LineColumn { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn control_characters_are_located_where_they_are() {
+        let text = "id: x\nversion: 1.0.0\ntitle: a \u{7f} b\n";
+        let (code, at) = load(text).remove(0);
+        assert_eq!(code, Code::YamlSyntax);
+        let offset = text.find('\u{7f}').unwrap();
+        assert_eq!(at, At::Bytes(offset..offset + 1));
     }
 
     #[test]

@@ -578,12 +578,29 @@ pub(super) fn detections(
                 ok = false;
             }
             if let Some(p) = &r.path {
-                let bad = !p.starts_with('/') || p.len() > 1024 || p.chars().any(char::is_control);
-                if bad || r.program != 100_005 {
+                let problem = if r.program != 100_005 {
+                    Some((
+                        "`rpc.path` is the path argument of a MOUNT (100005) call",
+                        "use `path` only with `program: 100005`",
+                    ))
+                } else if !p.starts_with('/') || p.len() > 1024 {
+                    Some((
+                        "`rpc.path` must be an absolute path of at most 1024 bytes",
+                        "write the exported path as the client mounts it, e.g. `/pm`",
+                    ))
+                } else if p.chars().any(char::is_control) {
+                    Some((
+                        "`rpc.path` holds a control character",
+                        "remove the control character (newline, tab, NUL...) from the path",
+                    ))
+                } else {
+                    None
+                };
+                if let Some((message, help)) = problem {
                     cx.push(
-                        Diagnostic::error(Code::InvalidRpc, "`rpc.path` is the path argument of a MOUNT (100005) call, an absolute path")
+                        Diagnostic::error(Code::InvalidRpc, message)
                             .at_path(format!("{path}.rpc.path"))
-                            .help("use `path` only with `program: 100005`, and write it like `/pm`"),
+                            .help(help),
                     );
                     ok = false;
                 }

@@ -463,6 +463,12 @@ fn detection_content_and_rpc() {
         )),
         vec![(Code::InvalidRpc, 19, "pm}}".to_owned())]
     );
+    // A control character is named as such, not as a wrong program.
+    let d = det(r#"protocols: [udp], indicators: [h], rpc: {program: 100005, path: "/pm\n"}"#);
+    assert_eq!(
+        at(&d),
+        vec![(Code::InvalidRpc, 19, "\"/pm\\n\"}}".to_owned())]
+    );
 }
 
 #[test]
