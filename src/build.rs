@@ -282,6 +282,15 @@ fn select(names: &[String], catalogue: &Catalogue) -> Vec<&'static dyn Target> {
         .collect()
 }
 
+/// The version file of an output folder whose files are `paths`, if it has one.
+fn recorded_version(dest: &std::path::Path, paths: &[String]) -> Option<Vec<u8>> {
+    paths
+        .iter()
+        .any(|p| p == VERSION_FILE)
+        .then(|| std::fs::read(dest.join(VERSION_FILE)).ok())
+        .flatten()
+}
+
 /// Splits paths into those under the given top-level folders and the others.
 fn owned_paths(paths: Vec<String>, owned: &[String]) -> (Vec<String>, Vec<String>) {
     paths.into_iter().partition(|k| {
@@ -376,9 +385,7 @@ pub fn run(
         let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
         unchanged_all.push(unchanged);
         if opts.check {
-            let fresh_scope = &c.tree;
-            let disk_scope = output::read_files(&dest, &owned_disk);
-            let diff = output::diff_trees(fresh_scope, &disk_scope);
+            let diff = output::diff_files(&dest, &owned_disk, &c.tree);
             if !diff.is_empty() {
                 let list = diff
                     .iter()
@@ -399,8 +406,8 @@ pub fn run(
                     .help("run `iocc build` and commit the result"),
                 );
                 let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
-                let recorded = disk_scope.get(VERSION_FILE).map(Vec::as_slice);
-                diags.extend(version_not_bumped(c, recorded, changed, &dest));
+                let recorded = recorded_version(&dest, &owned_disk);
+                diags.extend(version_not_bumped(c, recorded.as_deref(), changed, &dest));
             }
         }
         report.catalogues.push(CatalogueReport {
@@ -467,11 +474,7 @@ pub fn run(
         let (owned_disk, kept) = owned_paths(output::list_files(&dest), &c.owned);
         // The output differs: with the same recorded version, some file other than the
         // version file does.
-        let recorded = owned_disk
-            .iter()
-            .any(|p| p == VERSION_FILE)
-            .then(|| std::fs::read(dest.join(VERSION_FILE)).ok())
-            .flatten();
+        let recorded = recorded_version(&dest, &owned_disk);
         if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
             // Writing is allowed (work in progress); publishing needs the bump.
             diags.push(Diagnostic {

@@ -83,6 +83,26 @@ pub fn same_files(dir: &Path, paths: &[String], tree: &Tree) -> bool {
             .all(|(p, (k, bytes))| p == k && same_bytes(&dir.join(p), bytes))
 }
 
+/// [`diff_trees`] of `fresh` and the files `paths` of `dir`, reading one file at a time in
+/// chunks (same report, without the old tree in memory).
+pub fn diff_files(dir: &Path, paths: &[String], fresh: &Tree) -> Vec<(String, &'static str)> {
+    let on_disk: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for (path, bytes) in fresh {
+        if !on_disk.contains(path.as_str()) {
+            out.push((path.clone(), "missing"));
+        } else if !same_bytes(&dir.join(path), bytes) {
+            out.push((path.clone(), "differs"));
+        }
+    }
+    for path in paths {
+        if !fresh.contains_key(path) {
+            out.push((path.clone(), "not produced by a fresh build"));
+        }
+    }
+    out
+}
+
 /// Whether a file holds exactly `bytes`, read in chunks (a large file is never in memory).
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read;
@@ -231,6 +251,33 @@ mod tests {
         assert!(!is_safe_relative("/etc/passwd"));
         assert!(!is_safe_relative("a/../../b"));
         assert!(!is_safe_relative(""));
+    }
+
+    #[test]
+    fn streamed_comparison_agrees_with_trees() {
+        let dir = std::env::temp_dir().join(format!("iocc-cmp-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut a = Tree::new();
+        a.insert("t/same".into(), b"1".to_vec());
+        a.insert("t/big".into(), vec![7u8; 3 << 20]);
+        a.insert("t/gone".into(), b"2".to_vec());
+        replace_dir(&dir, &a).unwrap();
+        let paths = list_files(&dir);
+        assert!(same_files(&dir, &paths, &a));
+        let mut b = a.clone();
+        b.remove("t/gone");
+        b.insert("t/new".into(), b"3".to_vec());
+        let mut big = vec![7u8; 3 << 20];
+        big[(2 << 20) + 5] = 8;
+        b.insert("t/big".into(), big);
+        assert!(!same_files(&dir, &paths, &b));
+        let streamed = diff_files(&dir, &paths, &b);
+        assert_eq!(streamed, diff_trees(&b, &read_tree(&dir)));
+        assert_eq!(streamed.len(), 3, "{streamed:?}");
+        b.insert("t/big".into(), vec![7u8; 3 << 20]);
+        b.get_mut("t/big").unwrap().push(7);
+        assert_eq!(diff_files(&dir, &paths, &b)[0], ("t/big".into(), "differs"));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

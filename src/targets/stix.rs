@@ -1010,6 +1010,95 @@ mod tests {
     }
 
     #[test]
+    fn bulk_entries_are_the_objects_a_builder_would_make() {
+        let mut c = contec();
+        let mut meta = c.indicators[0].meta.clone();
+        // Text that JSON must escape, and the prototype's own slot markers.
+        meta.role = Some("feed \"x\" \\ iocc-slot-1-0 \u{1}\n\u{e9}".into());
+        meta.description = Some("\"iocc-slot-0-0\"".into());
+        // A reference equal to a slot marker makes the prototype pick other markers.
+        meta.references.push("iocc-slot-3-0".into());
+        let net = |s: &str| s.parse::<IpNet>().unwrap();
+        c.bulk.push(BulkList {
+            id: "feed".into(),
+            file: "feed.txt".into(),
+            kind: crate::model::BulkKind::Address,
+            meta: meta.clone(),
+            networks: vec![
+                (net("198.51.100.7/32"), 1),
+                (net("2001:db8::/48"), 2),
+                (net("198.51.100.7/32"), 3),
+            ],
+            domains: vec![("a.example".into(), 4)],
+        });
+        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let prior = crate::output::Tree::new();
+        let cx = TargetContext {
+            catalogue: &c,
+            templates: &templates,
+            prior: &prior,
+        };
+        let text = String::from_utf8(bundle(&cx, &mut Coverage::default()).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let objects = v["objects"].as_array().unwrap();
+        let ids: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "objects in id order, each once");
+        let b = Builder {
+            c: &c,
+            created: timestamp(c.advisory.published),
+            modified: timestamp(c.advisory.modified.max(c.advisory.published)),
+            identity: objects.iter().find(|o| o["type"] == "identity").unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            marking: tlp_marking(c.tlp, "", &c.id)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            objects: BTreeMap::new(),
+            indicator_ids: BTreeMap::new(),
+        };
+        let label = meta.role.clone().unwrap();
+        // The address listed twice is one object, from its last line.
+        for (o, value, line) in [
+            (
+                Observable::Address("198.51.100.7".parse().unwrap()),
+                "198.51.100.7",
+                3,
+            ),
+            (
+                Observable::Network(net("2001:db8::/48")),
+                "2001:db8::/48",
+                2,
+            ),
+            (Observable::Domain("a.example".into()), "a.example", 4),
+        ] {
+            let m = b.indicator_map(
+                &format!("bulk/feed/{value}"),
+                format!("{label}: {value}"),
+                format!("{label} (line {line} of bulk list `feed`)."),
+                observable_pattern(&o),
+                "stix",
+                Some(&meta),
+                &meta.cves,
+                &meta.references,
+            );
+            let expected = indent(&serde_json::to_string_pretty(&Value::Object(m)).unwrap());
+            assert_eq!(text.matches(&expected).count(), 1, "{expected}");
+        }
+        assert_eq!(
+            objects
+                .iter()
+                .filter(|o| o["name"].as_str().is_some_and(|n| n.starts_with("feed ")))
+                .count(),
+            3
+        );
+    }
+
+    #[test]
     fn ids_are_stable_and_version_4_formatted() {
         let a = stable_uuid("contec-cms8000/indicator/cms-server");
         assert_eq!(a, stable_uuid("contec-cms8000/indicator/cms-server"));
