@@ -8,11 +8,14 @@
 //! IPv4 addresses (1.0.0.0-99.255.255.255 outside 10.0.0.0/8, distinct, in random order),
 //! N/100 random IPv6 addresses in 2a00::/12 and N/10 random domain names.
 //!
-//! Printed per step: the median wall time of 3 runs and the peak resident set size of that
-//! step (`VmHWM` of `/proc/self/status`, reset before each step through `/proc/self/clear_refs`
-//! where the kernel allows it; otherwise the process-wide peak so far, marked `*`). A target
-//! that reads earlier targets' files (STIX reads the Suricata rules) gets them from one untimed
-//! compile, as in a full build. Loading (YAML, validation, bulk parsing) is its own step.
+//! Printed per step: the median wall time of 3 runs, the peak resident set size of that step
+//! (`VmHWM` of `/proc/self/status`, reset before each step through `/proc/self/clear_refs`
+//! where the kernel allows it; otherwise the process-wide peak so far, marked `*`) and how far
+//! it rose above the memory resident when the step began. Each target gets the files of the
+//! targets before it (STIX reads the Suricata rules) from one untimed compile, as in a full
+//! build; they stay resident, so a target's own memory is its "above start" figure. Loading
+//! (YAML, validation, bulk parsing) is its own step. Writing to disk is not measured here
+//! (time `iocc build` on the generated catalogue for that).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -98,18 +101,21 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// Peak resident set size in MiB (`VmHWM`).
-fn peak_mib() -> f64 {
+/// A field of `/proc/self/status` in MiB (`VmHWM`: peak resident set size, `VmRSS`: now).
+fn status_mib(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// Runs `f` three times: median wall time and the peak RSS seen during the runs.
+/// Runs `f` three times: median wall time, and the peak RSS seen during the runs with how
+/// far it rose above the resident memory at the start (the step's own working memory; the
+/// start holds the catalogue and, for targets, the files of the targets before).
 fn measure<T>(mut f: impl FnMut() -> T) -> (Duration, String) {
+    let start = status_mib("VmRSS:");
     let reset = reset_peak();
     let mut times: Vec<Duration> = (0..3)
         .map(|_| {
@@ -121,7 +127,12 @@ fn measure<T>(mut f: impl FnMut() -> T) -> (Duration, String) {
         })
         .collect();
     times.sort();
-    let peak = format!("{:.0} MiB{}", peak_mib(), if reset { "" } else { "*" });
+    let peak = status_mib("VmHWM:");
+    let peak = format!(
+        "{peak:.0} MiB{} {:>+8.0} MiB",
+        if reset { "" } else { "*" },
+        peak - start
+    );
     (times[1], peak)
 }
 
@@ -152,9 +163,12 @@ fn main() {
     if args.iter().any(|a| a == "--generate") {
         return;
     }
-    println!("{:<10} {:>10} {:>12}", "step", "median", "peak RSS");
+    println!(
+        "{:<10} {:>10} {:>12} {:>12}",
+        "step", "median", "peak RSS", "above start"
+    );
     let (t, peak) = measure(|| load(&file));
-    println!("{:<10} {:>8.2} s {:>12}", "load", t.as_secs_f64(), peak);
+    println!("{:<10} {:>8.2} s {:>25}", "load", t.as_secs_f64(), peak);
     let catalogue = load(&file);
     let templates = Templates::new(targets::registry(), None).unwrap();
 
@@ -172,7 +186,7 @@ fn main() {
                 .unwrap()
         });
         println!(
-            "{:<10} {:>8.2} s {:>12}",
+            "{:<10} {:>8.2} s {:>25}",
             target.name(),
             t.as_secs_f64(),
             peak
@@ -196,7 +210,7 @@ fn main() {
             .unwrap()
     });
     println!(
-        "{:<10} {:>8.2} s {:>12}  ({} MiB of output)",
+        "{:<10} {:>8.2} s {:>25}  ({} MiB of output)",
         "all",
         t.as_secs_f64(),
         peak,
