@@ -28,15 +28,18 @@ pub const VERSION_FILE: &str = "VERSION";
 /// When the output on disk differs from a fresh build (beyond the version file) while the
 /// version it records is the catalogue's current version: the catalogue (or iocc) changed what
 /// is published without a new version.
-fn version_not_bumped(c: &Compiled, disk: &Tree, dest: &std::path::Path) -> Option<Diagnostic> {
-    let recorded = disk.get(VERSION_FILE)?;
+/// `recorded` is the version file on disk; `changed` says whether any other file differs.
+fn version_not_bumped(
+    c: &Compiled,
+    recorded: Option<&[u8]>,
+    changed: bool,
+    dest: &std::path::Path,
+) -> Option<Diagnostic> {
+    let recorded = recorded?;
     let current = c.tree.get(VERSION_FILE)?;
-    if recorded != current {
+    if recorded != current.as_slice() {
         return None;
     }
-    let changed = output::diff_trees(&c.tree, disk)
-        .iter()
-        .any(|(p, _)| p != VERSION_FILE);
     changed.then(|| {
         Diagnostic::error(
             Code::VersionNotBumped,
@@ -283,16 +286,22 @@ fn select(names: &[String], catalogue: &Catalogue) -> Vec<&'static dyn Target> {
         .collect()
 }
 
-/// Restricts a tree to the given top-level folders.
-fn owned_part(tree: &Tree, owned: &[String]) -> Tree {
-    tree.iter()
-        .filter(|(k, _)| {
-            owned
-                .iter()
-                .any(|o| k.split('/').next() == Some(o.as_str()))
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// The version file of an output folder whose files are `paths`, if it has one.
+fn recorded_version(dest: &std::path::Path, paths: &[String]) -> Option<Vec<u8>> {
+    paths
+        .iter()
+        .any(|p| p == VERSION_FILE)
+        .then(|| std::fs::read(dest.join(VERSION_FILE)).ok())
+        .flatten()
+}
+
+/// Splits paths into those under the given top-level folders and the others.
+fn owned_paths(paths: Vec<String>, owned: &[String]) -> (Vec<String>, Vec<String>) {
+    paths.into_iter().partition(|k| {
+        owned
+            .iter()
+            .any(|o| k.split('/').next() == Some(o.as_str()))
+    })
 }
 
 /// Loads, validates and compiles every catalogue `opts` names, in memory (nothing written).
@@ -371,14 +380,16 @@ pub fn run(
             }
         }
     }
+    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
+    // time, and read whole only for `--check`'s report.
+    let mut unchanged_all = Vec::with_capacity(compiled.len());
     for c in &compiled {
         let dest = opts.out.join(&c.catalogue.id);
-        let on_disk = output::read_tree(&dest);
-        let unchanged = owned_part(&on_disk, &c.owned) == c.tree;
+        let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
+        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
+        unchanged_all.push(unchanged);
         if opts.check {
-            let fresh_scope = &c.tree;
-            let disk_scope = owned_part(&on_disk, &c.owned);
-            let diff = output::diff_trees(fresh_scope, &disk_scope);
+            let diff = output::diff_files(&dest, &owned_disk, &c.tree);
             if !diff.is_empty() {
                 let list = diff
                     .iter()
@@ -398,7 +409,9 @@ pub fn run(
                     .in_file(&c.catalogue.source.path)
                     .help("run `iocc build` and commit the result"),
                 );
-                diags.extend(version_not_bumped(c, &disk_scope, &dest));
+                let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
+                let recorded = recorded_version(&dest, &owned_disk);
+                diags.extend(version_not_bumped(c, recorded.as_deref(), changed, &dest));
             }
         }
         report.catalogues.push(CatalogueReport {
@@ -466,14 +479,16 @@ pub fn run(
             return Some(report);
         }
     }
-    for (i, c) in compiled.iter().enumerate() {
-        let dest = opts.out.join(&c.catalogue.id);
-        let on_disk = output::read_tree(&dest);
-        let disk_scope = owned_part(&on_disk, &c.owned);
-        if disk_scope == c.tree {
+    for (i, (c, unchanged)) in compiled.iter().zip(unchanged_all).enumerate() {
+        if unchanged {
             continue;
         }
-        if let Some(d) = version_not_bumped(c, &disk_scope, &dest) {
+        let dest = opts.out.join(&c.catalogue.id);
+        let (owned_disk, kept) = owned_paths(output::list_files(&dest), &c.owned);
+        // The output differs: with the same recorded version, some file other than the
+        // version file does.
+        let recorded = recorded_version(&dest, &owned_disk);
+        if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
             // Writing is allowed (work in progress); publishing needs the bump.
             diags.push(Diagnostic {
                 severity: crate::diag::Severity::Warning,
@@ -481,16 +496,8 @@ pub fn run(
             });
         }
         // Keep the folders of targets this run did not build.
-        let mut tree: Tree = on_disk
-            .into_iter()
-            .filter(|(k, _)| {
-                !c.owned
-                    .iter()
-                    .any(|o| k.split('/').next() == Some(o.as_str()))
-            })
-            .collect();
-        tree.extend(c.tree.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let Err(d) = output::replace_dir(&dest, &tree) {
+        let kept = output::read_files(&dest, &kept);
+        if let Err(d) = output::replace_dir(&dest, kept.iter().chain(&c.tree)) {
             diags.push(d);
             not_written(&mut report, i);
             return Some(report);

@@ -35,8 +35,14 @@ fn write_failed(path: &Path, e: &std::io::Error) -> Diagnostic {
 
 /// Reads the tree under `dir` (missing folder: empty tree). Dot-files are ignored.
 pub fn read_tree(dir: &Path) -> Tree {
-    let mut tree = Tree::new();
-    fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
+    read_files(dir, &list_files(dir))
+}
+
+/// The relative `/`-separated paths of the files under `dir` (missing folder: none), sorted.
+/// Dot-files are ignored, as by [`read_tree`]. Only names are read: a large output need not
+/// be in memory to be compared or kept.
+pub fn list_files(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;
         };
@@ -47,18 +53,84 @@ pub fn read_tree(dir: &Path) -> Tree {
                 continue;
             }
             if path.is_dir() {
-                walk(base, &path, tree);
-            } else if let (Ok(rel), Ok(bytes)) = (path.strip_prefix(base), fs::read(&path)) {
-                tree.insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+                walk(base, &path, out);
+            } else if let Ok(rel) = path.strip_prefix(base) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }
-    walk(dir, dir, &mut tree);
-    tree
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Reads the given files of `dir` (unreadable ones are left out, as by [`read_tree`]).
+pub fn read_files(dir: &Path, paths: &[String]) -> Tree {
+    paths
+        .iter()
+        .filter_map(|p| fs::read(dir.join(p)).ok().map(|b| (p.clone(), b)))
+        .collect()
+}
+
+/// Whether the files `paths` of `dir` are exactly `tree` (same paths, same bytes), reading
+/// one file at a time.
+pub fn same_files(dir: &Path, paths: &[String], tree: &Tree) -> bool {
+    paths.len() == tree.len()
+        && paths
+            .iter()
+            .zip(tree)
+            .all(|(p, (k, bytes))| p == k && same_bytes(&dir.join(p), bytes))
+}
+
+/// [`diff_trees`] of `fresh` and the files `paths` of `dir`, reading one file at a time in
+/// chunks (same report, without the old tree in memory).
+pub fn diff_files(dir: &Path, paths: &[String], fresh: &Tree) -> Vec<(String, &'static str)> {
+    let on_disk: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for (path, bytes) in fresh {
+        if !on_disk.contains(path.as_str()) {
+            out.push((path.clone(), "missing"));
+        } else if !same_bytes(&dir.join(path), bytes) {
+            out.push((path.clone(), "differs"));
+        }
+    }
+    for path in paths {
+        if !fresh.contains_key(path) {
+            out.push((path.clone(), "not produced by a fresh build"));
+        }
+    }
+    out
+}
+
+/// Whether a file holds exactly `bytes`, read in chunks (a large file is never in memory).
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = fs::File::open(path) else {
+        return false;
+    };
+    if f.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let mut rest = bytes;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Replaces `dest` by a folder holding exactly `tree`, atomically.
-pub fn replace_dir(dest: &Path, tree: &Tree) -> Result<(), Diagnostic> {
+/// `tree` is any set of (path, contents), e.g. `&Tree`, borrowed so nothing is copied.
+pub fn replace_dir<'a>(
+    dest: &Path,
+    tree: impl IntoIterator<Item = (&'a String, &'a Vec<u8>)>,
+) -> Result<(), Diagnostic> {
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -179,6 +251,33 @@ mod tests {
         assert!(!is_safe_relative("/etc/passwd"));
         assert!(!is_safe_relative("a/../../b"));
         assert!(!is_safe_relative(""));
+    }
+
+    #[test]
+    fn streamed_comparison_agrees_with_trees() {
+        let dir = std::env::temp_dir().join(format!("iocc-cmp-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut a = Tree::new();
+        a.insert("t/same".into(), b"1".to_vec());
+        a.insert("t/big".into(), vec![7u8; 3 << 20]);
+        a.insert("t/gone".into(), b"2".to_vec());
+        replace_dir(&dir, &a).unwrap();
+        let paths = list_files(&dir);
+        assert!(same_files(&dir, &paths, &a));
+        let mut b = a.clone();
+        b.remove("t/gone");
+        b.insert("t/new".into(), b"3".to_vec());
+        let mut big = vec![7u8; 3 << 20];
+        big[(2 << 20) + 5] = 8;
+        b.insert("t/big".into(), big);
+        assert!(!same_files(&dir, &paths, &b));
+        let streamed = diff_files(&dir, &paths, &b);
+        assert_eq!(streamed, diff_trees(&b, &read_tree(&dir)));
+        assert_eq!(streamed.len(), 3, "{streamed:?}");
+        b.insert("t/big".into(), vec![7u8; 3 << 20]);
+        b.get_mut("t/big").unwrap().push(7);
+        assert_eq!(diff_files(&dir, &paths, &b)[0], ("t/big".into(), "differs"));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -12,8 +12,6 @@
 //! The CSV is the catalogue's inventory: the safety rails guard the firewall target, which
 //! fails the whole build (nothing written) when it refuses an entry.
 
-use std::net::IpAddr;
-
 use ipnet::IpNet;
 
 use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
@@ -70,24 +68,32 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Where a row sorts: kind rank, then a per-kind key.
+/// Where a row sorts: kind rank, then a per-kind key (text borrowed where it can be).
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
+enum Key<'a> {
     Net(u8, u128, u8),
-    Text(u8, String),
+    Text(u8, std::borrow::Cow<'a, str>),
 }
 
-struct Row {
-    key: Key,
+/// The indicator cell: formatted when the row is written, so a million-entry list holds
+/// no million strings.
+enum Value<'a> {
+    Net(IpNet),
+    Text(&'a str),
+    Owned(String),
+}
+
+struct Row<'a> {
+    key: Key<'a>,
     order: usize,
-    indicator: String,
+    indicator: Value<'a>,
     kind: &'static str,
-    protocol: String,
+    protocol: &'static str,
     ports: String,
     meta_index: usize,
 }
 
-fn net_key(n: IpNet) -> Key {
+fn net_key(n: IpNet) -> Key<'static> {
     match n {
         IpNet::V4(v) => Key::Net(4, u128::from(u32::from(v.network())), v.prefix_len()),
         IpNet::V6(v) => Key::Net(6, u128::from(v.network()), v.prefix_len()),
@@ -102,12 +108,16 @@ fn net_kind(n: IpNet) -> &'static str {
     }
 }
 
-fn show(n: IpNet) -> String {
-    match n {
-        IpNet::V4(v) if v.prefix_len() == 32 => IpAddr::V4(v.addr()).to_string(),
-        IpNet::V6(v) if v.prefix_len() == 128 => IpAddr::V6(v.addr()).to_string(),
-        n => n.to_string(),
-    }
+/// An address bare, a network with its length (IPv4 through the firewall's fast formatter).
+fn show(n: IpNet, out: &mut String) {
+    use crate::targets::firewall::{V4Net, V4};
+    use std::fmt::Write as _;
+    let _ = match n {
+        IpNet::V4(v) if v.prefix_len() == 32 => write!(out, "{}", V4(v.addr())),
+        IpNet::V4(v) => write!(out, "{}", V4Net(v)),
+        IpNet::V6(v) if v.prefix_len() == 128 => write!(out, "{}", v.addr()),
+        n => write!(out, "{n}"),
+    };
 }
 
 fn action(a: Action) -> &'static str {
@@ -143,17 +153,17 @@ fn confidence(c: Confidence) -> &'static str {
 }
 
 /// Every row, sorted; `metas[row.meta_index]` holds its shared attributes.
-fn rows(c: &Catalogue) -> (Vec<Row>, Vec<&Meta>) {
+fn rows(c: &Catalogue) -> (Vec<Row<'_>>, Vec<&Meta>) {
     let mut metas: Vec<&Meta> = Vec::new();
     let mut rows = Vec::with_capacity(c.indicator_count());
     for i in &c.indicators {
         metas.push(&i.meta);
         let meta_index = metas.len() - 1;
         let (key, protocol, ports) = match &i.observable {
-            Observable::Address(a) => (net_key(IpNet::from(*a)), "ip".to_owned(), String::new()),
-            Observable::Network(n) => (net_key(*n), "ip".to_owned(), String::new()),
-            Observable::Domain(d) => (Key::Text(1, d.clone()), String::new(), String::new()),
-            Observable::Url(u) => (Key::Text(2, u.clone()), String::new(), String::new()),
+            Observable::Address(a) => (net_key(IpNet::from(*a)), "ip", String::new()),
+            Observable::Network(n) => (net_key(*n), "ip", String::new()),
+            Observable::Domain(d) => (Key::Text(1, d.into()), "", String::new()),
+            Observable::Url(u) => (Key::Text(2, u.into()), "", String::new()),
             Observable::Port {
                 transport,
                 first,
@@ -161,23 +171,21 @@ fn rows(c: &Catalogue) -> (Vec<Row>, Vec<&Meta>) {
             } => (
                 Key::Text(
                     3,
-                    format!("{}/{:05}-{:05}", transport.as_str(), first, last),
+                    format!("{}/{:05}-{:05}", transport.as_str(), first, last).into(),
                 ),
-                transport.as_str().to_owned(),
+                transport.as_str(),
                 if first == last {
                     first.to_string()
                 } else {
                     format!("{first}-{last}")
                 },
             ),
-            Observable::FileHash { hex, .. } => {
-                (Key::Text(4, hex.clone()), String::new(), String::new())
-            }
+            Observable::FileHash { hex, .. } => (Key::Text(4, hex.into()), "", String::new()),
         };
         rows.push(Row {
             key,
             order: rows.len(),
-            indicator: i.observable.value(),
+            indicator: Value::Owned(i.observable.value()),
             kind: i.observable.kind(),
             protocol,
             ports,
@@ -191,20 +199,20 @@ fn rows(c: &Catalogue) -> (Vec<Row>, Vec<&Meta>) {
             rows.push(Row {
                 key: net_key(*n),
                 order: rows.len(),
-                indicator: show(*n),
+                indicator: Value::Net(*n),
                 kind: net_kind(*n),
-                protocol: "ip".to_owned(),
+                protocol: "ip",
                 ports: String::new(),
                 meta_index,
             });
         }
         for (d, _) in &b.domains {
             rows.push(Row {
-                key: Key::Text(1, d.clone()),
+                key: Key::Text(1, d.into()),
                 order: rows.len(),
-                indicator: d.clone(),
+                indicator: Value::Text(d),
                 kind: "domain",
-                protocol: String::new(),
+                protocol: "",
                 ports: String::new(),
                 meta_index,
             });
@@ -243,14 +251,24 @@ pub fn write(c: &Catalogue) -> Result<Vec<u8>, csv::Error> {
             ]
         })
         .collect();
+    let mut shown = String::new();
     for r in &rows {
         let s = &shared[r.meta_index];
+        let indicator: &str = match &r.indicator {
+            Value::Net(n) => {
+                shown.clear();
+                show(*n, &mut shown);
+                &shown
+            }
+            Value::Text(t) => t,
+            Value::Owned(t) => t,
+        };
         let record: [&str; 15] = [
-            &r.indicator,
+            indicator,
             r.kind,
             &s[0],
             &s[1],
-            &r.protocol,
+            r.protocol,
             &r.ports,
             &s[2],
             &s[3],
@@ -262,7 +280,11 @@ pub fn write(c: &Catalogue) -> Result<Vec<u8>, csv::Error> {
             &s[7],
             &s[8],
         ];
-        w.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
+        // Field by field, then the terminator: no owned copy of each cell.
+        for cell in record {
+            w.write_field(neutralise(cell).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

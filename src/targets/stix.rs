@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{
-    Action, Catalogue, Confidence, Detection, HashAlgo, Meta, Observable, Protocol, Tlp,
+    Action, BulkList, Catalogue, Confidence, Detection, HashAlgo, Meta, Observable, Protocol, Tlp,
 };
 use crate::render::Escaper;
 use crate::ruletext;
@@ -307,8 +307,11 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn id(&self, ty: &str, key: &str) -> String {
-        let key = format!("{}/{key}", self.c.id);
-        format!("{ty}--{}", stable_uuid(&key))
+        format!("{ty}--{}", self.uuid(key))
+    }
+
+    fn uuid(&self, key: &str) -> Uuid {
+        stable_uuid(&format!("{}/{key}", self.c.id))
     }
 
     fn common(&self, ty: &str, key: &str) -> Map<String, Value> {
@@ -374,6 +377,32 @@ impl<'a> Builder<'a> {
         cves: &[String],
         urls: &[String],
     ) -> String {
+        let m = self.indicator_map(
+            key,
+            name,
+            description,
+            pattern,
+            pattern_type,
+            meta,
+            cves,
+            urls,
+        );
+        self.add(m)
+    }
+
+    /// The indicator object, not yet added (bulk entries use it as their prototype).
+    #[allow(clippy::too_many_arguments)]
+    fn indicator_map(
+        &self,
+        key: &str,
+        name: String,
+        description: String,
+        pattern: String,
+        pattern_type: &str,
+        meta: Option<&Meta>,
+        cves: &[String],
+        urls: &[String],
+    ) -> Map<String, Value> {
         let mut m = self.common("indicator", key);
         m.insert("name".into(), name.into());
         m.insert("description".into(), description.into());
@@ -402,7 +431,7 @@ impl<'a> Builder<'a> {
         if refs.as_array().is_some_and(|a| !a.is_empty()) {
             m.insert("external_references".into(), refs);
         }
-        self.add(m)
+        m
     }
 }
 
@@ -414,7 +443,7 @@ fn describe(meta: &Meta, fallback: &str) -> String {
 }
 
 /// Builds the bundle; `Err` holds the rule lines that could not be read.
-fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<String, Vec<Diagnostic>> {
+fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let c = cx.catalogue;
     let published = c.advisory.published;
     let modified = c.advisory.modified.max(published);
@@ -485,48 +514,47 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<String, Vec
         }
     }
 
-    for list in &c.bulk {
+    // Bulk entries (possibly millions) are not serialised one by one through `Value` maps:
+    // each list's entries share every field but four, so one prototype object per list is
+    // serialised by serde_json and its text reused, with the four fields of each entry
+    // escaped by serde_json into the slots ([`EntryShape`]). The bytes are the same as for
+    // objects built one by one; only (UUID, list, entry) triples are kept until the output is
+    // written, in id order, straight into the bundle.
+    let mut shapes = Vec::with_capacity(c.bulk.len());
+    let mut entries: Vec<BulkRef> = Vec::with_capacity(
+        c.bulk
+            .iter()
+            .map(|l| l.networks.len() + l.domains.len())
+            .sum(),
+    );
+    let mut value = String::new();
+    for (li, list) in c.bulk.iter().enumerate() {
         let label = list.meta.role.clone().unwrap_or_else(|| list.id.clone());
         // Large lists (a merged feed) link to their CVEs through `external_references` only:
         // one relationship per entry and CVE would multiply the bundle for no new fact.
         let relate =
             list.networks.len() + list.domains.len() <= c.policy.large_list_threshold as usize;
-        let mut entries: Vec<(Observable, u32)> = list
-            .networks
-            .iter()
-            .map(|(n, line)| {
-                let o = if n.prefix_len() == n.max_prefix_len() {
-                    Observable::Address(n.addr())
-                } else {
-                    Observable::Network(*n)
-                };
-                (o, *line)
-            })
-            .collect();
-        entries.extend(
-            list.domains
-                .iter()
-                .map(|(d, line)| (Observable::Domain(d.clone()), *line)),
-        );
-        for (o, line) in entries {
-            let value = o.value();
-            // The role, not the list's long description, is repeated on every entry.
-            let id = b.indicator(
-                &format!("bulk/{}/{value}", list.id),
-                format!("{label}: {value}"),
-                format!("{label} (line {line} of bulk list `{}`).", list.id),
-                observable_pattern(&o),
-                "stix",
-                Some(&list.meta),
-                &list.meta.cves,
-                &list.meta.references,
-            );
+        shapes.push(EntryShape::new(&b, list, &label));
+        let n = list.networks.len() + list.domains.len();
+        for e in 0..n {
+            entry_value(list, e, &mut value);
+            let uuid = b.uuid(&format!("bulk/{}/{value}", list.id));
             if relate {
+                let id = format!("indicator--{uuid}");
                 b.relate_cves(&id, &list.meta.cves);
             }
+            entries.push(BulkRef {
+                uuid: *uuid.as_bytes(),
+                list: li as u32,
+                entry: e as u32,
+            });
         }
         coverage.carry(&list.id);
     }
+    // By id; of entries with the same id (a value listed twice), the last one is kept, as a
+    // map keyed by id would.
+    entries.sort_unstable_by(|x, y| (x.uuid, y.list, y.entry).cmp(&(y.uuid, x.list, x.entry)));
+    entries.dedup_by(|later, kept| later.uuid == kept.uuid);
 
     for d in &c.detections {
         let meta = Meta {
@@ -616,30 +644,218 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<String, Vec
 
     // The bundle as serde_json's pretty printer writes it (keys sorted: id, objects, type),
     // assembled from the objects' own pretty text indented one level deeper. JSON strings
-    // hold no raw newline, so indenting line by line cannot touch a value.
+    // hold no raw newline, so indenting line by line cannot touch a value. Objects are merged
+    // in id order from the small objects (map) and the bulk entries (sorted above).
     let id = format!(
         "bundle--{}",
         stable_uuid(&format!("{}/bundle/{}", c.id, c.version))
     );
-    let size: usize = b.objects.values().map(|t| t.len() + t.len() / 8).sum();
-    let mut out = String::with_capacity(size + 128);
-    out.push_str(&format!(
-        "{{\n  \"id\": {},\n  \"objects\": [\n",
-        Value::from(id)
-    ));
-    let n = b.objects.len();
-    for (i, text) in b.objects.into_values().enumerate() {
-        for (j, line) in text.lines().enumerate() {
-            if j > 0 {
-                out.push('\n');
-            }
-            out.push_str("    ");
-            out.push_str(line);
+    let small: usize = b.objects.values().map(|t| t.len() + t.len() / 8).sum();
+    let bulk: usize = entries
+        .iter()
+        .map(|e| shapes[e.list as usize].estimate)
+        .sum();
+    let mut out: Vec<u8> = Vec::with_capacity(small + bulk + 128);
+    out.extend_from_slice(
+        format!("{{\n  \"id\": {},\n  \"objects\": [\n", Value::from(id)).as_bytes(),
+    );
+    let n = b.objects.len() + entries.len();
+    let mut small = b.objects.into_iter().peekable();
+    let mut bulk = entries.iter().peekable();
+    let mut entry_id = String::new();
+    let mut written = 0;
+    loop {
+        if let Some(e) = bulk.peek() {
+            entry_id.clear();
+            entry_id.push_str("indicator--");
+            let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            entry_id.push_str(Uuid::from_bytes(e.uuid).hyphenated().encode_lower(&mut buf));
         }
-        out.push_str(if i + 1 < n { ",\n" } else { "\n" });
+        let take_small = match (small.peek(), bulk.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((k, _)), Some(_)) => k.as_str() <= entry_id.as_str(),
+        };
+        if take_small {
+            let Some((_, text)) = small.next() else { break };
+            for (j, line) in text.lines().enumerate() {
+                if j > 0 {
+                    out.push(b'\n');
+                }
+                out.extend_from_slice(b"    ");
+                out.extend_from_slice(line.as_bytes());
+            }
+        } else {
+            let Some(e) = bulk.next() else { break };
+            let list = &c.bulk[e.list as usize];
+            shapes[e.list as usize].write(list, e.entry as usize, &entry_id, &mut value, &mut out);
+        }
+        written += 1;
+        out.extend_from_slice(if written < n { b",\n" } else { b"\n" });
     }
-    out.push_str("  ],\n  \"type\": \"bundle\"\n}\n");
+    out.extend_from_slice(b"  ],\n  \"type\": \"bundle\"\n}\n");
     Ok(out)
+}
+
+/// A bulk entry to write: its id's UUID, its list and its index in the list (networks first,
+/// then domains).
+struct BulkRef {
+    uuid: [u8; 16],
+    list: u32,
+    entry: u32,
+}
+
+/// The entry of index `e` (networks, then domains) as a value in canonical text form.
+fn entry_value(list: &BulkList, e: usize, out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    match list.networks.get(e) {
+        Some((n, _)) if n.prefix_len() == n.max_prefix_len() => {
+            let _ = write!(out, "{}", n.addr());
+        }
+        Some((n, _)) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.push_str(&list.domains[e - list.networks.len()].0),
+    }
+}
+
+/// The observable of the entry of index `e`, as the catalogue would write it.
+fn entry_observable(list: &BulkList, e: usize) -> Observable {
+    match list.networks.get(e) {
+        Some((n, _)) if n.prefix_len() == n.max_prefix_len() => Observable::Address(n.addr()),
+        Some((n, _)) => Observable::Network(*n),
+        None => Observable::Domain(list.domains[e - list.networks.len()].0.clone()),
+    }
+}
+
+/// The serialised form of one bulk list's entries, indented for the bundle: fixed text
+/// around four slots (id, name, description, pattern) in the order serde_json writes them.
+struct EntryShape {
+    /// `segments.len() == slots.len() + 1`.
+    segments: Vec<Vec<u8>>,
+    slots: Vec<Slot>,
+    /// Bytes of an entry, roughly (capacity planning).
+    estimate: usize,
+    /// `"{label}: "` and `"{label} (line "`, and `" of bulk list `{id}`)."`.
+    name_prefix: String,
+    description_prefix: String,
+    description_suffix: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Id,
+    Name,
+    Description,
+    Pattern,
+}
+
+impl EntryShape {
+    fn new(b: &Builder<'_>, list: &BulkList, label: &str) -> EntryShape {
+        let fields = [Slot::Id, Slot::Name, Slot::Description, Slot::Pattern];
+        // Sentinels that occur exactly once in the prototype's text: each is then surely the
+        // slot, whatever the catalogue's own strings hold (a clash only picks another nonce).
+        let mut nonce = 0u64;
+        let (text, sentinels) = loop {
+            let sentinels: Vec<String> = (0..fields.len())
+                .map(|k| format!("iocc-slot-{k}-{nonce}"))
+                .collect();
+            let mut m = b.indicator_map(
+                "",
+                sentinels[1].clone(),
+                sentinels[2].clone(),
+                sentinels[3].clone(),
+                "stix",
+                Some(&list.meta),
+                &list.meta.cves,
+                &list.meta.references,
+            );
+            m.insert("id".into(), sentinels[0].clone().into());
+            let text = indent(&serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default());
+            let quoted: Vec<String> = sentinels.iter().map(|s| format!("\"{s}\"")).collect();
+            if quoted.iter().all(|q| text.matches(q.as_str()).count() == 1) {
+                break (text, quoted);
+            }
+            nonce += 1;
+        };
+        let mut at: Vec<(usize, Slot, usize)> = sentinels
+            .iter()
+            .zip(fields)
+            .map(|(q, f)| (text.find(q.as_str()).unwrap_or(0), f, q.len()))
+            .collect();
+        at.sort_by_key(|a| a.0);
+        let mut segments = Vec::new();
+        let mut slots = Vec::new();
+        let mut pos = 0;
+        for (start, slot, len) in at {
+            segments.push(text.as_bytes()[pos..start].to_vec());
+            slots.push(slot);
+            pos = start + len;
+        }
+        segments.push(text.as_bytes()[pos..].to_vec());
+        let fixed: usize = segments.iter().map(Vec::len).sum();
+        EntryShape {
+            segments,
+            slots,
+            estimate: fixed + 2 * label.len() + list.id.len() + 160,
+            name_prefix: format!("{label}: "),
+            description_prefix: format!("{label} (line "),
+            description_suffix: format!(" of bulk list `{}`).", list.id),
+        }
+    }
+
+    /// Appends the entry of index `e` of `list`, whose id is `id`; `value` is scratch space.
+    fn write(&self, list: &BulkList, e: usize, id: &str, value: &mut String, out: &mut Vec<u8>) {
+        use std::fmt::Write as _;
+        entry_value(list, e, value);
+        let line = match list.networks.get(e) {
+            Some((_, line)) => *line,
+            None => list.domains[e - list.networks.len()].1,
+        };
+        let mut field = String::new();
+        for (k, slot) in self.slots.iter().enumerate() {
+            out.extend_from_slice(&self.segments[k]);
+            field.clear();
+            let text: &str = match slot {
+                Slot::Id => id,
+                Slot::Name => {
+                    field.push_str(&self.name_prefix);
+                    field.push_str(value);
+                    &field
+                }
+                Slot::Description => {
+                    let _ = write!(
+                        field,
+                        "{}{line}{}",
+                        self.description_prefix, self.description_suffix
+                    );
+                    &field
+                }
+                Slot::Pattern => {
+                    field = observable_pattern(&entry_observable(list, e));
+                    &field
+                }
+            };
+            // A `&str` always serialises.
+            let _ = serde_json::to_writer(&mut *out, text);
+        }
+        out.extend_from_slice(&self.segments[self.slots.len()]);
+    }
+}
+
+/// Pretty JSON text indented one level (four spaces) deeper, as inside the bundle's array.
+fn indent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (j, line) in text.lines().enumerate() {
+        if j > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    out
 }
 
 impl Target for Stix {
@@ -661,11 +877,11 @@ impl Target for Stix {
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
-        let text = bundle(cx, &mut coverage)?;
+        let bytes = bundle(cx, &mut coverage)?;
         Ok(TargetOutput {
             files: vec![OutputFile {
                 path: format!("{}.json", cx.catalogue.id),
-                contents: text.into_bytes(),
+                contents: bytes,
             }],
             state: Vec::new(),
             coverage,
@@ -791,6 +1007,95 @@ mod tests {
         let errs = compile_with(&prior).unwrap_err();
         assert_eq!(errs[0].code, Code::UnreadableRule);
         assert!(errs[0].message.contains("line 1 of `suricata/a.rules`"));
+    }
+
+    #[test]
+    fn bulk_entries_are_the_objects_a_builder_would_make() {
+        let mut c = contec();
+        let mut meta = c.indicators[0].meta.clone();
+        // Text that JSON must escape, and the prototype's own slot markers.
+        meta.role = Some("feed \"x\" \\ iocc-slot-1-0 \u{1}\n\u{e9}".into());
+        meta.description = Some("\"iocc-slot-0-0\"".into());
+        // A reference equal to a slot marker makes the prototype pick other markers.
+        meta.references.push("iocc-slot-3-0".into());
+        let net = |s: &str| s.parse::<IpNet>().unwrap();
+        c.bulk.push(BulkList {
+            id: "feed".into(),
+            file: "feed.txt".into(),
+            kind: crate::model::BulkKind::Address,
+            meta: meta.clone(),
+            networks: vec![
+                (net("198.51.100.7/32"), 1),
+                (net("2001:db8::/48"), 2),
+                (net("198.51.100.7/32"), 3),
+            ],
+            domains: vec![("a.example".into(), 4)],
+        });
+        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let prior = crate::output::Tree::new();
+        let cx = TargetContext {
+            catalogue: &c,
+            templates: &templates,
+            prior: &prior,
+        };
+        let text = String::from_utf8(bundle(&cx, &mut Coverage::default()).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let objects = v["objects"].as_array().unwrap();
+        let ids: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "objects in id order, each once");
+        let b = Builder {
+            c: &c,
+            created: timestamp(c.advisory.published),
+            modified: timestamp(c.advisory.modified.max(c.advisory.published)),
+            identity: objects.iter().find(|o| o["type"] == "identity").unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            marking: tlp_marking(c.tlp, "", &c.id)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            objects: BTreeMap::new(),
+            indicator_ids: BTreeMap::new(),
+        };
+        let label = meta.role.clone().unwrap();
+        // The address listed twice is one object, from its last line.
+        for (o, value, line) in [
+            (
+                Observable::Address("198.51.100.7".parse().unwrap()),
+                "198.51.100.7",
+                3,
+            ),
+            (
+                Observable::Network(net("2001:db8::/48")),
+                "2001:db8::/48",
+                2,
+            ),
+            (Observable::Domain("a.example".into()), "a.example", 4),
+        ] {
+            let m = b.indicator_map(
+                &format!("bulk/feed/{value}"),
+                format!("{label}: {value}"),
+                format!("{label} (line {line} of bulk list `feed`)."),
+                observable_pattern(&o),
+                "stix",
+                Some(&meta),
+                &meta.cves,
+                &meta.references,
+            );
+            let expected = indent(&serde_json::to_string_pretty(&Value::Object(m)).unwrap());
+            assert_eq!(text.matches(&expected).count(), 1, "{expected}");
+        }
+        assert_eq!(
+            objects
+                .iter()
+                .filter(|o| o["name"].as_str().is_some_and(|n| n.starts_with("feed ")))
+                .count(),
+            3
+        );
     }
 
     #[test]

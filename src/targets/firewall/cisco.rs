@@ -10,7 +10,7 @@
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::{block, Delta, Header, Names, Plan};
+use super::{block, Delta, Header, Names, Plan, V4};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
 use crate::render::{safe, Templates};
@@ -22,9 +22,9 @@ pub const ASA: &str = "firewall/firewall.asa.j2";
 /// An IPv4 object-group entry: `host A` or `A NETMASK` (IOS and ASA both use netmasks here).
 pub fn v4_object(n: &Ipv4Net) -> String {
     if n.prefix_len() == 32 {
-        format!("host {}", n.addr())
+        format!("host {}", V4(n.addr()))
     } else {
-        format!("{} {}", n.network(), n.netmask())
+        format!("{} {}", V4(n.network()), V4(n.netmask()))
     }
 }
 

@@ -47,7 +47,8 @@ pub fn render(
             counter_from: format!("{}-FROM", n.junos_filter_v4),
             counter_to: format!("{}-TO", n.junos_filter_v4),
             entries: safe(block(
-                l.v4.iter().map(|p| entry(&n.junos_list_v4, &p.to_string())),
+                l.v4.iter()
+                    .map(|p| entry(&n.junos_list_v4, &super::V4Net(*p).to_string())),
             )),
         });
     }

@@ -9,27 +9,29 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use ipnet::IpNet;
 
+use super::escape::escape_intel;
 use crate::model::{Action, BulkKind, Catalogue, Meta, Observable};
 use crate::targets::Coverage;
 
-/// One Intel line. Every field is printed through the Intel escaper.
-#[derive(Debug, Serialize)]
-pub struct Row {
-    pub indicator: String,
-    pub kind: &'static str,
-    pub source: String,
-    pub desc: String,
-    pub url: String,
-    pub do_notice: &'static str,
-    pub if_in: &'static str,
+/// The Intel rows, already escaped: a feed of a million entries is written here, line by
+/// line, rather than through a template loop. Every field passes [`escape_intel`] (the
+/// `intel` escaper of the templates), so each line has exactly the seven `#fields`.
+pub struct IntelView {
+    /// One line per row, each ending with `\n`.
+    pub rows: String,
+    pub count: usize,
+    /// Entries that repeat an indicator already listed (folded into its first row).
+    pub duplicates: usize,
 }
 
-/// The rows and how many duplicate entries were folded.
-pub struct IntelView {
-    pub rows: Vec<Row>,
-    pub duplicates: usize,
+/// What makes two rows the same indicator: the Intel type and the typed value, borrowed
+/// from the catalogue (the same pairs as the type and text of the row).
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Net(&'static str, IpNet),
+    Text(&'static str, &'a str),
 }
 
 /// `meta.source`: stable across versions, so a re-read file replaces its own entries.
@@ -112,58 +114,95 @@ fn port_reason(c: &Catalogue, o: &Observable) -> String {
     }
 }
 
-pub fn view(c: &Catalogue, coverage: &mut Coverage) -> IntelView {
+/// Appends one row: seven fields, each through the Intel escaper, TAB-separated.
+fn row(out: &mut String, fields: [&str; 7]) {
+    for (k, f) in fields.iter().enumerate() {
+        if k > 0 {
+            out.push('\t');
+        }
+        // The Intel escaper only removes characters; it never refuses.
+        let _ = escape_intel(f, out);
+    }
+    out.push('\n');
+}
+
+pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
     let src = source(c);
-    let mut seen: HashSet<(&'static str, String)> = HashSet::new();
-    let mut rows = Vec::new();
+    let mut seen: HashSet<Key<'c>> = HashSet::with_capacity(c.indicator_count());
+    let mut rows = String::with_capacity(c.indicator_count() * 96);
+    let mut count = 0;
     let mut duplicates = 0;
-    let mut push = |kind: &'static str, indicator: String, desc: String, meta: &Meta| {
-        if seen.insert((kind, indicator.clone())) {
-            rows.push(Row {
-                indicator,
-                kind,
-                source: src.clone(),
-                desc,
-                url: url(c, meta),
-                do_notice: do_notice(meta),
-                if_in: "-",
-            });
+    let mut push = |key: Key<'c>, kind: &str, indicator: &str, desc: &str, meta: &Meta| {
+        if seen.insert(key) {
+            row(
+                &mut rows,
+                [
+                    indicator,
+                    kind,
+                    &src,
+                    desc,
+                    &url(c, meta),
+                    do_notice(meta),
+                    "-",
+                ],
+            );
+            count += 1;
         } else {
             duplicates += 1;
         }
     };
     for i in &c.indicators {
-        match intel_of(&i.observable) {
-            Some((kind, value)) => {
-                push(kind, value, desc(&i.id, &i.meta), &i.meta);
-                coverage.carry(&i.id);
+        let key = match &i.observable {
+            Observable::Address(a) => Key::Net("Intel::ADDR", IpNet::from(*a)),
+            Observable::Network(n) => Key::Net("Intel::SUBNET", *n),
+            Observable::Domain(d) => Key::Text("Intel::DOMAIN", d),
+            Observable::Url(u) => Key::Text("Intel::URL", strip_scheme(u)),
+            Observable::FileHash { hex, .. } => Key::Text("Intel::FILE_HASH", hex),
+            Observable::Port { .. } => {
+                coverage.skip(&i.id, port_reason(c, &i.observable));
+                continue;
             }
-            None => coverage.skip(&i.id, port_reason(c, &i.observable)),
+        };
+        if let Some((kind, value)) = intel_of(&i.observable) {
+            push(key, kind, &value, &desc(&i.id, &i.meta), &i.meta);
+            coverage.carry(&i.id);
         }
     }
+    let mut value = String::new();
+    let mut label = String::new();
     for b in &c.bulk {
+        use std::fmt::Write as _;
         match b.kind {
             BulkKind::Address => {
                 for (net, line) in &b.networks {
-                    let (kind, value) = if net.prefix_len() == net.max_prefix_len() {
-                        ("Intel::ADDR", net.addr().to_string())
+                    value.clear();
+                    let kind = if net.prefix_len() == net.max_prefix_len() {
+                        let _ = write!(value, "{}", net.addr());
+                        "Intel::ADDR"
                     } else {
-                        ("Intel::SUBNET", net.to_string())
+                        let _ = write!(value, "{net}");
+                        "Intel::SUBNET"
                     };
+                    label.clear();
+                    let _ = write!(label, "{}:{line}", b.id);
                     push(
+                        Key::Net(kind, *net),
                         kind,
-                        value,
-                        desc(&format!("{}:{line}", b.id), &b.meta),
+                        &value,
+                        &desc(&label, &b.meta),
                         &b.meta,
                     );
                 }
             }
             BulkKind::Domain => {
                 for (d, line) in &b.domains {
+                    label.clear();
+                    let _ = write!(label, "{}:{line}", b.id);
                     push(
+                        Key::Text("Intel::DOMAIN", d),
                         "Intel::DOMAIN",
-                        d.clone(),
-                        desc(&format!("{}:{line}", b.id), &b.meta),
+                        d,
+                        &desc(&label, &b.meta),
                         &b.meta,
                     );
                 }
@@ -171,7 +210,11 @@ pub fn view(c: &Catalogue, coverage: &mut Coverage) -> IntelView {
         }
         coverage.carry(&b.id);
     }
-    IntelView { rows, duplicates }
+    IntelView {
+        rows,
+        count,
+        duplicates,
+    }
 }
 
 #[cfg(test)]

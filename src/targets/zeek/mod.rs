@@ -70,7 +70,8 @@ struct View<'a> {
     intel_file: Value,
     sig_file: Option<Value>,
     intel_source: String,
-    intel_rows: Vec<intel::Row>,
+    /// The Intel rows, escaped by `intel::view` (only the Intel file prints them).
+    intel_rows: Value,
     intel_count: usize,
     /// Entries that repeat an indicator already listed (the first one is kept).
     intel_duplicates: usize,
@@ -143,9 +144,9 @@ impl Target for Zeek {
             intel_file: safe(intel_file.clone()),
             sig_file: has_sigs.then(|| safe(sig_file.clone())),
             intel_source: intel::source(c),
-            intel_count: iv.rows.len(),
+            intel_count: iv.count,
             intel_duplicates: iv.duplicates,
-            intel_rows: iv.rows,
+            intel_rows: safe(iv.rows),
             detections: parts.detections,
             analyzers: parts.analyzers,
             follow: parts.follow,
