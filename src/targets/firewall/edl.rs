@@ -25,8 +25,8 @@ fn short_comment(h: &Header) -> String {
 
 fn first_comment(h: &Header) -> String {
     let mut s = format!(
-        "iocc catalogue {} version {} ({}) advisory {}: {} IPv4 and {} IPv6 prefixes. Palo Alto EDL of type IP List: serve over HTTPS and use it in deny rules as source and as destination.",
-        h.catalogue, h.version, h.tlp, h.advisory, h.v4, h.v6
+        "iocc catalogue {} version {} ({}) advisory {}: {} and {}. Palo Alto EDL of type IP List: serve over HTTPS and use it in deny rules as source and as destination.",
+        h.catalogue, h.version, h.tlp, h.advisory, h.v4_text, h.v6_text
     );
     for o in &h.overrides {
         s.push_str(&format!(

@@ -216,7 +216,15 @@ pub struct Header {
     pub tlp: &'static str,
     pub v4: usize,
     pub v6: usize,
+    /// The counts in words, singular or plural: `1 IPv4 prefix`, `0 IPv6 prefixes`.
+    pub v4_text: String,
+    pub v6_text: String,
     pub overrides: Vec<OverrideView>,
+}
+
+/// `1 IPv4 prefix`, `2 IPv4 prefixes`.
+fn prefixes(n: usize, family: &str) -> String {
+    format!("{n} {family} prefix{}", if n == 1 { "" } else { "es" })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,6 +245,8 @@ impl Header {
             tlp: c.tlp.label(),
             v4: plan.list.v4.len(),
             v6: plan.list.v6.len(),
+            v4_text: prefixes(plan.list.v4.len(), "IPv4"),
+            v6_text: prefixes(plan.list.v6.len(), "IPv6"),
             overrides: c
                 .policy
                 .overrides
