@@ -536,7 +536,7 @@ mod tests {
     #[test]
     fn detection_changes_read_as_catalogue_text() {
         // Ports and payloads are shown in the catalogue's notation, never as serialised
-        // structs or byte arrays (QA: `ports [{"first":1,...}]` in release notes).
+        // structs or byte arrays (regression: `ports [{"first":1,...}]` in release notes).
         let c = contec();
         let mut newer = c.clone();
         let d = newer

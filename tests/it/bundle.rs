@@ -923,7 +923,7 @@ fn changelog_lists_added_removed_and_changed_items() {
     assert!(stdout(&o).contains("No changes"), "{}", stdout(&o));
 }
 
-/// `--format json` prints ONE JSON document (QA: `bundle`, `verify` and `changelog` printed
+/// `--format json` prints ONE JSON document (regression: `bundle`, `verify` and `changelog` printed
 /// the diagnostics object followed by a second document, or by Markdown).
 #[test]
 fn json_format_prints_one_document() {
@@ -965,7 +965,7 @@ fn json_format_prints_one_document() {
     );
 }
 
-/// An item a target carries with a limit reads `partly`, not `no` (QA: an outbound-only block
+/// An item a target carries with a limit reads `partly`, not `no` (regression: an outbound-only block
 /// address, which the firewall blocks in both directions, read `no` in the firewall column
 /// although every firewall file blocks it).
 #[test]
@@ -974,7 +974,7 @@ fn coverage_table_marks_partly_carried_items() {
     std::fs::create_dir_all(dir.join("iocs")).unwrap();
     std::fs::write(
         dir.join("iocs/partly.yaml"),
-        "id: partly\nversion: 1.0.0\ntitle: Partly\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-P\n  title: p\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: out-only, kind: ipv4, value: 81.2.69.142, direction: outbound, confidence: sourced, references: [https://example.org/x]}\n",
+        "id: partly\nversion: 1.0.0\ntitle: Partly\npublisher: iocc tests\ntlp: clear\nadvisory:\n  id: TEST-P\n  title: p\n  issuer: iocc tests\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: out-only, kind: ipv4, value: 81.2.69.142, direction: outbound, confidence: sourced, references: [https://example.org/x]}\n",
     )
     .unwrap();
     let o = iocc_in(&dir, &["build"]);

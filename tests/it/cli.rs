@@ -578,7 +578,7 @@ fn readme_example_is_the_tested_fixture() {
 }
 
 /// A reader that stops early (`iocc diff A B | head`) ends `iocc` quietly with the shell's
-/// broken-pipe status (QA: it panicked with "failed printing to stdout: Broken pipe").
+/// broken-pipe status (regression: it panicked with "failed printing to stdout: Broken pipe").
 #[test]
 fn closed_stdout_is_not_a_panic() {
     use std::io::Read;
@@ -624,7 +624,7 @@ fn closed_stdout_is_not_a_panic() {
     assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
 }
 
-/// `iocc check` reports what `iocc build` would refuse (QA: `check` said "ok" for a catalogue
+/// `iocc check` reports what `iocc build` would refuse (regression: `check` said "ok" for a catalogue
 /// blocking 127.0.0.1, which the firewall safety rails then refused at build time).
 #[test]
 fn check_reports_target_refusals() {
@@ -632,7 +632,7 @@ fn check_reports_target_refusals() {
     std::fs::create_dir_all(dir.join("iocs")).unwrap();
     std::fs::write(
         dir.join("iocs/loopback.yaml"),
-        "id: loopback\nversion: 1.0.0\ntitle: Loopback\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-LO\n  title: lo\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: lo, kind: ipv4, value: 127.0.0.1, confidence: sourced, references: [https://example.org/x]}\n",
+        "id: loopback\nversion: 1.0.0\ntitle: Loopback\npublisher: iocc tests\ntlp: clear\nadvisory:\n  id: TEST-LO\n  title: lo\n  issuer: iocc tests\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n  - {id: lo, kind: ipv4, value: 127.0.0.1, confidence: sourced, references: [https://example.org/x]}\n",
     )
     .unwrap();
     let o = iocc_in(&dir, &["check"]);

@@ -990,7 +990,7 @@ fn domain_rules_fire_on_tls_sni() {
 }
 
 /// Adding entries to large lists (addresses in the dataset, a prefix in iprep, a domain in the
-/// string dataset) changes the data files only: every rule keeps its sid and rev (QA: the
+/// string dataset) changes the data files only: every rule keeps its sid and rev (regression: the
 /// msg counted the entries, so each new entry bumped the rule's rev).
 #[test]
 fn growing_large_lists_keeps_every_rule() {
@@ -1021,7 +1021,7 @@ fn growing_large_lists_keeps_every_rule() {
 }
 
 /// Above `large-list-threshold`, single address indicators share one list per direction; its
-/// msg reads "Indicator addresses" / "Indicator address list" (QA: "Listed address 1
+/// msg reads "Indicator addresses" / "Indicator address list" (regression: "Listed address 1
 /// indicators"), and adding an indicator to the dataset keeps that rule's sid and rev.
 #[test]
 fn indicator_lists_read_well_and_keep_their_rules() {
@@ -1031,7 +1031,7 @@ fn indicator_lists_read_well_and_keep_their_rules() {
         format!("  - id: {id}\n    kind: ipv4\n    value: {value}\n    confidence: sourced\n    direction: {direction}\n    references: [https://example.org/x]\n")
     };
     let catalogue = |hosts: &str| {
-        format!("id: lists\nversion: 1.0.0\ntitle: Indicator lists\npublisher: QA\ntlp: clear\nadvisory:\n  id: QA-L\n  title: lists\n  issuer: QA\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n{hosts}policy:\n  large-list-threshold: 1\n")
+        format!("id: lists\nversion: 1.0.0\ntitle: Indicator lists\npublisher: iocc tests\ntlp: clear\nadvisory:\n  id: TEST-L\n  title: lists\n  issuer: iocc tests\n  published: 2026-01-01\n  modified: 2026-01-01\n  references: [https://example.org/x]\nindicators:\n{hosts}policy:\n  large-list-threshold: 1\n")
     };
     let two = format!(
         "{}{}",
