@@ -17,7 +17,6 @@ use ipnet::IpNet;
 use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
-use crate::render::Escaper;
 
 pub struct Csv;
 
@@ -296,14 +295,6 @@ impl Target for Csv {
 
     fn description(&self) -> &'static str {
         "RFC 4180 blocklist: one row per indicator, fixed columns, spreadsheet-safe"
-    }
-
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
-    }
-
-    fn escapers(&self) -> &'static [Escaper] {
-        &[]
     }
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {

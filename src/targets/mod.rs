@@ -27,10 +27,15 @@ pub trait Target: Sync {
     fn name(&self) -> &'static str;
     /// One line for `iocc targets`.
     fn description(&self) -> &'static str;
-    /// The embedded templates this target renders: (name, source).
-    fn templates(&self) -> &'static [(&'static str, &'static str)];
+    /// The embedded templates this target renders: (name, source). None for targets that
+    /// serialise with a library (CSV, JSON).
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// The escapers of the template extensions this target owns.
-    fn escapers(&self) -> &'static [Escaper];
+    fn escapers(&self) -> &'static [Escaper] {
+        &[]
+    }
     /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
 }

@@ -22,7 +22,6 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{
     Action, BulkList, Catalogue, Confidence, Detection, HashAlgo, Meta, Observable, Protocol, Tlp,
 };
-use crate::render::Escaper;
 use crate::ruletext;
 
 pub struct Stix;
@@ -865,14 +864,6 @@ impl Target for Stix {
 
     fn description(&self) -> &'static str {
         "STIX 2.1 bundle: identity, indicators (STIX and Suricata patterns), vulnerabilities, relationships"
-    }
-
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
-    }
-
-    fn escapers(&self) -> &'static [Escaper] {
-        &[]
     }
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
