@@ -84,9 +84,18 @@ pub fn load_catalogue(
         // paths it deserializes. A second, independent pass names the real structural
         // problem; it runs only on failure, so valid catalogues never pay for it.
         Err(e) => {
-            return fail(
-                structure_problem(file, &text).unwrap_or_else(|| yaml_error(file, &text, &e)),
-            )
+            if let Some(d) = structure_problem(file, &text) {
+                return fail(d);
+            }
+            // Sound YAML of the wrong shape: name every unknown, missing and mistyped field.
+            let shape = crate::shape::shape_problems(file, &text);
+            if shape.is_empty() {
+                return fail(yaml_error(file, &text, &e));
+            }
+            return Loaded {
+                catalogue: None,
+                diagnostics: shape,
+            };
         }
     };
     let (catalogue, diagnostics) = validate(
@@ -532,15 +541,20 @@ mod tests {
     }
 
     #[test]
-    fn plain_type_errors_keep_serde_wording() {
+    fn shape_problems_are_all_reported() {
         let ds = load("id: x\nversion: [1]\n");
-        assert_eq!(ds[0].0, Code::InvalidType);
         assert_eq!(
-            ds[0].1,
-            At::LineColumn {
-                line: 2,
-                column: 10
-            }
+            ds[0],
+            (
+                Code::InvalidType,
+                At::Yaml {
+                    path: "version".into(),
+                    offset: None
+                }
+            )
         );
+        // ... and every missing required field in the same run.
+        let missing = ds.iter().filter(|(c, _)| *c == Code::MissingField).count();
+        assert_eq!(missing, 4, "{ds:?}");
     }
 }

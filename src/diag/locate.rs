@@ -94,6 +94,20 @@ impl SourceCache {
                     bytes: start..end,
                 })
             }
+            At::YamlKey { path } => {
+                if file.yaml.is_none() {
+                    file.yaml = Some(index_yaml(&file.text));
+                }
+                let node = *file.yaml.as_ref()?.get(path.as_str())?;
+                let (l1, c1, l2, c2) = node.key.unwrap_or(node.value);
+                let (start, end) = (file.byte_at(l1, c1), file.byte_at(l2, c2));
+                let (line, column) = file.line_col(start);
+                Some(Position {
+                    line,
+                    column,
+                    bytes: start..end.max(start),
+                })
+            }
             At::Yaml { path, offset } => {
                 if file.yaml.is_none() {
                     file.yaml = Some(index_yaml(&file.text));

@@ -32,6 +32,8 @@ pub enum At {
     File,
     /// A node of a YAML catalogue; `offset` is a character offset inside its scalar.
     Yaml { path: String, offset: Option<usize> },
+    /// The key of a YAML mapping entry, by the entry's path (e.g. an unknown field).
+    YamlKey { path: String },
     /// A byte range of the file.
     Bytes(Range<usize>),
     /// A 1-based line of a text file (bulk lists).
@@ -94,6 +96,12 @@ impl Diagnostic {
             path: path.into(),
             offset: None,
         };
+        self
+    }
+
+    /// Points at the key of the mapping entry at a YAML path.
+    pub fn at_key(mut self, path: impl Into<String>) -> Self {
+        self.at = At::YamlKey { path: path.into() };
         self
     }
 

@@ -50,7 +50,7 @@ pub fn render_human(diags: &Diagnostics, cache: &mut SourceCache) -> String {
             (Some(path), None) => Group::with_title(title).element(Origin::path(path.as_str())),
             (None, _) => Group::with_title(title),
         };
-        if let At::Yaml { path, .. } = &d.at {
+        if let At::Yaml { path, .. } | At::YamlKey { path } = &d.at {
             if pos.is_none() && !path.is_empty() {
                 group = group.element(Level::NOTE.message(format!("at `{path}`")));
             }
@@ -107,7 +107,7 @@ pub fn render_json(diags: &Diagnostics, cache: &mut SourceCache) -> String {
                 line: pos.as_ref().map(|p| p.line),
                 column: pos.as_ref().map(|p| p.column),
                 path: match &d.at {
-                    At::Yaml { path, .. } => Some(path.as_str()),
+                    At::Yaml { path, .. } | At::YamlKey { path } => Some(path.as_str()),
                     _ => None,
                 },
             }
