@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
-use crate::diag::{display, render_human, render_json, Diagnostics, Format, SourceCache};
+use crate::diag::{
+    display, render_human, render_json, Code, Diagnostic, Diagnostics, Format, SourceCache,
+};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -117,6 +119,10 @@ pub enum Command {
         /// ios, asa, junos, pf, edl.
         #[arg(long = "target", value_name = "NAME")]
         targets: Vec<String>,
+        /// Print only the delta commands of the one platform named with --target, ready to
+        /// pipe into the device tool (e.g. `| nft -f -`).
+        #[arg(long, requires = "targets")]
+        commands: bool,
     },
 }
 
@@ -346,8 +352,21 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             code(&diags)
         }
-        Command::Diff { old, new, targets } => {
+        Command::Diff {
+            old,
+            new,
+            targets,
+            commands,
+        } => {
             let platforms = match crate::diff::platforms(&targets) {
+                Ok(p) if commands && p.len() != 1 => {
+                    diags.push(
+                        Diagnostic::error(Code::DiffFailed, "`--commands` prints one platform's commands")
+                            .help("name exactly one platform with --target: nftables, iptables, ios, asa, junos, pf or edl"),
+                    );
+                    print_diags(cli.format, &diags, &mut cache);
+                    return code(&diags);
+                }
                 Ok(p) => p,
                 Err(d) => {
                     diags.push(d);
@@ -375,9 +394,17 @@ pub fn run(cli: Cli) -> ExitCode {
             match cli.format {
                 Format::Human => {
                     print_diags(cli.format, &diags, &mut cache);
-                    if let (Some(c), Some(log)) = (&cmp, &changelog) {
-                        out!("{}", crate::diff::render_text(c, &platforms));
-                        out!("\n{log}");
+                    match (&cmp, &changelog) {
+                        (Some(c), _) if commands => {
+                            for (_, text) in crate::diff::commands(c, &platforms) {
+                                out!("{text}");
+                            }
+                        }
+                        (Some(c), Some(log)) => {
+                            out!("{}", crate::diff::render_text(c, &platforms));
+                            out!("\n{log}");
+                        }
+                        _ => {}
                     }
                 }
                 Format::Json => {

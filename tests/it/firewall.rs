@@ -1251,8 +1251,24 @@ fn diff_deltas_take_a_device_from_old_to_new() {
         let body = &body[body.find('\n').unwrap() + 1..];
         body[..body.find("\n== ").unwrap_or(body.len())].to_owned()
     };
-    std::fs::write(fw.join("delta.nft-delta"), section("nftables")).unwrap();
-    std::fs::write(fw.join("delta.ipset-delta"), section("ipset")).unwrap();
+    // `--commands` prints exactly one platform's section, ready to pipe into its tool.
+    let commands = |platform: &str| -> String {
+        let o = iocc(&[
+            "diff",
+            old_cat.to_str().unwrap(),
+            new_cat.to_str().unwrap(),
+            "--target",
+            platform,
+            "--commands",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let (nft_delta, ipset_delta) = (commands("nftables"), commands("iptables"));
+    assert_eq!(nft_delta, section("nftables"));
+    assert_eq!(ipset_delta, section("ipset"));
+    std::fs::write(fw.join("delta.nft-delta"), nft_delta).unwrap();
+    std::fs::write(fw.join("delta.ipset-delta"), ipset_delta).unwrap();
     let want = new.expected();
     if let Some((rc, out, err)) = in_netns(
         &fw,
