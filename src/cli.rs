@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
 use crate::diag::{
-    display, render_human, render_json, Code, Diagnostic, Diagnostics, Format, SourceCache,
+    display, json_report, render_human, render_json, Code, Diagnostic, Diagnostics, Format,
+    SourceCache,
 };
 
 const EXAMPLES: &str = "\
@@ -163,17 +164,18 @@ fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     }
 }
 
-/// `--format json`: ONE document on stdout (`ok`, the command's result under `key`, and the
-/// diagnostics), like `build` and `diff`, so that `jq` or `json.loads` can read it whole.
-fn print_json(diags: &Diagnostics, cache: &mut SourceCache, key: &str, value: serde_json::Value) {
-    let json = serde_json::json!({
-        "ok": !diags.has_errors(),
-        key: value,
-        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(diags, cache)).unwrap_or_default(),
-    });
+/// `--format json`: ONE document on stdout (`ok`, the command's results under their keys,
+/// and the diagnostics), so that `jq` or `json.loads` can read it whole.
+fn print_json(diags: &Diagnostics, cache: &mut SourceCache, fields: &[(&str, serde_json::Value)]) {
+    let mut doc = serde_json::Map::new();
+    doc.insert("ok".into(), serde_json::Value::Bool(!diags.has_errors()));
+    for (key, value) in fields {
+        doc.insert((*key).into(), value.clone());
+    }
+    doc.insert("diagnostics".into(), json_report(diags, cache));
     outln!(
         "{}",
-        serde_json::to_string_pretty(&json).unwrap_or_default()
+        serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
     );
 }
 
@@ -252,15 +254,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     }
                 }
                 Format::Json => {
-                    let json = serde_json::json!({
-                        "ok": !diags.has_errors(),
-                        "report": report,
-                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
-                    });
-                    outln!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
+                    print_json(&diags, &mut cache, &[("report", serde_json::json!(report))]);
                 }
             }
             code(&diags)
@@ -289,14 +283,18 @@ pub fn run(cli: Cli) -> ExitCode {
                     );
                 }
             } else {
-                print_json(&diags, &mut cache, "bundles", serde_json::json!(reports));
+                print_json(
+                    &diags,
+                    &mut cache,
+                    &[("bundles", serde_json::json!(reports))],
+                );
             }
             code(&diags)
         }
         Command::Verify { bundle } => {
             let report = crate::bundle::verify(&bundle, &mut diags);
             if cli.format == Format::Json {
-                print_json(&diags, &mut cache, "verify", serde_json::json!(report));
+                print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
             } else {
                 print_diags(cli.format, &diags, &mut cache);
                 if let (Some(r), false) = (&report, diags.has_errors()) {
@@ -324,7 +322,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 _ => None,
             };
             if cli.format == Format::Json {
-                print_json(&diags, &mut cache, "changelog", serde_json::json!(md));
+                print_json(&diags, &mut cache, &[("changelog", serde_json::json!(md))]);
             } else {
                 print_diags(cli.format, &diags, &mut cache);
                 if let Some(md) = md {
@@ -408,16 +406,14 @@ pub fn run(cli: Cli) -> ExitCode {
                     }
                 }
                 Format::Json => {
-                    let json = serde_json::json!({
-                        "ok": !diags.has_errors(),
-                        "diff": cmp.as_ref().map(|c| crate::diff::render_json(c, &platforms)),
-                        "changelog": changelog,
-                        "diagnostics": serde_json::from_str::<serde_json::Value>(&render_json(&diags, &mut cache)).unwrap_or_default(),
-                    });
-                    outln!(
-                        "{}",
-                        serde_json::to_string_pretty(&json).unwrap_or_default()
-                    );
+                    let diff = cmp
+                        .as_ref()
+                        .map(|c| crate::diff::render_json(c, &platforms));
+                    let fields = [
+                        ("diff", serde_json::json!(diff)),
+                        ("changelog", serde_json::json!(changelog)),
+                    ];
+                    print_json(&diags, &mut cache, &fields);
                 }
             }
             code(&diags)

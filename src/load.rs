@@ -58,7 +58,24 @@ pub fn load_catalogue(
             );
         }
     };
-    cache.insert(file, text.clone());
+    let loaded = check_text(file, &text, sha256, today, known_targets);
+    // Kept for snippets; moved, not copied (catalogues may be tens of megabytes).
+    cache.insert(file, text);
+    loaded
+}
+
+/// Parses and validates the decoded text of a catalogue.
+fn check_text(
+    file: &Path,
+    text: &str,
+    sha256: String,
+    today: Date,
+    known_targets: &[&str],
+) -> Loaded {
+    let fail = |d: Diagnostic| Loaded {
+        catalogue: None,
+        diagnostics: vec![d],
+    };
     if text.contains('\0') {
         let offset = text.find('\0').unwrap_or(0);
         return fail(
@@ -68,7 +85,7 @@ pub fn load_catalogue(
                 .help("catalogues are UTF-8 YAML text; this looks like a binary file"),
         );
     }
-    if is_blank(&text) {
+    if is_blank(text) {
         return fail(
             Diagnostic::error(Code::EmptyFile, "the file holds no YAML document")
                 .in_file(file)
@@ -77,20 +94,20 @@ pub fn load_catalogue(
                 ),
         );
     }
-    let raw: RawCatalogue = match serde_yaml::from_str(&text) {
+    let raw: RawCatalogue = match serde_yaml::from_str(text) {
         Ok(r) => r,
         // serde_yaml deserializes the events read before a syntax error and reports the
         // first *type* problem it meets, and it only counts aliases and depth along the
         // paths it deserializes. A second, independent pass names the real structural
         // problem; it runs only on failure, so valid catalogues never pay for it.
         Err(e) => {
-            if let Some(d) = structure_problem(file, &text) {
+            if let Some(d) = structure_problem(file, text) {
                 return fail(d);
             }
             // Sound YAML of the wrong shape: name every unknown, missing and mistyped field.
-            let shape = crate::shape::shape_problems(file, &text);
+            let shape = crate::shape::shape_problems(file, text);
             if shape.is_empty() {
-                return fail(yaml_error(file, &text, &e));
+                return fail(yaml_error(file, text, &e));
             }
             return Loaded {
                 catalogue: None,

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use code::Code;
 pub use locate::SourceCache;
-pub use render::{display_path as display, render_human, render_json, Format};
+pub use render::{display_path as display, json_report, render_human, render_json, Format};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -93,6 +93,15 @@ struct JsonReport<'a> {
 
 /// Renders every diagnostic into one JSON document.
 pub fn render_json(diags: &Diagnostics, cache: &mut SourceCache) -> String {
+    serde_json::to_string_pretty(&report(diags, cache)).unwrap_or_default() + "\n"
+}
+
+/// The diagnostics as a JSON value, for commands that nest them in a larger document.
+pub fn json_report(diags: &Diagnostics, cache: &mut SourceCache) -> serde_json::Value {
+    serde_json::to_value(report(diags, cache)).unwrap_or_default()
+}
+
+fn report<'a>(diags: &'a Diagnostics, cache: &mut SourceCache) -> JsonReport<'a> {
     let diagnostics = diags
         .0
         .iter()
@@ -113,12 +122,11 @@ pub fn render_json(diags: &Diagnostics, cache: &mut SourceCache) -> String {
             }
         })
         .collect();
-    let report = JsonReport {
+    JsonReport {
         errors: diags.error_count(),
         warnings: diags.warning_count(),
         diagnostics,
-    };
-    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+    }
 }
 
 fn position(d: &Diagnostic, cache: &mut SourceCache) -> Option<Position> {
