@@ -565,35 +565,16 @@ impl Builder<'_> {
     }
 
     fn domain_rules(&mut self, key: &str, label: &str, domain: &str, meta: &Meta) {
-        let classtype = "policy-violation";
-        for (proto, buffer, shape) in [("dns", "dns.query", "dns"), ("tls", "tls.sni", "tls")] {
+        let content = content_hex(domain.as_bytes());
+        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
             let detect = vec![
                 format!("{buffer};"),
                 "dotprefix;".into(),
-                format!("content:\".{}\";", content_hex(domain.as_bytes())),
+                format!("content:\".{content}\";"),
                 "endswith;".into(),
             ];
-            let what = if proto == "dns" {
-                "DNS lookup"
-            } else {
-                "TLS SNI"
-            };
-            self.out.rules.push(RuleSpec {
-                key: format!("{key}/{shape}/outbound"),
-                header: format!("alert {proto} {HOME} any -> any any"),
-                msg: self.msg(classtype, label, &format!("{what} {domain}")),
-                detect,
-                references: self.references(&meta.cves, &meta.references),
-                classtype: classtype.into(),
-                metadata: self.metadata(
-                    &meta.cves,
-                    meta.confidence,
-                    meta.severity,
-                    meta.valid_from,
-                ),
-                target: "src_ip",
-            });
-        }
+            (shape.to_owned(), format!("{what} {domain}"), detect)
+        });
     }
 
     fn domain_list_rules(
@@ -604,7 +585,6 @@ impl Builder<'_> {
         meta: &Meta,
         stem: &str,
     ) {
-        let classtype = "policy-violation";
         let name = short_name(stem, 60);
         let file = format!("{name}.b64.lst");
         let mut sorted: Vec<&String> = domains.iter().collect();
@@ -618,21 +598,41 @@ impl Builder<'_> {
             path: file.clone(),
             contents: text.into_bytes(),
         });
-        for (proto, buffer, shape) in [("dns", "dns.query", "dns"), ("tls", "tls.sni", "tls")] {
-            let what = if proto == "dns" {
-                "DNS lookup"
-            } else {
-                "TLS SNI"
-            };
+        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
+            let detect = vec![
+                format!("{buffer};"),
+                format!("dataset:isset,{name}-{shape},type string,load {file};"),
+            ];
+            // No count: the entries live in the data file (see `address_rules`).
+            (
+                format!("{shape}-dataset"),
+                format!("{what}, domain list"),
+                detect,
+            )
+        });
+    }
+
+    /// One DNS-query and one TLS-SNI rule for a domain or a domain list. `rule` gets the
+    /// sticky buffer, the shape name and the protocol's wording, and returns the key's shape,
+    /// the message text and the detection options.
+    fn domain_rule_pair(
+        &mut self,
+        key: &str,
+        label: &str,
+        meta: &Meta,
+        rule: impl Fn(&str, &str, &str) -> (String, String, Vec<String>),
+    ) {
+        let classtype = "policy-violation";
+        for (proto, buffer, what) in [
+            ("dns", "dns.query", "DNS lookup"),
+            ("tls", "tls.sni", "TLS SNI"),
+        ] {
+            let (shape, text, detect) = rule(buffer, proto, what);
             self.out.rules.push(RuleSpec {
-                key: format!("{key}/{shape}-dataset/outbound"),
+                key: format!("{key}/{shape}/outbound"),
                 header: format!("alert {proto} {HOME} any -> any any"),
-                // No count: the entries live in the data file (see `address_rules`).
-                msg: self.msg(classtype, label, &format!("{what}, domain list")),
-                detect: vec![
-                    format!("{buffer};"),
-                    format!("dataset:isset,{name}-{shape},type string,load {file};"),
-                ],
+                msg: self.msg(classtype, label, &text),
+                detect,
                 references: self.references(&meta.cves, &meta.references),
                 classtype: classtype.into(),
                 metadata: self.metadata(
