@@ -83,8 +83,9 @@ pub fn same_files(dir: &Path, paths: &[String], tree: &Tree) -> bool {
             .all(|(p, (k, bytes))| p == k && same_bytes(&dir.join(p), bytes))
 }
 
-/// [`diff_trees`] of `fresh` and the files `paths` of `dir`, reading one file at a time in
-/// chunks (same report, without the old tree in memory).
+/// The differences (path, what) between `fresh` and the files `paths` of `dir`: `missing`,
+/// `differs` or `not produced by a fresh build`. Reads one file at a time, in chunks, so the
+/// old tree is never held in memory.
 pub fn diff_files(dir: &Path, paths: &[String], fresh: &Tree) -> Vec<(String, &'static str)> {
     let on_disk: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
     let mut out = Vec::new();
@@ -222,27 +223,27 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     result
 }
 
-/// Lists the differences between a fresh tree and the one on disk: (path, what).
-pub fn diff_trees(fresh: &Tree, on_disk: &Tree) -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
-    for (path, bytes) in fresh {
-        match on_disk.get(path) {
-            None => out.push((path.clone(), "missing")),
-            Some(old) if old != bytes => out.push((path.clone(), "differs")),
-            Some(_) => {}
-        }
-    }
-    for path in on_disk.keys() {
-        if !fresh.contains_key(path) {
-            out.push((path.clone(), "not produced by a fresh build"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-memory comparison [`diff_files`] must agree with: (path, what).
+    fn diff_trees(fresh: &Tree, on_disk: &Tree) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        for (path, bytes) in fresh {
+            match on_disk.get(path) {
+                None => out.push((path.clone(), "missing")),
+                Some(old) if old != bytes => out.push((path.clone(), "differs")),
+                Some(_) => {}
+            }
+        }
+        for path in on_disk.keys() {
+            if !fresh.contains_key(path) {
+                out.push((path.clone(), "not produced by a fresh build"));
+            }
+        }
+        out
+    }
 
     #[test]
     fn relative_paths_cannot_escape() {
