@@ -1,13 +1,14 @@
-//! A minimal reader of Suricata rule lines, for consumers of generated packs (STIX, changelog).
+//! A reader of Suricata rule lines for consumers of generated packs (STIX, changelog): the
+//! options publishing needs, read with the project's own rule parser.
 //!
-//! Guarantees: options are split only at a `;` that is neither backslash-escaped nor inside a
-//! double-quoted string, so a `msg` holding `\"\; sid:1\;` cannot be mistaken for a `sid`
-//! option. It is not a validator (the Suricata target and engine tests own that): a line it
-//! cannot read yields `None`, and callers report it instead of guessing.
+//! Guarantees: options are split only where Suricata splits them (the `iocc lint` parser), so
+//! a `msg` holding `\"\; sid:1\;` cannot be mistaken for a `sid` option. A line it cannot
+//! read is an error the callers report instead of guessing.
 
 use std::collections::BTreeMap;
 
 use crate::output::Tree;
+use crate::targets::suricata::lint::parse_rule;
 
 /// One rule line, with the options the publishing code needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,63 +25,8 @@ pub struct RuleLine {
     pub cves: Vec<String>,
 }
 
-/// Splits the option part of a rule into `(key, value)` pairs (value trimmed, may be empty).
-fn options(line: &str) -> Option<Vec<(String, String)>> {
-    let open = line.find('(')?;
-    let body = line[open + 1..].trim_end();
-    let body = body.strip_suffix(')')?;
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_quotes = false;
-    let mut escaped = false;
-    for c in body.chars() {
-        if escaped {
-            cur.push(c);
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' => {
-                cur.push(c);
-                escaped = true;
-            }
-            '"' => {
-                cur.push(c);
-                in_quotes = !in_quotes;
-            }
-            ';' if !in_quotes => {
-                push_option(&mut out, &cur);
-                cur.clear();
-            }
-            _ => cur.push(c),
-        }
-    }
-    if in_quotes || escaped {
-        return None;
-    }
-    if !cur.trim().is_empty() {
-        push_option(&mut out, &cur);
-    }
-    Some(out)
-}
-
-fn push_option(out: &mut Vec<(String, String)>, raw: &str) {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return;
-    }
-    match raw.split_once(':') {
-        Some((k, v)) => out.push((k.trim().to_owned(), v.trim().to_owned())),
-        None => out.push((raw.to_owned(), String::new())),
-    }
-}
-
-/// Removes the quotes and backslash escapes of a `msg` value.
-fn unquote(v: &str) -> String {
-    let inner = v
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .unwrap_or(v);
+/// Removes the backslash escapes of a quoted value (the parser has removed the quotes).
+fn unescape(inner: &str) -> String {
     let mut out = String::new();
     let mut escaped = false;
     for c in inner.chars() {
@@ -102,23 +48,23 @@ pub fn parse_line(line: &str) -> Result<Option<RuleLine>, ()> {
     if text.is_empty() || text.starts_with('#') {
         return Ok(None);
     }
-    let opts = options(text).ok_or(())?;
+    // The project's own rule parser (the one behind `iocc lint`) reads the options, so a
+    // `msg` holding `\"\; sid:1\;` is never taken for a `sid`.
+    let rule = parse_rule(text, 1).map_err(|_| ())?;
     let num = |key: &str| {
-        opts.iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.parse::<u32>().map_err(|_| ()))
+        rule.option(key)
+            .map(|v| v.trim().parse::<u32>().map_err(|_| ()))
     };
     let sid = num("sid").ok_or(())??;
     let rev = num("rev").transpose()?.unwrap_or(1);
     let gid = num("gid").transpose()?.unwrap_or(1);
-    let msg = opts
+    let msg = rule.option("msg").map(unescape);
+    let cves = rule
+        .options
         .iter()
-        .find(|(k, _)| k == "msg")
-        .map(|(_, v)| unquote(v));
-    let cves = opts
-        .iter()
-        .filter(|(k, _)| k == "reference")
-        .filter_map(|(_, v)| v.split_once(',').filter(|(t, _)| t.trim() == "cve"))
+        .filter(|o| o.keyword == "reference")
+        .filter_map(|o| o.value.as_deref()?.split_once(','))
+        .filter(|(t, _)| t.trim() == "cve")
         .map(|(_, n)| n.trim().to_owned())
         .collect();
     Ok(Some(RuleLine {
