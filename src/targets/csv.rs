@@ -14,7 +14,7 @@
 
 use ipnet::IpNet;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Coverage, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
 
@@ -318,14 +318,11 @@ impl Target for Csv {
                 "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows",
             );
         }
-        Ok(TargetOutput {
-            files: vec![OutputFile {
-                path: format!("{}.csv", c.id),
-                contents: bytes,
-            }],
-            state: Vec::new(),
+        Ok(TargetOutput::one_file(
+            format!("{}.csv", c.id),
+            bytes,
             coverage,
-        })
+        ))
     }
 }
 

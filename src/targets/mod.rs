@@ -109,6 +109,17 @@ pub struct TargetOutput {
     pub coverage: Coverage,
 }
 
+impl TargetOutput {
+    /// The output of a target that writes one file and keeps no state.
+    pub fn one_file(path: String, contents: Vec<u8>, coverage: Coverage) -> Self {
+        TargetOutput {
+            files: vec![OutputFile { path, contents }],
+            state: Vec::new(),
+            coverage,
+        }
+    }
+}
+
 /// Every target, in build and report order.
 pub fn registry() -> &'static [&'static dyn Target] {
     &[

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Coverage, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{
     Action, BulkList, Catalogue, Confidence, Detection, HashAlgo, Meta, Observable, Protocol, Tlp,
@@ -869,14 +869,11 @@ impl Target for Stix {
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
         let bytes = bundle(cx, &mut coverage)?;
-        Ok(TargetOutput {
-            files: vec![OutputFile {
-                path: format!("{}.json", cx.catalogue.id),
-                contents: bytes,
-            }],
-            state: Vec::new(),
+        Ok(TargetOutput::one_file(
+            format!("{}.json", cx.catalogue.id),
+            bytes,
             coverage,
-        })
+        ))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Coverage, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, Confidence, Protocol};
 use crate::render::Escaper;
@@ -290,14 +290,11 @@ impl Target for Summary {
         for d in &c.detections {
             coverage.carry(&d.id);
         }
-        Ok(TargetOutput {
-            files: vec![OutputFile {
-                path: format!("{}.md", c.id),
-                contents: text.into_bytes(),
-            }],
-            state: Vec::new(),
+        Ok(TargetOutput::one_file(
+            format!("{}.md", c.id),
+            text.into_bytes(),
             coverage,
-        })
+        ))
     }
 }
 
