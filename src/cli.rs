@@ -340,7 +340,7 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Lint { files } => {
-            let (found, counts) = crate::targets::suricata::lint::lint_files(&files);
+            let (found, counts) = crate::rules::lint::lint_files(&files);
             diags.extend(found);
             print_diags(cli.format, &diags, &mut cache);
             if cli.format == Format::Human && !diags.has_errors() {

@@ -17,6 +17,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod rules;
 pub mod ruletext;
 pub mod shape;
 pub mod targets;

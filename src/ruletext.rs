@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::grammar::rule::{parse_rule, unescape};
 use crate::output::Tree;
-use crate::targets::suricata::lint::parse_rule;
 
 /// One rule line, with the options the publishing code needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,21 +23,6 @@ pub struct RuleLine {
     pub msg: Option<String>,
     /// `reference:cve,<number>` values, e.g. `2025-0626`.
     pub cves: Vec<String>,
-}
-
-/// Removes the backslash escapes of a quoted value (the parser has removed the quotes).
-fn unescape(inner: &str) -> String {
-    let mut out = String::new();
-    let mut escaped = false;
-    for c in inner.chars() {
-        if escaped || c != '\\' {
-            out.push(c);
-            escaped = false;
-        } else {
-            escaped = true;
-        }
-    }
-    out
 }
 
 /// Reads one line: `Ok(None)` for a blank or comment line, `Err(())` for a line that is not

@@ -8,11 +8,10 @@
 //!   `--locked`/`--check` refuse any change; adding an item never changes another rule's
 //!   sid or rev;
 //! - before returning, the rendered file is re-parsed with the project's own rule parser
-//!   ([`lint`]): exactly one well-formed line per rule, sid/rev as locked, every line under
+//!   ([`crate::rules::lint`]): exactly one well-formed line per rule, sid/rev as locked, every line under
 //!   Suricata's line limit; anything else is an error, never a written file.
 
 pub mod escape;
-pub mod lint;
 pub mod lock;
 pub mod shapes;
 
@@ -258,7 +257,7 @@ fn verify(text: &str, specs: &[RuleSpec], lock: &Lock) -> Result<(), Vec<Diagnos
             n + 1
         )));
     }
-    let (rules, problems) = lint::lint_text(text);
+    let (rules, problems) = crate::rules::lint::lint_text(text);
     if let Some(p) = problems.first() {
         return Err(bug(format!(
             "rendered rule at line {}, column {}: {}",

@@ -1,0 +1,3 @@
+//! Suricata-syntax rules as data: reading third-party rule files (`iocc lint`).
+
+pub mod lint;
