@@ -172,10 +172,7 @@ fn detections(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
                     .content
                     .iter()
                     .map(|c| {
-                        let mut s = format!(
-                            "\"{}\"",
-                            crate::targets::suricata::escape::content_hex(&c.bytes)
-                        );
+                        let mut s = format!("\"{}\"", crate::rules::escape::content_hex(&c.bytes));
                         if let Some(o) = c.offset {
                             s.push_str(&format!(" offset {o}"));
                         }

@@ -3,7 +3,7 @@
 //!
 //! Guarantees:
 //! - rule bodies come from typed shapes ([`shapes`]); catalogue text reaches the file only
-//!   through the `rules` auto-escaper ([`escape::escape_rules`]);
+//!   through the `rules` auto-escaper ([`crate::rules::escape::escape_rules`]);
 //! - SIDs come from the SID lock beside the catalogue ([`lock`]), returned as a state file so
 //!   `--locked`/`--check` refuse any change; adding an item never changes another rule's
 //!   sid or rev;
@@ -11,7 +11,6 @@
 //!   ([`crate::rules::lint`]): exactly one well-formed line per rule, sid/rev as locked, every line under
 //!   Suricata's line limit; anything else is an error, never a written file.
 
-pub mod escape;
 pub mod lock;
 pub mod shapes;
 
@@ -35,7 +34,7 @@ pub const MAX_LINE: usize = 7900;
 static ESCAPERS: [Escaper; 1] = [Escaper {
     name: "suricata",
     extensions: &["rules"],
-    escape: escape::escape_rules,
+    escape: crate::rules::escape::escape_rules,
 }];
 
 #[derive(Serialize)]

@@ -22,11 +22,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::Serialize;
 
-use super::escape::{content_hex, metadata_value, msg_text, reference_url, short_name};
 use crate::model::{
     BulkKind, Catalogue, Confidence, Direction, Meta, Observable, PortRange, Protocol, Severity,
     Transport,
 };
+use crate::rules::escape::{content_hex, metadata_value, msg_text, reference_url, short_name};
 use crate::targets::Coverage;
 
 /// Header lists longer than this (characters) go to a dataset/iprep instead.
