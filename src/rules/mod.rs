@@ -9,5 +9,10 @@
 pub mod dialect;
 pub mod escape;
 pub mod lint;
+pub mod lock;
+pub mod lower;
 pub mod model;
+pub mod plan;
 pub mod read;
+
+pub use plan::{PlannedRule, RulePlan};
