@@ -313,12 +313,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let old = compile_one(old, &mut cache, &mut diags);
             let new = compile_one(new, &mut cache, &mut diags);
             let md = match (old, new, diags.has_errors()) {
-                (Some(o), Some(n), false) => Some(crate::changelog::changelog(
-                    &o.catalogue,
-                    &n.catalogue,
-                    &o.tree,
-                    &n.tree,
-                )),
+                (Some(o), Some(n), false) => Some(crate::changelog::changelog(&o, &n)),
                 _ => None,
             };
             if cli.format == Format::Json {
@@ -377,8 +372,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let new = compile_one(new, &mut cache, &mut diags);
             let (cmp, changelog) = match (old, new) {
                 (Some(o), Some(n)) if !diags.has_errors() => {
-                    let changelog =
-                        crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree);
+                    let changelog = crate::changelog::changelog(&o, &n);
                     match crate::diff::compare(o.catalogue, n.catalogue) {
                         Ok(c) => (Some(c), Some(changelog)),
                         Err(e) => {

@@ -18,7 +18,6 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod rules;
-pub mod ruletext;
 pub mod shape;
 pub mod targets;
 pub mod validate;

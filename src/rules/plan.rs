@@ -18,6 +18,16 @@ use crate::diag::{display, At, Code, Diagnostic};
 use crate::model::Catalogue;
 use crate::targets::{Coverage, StateFile};
 
+/// The target that publishes the plan's rules. The build makes the plan (reading and writing
+/// the SID lock) only when this target is selected, so a build of other targets never touches
+/// the lock, and targets that refer to the published rules (STIX) name its rules file.
+pub const PUBLISHER: &str = "suricata";
+
+/// The rules file of a catalogue inside the publisher's folder.
+pub fn rules_file(catalogue_id: &str) -> String {
+    format!("{catalogue_id}.rules")
+}
+
 /// A rule with its identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRule {

@@ -3,7 +3,7 @@
 //! Guarantees: the bundle holds an identity for the publisher, one indicator per address,
 //! network, domain, URL, port and file-hash indicator and per bulk-list entry (`pattern_type:
 //! stix`), one `network-traffic` indicator per detection, one `pattern_type: suricata` indicator
-//! per rule line the `suricata` target produced earlier in the same build, one vulnerability per
+//! per rule of the build's rule plan (the rules the `suricata` target publishes), one vulnerability per
 //! CVE, and `related-to` relationships between them. Ids are UUIDv5 of stable keys, timestamps
 //! come from the catalogue's dates, objects are sorted by id and JSON keys are sorted, so the
 //! same catalogue gives the same bytes. It is built with serde_json, not a template: JSON
@@ -22,7 +22,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{
     Action, BulkList, Catalogue, Confidence, Detection, HashAlgo, Meta, Observable, Protocol, Tlp,
 };
-use crate::ruletext;
+use crate::rules::dialect::{Dialect, Suricata7};
+use crate::rules::plan::{rules_file, PUBLISHER};
+use crate::rules::RulePlan;
 
 pub struct Stix;
 
@@ -441,7 +443,53 @@ fn describe(meta: &Meta, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_owned())
 }
 
-/// Builds the bundle; `Err` holds the rule lines that could not be read.
+/// One `pattern_type: suricata` indicator per rule of the plan, its pattern the rule as the
+/// published pack writes it.
+fn rule_indicators(b: &mut Builder<'_>, plan: &RulePlan) -> Result<(), Vec<Diagnostic>> {
+    let c = b.c;
+    let path = format!("{PUBLISHER}/{}", rules_file(&c.id));
+    for r in &plan.rules {
+        let line = Suricata7.write(&r.rule).map_err(|u| {
+            vec![Diagnostic::error(
+                Code::UnreadableRule,
+                format!(
+                    "rule `{}` holds `{}`, which {} cannot write",
+                    r.key, u.keyword, u.dialect
+                ),
+            )
+            .in_file(&c.source.path)
+            .help("this is a bug in iocc, please report it")]
+        })?;
+        let cves: Vec<String> = r
+            .rule
+            .cve_references()
+            .map(|n| format!("CVE-{n}"))
+            .filter(|id| c.cve(id).is_some())
+            .collect();
+        let gid = r.rule.gid();
+        let name = r.rule.msg().map_or_else(
+            || format!("Suricata rule {}", r.sid),
+            |m| Suricata7.as_read(m),
+        );
+        let id = b.indicator(
+            &format!("suricata/{gid}:{}", r.sid),
+            name,
+            format!(
+                "Suricata rule gid:{gid} sid:{} rev:{} of `{path}`.",
+                r.sid, r.rev
+            ),
+            line,
+            "suricata",
+            None,
+            &cves,
+            &[],
+        );
+        b.relate_cves(&id, &cves);
+    }
+    Ok(())
+}
+
+/// Builds the bundle; `Err` holds the rules that could not be written.
 fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let c = cx.catalogue;
     let published = c.advisory.published;
@@ -593,52 +641,12 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Vec<u8>, Ve
         coverage.carry(&d.id);
     }
 
-    let files = ruletext::rule_files(cx.prior, "suricata");
-    if files.is_empty() {
-        coverage.skip(
+    match cx.rules {
+        Some(plan) => rule_indicators(&mut b, plan)?,
+        None => coverage.skip(
             "suricata-rules",
             "no `suricata` output in this build (target not registered or not selected): no `pattern_type: suricata` indicators",
-        );
-    }
-    let mut errors = Vec::new();
-    for (path, file) in &files {
-        for line in &file.unreadable {
-            errors.push(
-                Diagnostic::error(
-                    Code::UnreadableRule,
-                    format!("line {line} of `{path}` is not a rule with a numeric `sid`"),
-                )
-                .in_file(&c.source.path)
-                .help("this is a bug in the suricata target, please report it"),
-            );
-        }
-        for r in &file.rules {
-            let cves: Vec<String> = r
-                .cves
-                .iter()
-                .map(|n| format!("CVE-{n}"))
-                .filter(|id| c.cve(id).is_some())
-                .collect();
-            let id = b.indicator(
-                &format!("suricata/{}:{}", r.gid, r.sid),
-                r.msg
-                    .clone()
-                    .unwrap_or_else(|| format!("Suricata rule {}", r.sid)),
-                format!(
-                    "Suricata rule gid:{} sid:{} rev:{} of `{path}`.",
-                    r.gid, r.sid, r.rev
-                ),
-                r.text.clone(),
-                "suricata",
-                None,
-                &cves,
-                &[],
-            );
-            b.relate_cves(&id, &cves);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
+        ),
     }
 
     // The bundle as serde_json's pretty printer writes it (keys sorted: id, objects, type),
@@ -924,30 +932,51 @@ mod tests {
             .expect("contec catalogue validates")
     }
 
-    fn compile_with(prior: &crate::output::Tree) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn compile_with(rules: Option<&RulePlan>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = contec();
         let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
         Stix.compile(&TargetContext {
             catalogue: &c,
             templates: &templates,
-            prior,
+            rules,
         })
     }
 
+    /// A plan of the given rule lines, read into the model.
+    fn plan_of(lines: &[&str]) -> RulePlan {
+        let rules = lines
+            .iter()
+            .enumerate()
+            .map(|(n, l)| {
+                let rule = crate::rules::read::read_line(l).unwrap().unwrap();
+                crate::rules::PlannedRule {
+                    key: format!("k{n}"),
+                    sid: rule.sid().unwrap(),
+                    rev: rule.rev().unwrap(),
+                    rule,
+                }
+            })
+            .collect();
+        RulePlan {
+            rules,
+            files: Vec::new(),
+            categories: Vec::new(),
+            coverage: Coverage::default(),
+            lock: crate::targets::StateFile {
+                path: "x.sids.lock".into(),
+                contents: Vec::new(),
+            },
+        }
+    }
+
     #[test]
-    fn suricata_rules_of_earlier_targets_become_indicators() {
-        let mut prior = crate::output::Tree::new();
-        let rules = "# header; sid:5;\n\nalert ip $HOME_NET any -> [202.114.4.0/24] any (msg:\"IOCC x \\\"\\; sid:9\\;\"; reference:cve,2025-0626; classtype:policy-violation; sid:1000001; rev:2;)\nalert tcp $HOME_NET any -> 202.114.4.120 511 (msg:\"IOCC hl7\"; sid:1000002; rev:1;)\n";
-        prior.insert(
-            "suricata/contec-cms8000.rules".into(),
-            rules.as_bytes().to_vec(),
-        );
-        prior.insert(
-            "suricata/contec-cms8000-v4.lst".into(),
-            b"202.114.4.119\n".to_vec(),
-        );
-        prior.insert("summary/x.rules".into(), b"not a suricata file\n".to_vec());
-        let out = compile_with(&prior).unwrap();
+    fn planned_rules_become_indicators() {
+        let lines = [
+            "alert ip $HOME_NET any -> [202.114.4.0/24] any (msg:\"IOCC x \\\"\\; sid:9\\;\"; reference:cve,2025-0626; classtype:policy-violation; sid:1000001; rev:2;)",
+            "alert tcp $HOME_NET any -> 202.114.4.120 511 (msg:\"IOCC hl7\"; sid:1000002; rev:1;)",
+        ];
+        let plan = plan_of(&lines);
+        let out = compile_with(Some(&plan)).unwrap();
         assert!(
             out.coverage.skipped.is_empty(),
             "{:?}",
@@ -960,7 +989,6 @@ mod tests {
             .filter(|o| o["pattern_type"] == "suricata")
             .collect();
         assert_eq!(sur.len(), 2);
-        let lines: Vec<&str> = rules.lines().skip(2).collect();
         let first = sur
             .iter()
             .find(|o| o["pattern"] == lines[0])
@@ -969,7 +997,7 @@ mod tests {
         assert!(first["description"]
             .as_str()
             .unwrap()
-            .contains("sid:1000001 rev:2"));
+            .contains("sid:1000001 rev:2 of `suricata/contec-cms8000.rules`"));
         assert!(sur.iter().any(|o| o["pattern"] == lines[1]));
         let vuln = objects
             .iter()
@@ -979,22 +1007,14 @@ mod tests {
             && o["source_ref"] == first["id"]
             && o["target_ref"] == vuln["id"]));
         // The same input gives the same bytes.
-        assert_eq!(compile_with(&prior).unwrap().files, out.files);
+        assert_eq!(compile_with(Some(&plan)).unwrap().files, out.files);
     }
 
     #[test]
-    fn missing_suricata_output_is_a_recorded_skip_and_broken_rules_an_error() {
-        let out = compile_with(&crate::output::Tree::new()).unwrap();
+    fn a_build_without_rules_is_a_recorded_skip() {
+        let out = compile_with(None).unwrap();
         assert_eq!(out.coverage.skipped.len(), 1);
         assert_eq!(out.coverage.skipped[0].id, "suricata-rules");
-        let mut prior = crate::output::Tree::new();
-        prior.insert(
-            "suricata/a.rules".into(),
-            b"alert ip any any -> any any (msg:\"no sid\";)\n".to_vec(),
-        );
-        let errs = compile_with(&prior).unwrap_err();
-        assert_eq!(errs[0].code, Code::UnreadableRule);
-        assert!(errs[0].message.contains("line 1 of `suricata/a.rules`"));
     }
 
     #[test]
@@ -1020,11 +1040,10 @@ mod tests {
             domains: vec![("a.example".into(), 4)],
         });
         let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
-        let prior = crate::output::Tree::new();
         let cx = TargetContext {
             catalogue: &c,
             templates: &templates,
-            prior: &prior,
+            rules: None,
         };
         let text = String::from_utf8(bundle(&cx, &mut Coverage::default()).unwrap()).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();

@@ -49,6 +49,12 @@ pub trait Dialect: Sync {
         syntax::option(option, out);
     }
 
+    /// A text value as the engine reads it back from the written rule (what an alert shows
+    /// as the `msg`: escaping may have replaced characters or shortened it).
+    fn as_read(&self, text: &str) -> String {
+        syntax::as_read(text)
+    }
+
     /// The written options of a rule, in order.
     fn options(&self, rule: &Rule) -> Vec<String> {
         let mut out = Vec::with_capacity(rule.options.len() + 4);

@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use crate::grammar::rule::unescape;
 use crate::rules::escape::{content_hex, escape_rules};
 use crate::rules::model::{Content, Dataset, Flowbits, Header, Iprep, Reference, Rpc, RuleOption};
 
@@ -16,6 +17,11 @@ fn escaped(text: &str) -> String {
     // `escape_rules` never refuses.
     let _ = escape_rules(text, &mut out);
     out
+}
+
+/// A text value as a reader of the written rule gets it back.
+pub fn as_read(text: &str) -> String {
+    unescape(&escaped(text))
 }
 
 /// Appends `action proto src sport -> dst dport`.

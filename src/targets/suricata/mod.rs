@@ -3,7 +3,8 @@
 //!
 //! Guarantees:
 //! - the rules are the catalogue's rule plan ([`crate::rules::plan`]: typed rules with the
-//!   SIDs of the lock beside the catalogue), each written as one line by the Suricata 7
+//!   SIDs of the lock beside the catalogue, made by the build before the targets, which also
+//!   writes the lock), each written as one line by the Suricata 7
 //!   dialect ([`crate::rules::dialect::Suricata7`]), which escapes every value; the template
 //!   adds only the comment header, whose catalogue text the `rules` auto-escaper
 //!   ([`crate::rules::escape::escape_rules`]) escapes;
@@ -20,6 +21,7 @@ use super::{OutputFile, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::render::{safe, Escaper};
 use crate::rules::dialect::{Dialect, Suricata7};
+use crate::rules::plan::rules_file;
 use crate::rules::RulePlan;
 
 pub use verify::MAX_LINE;
@@ -110,7 +112,12 @@ impl Target for Suricata {
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let plan = crate::rules::plan::plan(c)?;
+        let plan = cx.rules.ok_or_else(|| {
+            bug(
+                Code::RuleSyntax,
+                "the build made no rule plan for the suricata target".into(),
+            )
+        })?;
         let iprep_categories = format!("{}.iprep-categories", c.id);
         let iprep_file = format!("{}.iprep", c.id);
         let view = View {
@@ -127,12 +134,12 @@ impl Target for Suricata {
             iprep: !plan.categories.is_empty(),
             iprep_categories: iprep_categories.clone(),
             iprep_file: iprep_file.clone(),
-            rules: rule_lines(&plan)?,
+            rules: rule_lines(plan)?,
         };
         let text = cx.templates.render(TEMPLATE, &view).map_err(|d| vec![d])?;
-        verify::verify(&text, &plan, &DIALECT)?;
+        verify::verify(&text, plan, &DIALECT)?;
         let mut files = vec![OutputFile {
-            path: format!("{}.rules", c.id),
+            path: rules_file(&c.id),
             contents: text.into_bytes(),
         }];
         for f in &plan.files {
@@ -142,7 +149,7 @@ impl Target for Suricata {
             });
         }
         if !plan.categories.is_empty() {
-            let (cats, rep) = iprep_files(&plan);
+            let (cats, rep) = iprep_files(plan);
             files.push(OutputFile {
                 path: iprep_categories,
                 contents: cats.into_bytes(),
@@ -152,10 +159,11 @@ impl Target for Suricata {
                 contents: rep.into_bytes(),
             });
         }
+        // The SID lock is the plan's state file, which the build keeps.
         Ok(TargetOutput {
             files,
-            state: vec![plan.lock],
-            coverage: plan.coverage,
+            state: Vec::new(),
+            coverage: plan.coverage.clone(),
         })
     }
 }
