@@ -17,6 +17,8 @@
 //!   `target` (the plan adds `sid` and `rev` before `metadata`);
 //! - anything the rules cannot express is reported with the reason.
 
+mod detection;
+mod lists;
 mod words;
 
 use std::collections::BTreeSet;
@@ -24,17 +26,16 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use words::{base64, bounded, confidence, date, dir_word, once_per_flow, severity, xdr_string};
+use lists::AddressList;
+use words::{base64, bounded, confidence, date, dir_word, severity};
 pub use words::{category, pack_name};
 
 use crate::model::{
-    BulkKind, Catalogue, Confidence, Detection, Direction, Meta, Observable, PortRange,
-    Protocol as ItemProtocol, Severity, Transport,
+    BulkKind, Catalogue, Confidence, Direction, Meta, Observable, PortRange, Severity, Transport,
 };
-use crate::rules::escape::{metadata_value, msg_text, reference_url, short_name};
+use crate::rules::escape::{metadata_value, msg_text, reference_url};
 use crate::rules::model::{
-    Action, Address, Buffer, Content, Dataset, DatasetCommand, DatasetType, FlowFlag, Header,
-    Iprep, IprepOp, IprepSide, Port, Protocol, Reference, Rpc, Rule, RuleOption, Side, Transform,
+    Action, Address, Header, Port, Protocol, Reference, Rule, RuleOption, Side,
 };
 use crate::targets::Coverage;
 
@@ -177,34 +178,6 @@ fn directions(d: Direction) -> Vec<bool> {
     v
 }
 
-/// The detection options of a Sun RPC call: a fixed prefix of every call (RFC 5531: message
-/// type CALL (0), RPC version 2, then the program) gives the engine a fast pattern; `rpc:`
-/// then checks program, version and procedure exactly. Over TCP the record mark comes first.
-fn rpc_options(r: &crate::model::Rpc, tcp: bool) -> Vec<RuleOption> {
-    let mut call = vec![0, 0, 0, 0, 0, 0, 0, 2];
-    call.extend_from_slice(&r.program.to_be_bytes());
-    let mut out = vec![
-        RuleOption::Content(Content {
-            offset: Some(if tcp { 8 } else { 4 }),
-            depth: Some(12),
-            ..Content::of(call)
-        }),
-        RuleOption::Rpc(Rpc {
-            program: r.program,
-            version: r.version,
-            procedure: r.procedure,
-        }),
-    ];
-    if let Some(path) = &r.path {
-        // The export path is the distinctive part: make it the fast pattern.
-        out.push(RuleOption::Content(Content {
-            fast_pattern: true,
-            ..Content::of(xdr_string(path))
-        }));
-    }
-    out
-}
-
 /// The text and typed parts every rule of an item shares.
 struct Common {
     classtype: String,
@@ -318,316 +291,9 @@ impl Builder<'_> {
             metadata: self.metadata(&meta.cves, meta.confidence, meta.severity, meta.valid_from),
         }
     }
-
-    fn detections(&mut self) {
-        for d in &self.c.detections {
-            for &outbound in &directions(d.direction) {
-                for &proto in &d.protocols {
-                    let r = self.detection_rule(d, proto, outbound);
-                    self.out.rules.push(r);
-                }
-            }
-            self.out.coverage.carry(&d.id);
-        }
-    }
-
-    /// The rule of one detection for one protocol and direction.
-    fn detection_rule(&self, d: &Detection, proto: ItemProtocol, outbound: bool) -> LoweredRule {
-        let c = self.c;
-        let nets: Vec<IpNet> = d
-            .indicators
-            .iter()
-            .filter_map(|id| c.indicator(id).and_then(|i| i.observable.as_net()))
-            .collect();
-        let (protocol, transport) = match proto {
-            ItemProtocol::Ip => (Protocol::Ip, None),
-            ItemProtocol::Tcp => (Protocol::Tcp, Some(Transport::Tcp)),
-            ItemProtocol::Udp => (Protocol::Udp, Some(Transport::Udp)),
-        };
-        let proto_word = protocol.as_str().to_owned();
-        let ports = transport.map_or(Port::Any, |t| port_list(&d.ports, t));
-        // The protected side is the client for outbound behaviours, the server for inbound
-        // ones; ports are the server's.
-        let header = header(protocol, addr_list(&nets), ports, outbound);
-        let mut detect = Vec::new();
-        match transport {
-            Some(Transport::Tcp) => {
-                detect.push(RuleOption::Flow(vec![
-                    FlowFlag::Established,
-                    FlowFlag::ToServer,
-                ]));
-            }
-            Some(Transport::Udp) => detect.push(RuleOption::Flow(vec![FlowFlag::ToServer])),
-            None => {}
-        }
-        if let Some(r) = &d.rpc {
-            detect.extend(rpc_options(r, transport == Some(Transport::Tcp)));
-        }
-        for m in &d.content {
-            detect.push(RuleOption::Content(Content {
-                offset: m.offset,
-                depth: m.depth,
-                nocase: m.nocase,
-                ..Content::of(m.bytes.clone())
-            }));
-        }
-        let key = format!("detection/{}/{proto_word}/{}", d.id, dir_word(outbound));
-        if transport.is_some() && d.rpc.is_none() && d.content.is_empty() {
-            // A port-only rule matches every packet of the flow.
-            detect.extend(once_per_flow(&format!("{}/{key}", c.id)));
-        }
-        let mut suffix = Vec::new();
-        if d.protocols.len() > 1 {
-            suffix.push(format!("({})", proto_word.to_ascii_uppercase()));
-        }
-        if d.direction == Direction::Both {
-            suffix.push(format!("({})", dir_word(outbound)));
-        }
-        let common = Common {
-            classtype: d.classtype.clone(),
-            msg: self.msg(&d.classtype, &d.title, &suffix.join(" ")),
-            references: self.references(&d.cves, &d.references),
-            metadata: self.metadata(&d.cves, d.confidence, d.severity, None),
-        };
-        LoweredRule {
-            key,
-            rule: common.rule(header, detect, outbound),
-        }
-    }
-
-    /// The networks IP-only detections cover, per direction (outbound, inbound). Computed once:
-    /// catalogues may hold a million indicators.
-    fn ip_only_cover(&self) -> (Vec<IpNet>, Vec<IpNet>) {
-        let (mut out, mut inb) = (Vec::new(), Vec::new());
-        for d in &self.c.detections {
-            if d.protocols != [ItemProtocol::Ip] {
-                continue;
-            }
-            for id in &d.indicators {
-                if let Some(n) = self.c.indicator(id).and_then(|i| i.observable.as_net()) {
-                    if d.direction.includes_outbound() {
-                        out.push(n);
-                    }
-                    if d.direction.includes_inbound() {
-                        inb.push(n);
-                    }
-                }
-            }
-        }
-        (out, inb)
-    }
-}
-
-/// An address list to express as rules: its lock key, wording and entries.
-struct AddressList<'a> {
-    key: &'a str,
-    label: &'a str,
-    /// What the msg says the rule matches (an address, `N entries`, `addresses`).
-    what: &'a str,
-    nets: &'a [IpNet],
-    meta: &'a Meta,
-    dirs: &'a [bool],
-    /// Base of the data file and dataset names.
-    file_stem: &'a str,
 }
 
 impl Builder<'_> {
-    fn address_classtype(meta: &Meta) -> &'static str {
-        match meta.action {
-            crate::model::Action::Monitor => "misc-activity",
-            _ => "policy-violation",
-        }
-    }
-
-    /// One rule of an address list: `shape` names it in the key, `what` in the msg.
-    fn address_rule(
-        &self,
-        list: &AddressList<'_>,
-        (shape, what): (&str, &str),
-        outbound: bool,
-        header: Header,
-        detect: Vec<RuleOption>,
-    ) -> LoweredRule {
-        let classtype = Self::address_classtype(list.meta);
-        let msg = self.msg(
-            classtype,
-            list.label,
-            &format!("{what} ({})", dir_word(outbound)),
-        );
-        LoweredRule {
-            key: format!("{}/{shape}/{}", list.key, dir_word(outbound)),
-            rule: self
-                .common(classtype, msg, list.meta)
-                .rule(header, detect, outbound),
-        }
-    }
-
-    fn address_rules(&mut self, list: &AddressList<'_>) {
-        let in_header = addr_list(list.nets);
-        let large = list.nets.len() > self.c.policy.large_list_threshold as usize
-            || in_header.to_string().len() > HEADER_BUDGET;
-        if !large {
-            for &outbound in list.dirs {
-                let h = header(Protocol::Ip, in_header.clone(), Port::Any, outbound);
-                let r = self.address_rule(list, ("ip-only", list.what), outbound, h, Vec::new());
-                self.out.rules.push(r);
-            }
-            return;
-        }
-        let (exact, prefixes): (Vec<IpNet>, Vec<IpNet>) = list
-            .nets
-            .iter()
-            .partition(|n| n.prefix_len() == n.max_prefix_len());
-        let name = short_name(list.file_stem, 60);
-        if !exact.is_empty() {
-            self.dataset_rules(list, &name, &exact);
-        }
-        if !prefixes.is_empty() {
-            self.iprep_rules(list, &name, prefixes);
-        }
-    }
-
-    /// Exact addresses of a large list: a dataset file and one rule per direction.
-    fn dataset_rules(&mut self, list: &AddressList<'_>, name: &str, exact: &[IpNet]) {
-        let file = format!("{name}.ip.lst");
-        let mut addrs: Vec<IpAddr> = exact.iter().map(IpNet::addr).collect();
-        addrs.sort();
-        addrs.dedup();
-        self.out.files.push(DataFile {
-            path: file.clone(),
-            entries: DataEntries::Addresses(addrs),
-        });
-        for &outbound in list.dirs {
-            let buffer = if outbound {
-                Buffer::IpDst
-            } else {
-                Buffer::IpSrc
-            };
-            let mut detect = vec![
-                RuleOption::Buffer(buffer),
-                RuleOption::Dataset(Dataset {
-                    command: DatasetCommand::IsSet,
-                    name: name.to_owned(),
-                    kind: DatasetType::Ip,
-                    load: Some(file.clone()),
-                }),
-            ];
-            detect.extend(once_per_flow(&format!(
-                "{}/{}/dataset/{}",
-                self.c.id,
-                list.key,
-                dir_word(outbound)
-            )));
-            // No count in the msg: the entries live in the data file, so a list that grows
-            // or shrinks keeps its rule (sid and rev) unchanged.
-            let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
-            let r = self.address_rule(list, ("dataset", "address list"), outbound, h, detect);
-            self.out.rules.push(r);
-        }
-    }
-
-    /// Prefixes of a large list: an iprep category and one rule per direction.
-    fn iprep_rules(&mut self, list: &AddressList<'_>, name: &str, prefixes: Vec<IpNet>) {
-        self.out.categories.push(Category {
-            key: format!("{}/iprep", list.key),
-            name: name.to_owned(),
-            description: bounded(&metadata_value(list.label), 60),
-            nets: prefixes,
-        });
-        for &outbound in list.dirs {
-            let side = if outbound {
-                IprepSide::Dst
-            } else {
-                IprepSide::Src
-            };
-            let detect = vec![RuleOption::Iprep(Iprep {
-                side,
-                category: name.to_owned(),
-                op: IprepOp::Gt,
-                value: 0,
-            })];
-            let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
-            let r = self.address_rule(list, ("iprep", "network list"), outbound, h, detect);
-            self.out.rules.push(r);
-        }
-    }
-
-    fn domain_rules(&mut self, key: &str, label: &str, domain: &str, meta: &Meta) {
-        let dotted = format!(".{domain}").into_bytes();
-        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
-            let detect = vec![
-                RuleOption::Buffer(buffer),
-                RuleOption::Transform(Transform::Dotprefix),
-                RuleOption::Content(Content {
-                    endswith: true,
-                    ..Content::of(dotted.clone())
-                }),
-            ];
-            (shape.to_owned(), format!("{what} {domain}"), detect)
-        });
-    }
-
-    fn domain_list_rules(
-        &mut self,
-        key: &str,
-        label: &str,
-        domains: Vec<String>,
-        meta: &Meta,
-        stem: &str,
-    ) {
-        let name = short_name(stem, 60);
-        let file = format!("{name}.b64.lst");
-        let mut sorted = domains;
-        sorted.sort();
-        sorted.dedup();
-        self.out.files.push(DataFile {
-            path: file.clone(),
-            entries: DataEntries::Strings(sorted),
-        });
-        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
-            let detect = vec![
-                RuleOption::Buffer(buffer),
-                RuleOption::Dataset(Dataset {
-                    command: DatasetCommand::IsSet,
-                    name: format!("{name}-{shape}"),
-                    kind: DatasetType::String,
-                    load: Some(file.clone()),
-                }),
-            ];
-            // No count: the entries live in the data file (see `dataset_rules`).
-            (
-                format!("{shape}-dataset"),
-                format!("{what}, domain list"),
-                detect,
-            )
-        });
-    }
-
-    /// One DNS-query and one TLS-SNI rule for a domain or a domain list. `rule` gets the
-    /// sticky buffer, the shape name and the protocol's wording, and returns the key's shape,
-    /// the message text and the detection options.
-    fn domain_rule_pair(
-        &mut self,
-        key: &str,
-        label: &str,
-        meta: &Meta,
-        rule: impl Fn(Buffer, &str, &str) -> (String, String, Vec<RuleOption>),
-    ) {
-        let classtype = "policy-violation";
-        for (protocol, buffer, what) in [
-            (Protocol::Dns, Buffer::DnsQuery, "DNS lookup"),
-            (Protocol::Tls, Buffer::TlsSni, "TLS SNI"),
-        ] {
-            let (shape, text, detect) = rule(buffer, protocol.as_str(), what);
-            let msg = self.msg(classtype, label, &text);
-            let h = header(protocol, Address::Any, Port::Any, true);
-            self.out.rules.push(LoweredRule {
-                key: format!("{key}/{shape}/outbound"),
-                rule: self.common(classtype, msg, meta).rule(h, detect, true),
-            });
-        }
-    }
-
     fn indicators(&mut self) {
         let c = self.c;
         let (cover_out, cover_in) = self.ip_only_cover();
