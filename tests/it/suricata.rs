@@ -541,7 +541,7 @@ pub(crate) fn plain_udp(p: &mut Pcap, server: Ipv4Addr) {
     p.udp((server, 9999), monitor(40000), b"world");
 }
 
-type LookAlike = (&'static str, fn(&mut Pcap));
+pub(crate) type LookAlike = (&'static str, fn(&mut Pcap));
 type Scenario = (&'static str, fn(&mut Pcap), &'static [&'static str]);
 
 const RANGE: [&str; 2] = [
@@ -637,13 +637,9 @@ fn contec_behaviours_raise_their_own_rules() {
     assert_eq!(got, BTreeSet::from([sids[RANGE[1]].0]));
 }
 
-#[test]
-fn benign_look_alikes_stay_silent() {
-    let Some(suricata) = engine("suricata") else {
-        return;
-    };
-    let rules = root().join(CONTEC_RULES);
-    let scenarios: Vec<LookAlike> = vec![
+/// Benign traffic shaped like the Contec behaviours (also replayed in Zeek, `zeek_run.rs`).
+pub(crate) fn look_alikes() -> Vec<LookAlike> {
+    vec![
         ("lpd-print-job", |p| {
             // RFC 1179: receive job, control file, data file, to an internal printer.
             let mut t = Tcp::open(p, monitor(721), (ip(192, 168, 1, 20), 515));
@@ -676,8 +672,16 @@ fn benign_look_alikes_stay_silent() {
             nfs_udp(p, ip(202, 114, 5, 119));
             plain_udp(p, ip(202, 114, 5, 7));
         }),
-    ];
-    for (name, make) in scenarios {
+    ]
+}
+
+#[test]
+fn benign_look_alikes_stay_silent() {
+    let Some(suricata) = engine("suricata") else {
+        return;
+    };
+    let rules = root().join(CONTEC_RULES);
+    for (name, make) in look_alikes() {
         let mut p = Pcap::new();
         make(&mut p);
         let got = replay(&suricata, name, &p, &rules);

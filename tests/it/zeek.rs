@@ -432,30 +432,7 @@ fn zeek_script_rejects_a_broken_script() {
 fn zkg_installs(pkg: &Path, name: &str, id: &str) -> Option<String> {
     let zkg = engine("zkg")?;
     let dir = scratch(&format!("zkg-{id}"));
-    let repo = dir.join(name);
-    copy_dir(pkg, &repo);
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(["-c", "user.name=iocc", "-c", "user.email=iocc@localhost"])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .expect("run git");
-        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "package"]);
-    let state = dir.join("state");
-    let config = dir.join("zkg.config");
-    std::fs::write(
-        &config,
-        format!(
-            "[sources]\n[paths]\nstate_dir = {s}\nscript_dir = {s}/script_dir\nplugin_dir = {s}/plugin_dir\nbin_dir = {s}/bin\nzeek_dist =\n",
-            s = state.display()
-        ),
-    )
-    .unwrap();
+    let (repo, config, state) = zkg_setup(pkg, &dir, name);
     let run = |args: &[&str]| {
         Command::new(&zkg)
             .arg("--configfile")
@@ -500,7 +477,38 @@ fn zkg_installs(pkg: &Path, name: &str, id: &str) -> Option<String> {
     Some(stdout(&o))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// A committed git copy of the package in `dir/name` (zkg installs only from a clean git tree)
+/// and a private zkg configuration with no package source (state under `dir/state`), for an
+/// offline `zkg install`. Returns the repository, the configuration and the state folder.
+pub(crate) fn zkg_setup(pkg: &Path, dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let repo = dir.join(name);
+    copy_dir(pkg, &repo);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=iocc", "-c", "user.email=iocc@localhost"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("run git");
+        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "package"]);
+    let state = dir.join("state");
+    let config = dir.join("zkg.config");
+    std::fs::write(
+        &config,
+        format!(
+            "[sources]\n[paths]\nstate_dir = {s}\nscript_dir = {s}/script_dir\nplugin_dir = {s}/plugin_dir\nbin_dir = {s}/bin\nzeek_dist =\n",
+            s = state.display()
+        ),
+    )
+    .unwrap();
+    (repo, config, state)
+}
+
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let p = e.path();

@@ -21,8 +21,8 @@ use serde_json::Value;
 use crate::common::*;
 use crate::pcap::{Pcap, Tcp};
 use crate::suricata::{
-    cms_flow, getport_tcp, getport_udp, hl7_flow, hl7_unframed_flow, ip, mnt_tcp, mnt_udp, monitor,
-    nfs_tcp, nfs_udp, plain_udp,
+    cms_flow, getport_tcp, getport_udp, hl7_flow, hl7_unframed_flow, ip, look_alikes, mnt_udp,
+    monitor, nfs_tcp, nfs_udp, plain_udp,
 };
 
 const CONTEC: &str = "out/contec-cms8000/zeek";
@@ -207,7 +207,7 @@ fn zeek_parses_and_type_checks_every_package() {
     }
     // The check can fail: an undefined notice type is a type error.
     let broken = scratch("zeek-a-broken");
-    copy_tree(&root().join(CONTEC), &broken);
+    crate::zeek::copy_dir(&root().join(CONTEC), &broken);
     let main = broken.join("scripts/main.zeek");
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, text.replacen("$note=Mount_Pm", "$note=Mount_PM", 1)).unwrap();
@@ -216,50 +216,15 @@ fn zeek_parses_and_type_checks_every_package() {
     assert!(stderr(&o).contains("Mount_PM"), "{}", stderr(&o));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        if e.path().is_dir() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn zkg_installs_the_package_and_zeek_loads_it_by_name() {
     let (Some(zeek), Some(zkg)) = (zeek(), engine("zkg")) else {
         return;
     };
     let dir = scratch("zeek-zkg-load");
-    // zkg installs from a git repository with a clean tree; the folder name is not the alias.
-    let repo = dir.join("contec-pack");
-    copy_tree(&root().join(CONTEC), &repo);
-    for args in [
-        &["init", "-q"][..],
-        &["add", "-A"],
-        &["commit", "-q", "-m", "package"],
-    ] {
-        let o = Command::new("git")
-            .args(["-c", "user.name=iocc", "-c", "user.email=iocc@localhost"])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
-    }
-    let state = dir.join("state");
-    let config = dir.join("zkg.config");
+    // The folder name is not the alias: both must load.
+    let (repo, config, state) = crate::zeek::zkg_setup(&root().join(CONTEC), &dir, "contec-pack");
     let zeek_config = zeek.parent().unwrap().join("zeek-config");
-    std::fs::write(
-        &config,
-        format!(
-            "[sources]\n[paths]\nstate_dir = {s}\nscript_dir = {s}/script_dir\nplugin_dir = {s}/plugin_dir\nbin_dir = {s}/bin\nzeek_dist =\n",
-            s = state.display()
-        ),
-    )
-    .unwrap();
     let o = Command::new(&zkg)
         .arg("--configfile")
         .arg(&config)
@@ -309,7 +274,6 @@ fn path_with(dir: &Path) -> String {
 /// One connection of a scenario: transport and server port, and the detections expected on it.
 type Expect = (&'static str, &'static [&'static str]);
 type Scenario = (&'static str, fn(&mut Pcap), &'static [Expect]);
-type LookAlike = (&'static str, fn(&mut Pcap));
 
 /// A GETPORT (v2, UDP or TCP) for `prog` answered with `port`.
 fn getport_answered(p: &mut Pcap, prog: u32, proto: u32, port: u32, client_port: u16) {
@@ -549,32 +513,7 @@ fn look_alikes_raise_nothing_in_zeek() {
         return;
     };
     let pkg = root().join(CONTEC);
-    let scenarios: Vec<LookAlike> = vec![
-        ("lpd-print-job", |p| cms_flow(p, ip(192, 168, 1, 20), 515)),
-        ("hl7-interface-engine", |p| {
-            hl7_flow(p, ip(10, 1, 2, 3), 511);
-            hl7_flow(p, ip(10, 1, 2, 3), 2575);
-        }),
-        ("nfs-internal-nas", |p| {
-            let nas = ip(192, 168, 1, 30);
-            getport_udp(p, nas);
-            getport_tcp(p, nas);
-            mnt_udp(p, nas);
-            mnt_tcp(p, nas);
-            nfs_udp(p, nas);
-            nfs_tcp(p, nas);
-        }),
-        ("neighbour-202-114-5", |p| {
-            cms_flow(p, ip(202, 114, 5, 119), 515);
-            hl7_flow(p, ip(202, 114, 5, 120), 511);
-            getport_udp(p, ip(202, 114, 5, 119));
-            mnt_udp(p, ip(202, 114, 5, 119));
-            mnt_tcp(p, ip(202, 114, 5, 119));
-            nfs_udp(p, ip(202, 114, 5, 119));
-            plain_udp(p, ip(202, 114, 5, 7));
-        }),
-    ];
-    for (name, make) in scenarios {
+    for (name, make) in look_alikes() {
         let mut p = Pcap::new();
         make(&mut p);
         let dir = scratch(&format!("zeek-pcap-{name}"));
