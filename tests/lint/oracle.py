@@ -22,7 +22,7 @@ Engines (defaults are the project's machine; override with environment variables
     SURICATA7=suricata                      SURICATA7_CONFIG=/etc/suricata/suricata.yaml
     SURICATA8=/opt/suricata8/bin/suricata   SURICATA8_CONFIG=/opt/suricata8/etc/suricata/suricata.yaml
 
-How it scales (9 709 rules of suricata-verify in about two minutes on 2 cores):
+How it scales (the 9 709 rules of suricata-verify in 2.5 to 6 minutes on 2 shared cores):
   * One `-T` run loads many files at once. Every rule is followed by a marker line that
     Suricata refuses with a known message (`An invalid action "iocc_oracle_marker"`), so every
     log line between two markers belongs to the rule between them, errors and warnings alike
