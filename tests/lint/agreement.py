@@ -35,6 +35,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ inside src/
 sys.path.insert(0, os.path.join(HERE, "..", "..", "src", "lint", "data"))
 from probe import APP_PROTOCOLS  # noqa: E402  (app-layer names from the engine sources)
 
