@@ -555,7 +555,8 @@ mod tests {
             replace_version("add 10.1.0.0/16 and 1.0.0.0/8", "1.0.0", "1.1.0"),
             "add 10.1.0.0/16 and 1.0.0.0/8"
         );
-        let c = contec();
+        let mut c = contec();
+        c.version = semver::Version::new(1, 0, 0);
         let mut newer = c.clone();
         newer.version = semver::Version::new(1, 1, 0);
         let old = tree(&[(

@@ -23,7 +23,7 @@ Examples:
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc bundle --out dist/                     reproducible release archives of every catalogue
-  iocc verify dist/contec-cms8000-1.0.0.tar.gz check a bundle against its manifest
+  iocc verify dist/contec-cms8000-1.0.1.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc targets                                list the output targets

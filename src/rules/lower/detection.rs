@@ -89,8 +89,10 @@ impl Builder<'_> {
             }));
         }
         let key = format!("detection/{}/{proto_word}/{}", d.id, dir_word(outbound));
-        if transport.is_some() && d.rpc.is_none() && d.content.is_empty() {
-            // A port-only rule matches every packet of the flow.
+        if transport.is_some() {
+            // A port-only rule matches every packet of the flow, a payload or RPC rule every
+            // message: an HL7 feed sends one per reading, an NFS copy one call per block.
+            // Alert once per flow.
             detect.extend(once_per_flow(&format!("{}/{key}", c.id)));
         }
         let mut suffix = Vec::new();

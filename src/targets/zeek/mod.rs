@@ -75,6 +75,8 @@ struct View<'a> {
     intel_count: usize,
     /// Entries that repeat an indicator already listed (the first one is kept).
     intel_duplicates: usize,
+    /// File analyzers the Intel file's hashes need (`Files::ANALYZER_SHA256`, ...).
+    hash_analyzers: Vec<Value>,
     detections: Vec<module::DetectionView>,
     analyzers: Vec<module::AnalyzerView>,
     follow: Vec<module::FollowView>,
@@ -147,6 +149,10 @@ impl Target for Zeek {
             intel_count: iv.count,
             intel_duplicates: iv.duplicates,
             intel_rows: safe(iv.rows),
+            hash_analyzers: intel::hash_analyzers(c)
+                .into_iter()
+                .map(|t| safe(t.to_owned()))
+                .collect(),
             detections: parts.detections,
             analyzers: parts.analyzers,
             follow: parts.follow,

@@ -104,6 +104,8 @@ pub struct AnalyzerView {
     pub tag: Value,
     pub ports_const: Value,
     pub ports: Value,
+    /// The TCP ports one by one (`111/tcp`), for tables keyed by port.
+    pub tcp_ports: Vec<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -362,6 +364,11 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
                 tag: safe(a.tag().to_owned()),
                 ports_const: safe(format!("rpc_{}_port_set", a.name())),
                 ports: safe(port_literals(&ports)),
+                tcp_ports: ports
+                    .iter()
+                    .filter(|(_, t)| *t == Transport::Tcp)
+                    .map(|(p, t)| safe(format!("{p}/{}", t.as_str())))
+                    .collect(),
             }
         })
         .collect();
