@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::model::Catalogue;
 use crate::output::Tree;
 use crate::ruletext::{self, RuleLine};
-use crate::targets::summary::escape_markdown;
+use crate::escape::escape_markdown;
 
 /// How many values a list shows before summarising the rest.
 const SHOW: usize = 50;

@@ -6,15 +6,16 @@
 //! Each stage is a function from one type to the next; no stage reaches back.
 
 pub mod build;
-pub mod bulk;
 pub mod bundle;
 pub mod changelog;
 pub mod cli;
 pub mod diag;
 pub mod diff;
+pub mod escape;
 pub mod grammar;
 pub mod load;
 pub mod model;
+pub mod net;
 pub mod output;
 pub mod render;
 pub mod ruletext;

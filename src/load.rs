@@ -9,7 +9,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::bulk::read_file;
+use crate::validate::bulk::read_file;
 use crate::diag::{At, Code, Diagnostic, SourceCache};
 use crate::model::raw::RawCatalogue;
 use crate::model::Catalogue;

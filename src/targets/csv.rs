@@ -107,9 +107,9 @@ fn net_kind(n: IpNet) -> &'static str {
     }
 }
 
-/// An address bare, a network with its length (IPv4 through the firewall's fast formatter).
+/// An address bare, a network with its length (IPv4 through the fast formatter of `net`).
 fn show(n: IpNet, out: &mut String) {
-    use crate::targets::firewall::{V4Net, V4};
+    use crate::net::{V4Net, V4};
     use std::fmt::Write as _;
     let _ = match n {
         IpNet::V4(v) if v.prefix_len() == 32 => write!(out, "{}", V4(v.addr())),

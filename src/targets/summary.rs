@@ -17,31 +17,7 @@ pub struct Summary;
 
 const TEMPLATE: &str = "summary/summary.md.j2";
 
-static ESCAPERS: [Escaper; 1] = [Escaper {
-    name: "markdown",
-    extensions: &["md"],
-    escape: escape_markdown,
-}];
-
-/// Escapes Markdown and HTML syntax; newlines and control characters become spaces so a value
-/// stays inside its table cell.
-pub fn escape_markdown(value: &str, out: &mut String) -> Result<(), String> {
-    for c in value.chars() {
-        match c {
-            // Emphasis, code, tables, strikeout, and `[`, which opens every link and image.
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    Ok(())
-}
+static ESCAPERS: [Escaper; 1] = [crate::escape::MARKDOWN];
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -295,17 +271,5 @@ impl Target for Summary {
             text.into_bytes(),
             coverage,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_escaper_keeps_values_in_their_cell() {
-        let mut out = String::new();
-        escape_markdown("a|b\n| x | <script>[l](u)", &mut out).unwrap();
-        assert_eq!(out, "a\\|b \\| x \\| &lt;script&gt;\\[l\\](u)");
     }
 }

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 
 use super::values::{short, MAX_SHORT, MAX_TEXT};
 use super::{dangling, Ctx, CLASSTYPES};
-use crate::bulk;
+use super::bulk;
 use crate::diag::{Code, Diagnostic};
 use crate::grammar::{content::parse_content, ports::parse_ports};
 use crate::model::raw::{RawCatalogue, RawMeta};

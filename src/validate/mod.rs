@@ -5,6 +5,7 @@
 //! only when no error was found, so targets only ever see values that hold the invariants
 //! documented on [`crate::model::catalogue`]. Warnings do not block a catalogue.
 
+pub mod bulk;
 mod items;
 mod policy;
 mod values;

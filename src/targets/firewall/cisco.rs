@@ -10,7 +10,8 @@
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::{block, Delta, Header, Names, Plan, V4};
+use super::{block, Delta, Header, Names, Plan};
+use crate::net::V4;
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
 use crate::render::{safe, Templates};

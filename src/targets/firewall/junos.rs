@@ -48,7 +48,7 @@ pub fn render(
             counter_to: format!("{}-TO", n.junos_filter_v4),
             entries: safe(block(
                 l.v4.iter()
-                    .map(|p| entry(&n.junos_list_v4, &super::V4Net(*p).to_string())),
+                    .map(|p| entry(&n.junos_list_v4, &crate::net::V4Net(*p).to_string())),
             )),
         });
     }

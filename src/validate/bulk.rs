@@ -18,7 +18,7 @@ use ipnet::IpNet;
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::raw::RawBulkList;
 use crate::model::BulkKind;
-use crate::validate::{check_domain, short};
+use super::{check_domain, short};
 
 /// Largest bulk file read.
 pub const MAX_BULK_BYTES: u64 = 512 * 1024 * 1024;
