@@ -19,7 +19,6 @@ use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Tree};
-use crate::render::Templates;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
 
 /// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
@@ -204,7 +203,7 @@ pub fn load_all(
 pub fn compile(
     catalogue: Catalogue,
     selected: &[&'static dyn Target],
-    templates: &Templates,
+    templates: &crate::render::Templates,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let mut tree = Tree::new();
     let mut state = Vec::new();
@@ -328,7 +327,7 @@ pub fn compile_all(
     if diags.has_errors() {
         return None;
     }
-    let templates = match Templates::new(targets::registry(), opts.templates.as_deref()) {
+    let templates = match targets::templates(opts.templates.as_deref()) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d);

@@ -21,8 +21,8 @@ use sha2::{Digest, Sha256};
 
 use crate::build::{self, BuildOptions, Compiled, TargetReport};
 use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
-use crate::output::{self, Tree};
 use crate::escape::escape_markdown;
+use crate::output::{self, Tree};
 
 /// Name of the manifest inside a bundle.
 pub const MANIFEST: &str = "manifest.json";

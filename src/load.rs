@@ -9,10 +9,10 @@ use std::path::Path;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::validate::bulk::read_file;
 use crate::diag::{At, Code, Diagnostic, SourceCache};
 use crate::model::raw::RawCatalogue;
 use crate::model::Catalogue;
+use crate::validate::bulk::read_file;
 use crate::validate::{short, validate, Inputs};
 
 /// Largest catalogue file read; bigger feeds belong in bulk side files.

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{Escaper, Templates};
+use crate::render::{Escaper, Template, TemplateSet, Templates};
 
 /// One output target.
 pub trait Target: Sync {
@@ -27,12 +27,14 @@ pub trait Target: Sync {
     fn name(&self) -> &'static str;
     /// One line for `iocc targets`.
     fn description(&self) -> &'static str;
-    /// The embedded templates this target renders: (name, source). None for targets that
-    /// serialise with a library (CSV, JSON).
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
+    /// The embedded templates this target renders, each named `<target>/<file>.j2` (see
+    /// [`template!`](crate::template)). None for targets that serialise with a library (CSV,
+    /// JSON).
+    fn templates(&self) -> Vec<Template> {
+        Vec::new()
     }
-    /// The escapers of the template extensions this target owns.
+    /// The escapers of this target's templates, by extension; only this target's templates
+    /// use them.
     fn escapers(&self) -> &'static [Escaper] {
         &[]
     }
@@ -130,6 +132,23 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &csv::Csv,
         &stix::Stix,
     ]
+}
+
+/// The templates and escapers of every target, for [`Templates::new`].
+pub fn template_sets() -> Vec<TemplateSet> {
+    registry()
+        .iter()
+        .map(|t| TemplateSet {
+            target: t.name(),
+            templates: t.templates(),
+            escapers: t.escapers(),
+        })
+        .collect()
+}
+
+/// The template environment of every target, with the overrides of `--templates DIR`.
+pub fn templates(override_dir: Option<&Path>) -> Result<Templates, Diagnostic> {
+    Templates::new(&template_sets(), override_dir)
 }
 
 /// The names of every target.

@@ -926,7 +926,7 @@ mod tests {
 
     fn compile_with(prior: &crate::output::Tree) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = contec();
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         Stix.compile(&TargetContext {
             catalogue: &c,
             templates: &templates,
@@ -1019,7 +1019,7 @@ mod tests {
             ],
             domains: vec![("a.example".into(), 4)],
         });
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         let prior = crate::output::Tree::new();
         let cx = TargetContext {
             catalogue: &c,

@@ -11,11 +11,11 @@ use serde::Serialize;
 use super::{Coverage, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, Confidence, Protocol};
-use crate::render::Escaper;
+use crate::render::{Escaper, Template};
 
 pub struct Summary;
 
-const TEMPLATE: &str = "summary/summary.md.j2";
+const TEMPLATE: Template = crate::template!("summary/summary.md.j2");
 
 static ESCAPERS: [Escaper; 1] = [crate::escape::MARKDOWN];
 
@@ -239,11 +239,8 @@ impl Target for Summary {
         "Markdown overview of the catalogue: advisory, CVEs, indicators, detections"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../templates/summary/summary.md.j2"),
-        )]
+    fn templates(&self) -> Vec<Template> {
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
@@ -254,7 +251,7 @@ impl Target for Summary {
         let c = cx.catalogue;
         let text = cx
             .templates
-            .render(TEMPLATE, &view(c))
+            .render(TEMPLATE.name, &view(c))
             .map_err(|d| vec![d])?;
         let mut coverage = Coverage::default();
         for i in &c.indicators {

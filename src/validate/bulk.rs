@@ -15,10 +15,10 @@ use std::path::{Component, Path, PathBuf};
 
 use ipnet::IpNet;
 
+use super::{check_domain, short};
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::raw::RawBulkList;
 use crate::model::BulkKind;
-use super::{check_domain, short};
 
 /// Largest bulk file read.
 pub const MAX_BULK_BYTES: u64 = 512 * 1024 * 1024;

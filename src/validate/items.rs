@@ -6,9 +6,9 @@ use std::path::Path;
 
 use ipnet::IpNet;
 
+use super::bulk;
 use super::values::{short, MAX_SHORT, MAX_TEXT};
 use super::{dangling, Ctx, CLASSTYPES};
-use super::bulk;
 use crate::diag::{Code, Diagnostic};
 use crate::grammar::{content::parse_content, ports::parse_ports};
 use crate::model::raw::{RawCatalogue, RawMeta};

@@ -11,14 +11,14 @@
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::{block, Delta, Header, Names, Plan};
-use crate::net::V4;
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::net::V4;
+use crate::render::{safe, Template, Templates};
 use crate::targets::OutputFile;
 
-pub const IOS: &str = "firewall/firewall.ios.j2";
-pub const ASA: &str = "firewall/firewall.asa.j2";
+pub const IOS: Template = crate::template!("firewall/firewall.ios.j2");
+pub const ASA: Template = crate::template!("firewall/firewall.asa.j2");
 
 /// An IPv4 object-group entry: `host A` or `A NETMASK` (IOS and ASA both use netmasks here).
 pub fn v4_object(n: &Ipv4Net) -> String {
@@ -59,7 +59,7 @@ pub fn render(
     let l = &plan.list;
     let remark = remark(c);
     let ios = t.render(
-        IOS,
+        IOS.name,
         &minijinja::context! {
             h => super::ser(h), n => super::ser(n), remark => &remark,
             has_v4 => !l.v4.is_empty(),
@@ -69,7 +69,7 @@ pub fn render(
         },
     )?;
     let asa = t.render(
-        ASA,
+        ASA.name,
         &minijinja::context! {
             h => super::ser(h), n => super::ser(n), remark => &remark,
             has_v4 => !l.v4.is_empty(),

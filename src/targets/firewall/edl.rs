@@ -8,10 +8,10 @@
 use super::{escape, show_v4, show_v6, Delta, Header, Plan};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::render::{safe, Template, Templates};
 use crate::targets::OutputFile;
 
-pub const TEMPLATE: &str = "firewall/firewall.edl.j2";
+pub const TEMPLATE: Template = crate::template!("firewall/firewall.edl.j2");
 
 fn short_comment(h: &Header) -> String {
     let mut s = String::new();
@@ -55,7 +55,7 @@ pub fn render(
         rest.push('\n');
     }
     let text = t.render(
-        TEMPLATE,
+        TEMPLATE.name,
         &minijinja::context! {
             first => safe(first), first_comment => first_comment(h), rest => safe(rest),
         },

@@ -11,10 +11,10 @@ use serde::Serialize;
 use super::{block, Delta, Header, Names, Plan};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::render::{safe, Template, Templates};
 use crate::targets::OutputFile;
 
-pub const TEMPLATE: &str = "firewall/firewall.junos.j2";
+pub const TEMPLATE: Template = crate::template!("firewall/firewall.junos.j2");
 
 #[derive(Serialize)]
 struct Family<'a> {
@@ -64,7 +64,7 @@ pub fn render(
             )),
         });
     }
-    let text = t.render(TEMPLATE, &minijinja::context! { h => super::ser(h), n => super::ser(n), families => super::ser(&families) })?;
+    let text = t.render(TEMPLATE.name, &minijinja::context! { h => super::ser(h), n => super::ser(n), families => super::ser(&families) })?;
     Ok(vec![OutputFile {
         path: format!("{}.junos", c.id),
         contents: text.into_bytes(),

@@ -27,9 +27,9 @@ use sha2::{Digest, Sha256};
 
 use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
-pub use crate::net::{show_v4, show_v6};
 use crate::model::{Action, BulkKind, Catalogue, Direction, Observable};
-use crate::render::{Escaper, Templates};
+pub use crate::net::{show_v4, show_v6};
+use crate::render::{Escaper, Template, Templates};
 use aggregate::Aggregated;
 
 pub struct Firewall;
@@ -336,45 +336,6 @@ pub fn delta_commands(platform: &str, d: &Delta, names: &Names, header: &Header)
     }
 }
 
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        netfilter::NFT,
-        include_str!("../../../templates/firewall/firewall.nft.j2"),
-    ),
-    (
-        netfilter::IPSET,
-        include_str!("../../../templates/firewall/firewall.ipset.j2"),
-    ),
-    (
-        netfilter::IPTABLES,
-        include_str!("../../../templates/firewall/firewall.iptables.j2"),
-    ),
-    (
-        cisco::IOS,
-        include_str!("../../../templates/firewall/firewall.ios.j2"),
-    ),
-    (
-        cisco::ASA,
-        include_str!("../../../templates/firewall/firewall.asa.j2"),
-    ),
-    (
-        junos::TEMPLATE,
-        include_str!("../../../templates/firewall/firewall.junos.j2"),
-    ),
-    (
-        pf::RULES,
-        include_str!("../../../templates/firewall/rules.pf.j2"),
-    ),
-    (
-        pf::TABLE,
-        include_str!("../../../templates/firewall/table.pf.j2"),
-    ),
-    (
-        edl::TEMPLATE,
-        include_str!("../../../templates/firewall/firewall.edl.j2"),
-    ),
-];
-
 /// Renders every platform file of a plan.
 pub fn render(
     c: &Catalogue,
@@ -400,8 +361,18 @@ impl Target for Firewall {
         "block lists: nftables, ipset+iptables, Cisco IOS and ASA, JunOS, pf, Palo Alto EDL"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+    fn templates(&self) -> Vec<Template> {
+        vec![
+            netfilter::NFT,
+            netfilter::IPSET,
+            netfilter::IPTABLES,
+            cisco::IOS,
+            cisco::ASA,
+            junos::TEMPLATE,
+            pf::RULES,
+            pf::TABLE,
+            edl::TEMPLATE,
+        ]
     }
 
     fn escapers(&self) -> &'static [Escaper] {

@@ -13,12 +13,12 @@ use serde::Serialize;
 use super::{block, show_v4, show_v6, Delta, Header, Names, Plan};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::render::{safe, Template, Templates};
 use crate::targets::OutputFile;
 
-pub const NFT: &str = "firewall/firewall.nft.j2";
-pub const IPSET: &str = "firewall/firewall.ipset.j2";
-pub const IPTABLES: &str = "firewall/firewall.iptables.j2";
+pub const NFT: Template = crate::template!("firewall/firewall.nft.j2");
+pub const IPSET: Template = crate::template!("firewall/firewall.ipset.j2");
+pub const IPTABLES: Template = crate::template!("firewall/firewall.iptables.j2");
 
 /// `hashsize` and `maxelem` of an ipset for `n` entries.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn render(
     let l = &plan.list;
     let nft_file = format!("{}.nft", c.id);
     let nft = t.render(
-        NFT,
+        NFT.name,
         &minijinja::context! {
             h => super::ser(h), n => super::ser(n), file => &nft_file,
             elements_v4 => elements(&l.v4, show_v4),
@@ -66,7 +66,7 @@ pub fn render(
             ),
     );
     let ipset = t.render(
-        IPSET,
+        IPSET.name,
         &minijinja::context! {
             h => super::ser(h), n => super::ser(n), file => &ipset_file,
             size_v4 => super::ser(set_size(l.v4.len())),
@@ -102,7 +102,7 @@ pub fn render(
     ] {
         let file = format!("{}.{ext}", c.id);
         let text = t.render(
-            IPTABLES,
+            IPTABLES.name,
             &minijinja::context! {
                 h => super::ser(h), n => super::ser(n), file => &file, tool, set, count, family, ipset_file => &ipset_file,
             },

@@ -8,11 +8,11 @@
 use super::{block, show_v4, show_v6, Delta, Header, Names, Plan};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::render::{safe, Template, Templates};
 use crate::targets::OutputFile;
 
-pub const RULES: &str = "firewall/rules.pf.j2";
-pub const TABLE: &str = "firewall/table.pf.j2";
+pub const RULES: Template = crate::template!("firewall/rules.pf.j2");
+pub const TABLE: Template = crate::template!("firewall/table.pf.j2");
 
 pub fn render(
     c: &Catalogue,
@@ -26,12 +26,12 @@ pub fn render(
     let table_file = format!("{}.pf.table", c.id);
     let table_path = format!("/etc/pf/{}.table", c.id);
     let rules = t.render(
-        RULES,
+        RULES.name,
         &minijinja::context! { h => super::ser(h), n => super::ser(n), table_file => &table_file, table_path => &table_path },
     )?;
     let entries = block(l.v4.iter().map(show_v4).chain(l.v6.iter().map(show_v6)));
     let table = t.render(
-        TABLE,
+        TABLE.name,
         &minijinja::context! {
             h => super::ser(h), n => super::ser(n), table_path => &table_path, rules_file => &rules_file, entries => safe(entries),
         },

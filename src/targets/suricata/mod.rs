@@ -124,11 +124,8 @@ impl Target for Suricata {
         "Suricata 7 rule pack: IP-only, protocol, dataset and iprep rules with locked SIDs"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../../templates/suricata/pack.rules.j2"),
-        )]
+    fn templates(&self) -> Vec<crate::render::Template> {
+        vec![crate::template!("suricata/pack.rules.j2")]
     }
 
     fn escapers(&self) -> &'static [Escaper] {

@@ -11,7 +11,8 @@
 use crate::render::Escaper;
 
 /// Every escaper of the target, by template extension.
-pub static ESCAPERS: [Escaper; 4] = [
+pub static ESCAPERS: [Escaper; 5] = [
+    crate::escape::MARKDOWN,
     Escaper {
         name: "zeek",
         extensions: &["zeek"],

@@ -20,37 +20,16 @@ use serde::Serialize;
 use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Escaper};
+use crate::render::{safe, Escaper, Template};
 
 pub struct Zeek;
 
-const T_META: &str = "zeek/zkg.meta.j2";
-const T_LOAD: &str = "zeek/__load__.zeek.j2";
-const T_MAIN: &str = "zeek/main.zeek.j2";
-const T_INTEL: &str = "zeek/intel.intel.j2";
-const T_SIG: &str = "zeek/signatures.sig.j2";
-const T_README: &str = "zeek/README.md.j2";
-
-static TEMPLATES: [(&str, &str); 6] = [
-    (T_META, include_str!("../../../templates/zeek/zkg.meta.j2")),
-    (
-        T_LOAD,
-        include_str!("../../../templates/zeek/__load__.zeek.j2"),
-    ),
-    (T_MAIN, include_str!("../../../templates/zeek/main.zeek.j2")),
-    (
-        T_INTEL,
-        include_str!("../../../templates/zeek/intel.intel.j2"),
-    ),
-    (
-        T_SIG,
-        include_str!("../../../templates/zeek/signatures.sig.j2"),
-    ),
-    (
-        T_README,
-        include_str!("../../../templates/zeek/README.md.j2"),
-    ),
-];
+const T_META: Template = crate::template!("zeek/zkg.meta.j2");
+const T_LOAD: Template = crate::template!("zeek/__load__.zeek.j2");
+const T_MAIN: Template = crate::template!("zeek/main.zeek.j2");
+const T_INTEL: Template = crate::template!("zeek/intel.intel.j2");
+const T_SIG: Template = crate::template!("zeek/signatures.sig.j2");
+const T_README: Template = crate::template!("zeek/README.md.j2");
 
 /// What every template of the package sees.
 #[derive(Serialize)]
@@ -113,8 +92,8 @@ impl Target for Zeek {
         "zkg package: Intel file, notice module for the detections, payload signatures"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &TEMPLATES
+    fn templates(&self) -> Vec<Template> {
+        vec![T_META, T_LOAD, T_MAIN, T_INTEL, T_SIG, T_README]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
@@ -153,7 +132,7 @@ impl Target for Zeek {
             signatures: parts.signatures,
             skipped: coverage.skipped.clone(),
         };
-        let render = |name: &str| cx.templates.render(name, &view).map_err(|d| vec![d]);
+        let render = |t: Template| cx.templates.render(t.name, &view).map_err(|d| vec![d]);
         let mut files = vec![
             OutputFile {
                 path: "zkg.meta".into(),
