@@ -116,15 +116,25 @@ pub enum Command {
         old: PathBuf,
         /// The new version of the catalogue.
         new: PathBuf,
-        /// Platforms to print (repeatable): firewall (all, the default), nftables, iptables,
-        /// ios, asa, junos, pf, edl.
-        #[arg(long = "target", value_name = "NAME")]
+        #[arg(long = "target", value_name = "NAME", help = diff_target_help())]
         targets: Vec<String>,
         /// Print only the delta commands of the one platform named with --target, ready to
         /// pipe into the device tool (e.g. `| nft -f -`).
         #[arg(long, requires = "targets")]
         commands: bool,
     },
+}
+
+/// The help of `iocc diff --target`, listing the platforms of the registry.
+fn diff_target_help() -> String {
+    format!(
+        "Platforms to print (repeatable): firewall (all, the default), {}",
+        crate::targets::firewall::PLATFORMS
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
@@ -359,8 +369,14 @@ pub fn run(cli: Cli) -> ExitCode {
             let platforms = match crate::diff::platforms(&targets) {
                 Ok(p) if commands && p.len() != 1 => {
                     diags.push(
-                        Diagnostic::error(Code::DiffFailed, "`--commands` prints one platform's commands")
-                            .help("name exactly one platform with --target: nftables, iptables, ios, asa, junos, pf or edl"),
+                        Diagnostic::error(
+                            Code::DiffFailed,
+                            "`--commands` prints one platform's commands",
+                        )
+                        .help(format!(
+                            "name exactly one platform with --target: {}",
+                            crate::diff::platform_list("or")
+                        )),
                     );
                     print_diags(cli.format, &diags, &mut cache);
                     return code(&diags);
