@@ -1,8 +1,8 @@
 //! Versioned release bundles (`iocc bundle`) and their verification (`iocc verify`).
 //!
 //! Guarantees: a bundle is `<catalogue>-<version>.tar.gz` holding the freshly compiled pack in
-//! the layout consumers expect (`rules/` for Suricata, `zeek/` for the zkg package, then
-//! `firewall/`, `csv/`, `stix/`, ... one folder per other target), a `README.md` with the
+//! the layout consumers expect (one folder per target, named by the target's `bundle_dir`:
+//! `rules/` for Suricata, `zeek/` for the zkg package, `firewall/`, ...), a `README.md` with the
 //! coverage table and a `manifest.json` with the SHA-256 of every other file. It is
 //! byte-reproducible: entries sorted, directories included, mode 0644/0755, uid/gid 0, no
 //! user or host names, every mtime (tar and gzip header) fixed to `SOURCE_DATE_EPOCH` or the
@@ -85,14 +85,20 @@ fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
 
-/// Where a target's file goes in the bundle: Suricata's under `rules/` (what suricata-update
-/// and Scirius expect), every other target under its own name. `None` for build bookkeeping.
+/// Where a target's file goes in the bundle: under the target's
+/// [`bundle_dir`](crate::targets::Target::bundle_dir). `None` for build bookkeeping.
 pub fn bundle_path(tree_path: &str) -> Option<String> {
     let (top, rest) = tree_path.split_once('/')?;
-    Some(match top {
-        "suricata" => format!("rules/{rest}"),
-        _ => tree_path.to_owned(),
-    })
+    let dir = crate::targets::by_name(top).map_or(top, |t| t.bundle_dir());
+    Some(format!("{dir}/{rest}"))
+}
+
+/// What a bundle folder holds, from the target that owns it.
+fn folder_note(folder: &str) -> &'static str {
+    crate::targets::registry()
+        .iter()
+        .find(|t| t.bundle_dir() == folder)
+        .map_or("target output", |t| t.bundle_note())
 }
 
 /// The fixed mtime of every entry: `SOURCE_DATE_EPOCH`, else midnight UTC of
@@ -144,15 +150,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         }
     }
     for (folder, n) in &folders {
-        let what = match *folder {
-            "rules" => "Suricata rules and the data files they load (suricata-update source)",
-            "zeek" => "zkg package (`zkg install` from a git checkout of this folder)",
-            "firewall" => "firewall ACLs and address sets",
-            "csv" => "CSV blocklists",
-            "stix" => "STIX 2.1 bundle (publish to a TAXII collection)",
-            "summary" => "Markdown overview for reviewers",
-            _ => "target output",
-        };
+        let what = folder_note(folder);
         md.push_str(&format!("| `{folder}/` | {n} | {what} |\n"));
     }
     md.push_str(&format!(

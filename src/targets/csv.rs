@@ -297,6 +297,10 @@ impl Target for Csv {
         "RFC 4180 blocklist: one row per indicator, fixed columns, spreadsheet-safe"
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "CSV blocklists"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let bytes = write(c).map_err(|e| {

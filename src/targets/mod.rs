@@ -38,6 +38,14 @@ pub trait Target: Sync {
     fn escapers(&self) -> &'static [Escaper] {
         &[]
     }
+    /// Its folder in a release bundle (`iocc bundle`), where its consumers' tools look.
+    fn bundle_dir(&self) -> &'static str {
+        self.name()
+    }
+    /// What its bundle folder holds and is for, in the bundle's README.
+    fn bundle_note(&self) -> &'static str {
+        "target output"
+    }
     /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
 }

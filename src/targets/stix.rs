@@ -866,6 +866,10 @@ impl Target for Stix {
         "STIX 2.1 bundle: identity, indicators (STIX and Suricata patterns), vulnerabilities, relationships"
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "STIX 2.1 bundle (publish to a TAXII collection)"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
         let bytes = bundle(cx, &mut coverage)?;

@@ -247,6 +247,10 @@ impl Target for Summary {
         &ESCAPERS
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "Markdown overview for reviewers"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let text = cx

@@ -311,6 +311,10 @@ impl Target for Firewall {
         &ESCAPERS
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "firewall ACLs and address sets"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let plan = plan(cx.catalogue)?;
         let files = render(cx.catalogue, &plan, cx.templates).map_err(|d| vec![d])?;

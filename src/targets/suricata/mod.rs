@@ -132,6 +132,15 @@ impl Target for Suricata {
         &ESCAPERS
     }
 
+    /// suricata-update and Scirius expect rules under `rules/`.
+    fn bundle_dir(&self) -> &'static str {
+        "rules"
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "Suricata rules and the data files they load (suricata-update source)"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let sh = shapes::shapes(c);

@@ -100,6 +100,10 @@ impl Target for Zeek {
         &escape::ESCAPERS
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "zkg package (`zkg install` from a git checkout of this folder)"
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let mut coverage = Coverage::default();
