@@ -19,6 +19,7 @@ use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Tree};
+use crate::targets::coverage::Status;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
 
 /// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
@@ -241,7 +242,7 @@ pub fn compile(
                 reports.push(TargetReport {
                     target: target.name().to_owned(),
                     files,
-                    coverage: out.coverage,
+                    coverage: targets::coverage(*target, &catalogue, &out.refused),
                 });
             }
             Err(diags) => errors.extend(diags),
@@ -525,10 +526,11 @@ pub fn render_report(report: &BuildReport) -> String {
                 out.push('\n');
             } else {
                 out.push_str("; cannot express:\n");
+                let statuses = t.coverage.statuses();
                 for s in &t.coverage.skipped {
-                    // An item both carried and skipped is in the output with a limit (e.g. an
-                    // outbound address the firewall blocks both ways): say so.
-                    let part = if t.coverage.carried.contains(&s.id) {
+                    // An item carried with a limit (e.g. an outbound address the firewall
+                    // blocks both ways) is in the output: say so.
+                    let part = if statuses.get(s.id.as_str()) == Some(&Status::Partly) {
                         " (carried in part)"
                     } else {
                         ""

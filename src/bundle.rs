@@ -23,6 +23,7 @@ use crate::build::{self, BuildOptions, Compiled, TargetReport};
 use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::escape::escape_markdown;
 use crate::output::{self, Tree};
+use crate::targets::coverage::Status;
 
 /// Name of the manifest inside a bundle.
 pub const MANIFEST: &str = "manifest.json";
@@ -186,19 +187,11 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
     for d in &cat.detections {
         rows.push((d.id.clone(), "detection".into(), d.title.clone()));
     }
+    let statuses: Vec<_> = reports.iter().map(|r| r.coverage.statuses()).collect();
     for (id, kind, value) in &rows {
         md.push_str(&format!("| {} | {} | {} |", e(id), e(kind), e(value)));
-        for r in reports {
-            // A target may carry an item with a limit (e.g. the firewall blocks an outbound
-            // address in both directions): it is in the output, so not "no".
-            let carried = r.coverage.carried.iter().any(|x| x == id);
-            let skipped = r.coverage.skipped.iter().any(|s| &s.id == id);
-            let cell = match (carried, skipped) {
-                (true, true) => "partly",
-                (true, false) => "yes",
-                (false, true) => "no",
-                (false, false) => "-",
-            };
+        for s in &statuses {
+            let cell = s.get(id.as_str()).copied().unwrap_or(Status::Out).word();
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');

@@ -14,7 +14,7 @@
 
 use ipnet::IpNet;
 
-use super::{Coverage, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, Support, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
 
@@ -301,6 +301,16 @@ impl Target for Csv {
         "CSV blocklists"
     }
 
+    /// Every indicator and every bulk entry is a row, whatever its action.
+    fn support(&self, item: &Item) -> Support {
+        match item.kind {
+            ItemKind::Detection => Support::No(
+                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows".into(),
+            ),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let bytes = write(c).map_err(|e| {
@@ -309,24 +319,7 @@ impl Target for Csv {
                     .help("this is a bug in iocc, please report it"),
             ]
         })?;
-        let mut coverage = Coverage::default();
-        for i in &c.indicators {
-            coverage.carry(&i.id);
-        }
-        for b in &c.bulk {
-            coverage.carry(&b.id);
-        }
-        for d in &c.detections {
-            coverage.skip(
-                &d.id,
-                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows",
-            );
-        }
-        Ok(TargetOutput::one_file(
-            format!("{}.csv", c.id),
-            bytes,
-            coverage,
-        ))
+        Ok(TargetOutput::one_file(format!("{}.csv", c.id), bytes))
     }
 }
 

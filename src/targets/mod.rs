@@ -3,9 +3,12 @@
 //! A target turns a validated [`Catalogue`] into files under `out/<catalogue>/<target>/`,
 //! plus (optionally) state files kept beside the catalogue, such as a SID lock. It never
 //! writes anything itself: the build collects every target's output in memory and writes it
-//! atomically, so a failing target leaves the previous output untouched. A target must say
-//! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
+//! atomically, so a failing target leaves the previous output untouched. A target declares
+//! what it carries and what it cannot express, per kind of item ([`Target::support`]); the
+//! build derives each catalogue's [`Coverage`] from that ([`coverage::derive`]), so nothing is
+//! dropped silently.
 
+pub mod coverage;
 pub mod csv;
 pub mod firewall;
 pub mod stix;
@@ -15,11 +18,10 @@ pub mod zeek;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
 use crate::render::{Escaper, Template, TemplateSet, Templates};
+pub use coverage::{Coverage, Item, ItemKind, Skipped, Support};
 
 /// One output target.
 pub trait Target: Sync {
@@ -46,6 +48,10 @@ pub trait Target: Sync {
     fn bundle_note(&self) -> &'static str {
         "target output"
     }
+    /// What it does with an item of this kind, action and direction: carried, carried with a
+    /// limit, or not, with the reason. Declared before any output exists; the build report,
+    /// the bundle README and the targets' own reports derive from it.
+    fn support(&self, item: &Item) -> Support;
     /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
 }
@@ -85,48 +91,30 @@ pub struct StateFile {
     pub contents: Vec<u8>,
 }
 
-/// What a target carried and what it could not express.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Coverage {
-    /// Ids of indicators, bulk lists and detections this target expresses.
-    pub carried: Vec<String>,
-    /// Items it cannot express, with the reason.
-    pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
-    pub id: String,
-    pub reason: String,
-}
-
-impl Coverage {
-    pub fn carry(&mut self, id: impl Into<String>) {
-        self.carried.push(id.into());
-    }
-    pub fn skip(&mut self, id: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            id: id.into(),
-            reason: reason.into(),
-        });
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct TargetOutput {
     pub files: Vec<OutputFile>,
     pub state: Vec<StateFile>,
-    pub coverage: Coverage,
+    /// Items this catalogue's data kept out although the target's
+    /// [`support`](Target::support) carries their kind, or a more precise reason for an item it
+    /// cannot carry, or a note about the build; see [`coverage::derive`].
+    pub refused: Vec<Skipped>,
 }
 
 impl TargetOutput {
     /// The output of a target that writes one file and keeps no state.
-    pub fn one_file(path: String, contents: Vec<u8>, coverage: Coverage) -> Self {
+    pub fn one_file(path: String, contents: Vec<u8>) -> Self {
         TargetOutput {
             files: vec![OutputFile { path, contents }],
             state: Vec::new(),
-            coverage,
+            refused: Vec::new(),
         }
+    }
+
+    /// The same output with refusals found while compiling.
+    pub fn refusing(mut self, refused: Vec<Skipped>) -> Self {
+        self.refused = refused;
+        self
     }
 }
 
@@ -157,6 +145,11 @@ pub fn template_sets() -> Vec<TemplateSet> {
 /// The template environment of every target, with the overrides of `--templates DIR`.
 pub fn templates(override_dir: Option<&Path>) -> Result<Templates, Diagnostic> {
     Templates::new(&template_sets(), override_dir)
+}
+
+/// The coverage of one target for a catalogue, from its declaration and its refusals.
+pub fn coverage(target: &dyn Target, c: &Catalogue, refused: &[Skipped]) -> Coverage {
+    coverage::derive(|item| target.support(item), c, refused)
 }
 
 /// The names of every target.

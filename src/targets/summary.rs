@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Coverage, Target, TargetContext, TargetOutput};
+use super::{Item, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, Confidence, Protocol};
 use crate::render::{Escaper, Template};
@@ -251,26 +251,20 @@ impl Target for Summary {
         "Markdown overview for reviewers"
     }
 
+    /// The overview lists every item.
+    fn support(&self, _: &Item) -> Support {
+        Support::Yes
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let text = cx
             .templates
             .render(TEMPLATE.name, &view(c))
             .map_err(|d| vec![d])?;
-        let mut coverage = Coverage::default();
-        for i in &c.indicators {
-            coverage.carry(&i.id);
-        }
-        for b in &c.bulk {
-            coverage.carry(&b.id);
-        }
-        for d in &c.detections {
-            coverage.carry(&d.id);
-        }
         Ok(TargetOutput::one_file(
             format!("{}.md", c.id),
             text.into_bytes(),
-            coverage,
         ))
     }
 }

@@ -32,9 +32,9 @@ use std::sync::LazyLock;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
-use crate::model::{Action, BulkKind, Catalogue, Direction, Observable};
+use crate::model::{Action, Catalogue, Direction};
 use crate::render::{Escaper, Template, Templates};
 use aggregate::Aggregated;
 pub use platform::{Platform, PlatformContext};
@@ -45,17 +45,13 @@ pub struct Firewall;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub list: Aggregated,
-    pub coverage: Coverage,
 }
 
 /// Computes the block list: rails, then aggregation minus the allowlist.
 pub fn plan(c: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
     let blocked = rails::check(c)?;
     let list = aggregate::aggregate(blocked, &c.policy.allowlist);
-    Ok(Plan {
-        list,
-        coverage: coverage(c),
-    })
+    Ok(Plan { list })
 }
 
 fn word(d: Direction) -> &'static str {
@@ -66,74 +62,46 @@ fn word(d: Direction) -> &'static str {
     }
 }
 
-fn coverage(c: &Catalogue) -> Coverage {
-    let mut cov = Coverage::default();
-    let widened = |cov: &mut Coverage, id: &str, d: Direction| {
-        if d != Direction::Both {
-            cov.skip(
-                id,
-                format!(
-                    "direction `{}` is not kept: the firewall lists block both directions",
-                    word(d)
-                ),
-            );
-        }
-    };
-    for i in &c.indicators {
-        match (&i.observable, i.meta.action) {
-            (Observable::Address(_) | Observable::Network(_), Action::Block) => {
-                cov.carry(&i.id);
-                widened(&mut cov, &i.id, i.meta.direction);
-            }
-            (Observable::Address(_) | Observable::Network(_), a) => cov.skip(
-                &i.id,
-                format!(
-                    "action `{}`: the firewall lists block `block` entries only",
-                    action(a)
-                ),
-            ),
-            (o, _) => cov.skip(
-                &i.id,
-                format!(
-                    "a {} indicator: the firewall lists hold addresses and networks only",
-                    o.kind()
-                ),
-            ),
-        }
-    }
-    for b in &c.bulk {
-        match (b.kind, b.meta.action) {
-            (BulkKind::Address, Action::Block) => {
-                cov.carry(&b.id);
-                widened(&mut cov, &b.id, b.meta.direction);
-            }
-            (BulkKind::Address, a) => cov.skip(
-                &b.id,
-                format!(
-                    "action `{}`: the firewall lists block `block` entries only",
-                    action(a)
-                ),
-            ),
-            (BulkKind::Domain, _) => cov.skip(
-                &b.id,
-                "a domain list: the firewall lists hold addresses and networks only",
-            ),
-        }
-    }
-    for d in &c.detections {
-        cov.skip(
-            &d.id,
-            "a behaviour (protocol, ports, payload): the firewall lists block whole addresses; the suricata and zeek targets carry it",
-        );
-    }
-    cov
-}
-
 fn action(a: Action) -> &'static str {
     match a {
         Action::Block => "block",
         Action::Alert => "alert",
         Action::Monitor => "monitor",
+    }
+}
+
+/// What the lists carry: `block` addresses, networks and address lists, in both directions.
+fn support(item: &Item) -> Support {
+    let addresses = item.kind.is_address() || item.kind == ItemKind::AddressList;
+    match (item.kind, item.action) {
+        (ItemKind::Detection, _) => Support::No(
+            "a behaviour (protocol, ports, payload): the firewall lists block whole addresses; the suricata and zeek targets carry it".into(),
+        ),
+        (ItemKind::DomainList, _) => Support::No(
+            "a domain list: the firewall lists hold addresses and networks only".into(),
+        ),
+        (k, _) if !addresses => Support::No(
+            format!(
+                "a {} indicator: the firewall lists hold addresses and networks only",
+                k.word()
+            )
+            .into(),
+        ),
+        (_, Some(Action::Block)) if item.direction != Direction::Both => Support::Partly(
+            format!(
+                "direction `{}` is not kept: the firewall lists block both directions",
+                word(item.direction)
+            )
+            .into(),
+        ),
+        (_, Some(Action::Block)) => Support::Yes,
+        (_, a) => Support::No(
+            format!(
+                "action `{}`: the firewall lists block `block` entries only",
+                a.map_or("alert", action)
+            )
+            .into(),
+        ),
     }
 }
 
@@ -315,13 +283,17 @@ impl Target for Firewall {
         "firewall ACLs and address sets"
     }
 
+    fn support(&self, item: &Item) -> Support {
+        support(item)
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let plan = plan(cx.catalogue)?;
         let files = render(cx.catalogue, &plan, cx.templates).map_err(|d| vec![d])?;
         Ok(TargetOutput {
             files,
             state: Vec::new(),
-            coverage: plan.coverage,
+            refused: Vec::new(),
         })
     }
 }

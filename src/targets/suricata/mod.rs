@@ -141,6 +141,17 @@ impl Target for Suricata {
         "Suricata rules and the data files they load (suricata-update source)"
     }
 
+    /// Addresses, networks, domains, their lists and every detection become rules.
+    fn support(&self, item: &super::Item) -> super::Support {
+        use super::{ItemKind, Support};
+        match item.kind {
+            ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
+            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            k if k.is_hash() => Support::No("file hashes need file extraction and filehash lists, which this pack does not ship".into()),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let sh = shapes::shapes(c);
@@ -251,7 +262,7 @@ impl Target for Suricata {
                 path: lock_file,
                 contents: next.render(&c.id).into_bytes(),
             }],
-            coverage: sh.coverage,
+            refused: sh.coverage.skipped,
         })
     }
 }

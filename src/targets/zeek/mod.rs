@@ -17,7 +17,7 @@ pub mod sig;
 use minijinja::Value;
 use serde::Serialize;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
 use crate::render::{safe, Escaper, Template};
@@ -104,11 +104,22 @@ impl Target for Zeek {
         "zkg package (`zkg install` from a git checkout of this folder)"
     }
 
+    /// The Intel file carries every indicator but ports (the module matches those through the
+    /// detections); the module carries every detection its analyzers can express.
+    fn support(&self, item: &Item) -> Support {
+        match item.kind {
+            ItemKind::Port => Support::No("a port is not an Intel indicator type".into()),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let mut coverage = Coverage::default();
-        let iv = intel::view(c, &mut coverage);
-        let parts = module::lower(c, &mut coverage);
+        let mut refused = Vec::new();
+        let iv = intel::view(c, &mut refused);
+        let parts = module::lower(c, &mut refused);
+        // The package README lists what it leaves out.
+        let coverage = super::coverage(self, c, &refused);
         let intel_file = format!("{}.intel", c.id);
         let sig_file = format!("{}.sig", c.id);
         let has_sigs = !parts.signatures.is_empty();
@@ -134,7 +145,7 @@ impl Target for Zeek {
             analyzers: parts.analyzers,
             follow: parts.follow,
             signatures: parts.signatures,
-            skipped: coverage.skipped.clone(),
+            skipped: coverage.skipped,
         };
         let render = |t: Template| cx.templates.render(t.name, &view).map_err(|d| vec![d]);
         let mut files = vec![
@@ -168,7 +179,7 @@ impl Target for Zeek {
         Ok(TargetOutput {
             files,
             state: Vec::new(),
-            coverage,
+            refused,
         })
     }
 }

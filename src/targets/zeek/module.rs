@@ -19,7 +19,7 @@ use super::escape::{ident, notice_name};
 use super::sig::{self, Signature};
 use crate::model::{Catalogue, Detection, Direction, Protocol, Transport};
 use crate::render::safe;
-use crate::targets::Coverage;
+use crate::targets::Skipped;
 
 /// Port sets larger than this are not expanded into a `set[port]`.
 pub const MAX_PORTS: usize = 1024;
@@ -188,7 +188,7 @@ fn transport_test(var: &str, ts: &[Transport]) -> String {
     }
 }
 
-pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
+pub fn lower(c: &Catalogue, refused: &mut Vec<Skipped>) -> ModuleParts {
     let mut detections = Vec::new();
     let mut signatures = Vec::new();
     let mut analyzer_ports: std::collections::BTreeMap<RpcAnalyzer, BTreeSet<(u16, Transport)>> =
@@ -205,10 +205,10 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
         let nets_const = format!("{base}_nets");
         let mut notes = Vec::new();
         let Some(ports) = expand_ports(d) else {
-            coverage.skip(
+            refused.push(Skipped::new(
                 &d.id,
                 format!("its ports expand to more than {MAX_PORTS} Zeek port values"),
-            );
+            ));
             continue;
         };
         let ts = transports(d);
@@ -241,13 +241,13 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
         };
         if let Some(rpc) = &d.rpc {
             let Some(an) = RpcAnalyzer::of(rpc.program) else {
-                coverage.skip(
+                refused.push(Skipped::new(
                     &d.id,
                     format!(
                         "Zeek has no analyzer for Sun RPC program {}; only portmapper (100000), NFS (100003) and MOUNT (100005) are decoded",
                         rpc.program
                     ),
-                );
+                ));
                 continue;
             };
             analyzers_used.insert(an);
@@ -300,10 +300,10 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
             view.kind = "sig";
             let sigs = sig::signatures(&c.id, d, &nets, &ts);
             if sigs.is_empty() {
-                coverage.skip(
+                refused.push(Skipped::new(
                     &d.id,
                     "none of its protocols has a port to match the payload on",
-                );
+                ));
                 continue;
             }
             let sigs_const = format!("{base}_sigs");
@@ -330,7 +330,6 @@ pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
             view.test = safe(test);
         }
         view.notes = notes;
-        coverage.carry(&d.id);
         detections.push(view);
     }
 
