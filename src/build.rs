@@ -41,7 +41,7 @@ fn version_not_bumped(
         return None;
     }
     changed.then(|| {
-        Diagnostic::error(
+        Diagnostic::new(
             Code::VersionNotBumped,
             format!(
                 "the output of `{}` changed but its version `{}` did not (recorded in `{}`)",
@@ -129,7 +129,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             found.sort();
             if found.is_empty() {
                 diags.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::NoCatalogues,
                         format!("`{}` holds no `.yaml` catalogue", display(&root)),
                     )
@@ -147,7 +147,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error(Code::NoCatalogues, "no catalogue to work on")
+            Diagnostic::new(Code::NoCatalogues, "no catalogue to work on")
                 .help("run from the project folder (with `iocs/`) or name catalogue files"),
         );
     }
@@ -182,7 +182,7 @@ pub fn load_all(
     for c in &out {
         if let Some(first) = seen.insert(c.id.clone(), c.source.path.clone()) {
             diags.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::DuplicateCatalogue,
                     format!(
                         "catalogue id `{}` is used by `{}` and `{}`",
@@ -222,7 +222,7 @@ pub fn compile(
                 for f in out.files {
                     if !output::is_safe_relative(&f.path) {
                         errors.push(
-                            Diagnostic::error(
+                            Diagnostic::new(
                                 Code::WriteFailed,
                                 format!(
                                     "target `{}` produced an unsafe path `{}`",
@@ -314,7 +314,7 @@ pub fn compile_all(
     for t in &opts.targets {
         if targets::by_name(t).is_none() {
             diags.push(
-                Diagnostic::error(Code::UnknownTarget, format!("`{t}` is not a target"))
+                Diagnostic::new(Code::UnknownTarget, format!("`{t}` is not a target"))
                     .help(format!("known targets: {}", targets::names().join(", "))),
             );
         }
@@ -371,7 +371,7 @@ pub fn run(
                     "would change"
                 };
                 diags.push(
-                    Diagnostic::error(Code::LockChanged, format!("`{}` {what}", display(&s.path)))
+                    Diagnostic::new(Code::LockChanged, format!("`{}` {what}", display(&s.path)))
                         .in_file(&c.catalogue.source.path)
                         .help("run `iocc build` without --locked/--check, review the lock change, and commit it with the catalogue"),
                 );
@@ -398,7 +398,7 @@ pub fn run(
                     .collect::<Vec<_>>()
                     .join(", ");
                 diags.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::StaleOutput,
                         format!(
                             "`{}` is stale: {} file(s) differ from a fresh build: {list}",
@@ -452,7 +452,7 @@ pub fn run(
             extra.sort();
             for n in extra {
                 diags.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::StaleOutput,
                         format!("`{}` has no catalogue", display(&opts.out.join(&n))),
                     )
@@ -490,10 +490,7 @@ pub fn run(
         let recorded = recorded_version(&dest, &owned_disk);
         if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
             // Writing is allowed (work in progress); publishing needs the bump.
-            diags.push(Diagnostic {
-                severity: crate::diag::Severity::Warning,
-                ..d
-            });
+            diags.push(d.as_warning());
         }
         // Keep the folders of targets this run did not build.
         let kept = output::read_files(&dest, &kept);

@@ -299,7 +299,7 @@ fn lock_problems(c: &Compiled) -> Vec<Diagnostic> {
         .iter()
         .filter(|s| std::fs::read(&s.path).ok().as_deref() != Some(s.contents.as_slice()))
         .map(|s| {
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::LockChanged,
                 format!("`{}` would change", display(&s.path)),
             )
@@ -335,7 +335,7 @@ pub fn run(
             Ok(b) => b,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error(Code::WriteFailed, format!("cannot pack the bundle: {e}"))
+                    Diagnostic::new(Code::WriteFailed, format!("cannot pack the bundle: {e}"))
                         .help("this is a bug in iocc, please report it"),
                 );
                 return None;
@@ -347,7 +347,7 @@ pub fn run(
         let md5 = md5_hex(&bytes);
         if let Err(e) = std::fs::create_dir_all(&opts.out) {
             diags.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::WriteFailed,
                     format!("cannot create `{}`: {e}", display(&opts.out)),
                 )
@@ -393,13 +393,13 @@ pub struct VerifyReport {
 }
 
 fn mismatch(bundle: &Path, msg: String) -> Diagnostic {
-    Diagnostic::error(Code::BundleMismatch, msg)
+    Diagnostic::new(Code::BundleMismatch, msg)
         .in_file(bundle)
         .help("the bundle was changed after it was made: fetch it again from its publisher, or rebuild it with `iocc bundle`")
 }
 
 fn invalid(bundle: &Path, msg: String) -> Diagnostic {
-    Diagnostic::error(Code::InvalidBundle, msg)
+    Diagnostic::new(Code::InvalidBundle, msg)
         .in_file(bundle)
         .help("`iocc verify` takes a `.tar.gz` made by `iocc bundle`")
 }

@@ -26,6 +26,7 @@ Examples:
   iocc verify dist/contec-cms8000-1.0.0.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
+  iocc explain date-order                     what a diagnostic code means, with an example
   iocc targets                                list the output targets
   iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
   iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
@@ -100,6 +101,13 @@ pub enum Command {
     },
     /// Print the JSON Schema of the catalogue format.
     Schema,
+    /// Explain a diagnostic code (`error[date-order]` -> `iocc explain date-order`), with an
+    /// example; without a code, list every code.
+    Explain {
+        /// The code, as printed in brackets after `error` or `warning`.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(Code::ALL.iter().map(|c| c.as_str())), hide_possible_values = true)]
+        code: Option<String>,
+    },
     /// List the output targets.
     Targets,
     /// Check Suricata rule files with iocc's own rule parser: syntax, quoting, required
@@ -369,7 +377,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let platforms = match crate::diff::platforms(&targets) {
                 Ok(p) if commands && p.len() != 1 => {
                     diags.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::DiffFailed,
                             "`--commands` prints one platform's commands",
                         )
@@ -433,6 +441,21 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
             code(&diags)
+        }
+        Command::Explain { code } => {
+            let codes: Vec<Code> = match code.as_deref().and_then(Code::parse) {
+                Some(code) => vec![code],
+                None => Code::ALL.to_vec(),
+            };
+            match (cli.format, code.is_some()) {
+                (Format::Json, _) => {
+                    let list: Vec<_> = codes.into_iter().map(crate::explain::json).collect();
+                    print_json(&diags, &mut cache, &[("codes", serde_json::json!(list))]);
+                }
+                (Format::Human, true) => out!("{}", crate::explain::explain(codes[0])),
+                (Format::Human, false) => out!("{}", crate::explain::list()),
+            }
+            ExitCode::SUCCESS
         }
         Command::Targets => {
             for t in crate::targets::registry() {

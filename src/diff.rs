@@ -89,7 +89,7 @@ fn same_bulk(a: &BulkList, b: &BulkList) -> bool {
 /// Compares two validated catalogues with the same id.
 pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnostic>> {
     if old.id != new.id {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::new(
             Code::DiffFailed,
             format!(
                 "`{}` and `{}` are different catalogues",
@@ -143,7 +143,7 @@ pub fn platforms(selected: &[String]) -> Result<Vec<&'static str>, Diagnostic> {
         match all.iter().find(|n| **n == s.as_str()) {
             Some(n) => out.push(*n),
             None => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
                     Code::DiffFailed,
                     format!("`{s}` is not a platform `iocc diff` knows"),
                 )

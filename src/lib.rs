@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod escape;
+pub mod explain;
 pub mod grammar;
 pub mod load;
 pub mod model;

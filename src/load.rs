@@ -52,7 +52,7 @@ pub fn load_catalogue(
             .count()
                 + 1;
             return fail(
-                Diagnostic::error(Code::NotUtf8, format!("the file is not UTF-8 text (bad byte at line {line}, column {column})"))
+                Diagnostic::new(Code::NotUtf8, format!("the file is not UTF-8 text (bad byte at line {line}, column {column})"))
                     .in_file(file)
                     .help("catalogues are UTF-8 YAML; is this a binary file, or saved in another encoding?"),
             );
@@ -79,7 +79,7 @@ fn check_text(
     if text.contains('\0') {
         let offset = text.find('\0').unwrap_or(0);
         return fail(
-            Diagnostic::error(Code::NotUtf8, "the file contains a NUL byte")
+            Diagnostic::new(Code::NotUtf8, "the file contains a NUL byte")
                 .in_file(file)
                 .at(At::Bytes(offset..offset + 1))
                 .help("catalogues are UTF-8 YAML text; this looks like a binary file"),
@@ -87,7 +87,7 @@ fn check_text(
     }
     if is_blank(text) {
         return fail(
-            Diagnostic::error(Code::EmptyFile, "the file holds no YAML document")
+            Diagnostic::new(Code::EmptyFile, "the file holds no YAML document")
                 .in_file(file)
                 .help(
                     "start from the example catalogue in the README, or `iocs/contec-cms8000.yaml`",
@@ -231,7 +231,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                     }
                 };
                 return Some(
-                    Diagnostic::error(code, message)
+                    Diagnostic::new(code, message)
                         .in_file(file)
                         .at(at(m.line(), m.col()))
                         .help(help),
@@ -250,7 +250,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
             let key = key.filter(|_| is_key)?;
             if !keys.insert(key.to_owned()) {
                 return Some(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::DuplicateKey,
                         format!("the key `{}` appears twice in this mapping", short(key)),
                     )
@@ -266,7 +266,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                 documents += 1;
                 if documents > 1 {
                     return Some(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::MultipleDocuments,
                             "a second YAML document starts here",
                         )
@@ -292,7 +292,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                     .fold(root_jumps, u64::saturating_add);
                 if total > events.max(100).saturating_mul(ALIAS_FACTOR) {
                     return Some(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::AliasLimit,
                             format!("aliases expand into {total} copies after only {events} YAML events (the limit is {ALIAS_FACTOR} per event)"),
                         )
@@ -306,7 +306,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
                 let _ = key_check(&mut stack, None);
                 if stack.len() >= MAX_DEPTH {
                     return Some(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::NestingTooDeep,
                             format!("the YAML nests deeper than {MAX_DEPTH} levels"),
                         )
@@ -391,7 +391,7 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else {
         (Code::YamlSyntax, "fix the YAML syntax at the caret")
     };
-    let d = Diagnostic::error(code, message).in_file(file).help(help);
+    let d = Diagnostic::new(code, message).in_file(file).help(help);
     // The YAML reader reports bad characters by byte offset only (its line and column stay 1:1).
     if let Some(offset) = reader_offset(&full) {
         return d.at(At::Bytes(offset..offset + 1));

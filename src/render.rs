@@ -118,7 +118,7 @@ impl EscaperTable {
 }
 
 fn bug(message: String) -> Diagnostic {
-    Diagnostic::error(Code::TemplateError, message).help("this is a bug in iocc, please report it")
+    Diagnostic::new(Code::TemplateError, message).help("this is a bug in iocc, please report it")
 }
 
 impl Templates {
@@ -126,7 +126,7 @@ impl Templates {
     pub fn new(sets: &[TemplateSet], override_dir: Option<&Path>) -> Result<Templates, Diagnostic> {
         // A mistyped --templates folder would otherwise silently build the embedded templates.
         if let Some(dir) = override_dir.filter(|d| !d.is_dir()) {
-            return Err(Diagnostic::error(
+            return Err(Diagnostic::new(
                 Code::FileNotFound,
                 format!(
                     "the template folder `{}` does not exist",
@@ -215,7 +215,7 @@ fn add_template(
             Ok(s) => Some(s),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
                     Code::TemplateError,
                     format!("cannot read template override `{}`: {e}", t.name),
                 )
@@ -239,7 +239,7 @@ fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
         msg.push_str(&format!(": {s}"));
         source = s.source();
     }
-    let d = Diagnostic::error(Code::TemplateError, msg).help(
+    let d = Diagnostic::new(Code::TemplateError, msg).help(
         "a template failed: if you passed --templates, check your override; otherwise this is a bug in iocc, please report it",
     );
     match (dir, e.name()) {

@@ -125,7 +125,7 @@ fn walk(v: &Yaml, s: &Json, defs: &Map<String, Json>, path: &str, out: &mut Vec<
             format!("`{path}`")
         };
         out.push(
-            Diagnostic::error(Code::InvalidType, format!("{where_} must be {}, not {}", want.join(" or "), kind(v)))
+            Diagnostic::new(Code::InvalidType, format!("{where_} must be {}, not {}", want.join(" or "), kind(v)))
                 .at_path(path)
                 .help("see `iocc schema` for the expected type; quote values that YAML would read as numbers, booleans or null"),
         );
@@ -151,7 +151,7 @@ fn walk(v: &Yaml, s: &Json, defs: &Map<String, Json>, path: &str, out: &mut Vec<
                             .unwrap_or_default();
                         known.sort_unstable();
                         out.push(
-                            Diagnostic::error(
+                            Diagnostic::new(
                                 Code::UnknownField,
                                 if path.is_empty() {
                                     format!("unknown field `{key}`")
@@ -187,7 +187,7 @@ fn walk(v: &Yaml, s: &Json, defs: &Map<String, Json>, path: &str, out: &mut Vec<
                         format!("`{path}`")
                     };
                     out.push(
-                        Diagnostic::error(Code::MissingField, format!("{where_} lacks the required field `{r}`"))
+                        Diagnostic::new(Code::MissingField, format!("{where_} lacks the required field `{r}`"))
                             .at_path(path)
                             .help("add the field; the README's catalogue format and `iocc schema` list the required ones"),
                     );

@@ -315,7 +315,7 @@ impl Target for Csv {
         let c = cx.catalogue;
         let bytes = write(c).map_err(|e| {
             vec![
-                Diagnostic::error(Code::WriteFailed, format!("cannot write the CSV: {e}"))
+                Diagnostic::new(Code::WriteFailed, format!("cannot write the CSV: {e}"))
                     .help("this is a bug in iocc, please report it"),
             ]
         })?;

@@ -46,7 +46,7 @@ pub fn load(
             .components()
             .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
     if escapes || raw.path.is_empty() {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::new(
             Code::InvalidBulkFile,
             format!(
                 "bulk path `{}` leaves the catalogue's folder",
@@ -63,7 +63,7 @@ pub fn load(
     // either: compare the resolved paths. A missing file is reported when it is read.
     if let (Ok(real), Ok(root)) = (file.canonicalize(), base.canonicalize()) {
         if !real.starts_with(&root) {
-            return Err(vec![Diagnostic::error(
+            return Err(vec![Diagnostic::new(
                 Code::InvalidBulkFile,
                 format!(
                     "bulk path `{}` leads out of the catalogue's folder through a symbolic link",
@@ -82,7 +82,7 @@ pub fn load(
         None if raw.path.ends_with(".csv") => Format::Csv,
         None => Format::Text,
         Some(other) => {
-            return Err(vec![Diagnostic::error(
+            return Err(vec![Diagnostic::new(
                 Code::InvalidValue,
                 format!("`{}` is not a bulk format", short(other)),
             )
@@ -126,7 +126,7 @@ pub fn load(
                         .count()
                         + 1;
                     // The file cannot be shown as text, so the message carries the line.
-                    return Err(vec![Diagnostic::error(
+                    return Err(vec![Diagnostic::new(
                         Code::NotUtf8,
                         format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
                     )
@@ -157,7 +157,7 @@ pub fn load(
                 Err(_) => None,
             };
             let Some(col) = col else {
-                return Err(vec![Diagnostic::error(Code::InvalidBulkFile, format!("the CSV has no column `{}`", short(raw.column.as_deref().unwrap_or("?"))))
+                return Err(vec![Diagnostic::new(Code::InvalidBulkFile, format!("the CSV has no column `{}`", short(raw.column.as_deref().unwrap_or("?"))))
                     .in_file(&file)
                     .at(At::Line(1))
                     .help("name a column of the header row in `column`, or leave it out to use the first column")]);
@@ -173,7 +173,7 @@ pub fn load(
                         // was swallowed by a quote left open, which the CSV reader accepts.
                         if value.contains('\n') {
                             push(
-                                Diagnostic::error(
+                                Diagnostic::new(
                                     Code::InvalidBulkFile,
                                     format!(
                                         "the value of this record runs over {} lines: is a quote left open?",
@@ -191,7 +191,7 @@ pub fn load(
                     Err(e) => {
                         let line = e.position().map_or(0, |p| p.line() as u32);
                         push(
-                            Diagnostic::error(Code::InvalidBulkFile, format!("CSV error: {e}"))
+                            Diagnostic::new(Code::InvalidBulkFile, format!("CSV error: {e}"))
                                 .in_file(&file)
                                 .at(At::Line(line))
                                 .help("fix the CSV quoting on this line (RFC 4180)"),
@@ -206,7 +206,7 @@ pub fn load(
     }
     if extra > 0 {
         errors.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::InvalidBulkFile,
                 format!("{extra} more bad lines not shown"),
             )
@@ -238,7 +238,7 @@ fn entry(
         BulkKind::Address => match parse_net(value) {
             Ok(net) => out.networks.push((net, line)),
             Err((code, msg, help)) => push(
-                Diagnostic::error(code, format!("`{}` {msg}", short(value)))
+                Diagnostic::new(code, format!("`{}` {msg}", short(value)))
                     .in_file(file)
                     .at(At::Line(line))
                     .help(help),
@@ -247,7 +247,7 @@ fn entry(
         BulkKind::Domain => match check_domain(value) {
             Ok(d) => out.domains.push((d, line)),
             Err((_, why)) => push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidDomain,
                     format!("`{}` is not a domain name: {why}", short(value)),
                 )
@@ -301,7 +301,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
     let f = std::fs::File::open(file).map_err(|e| io_diag(file, &shown, &e))?;
     let meta = f.metadata().map_err(|e| io_diag(file, &shown, &e))?;
     if meta.is_dir() {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::new(
             Code::FileUnreadable,
             format!("`{shown}` is a folder, not a file"),
         )
@@ -323,7 +323,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
 }
 
 fn too_large(file: &Path, shown: &str, len: u64, cap: u64) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::new(
         Code::FileTooLarge,
         format!("`{shown}` is {len} bytes, over the {cap}-byte cap"),
     )
@@ -337,7 +337,7 @@ fn io_diag(file: &Path, shown: &str, e: &std::io::Error) -> Diagnostic {
         std::io::ErrorKind::PermissionDenied => (Code::FileUnreadable, format!("`{shown}` cannot be read: permission denied"), "make the file readable by this user"),
         _ => (Code::FileUnreadable, format!("`{shown}` cannot be read: {e}"), "check that the path names a regular, readable file"),
     };
-    Diagnostic::error(code, msg).in_file(file).help(help)
+    Diagnostic::new(code, msg).in_file(file).help(help)
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl Ctx<'_> {
             Some(c) => self.confidence(format_args!("{path}.confidence"), c),
             None => {
                 self.push(
-                    Diagnostic::error(Code::MissingField, "`confidence` is missing")
+                    Diagnostic::new(Code::MissingField, "`confidence` is missing")
                         .at_path(path)
                         .help("say `confidence: sourced` if a source states it, `confidence: inferred` otherwise"),
                 );
@@ -69,7 +69,7 @@ impl Ctx<'_> {
         if let (Some(f), Some(u)) = (valid_from, valid_until) {
             if u < f {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::DateOrder,
                         format!("valid-until {u} is before valid-from {f}"),
                     )
@@ -82,7 +82,7 @@ impl Ctx<'_> {
         if let Some(u) = valid_until {
             if u < self.today {
                 self.push(
-                    Diagnostic::warning(
+                    Diagnostic::new(
                         Code::ExpiredValidity,
                         format!("the indicator expired on {u}"),
                     )
@@ -201,7 +201,7 @@ fn port_value(cx: &mut Ctx<'_>, path: &str, s: &str) -> Option<Observable> {
             }),
             _ => {
                 cx.push(
-                    Diagnostic::error(Code::InvalidPort, format!("`{}` is not a single port or range with its protocol", short(s)))
+                    Diagnostic::new(Code::InvalidPort, format!("`{}` is not a single port or range with its protocol", short(s)))
                         .at_path(path)
                         .help("a port indicator is one port or range with a protocol, e.g. `515/tcp` or `515-520/tcp`"),
                 );
@@ -210,7 +210,7 @@ fn port_value(cx: &mut Ctx<'_>, path: &str, s: &str) -> Option<Observable> {
         },
         Err(e) => {
             cx.push(
-                Diagnostic::error(Code::InvalidPort, format!("invalid port: {}", e.message))
+                Diagnostic::new(Code::InvalidPort, format!("invalid port: {}", e.message))
                     .at_path_offset(path, e.offset)
                     .help(
                         "write a port or range with its protocol, e.g. `515/tcp` or `515-520/tcp`",
@@ -237,7 +237,7 @@ fn duplicate_values(cx: &mut Ctx<'_>, inds: &[Indicator]) {
     for ind in inds {
         if let Some(first) = seen.insert(&ind.observable, &ind.id) {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::DuplicateIndicator,
                     format!(
                         "`{}` is listed twice (as `{first}` and `{}`)",
@@ -276,7 +276,7 @@ fn part_of_and_overlaps(cx: &mut Ctx<'_>, raw: &RawCatalogue, inds: &[Indicator]
                 };
                 if !contained {
                     cx.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::PartOfMismatch,
                             format!("`{}` does not lie inside `{}` ({})", ind.observable.value(), p.id, p.observable.value()),
                         )
@@ -302,7 +302,7 @@ fn part_of_and_overlaps(cx: &mut Ctx<'_>, raw: &RawCatalogue, inds: &[Indicator]
             let declared = ancestors(ind, &by_id).any(|a| a == container.id);
             if *outer != net && !declared {
                 cx.push(
-                    Diagnostic::warning(
+                    Diagnostic::new(
                         Code::OverlappingIndicators,
                         format!(
                             "`{}` (`{}`) lies inside `{}` (`{}`)",
@@ -430,7 +430,7 @@ pub(super) fn detections(
         }
         if protocols.is_empty() && ok || protocols.contains(&Protocol::Ip) && protocols.len() > 1 {
             cx.push(
-                Diagnostic::error(Code::InvalidProtocol, "`protocols` must be `[ip]` alone or a non-empty list of `tcp` and `udp`")
+                Diagnostic::new(Code::InvalidProtocol, "`protocols` must be `[ip]` alone or a non-empty list of `tcp` and `udp`")
                     .at_path(format!("{path}.protocols"))
                     .help("use `[ip]` for any traffic, or `[tcp]`, `[udp]`, `[tcp, udp]` for port-based behaviours"),
             );
@@ -442,7 +442,7 @@ pub(super) fn detections(
                 Ok(list) => {
                     if protocols == [Protocol::Ip] {
                         cx.push(
-                            Diagnostic::error(Code::InvalidProtocol, "ports given for `protocols: [ip]`")
+                            Diagnostic::new(Code::InvalidProtocol, "ports given for `protocols: [ip]`")
                                 .at_path(format!("{path}.ports"))
                                 .help("IP has no ports: remove `ports` or name `tcp`/`udp` in `protocols`"),
                         );
@@ -460,7 +460,7 @@ pub(super) fn detections(
                         });
                         if !declared {
                             cx.push(
-                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r))
+                                Diagnostic::new(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r))
                                     .at_path(format!("{path}.ports"))
                                     .help("add the protocol to `protocols` or drop the `/tcp` or `/udp` suffix"),
                             );
@@ -471,7 +471,7 @@ pub(super) fn detections(
                 }
                 Err(e) => {
                     cx.push(
-                        Diagnostic::error(Code::InvalidPort, format!("invalid port list: {}", e.message))
+                        Diagnostic::new(Code::InvalidPort, format!("invalid port list: {}", e.message))
                             .at_path_offset(format!("{path}.ports"), e.offset)
                             .help("write ports as `515`, ranges as `515-520`, and join them with `,`; add `/tcp` or `/udp` to bind one protocol"),
                     );
@@ -483,7 +483,7 @@ pub(super) fn detections(
         let direction = cx.direction(format_args!("{path}.direction"), &d.direction);
         if d.indicators.is_empty() {
             cx.push(
-                Diagnostic::error(Code::MissingField, "a detection names no indicator")
+                Diagnostic::new(Code::MissingField, "a detection names no indicator")
                     .at_path(format!("{path}.indicators"))
                     .help("list the ids of the address or network indicators at the far end"),
             );
@@ -494,7 +494,7 @@ pub(super) fn detections(
             match by_id.get(id.as_str()) {
                 Some(x) if x.observable.as_net().is_none() => {
                     cx.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::DanglingReference,
                             format!(
                                 "indicator `{id}` is a {}, not an address or network",
@@ -521,7 +521,7 @@ pub(super) fn detections(
                     if let Some(depth) = c.depth {
                         if (depth as usize) < bytes.len() {
                             cx.push(
-                                Diagnostic::error(
+                                Diagnostic::new(
                                     Code::InvalidContent,
                                     format!(
                                         "depth {depth} is shorter than the {}-byte pattern",
@@ -543,7 +543,7 @@ pub(super) fn detections(
                 }
                 Err(e) => {
                     cx.push(
-                        Diagnostic::error(Code::InvalidContent, format!("invalid content: {}", e.message))
+                        Diagnostic::new(Code::InvalidContent, format!("invalid content: {}", e.message))
                             .at_path_offset(format!("{path}.content[{j}].match"), e.offset)
                             .help("write text with hex bytes between pipes, e.g. `|0b|MSH|7c|`; escape `\\`, `|`, `\"` and `;` with `\\` or as hex"),
                     );
@@ -553,7 +553,7 @@ pub(super) fn detections(
         }
         if !content.is_empty() && protocols == [Protocol::Ip] {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidProtocol,
                     "payload content needs `tcp` or `udp`",
                 )
@@ -571,7 +571,7 @@ pub(super) fn detections(
         if let Some(r) = &rpc {
             if protocols == [Protocol::Ip] {
                 cx.push(
-                    Diagnostic::error(Code::InvalidRpc, "a Sun RPC call needs `tcp` or `udp`")
+                    Diagnostic::new(Code::InvalidRpc, "a Sun RPC call needs `tcp` or `udp`")
                         .at_path(format!("{path}.rpc"))
                         .help("Sun RPC runs over UDP or TCP: list them in `protocols`"),
                 );
@@ -598,7 +598,7 @@ pub(super) fn detections(
                 };
                 if let Some((message, help)) = problem {
                     cx.push(
-                        Diagnostic::error(Code::InvalidRpc, message)
+                        Diagnostic::new(Code::InvalidRpc, message)
                             .at_path(format!("{path}.rpc.path"))
                             .help(help),
                     );
@@ -608,7 +608,7 @@ pub(super) fn detections(
         }
         if !CLASSTYPES.contains(&d.classtype.as_str()) {
             cx.push(
-                Diagnostic::error(Code::InvalidClasstype, format!("`{}` is not a Suricata classtype", short(&d.classtype)))
+                Diagnostic::new(Code::InvalidClasstype, format!("`{}` is not a Suricata classtype", short(&d.classtype)))
                     .at_path(format!("{path}.classtype"))
                     .help("use a classtype from Suricata's classification.config, e.g. `trojan-activity`, `policy-violation`, `rpc-portmap-decode`"),
             );

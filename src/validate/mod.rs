@@ -118,7 +118,7 @@ impl Ctx<'_> {
         for (list, i, id) in ids {
             if let Some((first_list, first)) = seen.get(id) {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::DuplicateId,
                         format!("{what} id `{}` is used twice", short(id)),
                     )
@@ -139,7 +139,7 @@ impl Ctx<'_> {
         if refs.is_empty() {
             // Point at the item: an absent `references:` key has no position.
             self.push(
-                Diagnostic::warning(Code::MissingReferences, format!("{what} cites no source"))
+                Diagnostic::new(Code::MissingReferences, format!("{what} cites no source"))
                     .at_path(item.to_string())
                     .help("add `references:` with the URL of each source that states it"),
             );
@@ -159,7 +159,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
         Ok(v) => Some(v),
         Err(e) => {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidVersion,
                     format!("`{}` is not a semantic version: {e}", short(&raw.version)),
                 )
@@ -206,7 +206,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
     );
     if raw.indicators.is_empty() && raw.bulk.is_empty() && raw.detections.is_empty() {
         cx.push(
-            Diagnostic::warning(
+            Diagnostic::new(
                 Code::EmptyCatalogue,
                 "the catalogue has no indicators, bulk lists or detections",
             )
@@ -248,7 +248,7 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
     if let (Some(p), Some(m)) = (published, modified) {
         if m < p {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::DateOrder,
                     format!("modified date {m} is before the published date {p}"),
                 )
@@ -404,7 +404,7 @@ pub(crate) fn dangling(cx: &mut Ctx<'_>, path: &str, what: &str, id: &str, known
         )
     };
     cx.push(
-        Diagnostic::error(
+        Diagnostic::new(
             Code::DanglingReference,
             format!("no {what} has the id `{}`", short(id)),
         )

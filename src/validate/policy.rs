@@ -39,7 +39,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
                 Some((a, b)) if a >= 1 && a <= b => (a, b),
                 _ => {
                     cx.push(
-                        Diagnostic::error(Code::InvalidPolicy, format!("`{}` is not a SID range", short(s)))
+                        Diagnostic::new(Code::InvalidPolicy, format!("`{}` is not a SID range", short(s)))
                             .at_path("policy.sid-range")
                             .help("write FIRST-LAST with 1 <= FIRST <= LAST, e.g. 1000000-1999999 (the local range)"),
                     );
@@ -72,7 +72,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     );
     if widest.ipv4 > narrowest.ipv4 || widest.ipv6 > narrowest.ipv6 {
         cx.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::InvalidPolicy,
                 "the widest blockable prefix is narrower than the narrowest",
             )
@@ -92,7 +92,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
             for (i, t) in list.iter().enumerate() {
                 if !known_targets.contains(&t.as_str()) {
                     cx.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::UnknownTarget,
                             format!("`{}` is not a target", short(t)),
                         )
@@ -119,7 +119,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
         }
         if o.reason.trim().is_empty() {
             cx.push(
-                Diagnostic::error(Code::InvalidPolicy, "an override needs a reason")
+                Diagnostic::new(Code::InvalidPolicy, "an override needs a reason")
                     .at_path(format!("{path}.reason"))
                     .help(
                         "say why the rail is lifted; the reason is printed in every output header",
@@ -163,7 +163,7 @@ fn limits(
     let Some(r) = raw else { return default };
     if r.ipv4 > 32 || r.ipv6 > 128 {
         cx.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::InvalidPolicy,
                 format!(
                     "prefix lengths ipv4 {} / ipv6 {} are out of range",
