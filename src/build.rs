@@ -56,16 +56,25 @@ fn version_not_bumped(
     })
 }
 
-/// What `iocc build` was asked to do.
-#[derive(Debug, Clone, Default)]
+/// What `iocc build` was asked to do; also its command-line arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct BuildOptions {
-    /// Catalogue files or folders; empty means `iocs/`.
+    /// Catalogue files or folders of catalogues (default: iocs/).
     pub paths: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "out")]
     pub out: PathBuf,
-    /// Targets to build; empty means each catalogue's `policy.targets`.
+    /// Build only these targets (repeatable; default: the catalogue's policy.targets).
+    #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
+    /// Fail instead of changing a lock file (SID locks).
+    #[arg(long)]
     pub locked: bool,
+    /// Compare a fresh build with the output folder and fail if they differ; write nothing.
+    #[arg(long)]
     pub check: bool,
+    /// Folder whose templates replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 

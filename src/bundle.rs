@@ -30,11 +30,16 @@ pub const MANIFEST: &str = "manifest.json";
 /// Name of the README inside a bundle.
 pub const README: &str = "README.md";
 
-/// What `iocc bundle` was asked to do.
-#[derive(Debug, Clone, Default)]
+/// What `iocc bundle` was asked to do; also its command-line arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleOptions {
+    /// Catalogue files or folders of catalogues (default: iocs/).
     pub paths: Vec<PathBuf>,
+    /// Folder for the archives.
+    #[arg(long, default_value = "dist")]
     pub out: PathBuf,
+    /// Folder whose templates replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 
