@@ -365,9 +365,49 @@ pub fn run(
     diags: &mut Diagnostics,
 ) -> Option<BuildReport> {
     let compiled = compile_all(opts, cache, diags)?;
+    let pending_state = state_changes(opts, &compiled, diags);
+    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
+    // time, and read whole only for `--check`'s report.
     let mut report = BuildReport::default();
-    let mut pending_state = Vec::new();
+    let mut unchanged_all = Vec::with_capacity(compiled.len());
     for c in &compiled {
+        let dest = opts.out.join(&c.catalogue.id);
+        let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
+        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
+        unchanged_all.push(unchanged);
+        if opts.check {
+            diags.extend(stale(c, &dest, &owned_disk));
+        }
+        report
+            .catalogues
+            .push(catalogue_report(opts, c, &dest, unchanged));
+    }
+    if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
+        diags.extend(orphans(&opts.out, &compiled));
+    }
+    if diags.has_errors() || opts.check {
+        return Some(report);
+    }
+    write(
+        opts,
+        &compiled,
+        &pending_state,
+        &unchanged_all,
+        &mut report,
+        diags,
+    );
+    Some(report)
+}
+
+/// The state files (SID locks) that would change: refused with `--locked` or `--check`,
+/// otherwise returned to be written.
+fn state_changes<'c>(
+    opts: &BuildOptions,
+    compiled: &'c [Compiled],
+    diags: &mut Diagnostics,
+) -> Vec<&'c StateFile> {
+    let mut pending = Vec::new();
+    for c in compiled {
         for s in &c.state {
             let current = std::fs::read(&s.path).ok();
             if current.as_deref() == Some(s.contents.as_slice()) {
@@ -385,94 +425,108 @@ pub fn run(
                         .help("run `iocc build` without --locked/--check, review the lock change, and commit it with the catalogue"),
                 );
             } else {
-                pending_state.push(s);
+                pending.push(s);
             }
         }
     }
-    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
-    // time, and read whole only for `--check`'s report.
-    let mut unchanged_all = Vec::with_capacity(compiled.len());
-    for c in &compiled {
-        let dest = opts.out.join(&c.catalogue.id);
-        let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
-        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
-        unchanged_all.push(unchanged);
-        if opts.check {
-            let diff = output::diff_files(&dest, &owned_disk, &c.tree);
-            if !diff.is_empty() {
-                let list = diff
-                    .iter()
-                    .take(10)
-                    .map(|(p, w)| format!("{}/{p} ({w})", display(&dest)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                diags.push(
-                    Diagnostic::new(
-                        Code::StaleOutput,
-                        format!(
-                            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
-                            display(&dest),
-                            diff.len()
-                        ),
-                    )
-                    .in_file(&c.catalogue.source.path)
-                    .help("run `iocc build` and commit the result"),
-                );
-                let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
-                let recorded = recorded_version(&dest, &owned_disk);
-                diags.extend(version_not_bumped(c, recorded.as_deref(), changed, &dest));
-            }
-        }
-        report.catalogues.push(CatalogueReport {
-            id: c.catalogue.id.clone(),
-            version: c.catalogue.version.to_string(),
-            file: display(&c.catalogue.source.path),
-            out: display(&dest),
-            status: if opts.check {
-                "checked"
-            } else if unchanged {
-                "unchanged"
-            } else {
-                "written"
-            },
-            items: c.catalogue.indicators.len()
-                + c.catalogue.bulk.len()
-                + c.catalogue.detections.len(),
-            targets: c
-                .reports
-                .iter()
-                .map(|r| TargetReport {
-                    target: r.target.clone(),
-                    files: r.files.clone(),
-                    coverage: r.coverage.clone(),
-                })
-                .collect(),
-        });
+    pending
+}
+
+/// `--check`: the files of `dest` that differ from the fresh build, and a version that was
+/// not bumped although they differ.
+fn stale(c: &Compiled, dest: &std::path::Path, owned_disk: &[String]) -> Vec<Diagnostic> {
+    let diff = output::diff_files(dest, owned_disk, &c.tree);
+    if diff.is_empty() {
+        return Vec::new();
     }
-    if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
-        let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
-        if let Ok(rd) = std::fs::read_dir(&opts.out) {
-            let mut extra: Vec<String> = rd
-                .flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.starts_with('.') && !ids.contains(n.as_str()))
-                .collect();
-            extra.sort();
-            for n in extra {
-                diags.push(
-                    Diagnostic::new(
-                        Code::StaleOutput,
-                        format!("`{}` has no catalogue", display(&opts.out.join(&n))),
-                    )
-                    .help("delete the folder: its catalogue was removed or renamed"),
-                );
-            }
-        }
+    let list = diff
+        .iter()
+        .take(10)
+        .map(|(p, w)| format!("{}/{p} ({w})", display(dest)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut found = vec![Diagnostic::new(
+        Code::StaleOutput,
+        format!(
+            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
+            display(dest),
+            diff.len()
+        ),
+    )
+    .in_file(&c.catalogue.source.path)
+    .help("run `iocc build` and commit the result")];
+    let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
+    let recorded = recorded_version(dest, owned_disk);
+    found.extend(version_not_bumped(c, recorded.as_deref(), changed, dest));
+    found
+}
+
+fn catalogue_report(
+    opts: &BuildOptions,
+    c: &Compiled,
+    dest: &std::path::Path,
+    unchanged: bool,
+) -> CatalogueReport {
+    CatalogueReport {
+        id: c.catalogue.id.clone(),
+        version: c.catalogue.version.to_string(),
+        file: display(&c.catalogue.source.path),
+        out: display(dest),
+        status: if opts.check {
+            "checked"
+        } else if unchanged {
+            "unchanged"
+        } else {
+            "written"
+        },
+        items: c.catalogue.indicators.len() + c.catalogue.bulk.len() + c.catalogue.detections.len(),
+        targets: c
+            .reports
+            .iter()
+            .map(|r| TargetReport {
+                target: r.target.clone(),
+                files: r.files.clone(),
+                coverage: r.coverage.clone(),
+            })
+            .collect(),
     }
-    if diags.has_errors() || opts.check {
-        return Some(report);
-    }
+}
+
+/// `--check` of the whole tree: output folders whose catalogue is gone.
+fn orphans(out: &std::path::Path, compiled: &[Compiled]) -> Vec<Diagnostic> {
+    let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
+    let Ok(rd) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut extra: Vec<String> = rd
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !ids.contains(n.as_str()))
+        .collect();
+    extra.sort();
+    extra
+        .into_iter()
+        .map(|n| {
+            Diagnostic::new(
+                Code::StaleOutput,
+                format!("`{}` has no catalogue", display(&out.join(&n))),
+            )
+            .help("delete the folder: its catalogue was removed or renamed")
+        })
+        .collect()
+}
+
+/// Writes the state files, then each changed output folder atomically. A failed write
+/// stops there and marks the catalogues not written yet as such.
+fn write(
+    opts: &BuildOptions,
+    compiled: &[Compiled],
+    pending_state: &[&StateFile],
+    unchanged_all: &[bool],
+    report: &mut BuildReport,
+    diags: &mut Diagnostics,
+) {
     // A failed write must not leave the report claiming `written`.
     let not_written = |report: &mut BuildReport, from: usize| {
         for c in report.catalogues.iter_mut().skip(from) {
@@ -484,32 +538,30 @@ pub fn run(
     for s in pending_state {
         if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
             diags.push(d);
-            not_written(&mut report, 0);
-            return Some(report);
+            not_written(report, 0);
+            return;
         }
     }
     for (i, (c, unchanged)) in compiled.iter().zip(unchanged_all).enumerate() {
-        if unchanged {
+        if *unchanged {
             continue;
         }
         let dest = opts.out.join(&c.catalogue.id);
         let (owned_disk, kept) = owned_paths(output::list_files(&dest), &c.owned);
         // The output differs: with the same recorded version, some file other than the
-        // version file does.
+        // version file does. Writing is allowed (work in progress); publishing needs the bump.
         let recorded = recorded_version(&dest, &owned_disk);
         if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
-            // Writing is allowed (work in progress); publishing needs the bump.
             diags.push(d.as_warning());
         }
         // Keep the folders of targets this run did not build.
         let kept = output::read_files(&dest, &kept);
         if let Err(d) = output::replace_dir(&dest, kept.iter().chain(&c.tree)) {
             diags.push(d);
-            not_written(&mut report, i);
-            return Some(report);
+            not_written(report, i);
+            return;
         }
     }
-    Some(report)
 }
 
 /// Prints the build report for people.

@@ -115,45 +115,14 @@ fn word<T: Serialize>(v: &T) -> String {
 }
 
 fn view(c: &Catalogue) -> View<'_> {
-    let cvss = |s: &Option<crate::model::Cvss>| {
-        s.as_ref()
-            .map_or("-".to_owned(), |s| format!("{:.1} {}", s.score, s.vector))
-    };
     View {
         id: &c.id,
         title: &c.title,
         version: c.version.to_string(),
         tlp: c.tlp.label(),
         publisher: &c.publisher,
-        advisory: AdvisoryView {
-            id: &c.advisory.id,
-            title: &c.advisory.title,
-            issuer: &c.advisory.issuer,
-            published: c.advisory.published.to_string(),
-            modified: c.advisory.modified.to_string(),
-            revisions: c
-                .advisory
-                .revisions
-                .iter()
-                .map(|r| RevisionView {
-                    date: r.date.to_string(),
-                    label: &r.label,
-                    summary: r.summary.as_deref().unwrap_or("-"),
-                })
-                .collect(),
-        },
-        cves: c
-            .advisory
-            .cves
-            .iter()
-            .map(|v| CveView {
-                id: &v.id,
-                cwe: &v.cwe,
-                v3: cvss(&v.cvss_v3),
-                v4: cvss(&v.cvss_v4),
-                summary: &v.summary,
-            })
-            .collect(),
+        advisory: advisory(c),
+        cves: c.advisory.cves.iter().map(cve).collect(),
         products: c
             .advisory
             .products
@@ -164,69 +133,103 @@ fn view(c: &Catalogue) -> View<'_> {
                 versions: p.versions.join(", "),
             })
             .collect(),
-        indicators: c
-            .indicators
+        indicators: c.indicators.iter().map(indicator).collect(),
+        bulk: c.bulk.iter().map(bulk).collect(),
+        detections: c.detections.iter().map(detection).collect(),
+    }
+}
+
+fn advisory(c: &Catalogue) -> AdvisoryView<'_> {
+    AdvisoryView {
+        id: &c.advisory.id,
+        title: &c.advisory.title,
+        issuer: &c.advisory.issuer,
+        published: c.advisory.published.to_string(),
+        modified: c.advisory.modified.to_string(),
+        revisions: c
+            .advisory
+            .revisions
             .iter()
-            .map(|i| IndicatorView {
-                id: i.id.clone(),
-                kind: i.observable.kind(),
-                value: i.observable.value(),
-                role: i.meta.role.clone().unwrap_or_else(|| "-".into()),
-                confidence: confidence(i.meta.confidence),
-                action: word(&i.meta.action),
-                direction: word(&i.meta.direction),
+            .map(|r| RevisionView {
+                date: r.date.to_string(),
+                label: &r.label,
+                summary: r.summary.as_deref().unwrap_or("-"),
             })
             .collect(),
-        bulk: c
-            .bulk
+    }
+}
+
+fn cve(v: &crate::model::Cve) -> CveView<'_> {
+    let cvss = |s: &Option<crate::model::Cvss>| {
+        s.as_ref()
+            .map_or("-".to_owned(), |s| format!("{:.1} {}", s.score, s.vector))
+    };
+    CveView {
+        id: &v.id,
+        cwe: &v.cwe,
+        v3: cvss(&v.cvss_v3),
+        v4: cvss(&v.cvss_v4),
+        summary: &v.summary,
+    }
+}
+
+fn indicator(i: &crate::model::Indicator) -> IndicatorView {
+    IndicatorView {
+        id: i.id.clone(),
+        kind: i.observable.kind(),
+        value: i.observable.value(),
+        role: i.meta.role.clone().unwrap_or_else(|| "-".into()),
+        confidence: confidence(i.meta.confidence),
+        action: word(&i.meta.action),
+        direction: word(&i.meta.direction),
+    }
+}
+
+fn bulk(b: &crate::model::BulkList) -> BulkView<'_> {
+    BulkView {
+        id: &b.id,
+        kind: match b.kind {
+            crate::model::BulkKind::Address => "address",
+            crate::model::BulkKind::Domain => "domain",
+        },
+        count: b.networks.len() + b.domains.len(),
+        role: b.meta.role.as_deref().unwrap_or("-"),
+        confidence: confidence(b.meta.confidence),
+        action: word(&b.meta.action),
+        direction: word(&b.meta.direction),
+    }
+}
+
+fn detection(d: &crate::model::Detection) -> DetectionView<'_> {
+    DetectionView {
+        id: &d.id,
+        title: &d.title,
+        protocols: d
+            .protocols
             .iter()
-            .map(|b| BulkView {
-                id: &b.id,
-                kind: match b.kind {
-                    crate::model::BulkKind::Address => "address",
-                    crate::model::BulkKind::Domain => "domain",
-                },
-                count: b.networks.len() + b.domains.len(),
-                role: b.meta.role.as_deref().unwrap_or("-"),
-                confidence: confidence(b.meta.confidence),
-                action: word(&b.meta.action),
-                direction: word(&b.meta.direction),
+            .map(|p| match p {
+                Protocol::Ip => "ip",
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
             })
-            .collect(),
-        detections: c
-            .detections
-            .iter()
-            .map(|d| DetectionView {
-                id: &d.id,
-                title: &d.title,
-                protocols: d
-                    .protocols
-                    .iter()
-                    .map(|p| match p {
-                        Protocol::Ip => "ip",
-                        Protocol::Tcp => "tcp",
-                        Protocol::Udp => "udp",
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                ports: if d.ports.is_empty() {
-                    "any".into()
-                } else {
-                    d.ports
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                indicators: d.indicators.join(", "),
-                confidence: confidence(d.confidence),
-                cves: if d.cves.is_empty() {
-                    "-".into()
-                } else {
-                    d.cves.join(", ")
-                },
-            })
-            .collect(),
+            .collect::<Vec<_>>()
+            .join(", "),
+        ports: if d.ports.is_empty() {
+            "any".into()
+        } else {
+            d.ports
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        indicators: d.indicators.join(", "),
+        confidence: confidence(d.confidence),
+        cves: if d.cves.is_empty() {
+            "-".into()
+        } else {
+            d.cves.join(", ")
+        },
     }
 }
 
