@@ -161,3 +161,27 @@ pub fn names() -> Vec<&'static str> {
 pub fn by_name(name: &str) -> Option<&'static dyn Target> {
     registry().iter().copied().find(|t| t.name() == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_template_builds() {
+        assert!(templates(None).is_ok());
+    }
+
+    #[test]
+    fn targets_have_distinct_names_and_bundle_folders() {
+        let mut names = std::collections::BTreeSet::new();
+        let mut dirs = std::collections::BTreeSet::new();
+        for t in registry() {
+            assert!(names.insert(t.name()), "two targets named {}", t.name());
+            assert!(
+                dirs.insert(t.bundle_dir()),
+                "two targets bundle into {}",
+                t.bundle_dir()
+            );
+        }
+    }
+}
