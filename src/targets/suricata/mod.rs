@@ -29,7 +29,7 @@ use shapes::RuleSpec;
 
 pub struct Suricata;
 
-const TEMPLATE: &str = "suricata/pack.rules.j2";
+const TEMPLATE: crate::render::Template = crate::template!("suricata/pack.rules.j2");
 /// Suricata reads a rule line into a buffer of about 8 kB; stay well below it.
 pub const MAX_LINE: usize = 7900;
 
@@ -125,7 +125,7 @@ impl Target for Suricata {
     }
 
     fn templates(&self) -> Vec<crate::render::Template> {
-        vec![crate::template!("suricata/pack.rules.j2")]
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
@@ -225,7 +225,10 @@ impl Target for Suricata {
             iprep_file: iprep_file.clone(),
             rules,
         };
-        let text = cx.templates.render(TEMPLATE, &view).map_err(|d| vec![d])?;
+        let text = cx
+            .templates
+            .render(TEMPLATE.name, &view)
+            .map_err(|d| vec![d])?;
         verify(&text, &sh.rules, &next)?;
         let mut files = vec![OutputFile {
             path: format!("{}.rules", c.id),
