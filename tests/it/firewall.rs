@@ -782,18 +782,22 @@ fn committed_outputs_apply_in_a_fresh_namespace() {
 #[test]
 fn firewall_golden_files() {
     let fw = root().join("out/contec-cms8000/firewall");
-    for ext in [
-        "nft",
-        "ipset",
-        "iptables",
-        "ip6tables",
-        "ios",
-        "asa",
-        "junos",
-        "pf",
-        "pf.table",
-        "edl",
-    ] {
+    // Every file of every platform of the registry: a new platform gets its golden file.
+    let exts: Vec<&str> = iocc::targets::firewall::PLATFORMS
+        .iter()
+        .flat_map(|p| p.extensions().iter().copied())
+        .collect();
+    let mut written: Vec<String> = std::fs::read_dir(&fw)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_prefix("contec-cms8000.").map(str::to_owned))
+        .collect();
+    written.sort();
+    let mut declared: Vec<String> = exts.iter().map(|x| (*x).to_owned()).collect();
+    declared.sort();
+    assert_eq!(written, declared, "files on disk and declared extensions");
+    for ext in exts {
         insta::assert_snapshot!(
             format!("contec-{ext}"),
             read(&fw, &format!("contec-cms8000.{ext}"))
@@ -1249,7 +1253,10 @@ fn diff_reports_every_platform() {
     let json = v.diff(true, &[]);
     let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(j["ok"], true);
-    assert_eq!(j["diff"]["commands"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        j["diff"]["commands"].as_array().unwrap().len(),
+        iocc::targets::firewall::PLATFORMS.len()
+    );
     assert_eq!(
         j["diff"]["block_list"]["removed"],
         serde_json::json!(["23.1.2.0/24", "45.9.9.9/32"])
