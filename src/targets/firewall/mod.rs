@@ -1,4 +1,5 @@
-//! The `firewall` target: block lists for seven platforms in `out/<catalogue>/firewall/`.
+//! The `firewall` target: block lists for every platform of [`PLATFORMS`] in
+//! `out/<catalogue>/firewall/`.
 //!
 //! Guarantees: every platform file blocks exactly the same address set: the `block` address
 //! and network entries of the catalogue (indicators and bulk lists) that pass the safety
@@ -26,7 +27,6 @@ pub mod platform;
 pub mod rails;
 
 use std::collections::BTreeSet;
-
 use std::sync::LazyLock;
 
 use ipnet::{Ipv4Net, Ipv6Net};
