@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::escape::escape_markdown;
 use crate::model::Catalogue;
 use crate::output::Tree;
 use crate::ruletext::{self, RuleLine};
-use crate::targets::summary::escape_markdown;
 
 /// How many values a list shows before summarising the rest.
 const SHOW: usize = 50;

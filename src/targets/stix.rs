@@ -866,14 +866,22 @@ impl Target for Stix {
         "STIX 2.1 bundle: identity, indicators (STIX and Suricata patterns), vulnerabilities, relationships"
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "STIX 2.1 bundle (publish to a TAXII collection)"
+    }
+
+    /// Every indicator, bulk entry and detection becomes a STIX object.
+    fn support(&self, _: &super::Item) -> super::Support {
+        super::Support::Yes
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
         let bytes = bundle(cx, &mut coverage)?;
-        Ok(TargetOutput::one_file(
-            format!("{}.json", cx.catalogue.id),
-            bytes,
-            coverage,
-        ))
+        Ok(
+            TargetOutput::one_file(format!("{}.json", cx.catalogue.id), bytes)
+                .refusing(coverage.skipped),
+        )
     }
 }
 
@@ -926,7 +934,7 @@ mod tests {
 
     fn compile_with(prior: &crate::output::Tree) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = contec();
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         Stix.compile(&TargetContext {
             catalogue: &c,
             templates: &templates,
@@ -948,11 +956,7 @@ mod tests {
         );
         prior.insert("summary/x.rules".into(), b"not a suricata file\n".to_vec());
         let out = compile_with(&prior).unwrap();
-        assert!(
-            out.coverage.skipped.is_empty(),
-            "{:?}",
-            out.coverage.skipped
-        );
+        assert!(out.refused.is_empty(), "{:?}", out.refused);
         let v: Value = serde_json::from_slice(&out.files[0].contents).unwrap();
         let objects = v["objects"].as_array().unwrap();
         let sur: Vec<&Value> = objects
@@ -985,8 +989,8 @@ mod tests {
     #[test]
     fn missing_suricata_output_is_a_recorded_skip_and_broken_rules_an_error() {
         let out = compile_with(&crate::output::Tree::new()).unwrap();
-        assert_eq!(out.coverage.skipped.len(), 1);
-        assert_eq!(out.coverage.skipped[0].id, "suricata-rules");
+        assert_eq!(out.refused.len(), 1);
+        assert_eq!(out.refused[0].id, "suricata-rules");
         let mut prior = crate::output::Tree::new();
         prior.insert(
             "suricata/a.rules".into(),
@@ -1019,7 +1023,7 @@ mod tests {
             ],
             domains: vec![("a.example".into(), 4)],
         });
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         let prior = crate::output::Tree::new();
         let cx = TargetContext {
             catalogue: &c,

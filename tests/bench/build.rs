@@ -27,7 +27,6 @@ use iocc::build::{compile, load_all};
 use iocc::diag::{Diagnostics, SourceCache};
 use iocc::model::Catalogue;
 use iocc::output::Tree;
-use iocc::render::Templates;
 use iocc::targets::{self, TargetContext};
 
 fn xorshift(seed: &mut u64) -> u64 {
@@ -170,7 +169,7 @@ fn main() {
     let (t, peak) = measure(|| load(&file));
     println!("{:<10} {:>8.2} s {:>25}", "load", t.as_secs_f64(), peak);
     let catalogue = load(&file);
-    let templates = Templates::new(targets::registry(), None).unwrap();
+    let templates = targets::templates(None).unwrap();
 
     // The files of every target, so each target sees what earlier ones wrote (as in a build).
     let mut prior = Tree::new();

@@ -29,7 +29,7 @@ use shapes::RuleSpec;
 
 pub struct Suricata;
 
-const TEMPLATE: &str = "suricata/pack.rules.j2";
+const TEMPLATE: crate::render::Template = crate::template!("suricata/pack.rules.j2");
 /// Suricata reads a rule line into a buffer of about 8 kB; stay well below it.
 pub const MAX_LINE: usize = 7900;
 
@@ -124,15 +124,32 @@ impl Target for Suricata {
         "Suricata 7 rule pack: IP-only, protocol, dataset and iprep rules with locked SIDs"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../../templates/suricata/pack.rules.j2"),
-        )]
+    fn templates(&self) -> Vec<crate::render::Template> {
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
         &ESCAPERS
+    }
+
+    /// suricata-update and Scirius expect rules under `rules/`.
+    fn bundle_dir(&self) -> &'static str {
+        "rules"
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "Suricata rules and the data files they load (suricata-update source)"
+    }
+
+    /// Addresses, networks, domains, their lists and every detection become rules.
+    fn support(&self, item: &super::Item) -> super::Support {
+        use super::{ItemKind, Support};
+        match item.kind {
+            ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
+            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            k if k.is_hash() => Support::No("file hashes need file extraction and filehash lists, which this pack does not ship".into()),
+            _ => Support::Yes,
+        }
     }
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
@@ -208,7 +225,10 @@ impl Target for Suricata {
             iprep_file: iprep_file.clone(),
             rules,
         };
-        let text = cx.templates.render(TEMPLATE, &view).map_err(|d| vec![d])?;
+        let text = cx
+            .templates
+            .render(TEMPLATE.name, &view)
+            .map_err(|d| vec![d])?;
         verify(&text, &sh.rules, &next)?;
         let mut files = vec![OutputFile {
             path: format!("{}.rules", c.id),
@@ -245,7 +265,7 @@ impl Target for Suricata {
                 path: lock_file,
                 contents: next.render(&c.id).into_bytes(),
             }],
-            coverage: sh.coverage,
+            refused: sh.coverage.skipped,
         })
     }
 }
