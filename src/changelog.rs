@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::build::Compiled;
+use crate::escape::escape_markdown;
 use crate::model::Catalogue;
 use crate::output::Tree;
 use crate::rules::dialect::{Dialect, Suricata7};
 use crate::rules::{PlannedRule, RulePlan};
-use crate::targets::summary::escape_markdown;
 
 /// How many values a list shows before summarising the rest.
 const SHOW: usize = 50;
@@ -480,8 +480,8 @@ mod tests {
             rules,
             files: Vec::new(),
             categories: Vec::new(),
-            coverage: crate::targets::Coverage::default(),
-            lock: crate::targets::StateFile {
+            not_expressed: Vec::new(),
+            lock: crate::rules::plan::LockFile {
                 path: "c.sids.lock".into(),
                 contents: Vec::new(),
             },

@@ -14,5 +14,6 @@ pub mod lower;
 pub mod model;
 pub mod plan;
 pub mod read;
+pub mod verify;
 
 pub use plan::{PlannedRule, RulePlan};

@@ -12,11 +12,10 @@ use std::path::{Path, PathBuf};
 use ipnet::IpNet;
 
 use super::lock::{self, AssignError, Entry, Lock};
-use super::lower::{lower, DataFile, Lowered};
+use super::lower::{lower, DataFile, Lowered, NotExpressed};
 use super::model::{Rule, RuleOption};
 use crate::diag::{display, At, Code, Diagnostic};
 use crate::model::Catalogue;
-use crate::targets::{Coverage, StateFile};
 
 /// The target that publishes the plan's rules. The build makes the plan (reading and writing
 /// the SID lock) only when this target is selected, so a build of other targets never touches
@@ -48,6 +47,13 @@ pub struct PlannedCategory {
     pub nets: Vec<IpNet>,
 }
 
+/// The SID lock file as the plan leaves it, to be written beside the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockFile {
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
 /// The catalogue's rules, ready for any dialect.
 #[derive(Debug)]
 pub struct RulePlan {
@@ -56,10 +62,10 @@ pub struct RulePlan {
     /// Data files the rules load (datasets), beside the rules file.
     pub files: Vec<DataFile>,
     pub categories: Vec<PlannedCategory>,
-    /// What the rules carry and what they cannot express.
-    pub coverage: Coverage,
+    /// The items the rules cannot express, with the reason.
+    pub not_expressed: Vec<NotExpressed>,
     /// The SID lock after this plan.
-    pub lock: StateFile,
+    pub lock: LockFile,
 }
 
 /// The SID lock path: `<catalogue file stem>.sids.lock` beside the catalogue.
@@ -188,70 +194,10 @@ pub fn plan_with(
         rules,
         files: lowered.files,
         categories,
-        coverage: lowered.coverage,
-        lock: StateFile {
+        not_expressed: lowered.not_expressed,
+        lock: LockFile {
             contents: next.render(&c.id).into_bytes(),
             path,
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::dialect::{Dialect, Suricata7};
-
-    fn contec() -> Catalogue {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
-        let mut cache = crate::diag::SourceCache::default();
-        crate::load::load_catalogue(
-            &path,
-            jiff::civil::date(2026, 11, 26),
-            &crate::targets::names(),
-            &mut cache,
-        )
-        .catalogue
-        .expect("contec catalogue validates")
-    }
-
-    #[test]
-    fn the_committed_lock_is_reproduced() {
-        // The body hash of every rule is the one the committed lock holds: the lock (and so
-        // every sid and rev) is the same before and after the typed model.
-        let c = contec();
-        let committed = std::fs::read(lock_path(&c)).unwrap();
-        let plan = plan(&c).unwrap();
-        assert_eq!(
-            String::from_utf8(plan.lock.contents).unwrap(),
-            String::from_utf8(committed).unwrap()
-        );
-    }
-
-    #[test]
-    fn identity_goes_before_metadata() {
-        let c = contec();
-        let plan = plan_with(
-            &c,
-            lower(&c),
-            &Lock::default(),
-            PathBuf::from("x.sids.lock"),
-        )
-        .unwrap();
-        let first = &plan.rules[0];
-        assert_eq!((first.sid, first.rev), (c.policy.sid_first, 1));
-        let line = Suricata7.write(&first.rule).unwrap();
-        let updated = c.advisory.modified.strftime("%Y_%m_%d").to_string();
-        assert!(
-            line.contains(&format!(
-                "sid:{}; rev:1; metadata:affected_product",
-                c.policy.sid_first
-            )),
-            "{line}"
-        );
-        assert!(
-            line.ends_with(&format!(", updated_at {updated}; target:src_ip;)")),
-            "{line}"
-        );
-    }
 }

@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 use iocc::build::{compile, load_all};
 use iocc::diag::{Diagnostics, SourceCache};
 use iocc::model::Catalogue;
-use iocc::render::Templates;
 use iocc::targets::{self, TargetContext};
 
 fn xorshift(seed: &mut u64) -> u64 {
@@ -169,7 +168,7 @@ fn main() {
     let (t, peak) = measure(|| load(&file));
     println!("{:<10} {:>8.2} s {:>25}", "load", t.as_secs_f64(), peak);
     let catalogue = load(&file);
-    let templates = Templates::new(targets::registry(), None).unwrap();
+    let templates = targets::templates(None).unwrap();
 
     // The rule plan (lowering and SIDs) is its own step, made once as in a build; every
     // target then compiles from the catalogue and the plan alone.

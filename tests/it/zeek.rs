@@ -756,23 +756,11 @@ fn only_in_strings_or_comments(line: &str, marker: &str) -> bool {
         .all(|(i, _)| i >= comment_from || inert[i])
 }
 
-#[test]
-fn hostile_fixture_keeps_every_file_intact() {
-    let pkg = build("tests/fixtures/zeek-hostile.yaml", "zeek-hostile");
-    zeek_script_parses(&pkg);
-    zeek_parse_only(&pkg);
-
-    // Intel: exact shape, every indicator on its own line.
-    let intel = read(&pkg.join("scripts/zeek-hostile.intel"));
-    let rows = check_intel(&intel).unwrap();
-    assert_eq!(rows.len(), 5 + 3, "5 indicators and 3 bulk entries");
-    assert!(rows
-        .iter()
-        .any(|r| r.kind == "Intel::URL"
-            && r.indicator == "evil.example/a;b)c'd\\e%25f{g}|h<i>?j=k&l#m"));
-
+/// The hostile package's Zeek scripts: hostile text only inside string literals and comments,
+/// never in a format string.
+fn hostile_scripts_stay_inert(pkg: &Path) {
     // Zeek scripts: hostile text only inside string literals and comments.
-    for f in files(&pkg, "zeek") {
+    for f in files(pkg, "zeek") {
         let text = read(&f);
         for (n, line) in text.lines().enumerate() {
             for marker in [
@@ -804,15 +792,11 @@ fn hostile_fixture_keeps_every_file_intact() {
     // DUMP and rpcbind GETADDR following over UDP and TCP).
     assert_eq!(main.lines().filter(|l| l.starts_with("event ")).count(), 9);
     assert!(main.contains("\t\t\"/pm\\\"; } event zeek_init() { print \\\"x\\\"; } # \\\\ é\",\n"));
+}
 
-    // Signatures: comments and exactly the generated blocks.
-    let sig = read(&pkg.join("scripts/zeek-hostile.sig"));
-    assert_eq!(check_sig(&sig).unwrap(), 4);
-    assert!(sig.contains(
-        "  payload /(.|\\n){0,25}\\x0b\\x41\\x22\\x42\\x5c\\x43\\x3b\\x44\\x2f\\x0a\\x0d\\x00\\xff\\x7c\\x5d/\n"
-    ));
-
-    // zkg.meta: the same eight lines, and zkg sees exactly the generated keys.
+/// The hostile package's zkg.meta: the same eight lines, and zkg sees exactly the generated
+/// keys.
+fn hostile_meta_keeps_its_keys(pkg: &Path) {
     let meta = read(&pkg.join("zkg.meta"));
     let keys: Vec<&str> = meta
         .lines()
@@ -832,7 +816,7 @@ fn hostile_fixture_keeps_every_file_intact() {
             "\tzeek >=6.0.0"
         ]
     );
-    if let Some(info) = zkg_installs(&pkg, "zeek-hostile", "zeek-hostile") {
+    if let Some(info) = zkg_installs(pkg, "zeek-hostile", "zeek-hostile") {
         assert_eq!(
             zkg_keys(&info),
             [
@@ -847,6 +831,33 @@ fn hostile_fixture_keeps_every_file_intact() {
             "{info}"
         );
     }
+}
+
+#[test]
+fn hostile_fixture_keeps_every_file_intact() {
+    let pkg = build("tests/fixtures/zeek-hostile.yaml", "zeek-hostile");
+    zeek_script_parses(&pkg);
+    zeek_parse_only(&pkg);
+
+    // Intel: exact shape, every indicator on its own line.
+    let intel = read(&pkg.join("scripts/zeek-hostile.intel"));
+    let rows = check_intel(&intel).unwrap();
+    assert_eq!(rows.len(), 5 + 3, "5 indicators and 3 bulk entries");
+    assert!(rows
+        .iter()
+        .any(|r| r.kind == "Intel::URL"
+            && r.indicator == "evil.example/a;b)c'd\\e%25f{g}|h<i>?j=k&l#m"));
+
+    hostile_scripts_stay_inert(&pkg);
+
+    // Signatures: comments and exactly the generated blocks.
+    let sig = read(&pkg.join("scripts/zeek-hostile.sig"));
+    assert_eq!(check_sig(&sig).unwrap(), 4);
+    assert!(sig.contains(
+        "  payload /(.|\\n){0,25}\\x0b\\x41\\x22\\x42\\x5c\\x43\\x3b\\x44\\x2f\\x0a\\x0d\\x00\\xff\\x7c\\x5d/\n"
+    ));
+
+    hostile_meta_keeps_its_keys(&pkg);
 
     // README: one notice row per detection.
     let readme = read(&pkg.join("README.md"));

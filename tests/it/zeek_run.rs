@@ -338,6 +338,7 @@ fn nfs_tcp_to(p: &mut Pcap, port: u16, client_port: u16) {
 
 const RANGE_OUT: &str = "range-outbound";
 
+// longer than 100 lines because it is a table: one row per Contec behaviour and its expected notices.
 fn contec_scenarios() -> Vec<Scenario> {
     vec![
         (

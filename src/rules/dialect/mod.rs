@@ -32,6 +32,12 @@ pub trait Dialect: Sync {
     /// The dialect's name, e.g. `suricata-7`.
     fn name(&self) -> &'static str;
 
+    /// The longest line the engine reads. Suricata reads a rule line into a buffer of about
+    /// 8 kB; the default stays well below it.
+    fn max_line(&self) -> usize {
+        7900
+    }
+
     /// Whether this dialect can write the option.
     fn supports(&self, option: &RuleOption) -> bool {
         let _ = option;

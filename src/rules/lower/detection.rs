@@ -44,7 +44,6 @@ impl Builder<'_> {
                     self.out.rules.push(r);
                 }
             }
-            self.out.coverage.carry(&d.id);
         }
     }
 

@@ -37,7 +37,6 @@ use crate::rules::escape::{metadata_value, msg_text, reference_url};
 use crate::rules::model::{
     Action, Address, Header, Port, Protocol, Reference, Rule, RuleOption, Side,
 };
-use crate::targets::Coverage;
 
 /// Header lists longer than this (characters) go to a dataset/iprep instead.
 pub const HEADER_BUDGET: usize = 4000;
@@ -97,14 +96,30 @@ pub struct Category {
     pub nets: Vec<IpNet>,
 }
 
+/// An item the rules cannot express, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotExpressed {
+    pub id: String,
+    pub reason: String,
+}
+
 /// The catalogue as rules: rules in pack order, their data files and iprep categories, and
-/// what they carry.
+/// the items they cannot express.
 #[derive(Debug, Default)]
 pub struct Lowered {
     pub rules: Vec<LoweredRule>,
     pub files: Vec<DataFile>,
     pub categories: Vec<Category>,
-    pub coverage: Coverage,
+    pub not_expressed: Vec<NotExpressed>,
+}
+
+impl Lowered {
+    fn skip(&mut self, id: &str, reason: &str) {
+        self.not_expressed.push(NotExpressed {
+            id: id.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
 }
 
 /// The protected side of every rule.
@@ -313,22 +328,20 @@ impl Builder<'_> {
                     if !dirs.is_empty() {
                         uncovered.push((i, net, dirs));
                     }
-                    self.out.coverage.carry(&i.id);
                 }
                 Observable::Domain(d) => {
                     let label = i.meta.role.clone().unwrap_or_else(|| "Listed domain".into());
                     self.domain_rules(&format!("indicator/{}", i.id), &label, d, &i.meta);
-                    self.out.coverage.carry(&i.id);
                 }
-                Observable::Url(_) => self.out.coverage.skip(
+                Observable::Url(_) => self.out.skip(
                     &i.id,
                     "URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead",
                 ),
-                Observable::Port { .. } => self.out.coverage.skip(
+                Observable::Port { .. } => self.out.skip(
                     &i.id,
                     "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts",
                 ),
-                Observable::FileHash { .. } => self.out.coverage.skip(
+                Observable::FileHash { .. } => self.out.skip(
                     &i.id,
                     "file hashes need file extraction and filehash lists, which this pack does not ship",
                 ),
@@ -408,7 +421,7 @@ impl Builder<'_> {
             };
             match b.kind {
                 _ if empty => {
-                    self.out.coverage.skip(&b.id, "the list is empty");
+                    self.out.skip(&b.id, "the list is empty");
                     continue;
                 }
                 BulkKind::Address => {
@@ -434,7 +447,6 @@ impl Builder<'_> {
                     );
                 }
             }
-            self.out.coverage.carry(&b.id);
         }
     }
 }

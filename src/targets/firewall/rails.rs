@@ -340,7 +340,7 @@ pub fn check(c: &Catalogue) -> Result<Vec<IpNet>, Vec<Diagnostic>> {
     }
     if more > 0 {
         diags.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::RefusedBlock,
                 format!("{more} more block entries are refused by the safety rails"),
             )
@@ -379,7 +379,7 @@ fn refusal(c: &Catalogue, e: &NetworkEntry<'_>, refused: &[Trip]) -> Diagnostic 
             "remove or narrow the entry; if blocking it is really intended, lift the rail explicitly: `policy.overrides: [{lifts}]` (every output header then says so)"
         )
     };
-    let d = Diagnostic::error(
+    let d = Diagnostic::new(
         Code::RefusedBlock,
         format!("refused to block `{shown}` of {what}: {rails}"),
     )

@@ -285,14 +285,22 @@ impl Target for Stix {
         "STIX 2.1 bundle: identity, indicators (STIX and Suricata patterns), vulnerabilities, relationships"
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "STIX 2.1 bundle (publish to a TAXII collection)"
+    }
+
+    /// Every indicator, bulk entry and detection becomes a STIX object.
+    fn support(&self, _: &super::Item) -> super::Support {
+        super::Support::Yes
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
         let bytes = bundle(cx, &mut coverage)?;
-        Ok(TargetOutput::one_file(
-            format!("{}.json", cx.catalogue.id),
-            bytes,
-            coverage,
-        ))
+        Ok(
+            TargetOutput::one_file(format!("{}.json", cx.catalogue.id), bytes)
+                .refusing(coverage.skipped),
+        )
     }
 }
 
@@ -314,7 +322,7 @@ mod tests {
 
     fn compile_with(rules: Option<&RulePlan>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = contec();
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         Stix.compile(&TargetContext {
             catalogue: &c,
             templates: &templates,
@@ -341,8 +349,8 @@ mod tests {
             rules,
             files: Vec::new(),
             categories: Vec::new(),
-            coverage: Coverage::default(),
-            lock: crate::targets::StateFile {
+            not_expressed: Vec::new(),
+            lock: crate::rules::plan::LockFile {
                 path: "x.sids.lock".into(),
                 contents: Vec::new(),
             },
@@ -357,11 +365,7 @@ mod tests {
         ];
         let plan = plan_of(&lines);
         let out = compile_with(Some(&plan)).unwrap();
-        assert!(
-            out.coverage.skipped.is_empty(),
-            "{:?}",
-            out.coverage.skipped
-        );
+        assert!(out.refused.is_empty(), "{:?}", out.refused);
         let v: Value = serde_json::from_slice(&out.files[0].contents).unwrap();
         let objects = v["objects"].as_array().unwrap();
         let sur: Vec<&Value> = objects
@@ -393,8 +397,8 @@ mod tests {
     #[test]
     fn a_build_without_rules_is_a_recorded_skip() {
         let out = compile_with(None).unwrap();
-        assert_eq!(out.coverage.skipped.len(), 1);
-        assert_eq!(out.coverage.skipped[0].id, "suricata-rules");
+        assert_eq!(out.refused.len(), 1);
+        assert_eq!(out.refused[0].id, "suricata-rules");
     }
 
     #[test]
@@ -419,7 +423,7 @@ mod tests {
             ],
             domains: vec![("a.example".into(), 4)],
         });
-        let templates = crate::render::Templates::new(crate::targets::registry(), None).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
         let cx = TargetContext {
             catalogue: &c,
             templates: &templates,

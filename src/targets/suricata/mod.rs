@@ -9,26 +9,22 @@
 //!   adds only the comment header, whose catalogue text the `rules` auto-escaper
 //!   ([`crate::rules::escape::escape_rules`]) escapes;
 //! - before returning, the rendered file is read back with the project's rule grammar into
-//!   the model ([`verify`]): exactly one rule per planned rule, in order, with the planned
+//!   the model ([`crate::rules::verify`]): exactly one rule per planned rule, in order, with the planned
 //!   header, sid/rev and options, every line under Suricata's line limit; anything else is an
 //!   error, never a written file.
 
-mod verify;
-
 use serde::Serialize;
 
-use super::{OutputFile, Target, TargetContext, TargetOutput};
+use super::{OutputFile, Skipped, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::render::{safe, Escaper};
 use crate::rules::dialect::{Dialect, Suricata7};
 use crate::rules::plan::rules_file;
 use crate::rules::RulePlan;
 
-pub use verify::MAX_LINE;
-
 pub struct Suricata;
 
-const TEMPLATE: &str = "suricata/pack.rules.j2";
+const TEMPLATE: crate::render::Template = crate::template!("suricata/pack.rules.j2");
 
 static ESCAPERS: [Escaper; 1] = [Escaper {
     name: "suricata",
@@ -54,9 +50,9 @@ struct View {
     rules: Vec<minijinja::Value>,
 }
 
-fn bug(code: Code, msg: String) -> Vec<Diagnostic> {
-    vec![Diagnostic::error(code, msg)
-        .help("the rendered pack failed iocc's own rule check; this is a bug in iocc (or in a --templates override), please report it")]
+/// A rule plan this target cannot write: a bug in iocc, never a catalogue problem.
+fn bug(msg: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(Code::RuleSyntax, msg).help("this is a bug in iocc, please report it")]
 }
 
 /// The rule lines of the plan in the target's dialect.
@@ -65,13 +61,10 @@ fn rule_lines(plan: &RulePlan) -> Result<Vec<minijinja::Value>, Vec<Diagnostic>>
         .iter()
         .map(|r| {
             DIALECT.write(&r.rule).map(safe).map_err(|u| {
-                bug(
-                    Code::RuleSyntax,
-                    format!(
-                        "rule `{}` holds `{}`, which {} cannot write",
-                        r.key, u.keyword, u.dialect
-                    ),
-                )
+                bug(format!(
+                    "rule `{}` holds `{}`, which {} cannot write",
+                    r.key, u.keyword, u.dialect
+                ))
             })
         })
         .collect()
@@ -99,25 +92,39 @@ impl Target for Suricata {
         "Suricata 7 rule pack: IP-only, protocol, dataset and iprep rules with locked SIDs"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../../templates/suricata/pack.rules.j2"),
-        )]
+    fn templates(&self) -> Vec<crate::render::Template> {
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
         &ESCAPERS
     }
 
+    /// suricata-update and Scirius expect rules under `rules/`.
+    fn bundle_dir(&self) -> &'static str {
+        "rules"
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "Suricata rules and the data files they load (suricata-update source)"
+    }
+
+    /// Addresses, networks, domains, their lists and every detection become rules.
+    fn support(&self, item: &super::Item) -> super::Support {
+        use super::{ItemKind, Support};
+        match item.kind {
+            ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
+            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            k if k.is_hash() => Support::No("file hashes need file extraction and filehash lists, which this pack does not ship".into()),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let plan = cx.rules.ok_or_else(|| {
-            bug(
-                Code::RuleSyntax,
-                "the build made no rule plan for the suricata target".into(),
-            )
-        })?;
+        let plan = cx
+            .rules
+            .ok_or_else(|| bug("the build made no rule plan for the suricata target".into()))?;
         let iprep_categories = format!("{}.iprep-categories", c.id);
         let iprep_file = format!("{}.iprep", c.id);
         let view = View {
@@ -136,8 +143,11 @@ impl Target for Suricata {
             iprep_file: iprep_file.clone(),
             rules: rule_lines(plan)?,
         };
-        let text = cx.templates.render(TEMPLATE, &view).map_err(|d| vec![d])?;
-        verify::verify(&text, plan, &DIALECT)?;
+        let text = cx
+            .templates
+            .render(TEMPLATE.name, &view)
+            .map_err(|d| vec![d])?;
+        crate::rules::verify::verify(&text, plan, &DIALECT)?;
         let mut files = vec![OutputFile {
             path: rules_file(&c.id),
             contents: text.into_bytes(),
@@ -163,7 +173,78 @@ impl Target for Suricata {
         Ok(TargetOutput {
             files,
             state: Vec::new(),
-            coverage: plan.coverage.clone(),
+            refused: plan
+                .not_expressed
+                .iter()
+                .map(|n| Skipped::new(&n.id, &n.reason))
+                .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The plan against the committed catalogue (here, where the target names that
+    //! validate a catalogue's `policy.targets` are known).
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::model::Catalogue;
+    use crate::rules::lock::Lock;
+    use crate::rules::lower::lower;
+    use crate::rules::plan::{lock_path, plan, plan_with};
+
+    fn contec() -> Catalogue {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        crate::load::load_catalogue(
+            &path,
+            jiff::civil::date(2026, 11, 26),
+            &crate::targets::names(),
+            &mut cache,
+        )
+        .catalogue
+        .expect("contec catalogue validates")
+    }
+
+    #[test]
+    fn the_committed_lock_is_reproduced() {
+        // The body hash of every rule is the one the committed lock holds: the lock (and so
+        // every sid and rev) is the same before and after the typed model.
+        let c = contec();
+        let committed = std::fs::read(lock_path(&c)).unwrap();
+        let plan = plan(&c).unwrap();
+        assert_eq!(
+            String::from_utf8(plan.lock.contents).unwrap(),
+            String::from_utf8(committed).unwrap()
+        );
+    }
+
+    #[test]
+    fn identity_goes_before_metadata() {
+        let c = contec();
+        let plan = plan_with(
+            &c,
+            lower(&c),
+            &Lock::default(),
+            PathBuf::from("x.sids.lock"),
+        )
+        .unwrap();
+        let first = &plan.rules[0];
+        assert_eq!((first.sid, first.rev), (c.policy.sid_first, 1));
+        let line = Suricata7.write(&first.rule).unwrap();
+        let updated = c.advisory.modified.strftime("%Y_%m_%d").to_string();
+        assert!(
+            line.contains(&format!(
+                "sid:{}; rev:1; metadata:affected_product",
+                c.policy.sid_first
+            )),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!(", updated_at {updated}; target:src_ip;)")),
+            "{line}"
+        );
     }
 }

@@ -13,7 +13,7 @@ use ipnet::IpNet;
 
 use super::escape::escape_intel;
 use crate::model::{Action, BulkKind, Catalogue, HashAlgo, Meta, Observable};
-use crate::targets::Coverage;
+use crate::targets::Skipped;
 
 /// The Intel rows, already escaped: a feed of a million entries is written here, line by
 /// line, rather than through a template loop. Every field passes [`escape_intel`] (the
@@ -126,7 +126,9 @@ fn row(out: &mut String, fields: [&str; 7]) {
     out.push('\n');
 }
 
-pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
+/// The Intel rows; a port indicator is refused with the reason naming the detections that
+/// match it.
+pub fn view<'c>(c: &'c Catalogue, refused: &mut Vec<Skipped>) -> IntelView {
     let src = source(c);
     let mut seen: HashSet<Key<'c>> = HashSet::with_capacity(c.indicator_count());
     let mut rows = String::with_capacity(c.indicator_count() * 96);
@@ -159,13 +161,12 @@ pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
             Observable::Url(u) => Key::Text("Intel::URL", strip_scheme(u)),
             Observable::FileHash { hex, .. } => Key::Text("Intel::FILE_HASH", hex),
             Observable::Port { .. } => {
-                coverage.skip(&i.id, port_reason(c, &i.observable));
+                refused.push(Skipped::new(&i.id, port_reason(c, &i.observable)));
                 continue;
             }
         };
         if let Some((kind, value)) = intel_of(&i.observable) {
             push(key, kind, &value, &desc(&i.id, &i.meta), &i.meta);
-            coverage.carry(&i.id);
         }
     }
     let mut value = String::new();
@@ -208,7 +209,6 @@ pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
                 }
             }
         }
-        coverage.carry(&b.id);
     }
     IntelView {
         rows,

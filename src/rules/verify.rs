@@ -1,21 +1,24 @@
-//! The check of a rendered pack against its plan, before anything is written.
+//! The check of a rendered pack against its plan, before anything is written: a target that
+//! writes the plan with a dialect calls [`verify`] on its text.
 //!
-//! Guarantees: the pack passes only if every line is under [`MAX_LINE`] bytes, every rule
+//! Guarantees: the pack passes only if every line is under the dialect's line limit
+//! ([`super::dialect::Dialect::max_line`]), every rule
 //! line is read by the rule grammar and then into the typed model, and the rules are exactly
 //! the planned ones in order: the same header, the planned sid and rev, and the same options
 //! (each option of the line is, as written, the dialect's writing of the planned option, so a
 //! value that broke out of its option would show as a different option list).
 
+use super::dialect::Dialect;
+use super::read::read_rule;
+use super::{PlannedRule, RulePlan};
 use crate::diag::{Code, Diagnostic};
 use crate::grammar::rule::{logical_lines, parse_rule, ParsedRule};
-use crate::rules::dialect::Dialect;
-use crate::rules::read::read_rule;
-use crate::rules::{PlannedRule, RulePlan};
 
-use super::bug;
-
-/// Suricata reads a rule line into a buffer of about 8 kB; stay well below it.
-pub const MAX_LINE: usize = 7900;
+/// A failed check: the pack is not written.
+fn bug(code: Code, msg: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(code, msg)
+        .help("the rendered pack failed iocc's own rule check; this is a bug in iocc (or in a --templates override), please report it")]
+}
 
 /// The options of a parsed line, each as written.
 fn written_options<'t>(line: &'t str, p: &ParsedRule) -> Vec<&'t str> {
@@ -86,10 +89,11 @@ fn check_rule(
 
 /// Reads the rendered pack back and compares it with the plan.
 pub fn verify(text: &str, plan: &RulePlan, dialect: &dyn Dialect) -> Result<(), Vec<Diagnostic>> {
-    if let Some((n, _)) = text.lines().enumerate().find(|(_, l)| l.len() > MAX_LINE) {
+    let max = dialect.max_line();
+    if let Some((n, _)) = text.lines().enumerate().find(|(_, l)| l.len() > max) {
         return Err(bug(
             Code::RuleSyntax,
-            format!("line {} of the pack is longer than {MAX_LINE} bytes", n + 1),
+            format!("line {} of the pack is longer than {max} bytes", n + 1),
         ));
     }
     let (lines, unfinished) = logical_lines(text);
@@ -120,7 +124,6 @@ mod tests {
     use super::*;
     use crate::rules::dialect::Suricata7;
     use crate::rules::model::*;
-    use crate::targets::{Coverage, StateFile};
 
     fn planned(key: &str, sid: u32, msg: &str) -> PlannedRule {
         PlannedRule {
@@ -151,8 +154,8 @@ mod tests {
             rules,
             files: Vec::new(),
             categories: Vec::new(),
-            coverage: Coverage::default(),
-            lock: StateFile {
+            not_expressed: Vec::new(),
+            lock: crate::rules::plan::LockFile {
                 path: "x.sids.lock".into(),
                 contents: Vec::new(),
             },
@@ -185,7 +188,10 @@ mod tests {
         assert!(check(&wrong, a()).is_err());
         let broken = ONE.replace("\"a\"", "\"a;\"");
         assert!(check(&broken, a()).is_err());
-        let long = ONE.replace("\"a\"", &format!("\"{}\"", "a".repeat(MAX_LINE)));
+        let long = ONE.replace(
+            "\"a\"",
+            &format!("\"{}\"", "a".repeat(Suricata7.max_line())),
+        );
         assert!(check(&long, a()).is_err());
         let other_msg = ONE.replace("\"a\"", "\"b\"");
         assert!(check(&other_msg, a()).is_err());
