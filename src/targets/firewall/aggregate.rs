@@ -1,10 +1,12 @@
 //! Address aggregation on integer intervals: merge, subtract, and cut back into CIDR prefixes.
 //!
-//! Guarantees: the output of [`aggregate`] covers exactly the union of the input networks
-//! minus the union of the excluded networks, per family; it is the minimal list of CIDR
-//! prefixes for that address set (adjacent and covered prefixes are merged), sorted by
-//! address, with no two prefixes overlapping. Work is one sort plus linear passes
-//! (n log n), so a million addresses aggregate in well under a second.
+//! Guarantees: the output of [`aggregate`] (and of [`blocked`], a catalogue's block list)
+//! covers exactly the union of the input networks minus the union of the excluded networks,
+//! per family; it is the minimal list of CIDR prefixes for that address set (adjacent and
+//! covered prefixes are merged), sorted by address, with no two prefixes overlapping.
+//! [`blocked`] reads the catalogue's sorted lists and streams them through merge, subtraction
+//! and cutting, so its only memory is the result; [`aggregate`] sorts its input first
+//! (n log n).
 //!
 //! Why not `IpNet::aggregate`: it merges, but cannot subtract the allowlist; working on
 //! `[first, last]` intervals does both in one representation.
@@ -12,6 +14,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use crate::model::{Action, Catalogue, Meta};
 
 /// An inclusive interval of addresses of one family, as integers.
 pub type Interval = (u128, u128);
@@ -29,6 +33,144 @@ impl Aggregated {
     }
     pub fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
+    }
+}
+
+/// The block list of a catalogue: its `block` addresses and networks (indicators and bulk
+/// lists; the caller has run the safety rails), aggregated per family, minus the allowlist.
+/// Each list is sorted already: the lists are merged as they are read, never copied.
+pub fn blocked(c: &Catalogue) -> Aggregated {
+    let block = |m: &Meta| m.action == Action::Block;
+    let (mut own4, mut own6): (Vec<Interval>, Vec<Interval>) = (Vec::new(), Vec::new());
+    for i in c.indicators.iter().filter(|i| block(&i.meta)) {
+        match i.observable.as_net() {
+            Some(IpNet::V4(n)) => own4.push(interval_v4(n)),
+            Some(IpNet::V6(n)) => own6.push(interval_v6(n)),
+            None => {}
+        }
+    }
+    own4.sort_unstable();
+    own6.sort_unstable();
+    let lists: Vec<&crate::model::BulkList> = c.bulk.iter().filter(|b| block(&b.meta)).collect();
+    let mut v4: Vec<Box<dyn Iterator<Item = Interval> + '_>> = vec![Box::new(own4.into_iter())];
+    let mut v6: Vec<Box<dyn Iterator<Item = Interval> + '_>> = vec![Box::new(own6.into_iter())];
+    for b in &lists {
+        v4.push(Box::new(
+            b.networks.v4().iter().map(|e| v4_interval(e.addr, e.len)),
+        ));
+        v6.push(Box::new(
+            b.networks.v6().iter().map(|e| interval_v6(e.net())),
+        ));
+    }
+    let (x4, x6) = excluded(&c.policy.allowlist);
+    let mut out = Aggregated::default();
+    let merged4 = coalesce(crate::model::packed::merge(v4, |iv| iv.0));
+    cut(subtract_sorted(merged4, &x4), 32, |a, len| {
+        out.v4
+            .push(Ipv4Net::new_assert(Ipv4Addr::from(a as u32), len));
+    });
+    let merged6 = coalesce(crate::model::packed::merge(v6, |iv| iv.0));
+    cut(subtract_sorted(merged6, &x6), 128, |a, len| {
+        out.v6.push(Ipv6Net::new_assert(Ipv6Addr::from(a), len));
+    });
+    out
+}
+
+/// The interval of an IPv4 network given as (network address, length).
+pub fn v4_interval(addr: u32, len: u8) -> Interval {
+    let host = if len == 0 { u32::MAX } else { u32::MAX >> len };
+    (u128::from(addr), u128::from(addr | host))
+}
+
+/// The excluded networks as sorted, merged intervals per family.
+fn excluded(exclude: &[IpNet]) -> (Vec<Interval>, Vec<Interval>) {
+    let (mut x4, mut x6) = (Vec::new(), Vec::new());
+    for n in exclude {
+        match *n {
+            IpNet::V4(n) => x4.push(interval_v4(n)),
+            IpNet::V6(n) => x6.push(interval_v6(n)),
+        }
+    }
+    (merge(&mut x4), merge(&mut x6))
+}
+
+/// Joins overlapping or adjacent intervals of a stream sorted by start.
+pub fn coalesce(sorted: impl Iterator<Item = Interval>) -> impl Iterator<Item = Interval> {
+    let mut sorted = sorted.peekable();
+    std::iter::from_fn(move || {
+        let (a, mut b) = sorted.next()?;
+        // `b + 1 >= next start` without overflowing at the top of the address space.
+        while let Some(&(na, nb)) = sorted.peek() {
+            if b == u128::MAX || b + 1 >= na {
+                b = b.max(nb);
+                sorted.next();
+            } else {
+                break;
+            }
+        }
+        Some((a, b))
+    })
+}
+
+/// A stream of sorted, disjoint intervals minus a sorted, merged list.
+pub fn subtract_sorted<'d>(
+    keep: impl Iterator<Item = Interval> + 'd,
+    drop: &'d [Interval],
+) -> impl Iterator<Item = Interval> + 'd {
+    let mut j = 0;
+    keep.flat_map(move |(a, b)| {
+        let mut pieces = Vec::new();
+        let mut start = a;
+        let mut open = true;
+        while j < drop.len() && drop[j].1 < start {
+            j += 1;
+        }
+        let mut k = j;
+        while open && k < drop.len() && drop[k].0 <= b {
+            let (da, db) = drop[k];
+            if da > start {
+                pieces.push((start, da - 1));
+            }
+            if db >= b {
+                open = false;
+            } else {
+                start = db + 1;
+                k += 1;
+            }
+        }
+        if open {
+            pieces.push((start, b));
+        }
+        pieces
+    })
+}
+
+/// Cuts each interval into the fewest CIDR prefixes, handing each (network, length) to `out`.
+pub fn cut(list: impl Iterator<Item = Interval>, width: u32, mut out: impl FnMut(u128, u8)) {
+    for (a, b) in list {
+        let mut start = a;
+        loop {
+            let span = b - start; // addresses after `start`, so the block may hold span + 1
+            let align = if start == 0 {
+                width
+            } else {
+                start.trailing_zeros().min(width)
+            };
+            let fits = if span == u128::MAX {
+                128
+            } else {
+                127 - (span + 1).leading_zeros()
+            };
+            let k = align.min(fits).min(width);
+            out(start, (width - k) as u8);
+            if k >= 128 {
+                break;
+            }
+            match start.checked_add(1u128 << k) {
+                Some(next) if next <= b && next != 0 => start = next,
+                _ => break,
+            }
+        }
     }
 }
 
@@ -139,31 +281,7 @@ pub fn overlaps_any(list: &[Interval], iv: Interval) -> bool {
 /// Cuts intervals into the fewest CIDR prefixes: (network as integer, prefix length).
 pub fn to_prefixes(list: &[Interval], width: u32) -> Vec<(u128, u8)> {
     let mut out = Vec::with_capacity(list.len());
-    for &(a, b) in list {
-        let mut start = a;
-        loop {
-            let span = b - start; // addresses after `start`, so the block may hold span + 1
-            let align = if start == 0 {
-                width
-            } else {
-                start.trailing_zeros().min(width)
-            };
-            let fits = if span == u128::MAX {
-                128
-            } else {
-                127 - (span + 1).leading_zeros()
-            };
-            let k = align.min(fits).min(width);
-            out.push((start, (width - k) as u8));
-            if k >= 128 {
-                break;
-            }
-            match start.checked_add(1u128 << k) {
-                Some(next) if next <= b && next != 0 => start = next,
-                _ => break,
-            }
-        }
-    }
+    cut(list.iter().copied(), width, |a, len| out.push((a, len)));
     out
 }
 
@@ -250,6 +368,41 @@ mod tests {
         assert!(!overlaps_any(&list, (21, 29)));
         assert!(!overlaps_any(&list, (41, 50)));
         assert!(overlaps_any(&list, (0, 100)));
+    }
+
+    #[test]
+    fn streamed_pieces_agree_with_the_sorted_ones() {
+        let mut seed = 0x1234_5678_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..100 {
+            let mut list: Vec<Interval> = (0..(next() % 40))
+                .map(|_| {
+                    let len = 20 + (next() % 13) as u8;
+                    v4_interval(
+                        (next() as u32 & 0x0000_ffff) << 4 & (u32::MAX << (32 - len)),
+                        len,
+                    )
+                })
+                .collect();
+            let drop = merge(
+                &mut (0..(next() % 4))
+                    .map(|_| {
+                        let a = u128::from(next() as u32 & 0x000f_ffff);
+                        (a, a + u128::from(next() as u32 % 300))
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let sorted = subtract(&merge(&mut list.clone()), &drop);
+            list.sort_unstable();
+            let streamed: Vec<Interval> =
+                subtract_sorted(coalesce(list.into_iter()), &drop).collect();
+            assert_eq!(streamed, sorted);
+        }
     }
 
     /// Brute force over a small universe: the prefixes cover exactly the expected addresses.

@@ -10,8 +10,8 @@ use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
 use super::{ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::render::{slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Asa;
 
@@ -61,24 +61,20 @@ impl Platform for Asa {
         &[GROUP_V4, GROUP_V6, ACL]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let l = cx.list;
-        let (v4, v6) = cisco::entries("network-object ", &l.v4, &l.v6);
-        let text = cx.render(
-            TEMPLATE,
-            &minijinja::context! {
-                h => ser(cx.header), n => cx.names(self.object_names()),
-                remark => cisco::remark(cx.catalogue),
-                has_v4 => !l.v4.is_empty(),
-                has_v6 => !l.v6.is_empty(),
-                entries_v4 => safe(v4),
-                entries_v6 => safe(v6),
-            },
-        )?;
-        Ok(vec![OutputFile {
-            path: format!("{}.asa", cx.catalogue.id),
-            contents: text.into_bytes(),
-        }])
+        let view = minijinja::context! {
+            h => ser(cx.header), n => cx.names(self.object_names()),
+            remark => cisco::remark(cx.catalogue),
+            has_v4 => !l.v4.is_empty(),
+            has_v6 => !l.v6.is_empty(),
+            entries_v4 => slot(0),
+            entries_v6 => slot(1),
+        };
+        let mut v4 = cisco::v4_entries("network-object ", &l.v4);
+        let mut v6 = cisco::v6_entries("network-object ", &l.v6);
+        let file = format!("{}.asa", cx.catalogue.id);
+        cx.render_to(out, &file, TEMPLATE, &view, &mut [&mut v4, &mut v6])
     }
 
     fn delta(&self, d: &Delta, h: &Header) -> String {

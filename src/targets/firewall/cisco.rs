@@ -8,9 +8,10 @@
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::{block, Delta};
+use super::{lines, Delta};
 use crate::model::Catalogue;
-use crate::net::V4;
+use crate::net::{push_v4, V4};
+use crate::output::WriteError;
 
 /// An IPv4 object-group entry: `host A` or `A NETMASK` (IOS and ASA both use netmasks here).
 pub fn v4_object(n: &Ipv4Net) -> String {
@@ -81,12 +82,37 @@ fn group_edit(
     out.push_str(" exit\n");
 }
 
-/// The IPv4 and IPv6 entries of a block list, one ` <entry prefix><object>` line each.
-pub fn entries(prefix: &str, v4: &[Ipv4Net], v6: &[Ipv6Net]) -> (String, String) {
-    (
-        block(v4.iter().map(|p| format!(" {prefix}{}", v4_object(p)))),
-        block(v6.iter().map(|p| format!(" {prefix}{}", v6_object(p)))),
-    )
+/// The IPv4 entries of a block list, streamed: one ` <entry prefix><object>` line each.
+pub fn v4_entries<'a>(
+    prefix: &'a str,
+    v4: &'a [Ipv4Net],
+) -> impl FnMut(&mut dyn std::io::Write) -> Result<(), WriteError> + 'a {
+    lines(v4, move |b, n| {
+        b.push(b' ');
+        b.extend_from_slice(prefix.as_bytes());
+        if n.prefix_len() == 32 {
+            b.extend_from_slice(b"host ");
+            push_v4(b, n.addr());
+        } else {
+            push_v4(b, n.network());
+            b.push(b' ');
+            push_v4(b, n.netmask());
+        }
+        b.push(b'\n');
+    })
+}
+
+/// The IPv6 entries of a block list, streamed: one ` <entry prefix><object>` line each.
+pub fn v6_entries<'a>(
+    prefix: &'a str,
+    v6: &'a [Ipv6Net],
+) -> impl FnMut(&mut dyn std::io::Write) -> Result<(), WriteError> + 'a {
+    lines(v6, move |b, n| {
+        b.push(b' ');
+        b.extend_from_slice(prefix.as_bytes());
+        b.extend_from_slice(v6_object(n).as_bytes());
+        b.push(b'\n');
+    })
 }
 
 /// The object groups a Cisco platform's delta edits.
@@ -122,4 +148,28 @@ pub fn groups_delta(d: &Delta, g: &Groups<'_>) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_entries_are_the_objects() {
+        let v4: Vec<Ipv4Net> = ["192.0.2.7/32", "198.51.100.0/24"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let v6: Vec<Ipv6Net> = ["2001:db8::1/128", "2001:db8::/32"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let mut out = Vec::new();
+        v4_entries("network-object ", &v4)(&mut out).unwrap();
+        v6_entries("", &v6)(&mut out).unwrap();
+        let want: String = v4
+            .iter()
+            .map(|n| format!(" network-object {}\n", v4_object(n)))
+            .chain(v6.iter().map(|n| format!(" {}\n", v6_object(n))))
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
 }
