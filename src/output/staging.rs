@@ -23,6 +23,9 @@ pub struct Staging {
     tmp: PathBuf,
     dest: PathBuf,
     committed: bool,
+    /// The parent folder this staging created (removed again, when empty, if the build fails:
+    /// a failed first build leaves no `out/` behind).
+    made_parent: Option<PathBuf>,
 }
 
 impl Staging {
@@ -33,6 +36,7 @@ impl Staging {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        let made_parent = (!parent.exists()).then(|| parent.to_path_buf());
         fs::create_dir_all(parent).map_err(|e| write_failed(parent, &e))?;
         let name = dest
             .file_name()
@@ -45,6 +49,7 @@ impl Staging {
             tmp,
             dest: dest.to_path_buf(),
             committed: false,
+            made_parent,
         })
     }
 
@@ -87,6 +92,10 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.tmp);
+            if let Some(parent) = &self.made_parent {
+                // Only when empty: another catalogue of the build may have written there.
+                let _ = fs::remove_dir(parent);
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ mod firewall;
 mod flows;
 mod lowering_fixes;
 mod pcap;
+mod scale;
 mod suricata;
 mod traffic;
 mod zeek;

@@ -78,7 +78,8 @@ pub fn blocked(c: &Catalogue) -> Aggregated {
 
 /// The interval of an IPv4 network given as (network address, length).
 pub fn v4_interval(addr: u32, len: u8) -> Interval {
-    let host = if len == 0 { u32::MAX } else { u32::MAX >> len };
+    // A /32 has no host bits (a shift by the full width would overflow).
+    let host = u32::MAX.checked_shr(u32::from(len)).unwrap_or(0);
     (u128::from(addr), u128::from(addr | host))
 }
 
@@ -368,6 +369,19 @@ mod tests {
         assert!(!overlaps_any(&list, (21, 29)));
         assert!(!overlaps_any(&list, (41, 50)));
         assert!(overlaps_any(&list, (0, 100)));
+    }
+
+    #[test]
+    fn packed_intervals_match_the_networks() {
+        for (a, len) in [
+            (0u32, 0u8),
+            (0x0a00_0000, 8),
+            (0xc000_0201, 32),
+            (0xffff_ffff, 32),
+        ] {
+            let net = Ipv4Net::new(Ipv4Addr::from(a), len).unwrap().trunc();
+            assert_eq!(v4_interval(u32::from(net.network()), len), interval_v4(net));
+        }
     }
 
     #[test]
