@@ -10,6 +10,7 @@
 
 pub mod coverage;
 pub mod csv;
+pub mod dns;
 pub mod firewall;
 pub mod stix;
 pub mod summary;
@@ -125,6 +126,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &suricata::Suricata,
         &zeek::Zeek,
         &firewall::Firewall,
+        &dns::Dns,
         &csv::Csv,
         &stix::Stix,
     ]
