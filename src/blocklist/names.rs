@@ -84,6 +84,9 @@ pub fn dns_order(a: &str, b: &str) -> Ordering {
 pub struct Trip {
     pub rail: &'static str,
     pub why: String,
+    /// Whether an override can lift it (not for a name under an allowlisted one, which stays
+    /// unblocked whatever the overrides, nor for the limits of a format).
+    pub liftable: bool,
 }
 
 /// The name rails, prepared once per catalogue.
@@ -125,29 +128,33 @@ impl<'a> NameRails<'a> {
         let mut out = Vec::new();
         if let Some(s) = psl::suffix(name.as_bytes()).filter(|s| s.as_bytes() == name.as_bytes()) {
             let section = match s.typ() {
-                Some(psl::Type::Private) => "private section of ",
-                _ => "",
+                Some(psl::Type::Private) => "private",
+                _ => "ICANN",
             };
             out.push(Trip {
                 rail: "public-suffix",
-                why: format!("it is a public suffix (in the {section}the Public Suffix List): blocking it would block every name registered under it"),
+                why: format!("it is a public suffix (in the {section} section of the Public Suffix List): blocking it would block every name registered under it"),
+                liftable: true,
             });
         }
         if let Some(a) = self_and_parents(name).find(|p| self.allowed.contains(p)) {
             out.push(Trip {
                 rail: "allowlist",
-                why: format!("it lies under the allowlisted name `{a}` (`policy.allowlist`)"),
+                why: format!("it lies under the allowlisted name `{a}` (`policy.allowlist`), which is never blocked"),
+                liftable: false,
             });
         } else if let Some(a) = self.allowed_parents.get(name) {
             out.push(Trip {
                 rail: "allowlist",
                 why: format!("it covers the allowlisted name `{a}` (`policy.allowlist`)"),
+                liftable: true,
             });
         }
         if let Some(host) = self.cited.get(name) {
             out.push(Trip {
                 rail: "reference-host",
                 why: format!("it is or covers `{host}`, a host the catalogue cites in its references"),
+                liftable: true,
             });
         }
         out
@@ -300,7 +307,7 @@ fn refusal(c: &Catalogue, e: &NameEntry<'_>, refused: &[Trip]) -> Diagnostic {
         .join("; ");
     let lifts = refused
         .iter()
-        .filter(|t| crate::validate::NAME_RAILS.contains(&t.rail))
+        .filter(|t| t.liftable)
         .map(|t| format!("{{domain: {}, rail: {}, reason: \"...\"}}", e.name, t.rail))
         .collect::<Vec<_>>()
         .join(", ");
@@ -314,7 +321,12 @@ fn refusal(c: &Catalogue, e: &NameEntry<'_>, refused: &[Trip]) -> Diagnostic {
         format!("refused to block the name `{}` of {what}: {rails}", e.name),
     )
     .help(format!(
-        "remove the entry, or list the precise name to block{lift}"
+        "remove the entry{}{lift}",
+        if refused.iter().any(|t| t.rail == "allowlist" && !t.liftable) {
+            " (or the name from `policy.allowlist`)"
+        } else {
+            ", or list the precise name to block"
+        }
     ));
     let origin = match e.bulk_line {
         Some(line) => c.bulk.iter().find(|b| b.id == e.id).map(|b| Origin::Bulk {

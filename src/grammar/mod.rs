@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod ports;
+pub mod rpz;
 
 /// A grammar failure: what was expected, at which character of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

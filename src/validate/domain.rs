@@ -46,26 +46,29 @@ pub fn check_domain(s: &str) -> Result<String, (usize, String)> {
 /// The lowercase ASCII form: punycode for international labels; `xn--` labels are checked
 /// to decode.
 fn to_ascii(d: &str) -> Result<Cow<'_, str>, (usize, String)> {
-    let needs_idna = !d.is_ascii() || d.split('.').any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"));
-    if !needs_idna {
-        return Ok(if d.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(d.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(d)
-        });
-    }
-    let bad = || {
-        let at = d.chars().position(|c| !c.is_ascii()).unwrap_or(0);
-        (at, "it is not a valid internationalised name (IDNA, UTS #46)".to_owned())
+    let uts46 = |s: &str| {
+        Uts46::new()
+            .to_ascii(s.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow, DnsLength::Ignore)
+            .map(Cow::into_owned)
     };
-    let out = Uts46::new()
-        .to_ascii(d.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow, DnsLength::Ignore)
-        .map_err(|_| bad())?;
-    // An ASCII input that IDNA changes (beyond case) was not a valid punycode name.
-    if d.is_ascii() && !out.eq_ignore_ascii_case(d) {
-        return Err(bad());
+    let invalid = |at: usize| (at, "it is not a valid internationalised name (IDNA, UTS #46)".to_owned());
+    if !d.is_ascii() {
+        let at = d.chars().position(|c| !c.is_ascii()).unwrap_or(0);
+        return uts46(d).map(Cow::Owned).map_err(|_| invalid(at));
     }
-    Ok(Cow::Owned(out.into_owned()))
+    // ASCII: only punycode labels need IDNA, to prove they decode to a valid name.
+    let mut at = 0;
+    for l in d.split('.') {
+        if l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--") && !uts46(l).is_ok_and(|a| a.eq_ignore_ascii_case(l)) {
+            return Err(invalid(at));
+        }
+        at += l.len() + 1;
+    }
+    Ok(if d.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(d.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(d)
+    })
 }
 
 /// Label and length rules on the ASCII form; offsets point into the input `d`.
@@ -192,9 +195,12 @@ mod tests {
         for bad in [
             "a.com;evil", "$ORIGIN.evil.com", "a.com\nb.com", "a\\.com", "\"a\".com", "'a'.com",
             "a\0.com", "a.com CNAME .", "a/b.com", "a_b.com", "a.com\r", "a.com\u{2028}x",
-            "a\u{200b}\u{0301}\u{fe0f}.com", "*.a.com",
+            "*.a.com", "a.\u{202e}moc", "a.b\u{0}",
         ] {
             assert!(check_domain(bad).is_err(), "{bad:?} passed");
         }
+        // What UTS #46 maps away (zero-width space, variation selector) or composes (a
+        // combining accent) leaves a plain punycode name.
+        assert_eq!(check_domain("a\u{200b}\u{0301}\u{fe0f}.com").unwrap(), "xn--1ca.com");
     }
 }

@@ -71,6 +71,7 @@ pub fn rpz_limits(name: &str) -> Option<Trip> {
         return Some(Trip {
             rail: "rpz-trigger",
             why: format!("its last label `{last}` marks an RPZ trigger, so a policy zone would read it as an address or name-server trigger (no such top-level domain exists)"),
+            liftable: false,
         });
     }
     (name.len() > MAX_RPZ_NAME).then(|| Trip {
@@ -79,6 +80,7 @@ pub fn rpz_limits(name: &str) -> Option<Trip> {
             "it is {} bytes long: `*.` before it and the policy zone's name after it would pass the 255 bytes of a DNS name; the RPZ file carries names of at most {MAX_RPZ_NAME} bytes",
             name.len()
         ),
+        liftable: false,
     })
 }
 

@@ -16,7 +16,7 @@
 //! order is numeric order, so a later version always has a larger serial, whatever its dates,
 //! and the serial reads as the version it ships. The catalogue's date only enters through the
 //! version: any change of a date changes the files, and `build --check` then demands a new
-//! version (`version-not-bumped`). Minor and patch must stay at most 9999 and major at most 42
+//! version (`version-not-bumped`). Minor and patch must stay at most 9999 and major at most 41
 //! (the serial is a 32-bit number); [`serial`] refuses other versions.
 
 use std::io::{self, Write};
@@ -26,8 +26,8 @@ use semver::Version;
 
 use crate::model::RpzAction;
 
-/// Highest major version the serial encodes (`42 * 10^8 + 9999 * 10^4 + 9999 < 2^32`).
-pub const MAX_MAJOR: u64 = 42;
+/// Highest major version the serial encodes (`41 * 10^8 + 9999 * 10^4 + 9999 < 2^32`).
+pub const MAX_MAJOR: u64 = 41;
 /// Highest minor or patch version the serial encodes.
 pub const MAX_PART: u64 = 9999;
 /// The zone's default TTL and negative-answer TTL, in seconds.
@@ -174,8 +174,8 @@ mod tests {
         assert_eq!(serial(&ver("1.0.1")), Ok(100_000_001));
         assert_eq!(serial(&ver("1.1.0")), Ok(100_010_000));
         assert_eq!(serial(&ver("0.0.0")), Ok(0));
-        assert_eq!(serial(&ver("42.9999.9999")), Ok(4_299_999_999_u64 as u32));
-        assert!(serial(&ver("43.0.0")).is_err());
+        assert_eq!(serial(&ver("41.9999.9999")), Ok(4_199_999_999));
+        assert!(serial(&ver("42.0.0")).is_err());
         assert!(serial(&ver("1.10000.0")).is_err());
         assert!(serial(&ver("1.0.10000")).is_err());
     }
@@ -186,7 +186,7 @@ mod tests {
         // them below the release; the serial ignores them, so it never goes down either).
         let parts = [0u64, 1, 2, 9, 10, 99, 100, 999, 1000, 9998, 9999];
         let mut versions = Vec::new();
-        for major in [0u64, 1, 2, 9, 41, 42] {
+        for major in [0u64, 1, 2, 9, 40, 41] {
             for minor in parts {
                 for patch in parts {
                     versions.push(Version::new(major, minor, patch));
