@@ -153,7 +153,9 @@ impl<'a> NameRails<'a> {
         if let Some(host) = self.cited.get(name) {
             out.push(Trip {
                 rail: "reference-host",
-                why: format!("it is or covers `{host}`, a host the catalogue cites in its references"),
+                why: format!(
+                    "it is or covers `{host}`, a host the catalogue cites in its references"
+                ),
                 liftable: true,
             });
         }
@@ -356,13 +358,28 @@ mod tests {
         assert!(is_under("bad.example", "bad.example"));
         assert!(!is_under("notbad.example", "bad.example"));
         assert!(!is_under("example", "bad.example"));
-        let mut v = vec!["b.example", "a.bad.example", "bad-x.example", "bad.example", "z.a"];
+        let mut v = vec![
+            "b.example",
+            "a.bad.example",
+            "bad-x.example",
+            "bad.example",
+            "z.a",
+        ];
         v.sort_by(|a, b| dns_order(a, b));
         assert_eq!(
             v,
-            ["z.a", "b.example", "bad.example", "a.bad.example", "bad-x.example"]
+            [
+                "z.a",
+                "b.example",
+                "bad.example",
+                "a.bad.example",
+                "bad-x.example"
+            ]
         );
-        assert_eq!(outermost(&v), ["z.a", "b.example", "bad.example", "bad-x.example"]);
+        assert_eq!(
+            outermost(&v),
+            ["z.a", "b.example", "bad.example", "bad-x.example"]
+        );
     }
 
     #[test]

@@ -86,7 +86,8 @@ pub struct ZoneError {
 type R<'a, T> = IResult<&'a str, T, ()>;
 
 fn label(i: &str) -> R<'_, &str> {
-    let (rest, l) = take_while1(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-').parse(i)?;
+    let (rest, l) =
+        take_while1(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-').parse(i)?;
     if l.len() > 63 || l.starts_with('-') || l.ends_with('-') {
         return Err(nom::Err::Error(()));
     }
@@ -138,14 +139,22 @@ pub fn decode_ip(owner: &str) -> Result<IpNet, String> {
     let v6 = reversed.contains(&"zz") || reversed.len() == 8;
     let net = if v6 {
         let groups = v6_groups(&reversed)?;
-        let net = Ipv6Net::new(Ipv6Addr::from(groups), len).map_err(|_| format!("/{len} is not an IPv6 prefix length"))?;
+        let net = Ipv6Net::new(Ipv6Addr::from(groups), len)
+            .map_err(|_| format!("/{len} is not an IPv6 prefix length"))?;
         if encode_v6(&groups) != reversed.join(".") {
-            return Err(format!("`{}` is not the canonical spelling of {}", reversed.join("."), net.addr()));
+            return Err(format!(
+                "`{}` is not the canonical spelling of {}",
+                reversed.join("."),
+                net.addr()
+            ));
         }
         IpNet::V6(net)
     } else {
         let octets = v4_octets(&reversed)?;
-        IpNet::V4(Ipv4Net::new(Ipv4Addr::from(octets), len).map_err(|_| format!("/{len} is not an IPv4 prefix length"))?)
+        IpNet::V4(
+            Ipv4Net::new(Ipv4Addr::from(octets), len)
+                .map_err(|_| format!("/{len} is not an IPv4 prefix length"))?,
+        )
     };
     if len == 0 {
         return Err("a /0 trigger would match every address".into());
@@ -158,7 +167,10 @@ pub fn decode_ip(owner: &str) -> Result<IpNet, String> {
 
 fn v4_octets(reversed: &[&str]) -> Result<[u8; 4], String> {
     if reversed.len() != 4 {
-        return Err(format!("an IPv4 trigger has 4 octets, not {}", reversed.len()));
+        return Err(format!(
+            "an IPv4 trigger has 4 octets, not {}",
+            reversed.len()
+        ));
     }
     let mut out = [0u8; 4];
     for (k, l) in reversed.iter().enumerate() {
@@ -183,13 +195,17 @@ fn v6_groups(reversed: &[&str]) -> Result<[u16; 8], String> {
             groups.extend(std::iter::repeat_n(0, 8 - explicit));
             continue;
         }
-        let ok = (1..=4).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let ok = (1..=4).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !ok {
             return Err(format!("`{l}` is not a lowercase 16-bit hex group"));
         }
         groups.push(u16::from_str_radix(l, 16).map_err(|e| e.to_string())?);
     }
-    groups.try_into().map_err(|g: Vec<u16>| format!("an IPv6 trigger has 8 groups, not {}", g.len()))
+    groups
+        .try_into()
+        .map_err(|g: Vec<u16>| format!("an IPv6 trigger has 8 groups, not {}", g.len()))
 }
 
 /// The canonical reversed labels of IPv6 groups (independent of the writer, on purpose).
@@ -227,8 +243,14 @@ fn owner(i: &str) -> Result<Trigger, String> {
         None => (false, i),
     };
     match all_consuming(name).parse(rest) {
-        Ok(_) if TRIGGER_LABELS.iter().any(|t| rest.rsplit('.').next() == Some(*t)) => {
-            Err(format!("`{i}` ends in an RPZ trigger label iocc never writes"))
+        Ok(_)
+            if TRIGGER_LABELS
+                .iter()
+                .any(|t| rest.rsplit('.').next() == Some(*t)) =>
+        {
+            Err(format!(
+                "`{i}` ends in an RPZ trigger label iocc never writes"
+            ))
         }
         Ok(_) => Ok(Trigger::Name {
             name: rest.to_owned(),
@@ -273,7 +295,10 @@ pub fn parse_zone(text: &str) -> Result<Zone, ZoneError> {
     let mut ns = false;
     let mut records = Vec::new();
     for (k, line) in text.lines().enumerate() {
-        let err = |message: String| ZoneError { line: k + 1, message };
+        let err = |message: String| ZoneError {
+            line: k + 1,
+            message,
+        };
         if line.is_empty() || line.starts_with(';') {
             continue;
         }
@@ -297,7 +322,11 @@ pub fn parse_zone(text: &str) -> Result<Zone, ZoneError> {
         }
     }
     match (ttl, serial, ns) {
-        (Some(ttl), Some(serial), true) => Ok(Zone { ttl, serial, records }),
+        (Some(ttl), Some(serial), true) => Ok(Zone {
+            ttl,
+            serial,
+            records,
+        }),
         _ => Err(ZoneError {
             line: text.lines().count(),
             message: "the zone lacks its $TTL, SOA or NS".into(),
@@ -316,34 +345,52 @@ mod tests {
     #[test]
     fn known_encodings_decode() {
         assert_eq!(ip("24.0.4.114.202"), Ok("202.114.4.0/24".parse().unwrap()));
-        assert_eq!(ip("32.119.4.114.202"), Ok("202.114.4.119/32".parse().unwrap()));
-        assert_eq!(ip("128.7.zz.db8.2001"), Ok("2001:db8::7/128".parse().unwrap()));
+        assert_eq!(
+            ip("32.119.4.114.202"),
+            Ok("202.114.4.119/32".parse().unwrap())
+        );
+        assert_eq!(
+            ip("128.7.zz.db8.2001"),
+            Ok("2001:db8::7/128".parse().unwrap())
+        );
         assert_eq!(ip("32.zz.db8.2001"), Ok("2001:db8::/32".parse().unwrap()));
-        assert_eq!(ip("128.1.zz.rpz"), Err("`rpz` is not a lowercase 16-bit hex group".into()));
+        assert_eq!(
+            ip("128.1.zz.rpz"),
+            Err("`rpz` is not a lowercase 16-bit hex group".into())
+        );
         assert_eq!(ip("128.1.zz"), Ok("::1/128".parse().unwrap()));
-        assert_eq!(ip("128.1.zz.3.2.2001"), Ok("2001:2:3::1/128".parse().unwrap()));
-        assert_eq!(ip("128.1.1.1.1.1.0.db8.2001"), Ok("2001:db8:0:1:1:1:1:1/128".parse().unwrap()));
-        assert_eq!(ip("128.1.1.0.0.1.zz.2001"), Ok("2001:0:0:1:0:0:1:1/128".parse().unwrap()));
+        assert_eq!(
+            ip("128.1.zz.3.2.2001"),
+            Ok("2001:2:3::1/128".parse().unwrap())
+        );
+        assert_eq!(
+            ip("128.1.1.1.1.1.0.db8.2001"),
+            Ok("2001:db8:0:1:1:1:1:1/128".parse().unwrap())
+        );
+        assert_eq!(
+            ip("128.1.1.0.0.1.zz.2001"),
+            Ok("2001:0:0:1:0:0:1:1/128".parse().unwrap())
+        );
     }
 
     #[test]
     fn impossible_or_non_canonical_triggers_are_refused() {
         for bad in [
-            "33.1.2.3.4",        // no /33
-            "129.zz.1",          // no /129
-            "0.0.0.0.0",         // /0
-            "24.1.4.114.202",    // host bits
-            "024.0.4.114.202",   // leading zero in the length
-            "24.00.4.114.202",   // leading zero in an octet
-            "24.4.114.202",      // three octets
-            "24.256.4.114.202",  // not an octet
-            "128.7.0.zz.db8.2001",  // zz not the longest run
-            "128.1.zz.1.zz",     // two zz
+            "33.1.2.3.4",               // no /33
+            "129.zz.1",                 // no /129
+            "0.0.0.0.0",                // /0
+            "24.1.4.114.202",           // host bits
+            "024.0.4.114.202",          // leading zero in the length
+            "24.00.4.114.202",          // leading zero in an octet
+            "24.4.114.202",             // three octets
+            "24.256.4.114.202",         // not an octet
+            "128.7.0.zz.db8.2001",      // zz not the longest run
+            "128.1.zz.1.zz",            // two zz
             "128.7.0.0.0.0.0.db8.2001", // the run is not written as zz
-            "128.07.zz.db8.2001",   // leading zero in a group
-            "128.7.zz.DB8.2001",    // uppercase
-            "128.1.1.0.1.1.1.1.1.1", // nine groups
-            "64.zz.1.0.0.0.0.0.db8", // zz for one group, and the longer run spelt out
+            "128.07.zz.db8.2001",       // leading zero in a group
+            "128.7.zz.DB8.2001",        // uppercase
+            "128.1.1.0.1.1.1.1.1.1",    // nine groups
+            "64.zz.1.0.0.0.0.0.db8",    // zz for one group, and the longer run spelt out
         ] {
             assert!(ip(bad).is_err(), "{bad} was accepted as {:?}", ip(bad));
         }
@@ -353,14 +400,26 @@ mod tests {
     fn zones_read_back_and_anything_else_is_refused() {
         let z = "; c\n$TTL 300\n@ SOA localhost. hostmaster.localhost. 100000001 3600 600 604800 300\n@ NS localhost.\nbad.example CNAME .\n*.bad.example CNAME .\nok.bad.example CNAME rpz-passthru.\n24.0.4.114.202.rpz-ip CNAME rpz-drop.\nx.example CNAME garden.example.net.\ny.example CNAME *.\n";
         let zone = parse_zone(z).unwrap();
-        assert_eq!((zone.ttl, zone.serial, zone.records.len()), (300, 100_000_001, 6));
+        assert_eq!(
+            (zone.ttl, zone.serial, zone.records.len()),
+            (300, 100_000_001, 6)
+        );
         assert_eq!(
             zone.records[1].trigger,
-            Trigger::Name { name: "bad.example".into(), wildcard: true }
+            Trigger::Name {
+                name: "bad.example".into(),
+                wildcard: true
+            }
         );
         assert_eq!(zone.records[2].action, RpzAction::Passthru);
-        assert_eq!(zone.records[3].trigger, Trigger::Ip("202.114.4.0/24".parse().unwrap()));
-        assert_eq!(zone.records[4].action, RpzAction::Redirect("garden.example.net".into()));
+        assert_eq!(
+            zone.records[3].trigger,
+            Trigger::Ip("202.114.4.0/24".parse().unwrap())
+        );
+        assert_eq!(
+            zone.records[4].action,
+            RpzAction::Redirect("garden.example.net".into())
+        );
         assert_eq!(zone.records[5].action, RpzAction::Nodata);
         let head = "$TTL 300\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\n";
         for (bad, line) in [

@@ -29,14 +29,20 @@ pub fn check_domain(s: &str) -> Result<String, (usize, String)> {
     }
     // Room for punycode expansion: anything longer cannot fit and is not worth converting.
     if d.len() > 4 * MAX_NAME {
-        return Err((0, format!("it is {} bytes long, more than {MAX_NAME}", d.len())));
+        return Err((
+            0,
+            format!("it is {} bytes long, more than {MAX_NAME}", d.len()),
+        ));
     }
     if let Some((i, c)) = d
         .chars()
         .enumerate()
         .find(|&(_, c)| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
     {
-        return Err((i, format!("it holds {}, not a letter, digit, `-` or `.`", describe(c))));
+        return Err((
+            i,
+            format!("it holds {}, not a letter, digit, `-` or `.`", describe(c)),
+        ));
     }
     let ascii = to_ascii(d)?;
     check_labels(d, &ascii)?;
@@ -48,10 +54,20 @@ pub fn check_domain(s: &str) -> Result<String, (usize, String)> {
 fn to_ascii(d: &str) -> Result<Cow<'_, str>, (usize, String)> {
     let uts46 = |s: &str| {
         Uts46::new()
-            .to_ascii(s.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow, DnsLength::Ignore)
+            .to_ascii(
+                s.as_bytes(),
+                AsciiDenyList::STD3,
+                Hyphens::Allow,
+                DnsLength::Ignore,
+            )
             .map(Cow::into_owned)
     };
-    let invalid = |at: usize| (at, "it is not a valid internationalised name (IDNA, UTS #46)".to_owned());
+    let invalid = |at: usize| {
+        (
+            at,
+            "it is not a valid internationalised name (IDNA, UTS #46)".to_owned(),
+        )
+    };
     if !d.is_ascii() {
         let at = d.chars().position(|c| !c.is_ascii()).unwrap_or(0);
         return uts46(d).map(Cow::Owned).map_err(|_| invalid(at));
@@ -59,7 +75,10 @@ fn to_ascii(d: &str) -> Result<Cow<'_, str>, (usize, String)> {
     // ASCII: only punycode labels need IDNA, to prove they decode to a valid name.
     let mut at = 0;
     for l in d.split('.') {
-        if l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--") && !uts46(l).is_ok_and(|a| a.eq_ignore_ascii_case(l)) {
+        if l.len() >= 4
+            && l[..4].eq_ignore_ascii_case("xn--")
+            && !uts46(l).is_ok_and(|a| a.eq_ignore_ascii_case(l))
+        {
             return Err(invalid(at));
         }
         at += l.len() + 1;
@@ -79,7 +98,8 @@ fn check_labels(d: &str, ascii: &str) -> Result<(), (usize, String)> {
     if labels.len() < 2 {
         return Err((
             0,
-            "it is a single label, a top-level domain: blocking or matching it would cover every name under it".into(),
+            "it is a single label, a top-level domain: a domain name has at least two labels"
+                .into(),
         ));
     }
     for (k, label) in labels.iter().enumerate() {
@@ -87,7 +107,11 @@ fn check_labels(d: &str, ascii: &str) -> Result<(), (usize, String)> {
             return Err((at(k), format!("label {} is empty", k + 1)));
         }
         if label.len() > MAX_LABEL {
-            let puny = if label.starts_with("xn--") { " in punycode" } else { "" };
+            let puny = if label.starts_with("xn--") {
+                " in punycode"
+            } else {
+                ""
+            };
             return Err((
                 at(k),
                 format!(
@@ -102,13 +126,19 @@ fn check_labels(d: &str, ascii: &str) -> Result<(), (usize, String)> {
         }
     }
     if ascii.len() > MAX_NAME {
-        return Err((0, format!("it is {} bytes long, more than {MAX_NAME}", ascii.len())));
+        return Err((
+            0,
+            format!("it is {} bytes long, more than {MAX_NAME}", ascii.len()),
+        ));
     }
     if labels
         .last()
         .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err((0, "the last label is numeric (an address, not a domain)".into()));
+        return Err((
+            0,
+            "the last label is numeric (an address, not a domain)".into(),
+        ));
     }
     Ok(())
 }
@@ -148,11 +178,23 @@ mod tests {
     fn normalises_case_trailing_dot_and_international_names() {
         assert_eq!(check_domain("Example.COM.").unwrap(), "example.com");
         assert_eq!(check_domain("a-b.example").unwrap(), "a-b.example");
-        assert_eq!(check_domain("Bücher.example").unwrap(), "xn--bcher-kva.example");
-        assert_eq!(check_domain("xn--bcher-kva.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            check_domain("Bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(
+            check_domain("xn--bcher-kva.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         // Full-width dots separate labels too.
-        assert_eq!(check_domain("bücher．example").unwrap(), "xn--bcher-kva.example");
-        assert_eq!(check_domain("r3---sn-4g5e.googlevideo.com").unwrap(), "r3---sn-4g5e.googlevideo.com");
+        assert_eq!(
+            check_domain("bücher．example").unwrap(),
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(
+            check_domain("r3---sn-4g5e.googlevideo.com").unwrap(),
+            "r3---sn-4g5e.googlevideo.com"
+        );
     }
 
     #[test]
@@ -160,7 +202,13 @@ mod tests {
         assert!(err("localhost").1.contains("single label"));
         assert!(err("com").1.contains("top-level domain"));
         assert_eq!(err("a..b").0, 2);
-        assert_eq!(err("ex ample.com"), (2, "it holds a space, not a letter, digit, `-` or `.`".into()));
+        assert_eq!(
+            err("ex ample.com"),
+            (
+                2,
+                "it holds a space, not a letter, digit, `-` or `.`".into()
+            )
+        );
         assert_eq!(err("-a.com").0, 0);
         assert!(err("1.2.3.4").1.contains("numeric"));
         assert_eq!(err("a;b.com").0, 1);
@@ -176,7 +224,10 @@ mod tests {
         let label63 = "a".repeat(63);
         assert!(check_domain(&format!("{label63}.com")).is_ok());
         let (at, why) = err(&format!("ok.{}.com", "a".repeat(70)));
-        assert_eq!((at, why.as_str()), (3, "label 2 is 70 bytes long, more than 63"));
+        assert_eq!(
+            (at, why.as_str()),
+            (3, "label 2 is 70 bytes long, more than 63")
+        );
         // 30 non-ASCII characters fit 63 characters but not 63 bytes of punycode.
         let (at, why) = err(&format!("x.{}.example", "ü".repeat(60)));
         assert_eq!(at, 2);
@@ -184,7 +235,13 @@ mod tests {
         let long = vec!["a".repeat(60); 5].join(".");
         assert_eq!(long.len(), 304);
         assert_eq!(err(&long).1, "it is 304 bytes long, more than 253");
-        let exact = format!("{}.{}.{}.{}", "a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61));
+        let exact = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61)
+        );
         assert_eq!(exact.len(), 253);
         assert!(check_domain(&exact).is_ok());
         assert!(check_domain(&format!("{exact}e")).is_err());
@@ -193,14 +250,29 @@ mod tests {
     #[test]
     fn hostile_names_never_pass() {
         for bad in [
-            "a.com;evil", "$ORIGIN.evil.com", "a.com\nb.com", "a\\.com", "\"a\".com", "'a'.com",
-            "a\0.com", "a.com CNAME .", "a/b.com", "a_b.com", "a.com\r", "a.com\u{2028}x",
-            "*.a.com", "a.\u{202e}moc", "a.b\u{0}",
+            "a.com;evil",
+            "$ORIGIN.evil.com",
+            "a.com\nb.com",
+            "a\\.com",
+            "\"a\".com",
+            "'a'.com",
+            "a\0.com",
+            "a.com CNAME .",
+            "a/b.com",
+            "a_b.com",
+            "a.com\r",
+            "a.com\u{2028}x",
+            "*.a.com",
+            "a.\u{202e}moc",
+            "a.b\u{0}",
         ] {
             assert!(check_domain(bad).is_err(), "{bad:?} passed");
         }
         // What UTS #46 maps away (zero-width space, variation selector) or composes (a
         // combining accent) leaves a plain punycode name.
-        assert_eq!(check_domain("a\u{200b}\u{0301}\u{fe0f}.com").unwrap(), "xn--1ca.com");
+        assert_eq!(
+            check_domain("a\u{200b}\u{0301}\u{fe0f}.com").unwrap(),
+            "xn--1ca.com"
+        );
     }
 }

@@ -45,9 +45,16 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
     for (i, a) in p.allowlist.iter().enumerate() {
         let path = format!("policy.allowlist[{i}]");
         if looks_like_domain(a) {
-            match cx.domain(&path, a) {
-                Some(d) => allowlist_names.push(d),
-                None => ok = false,
+            match super::check_domain(a) {
+                Ok(d) => allowlist_names.push(d),
+                Err((offset, why)) => {
+                    cx.push(
+                        Diagnostic::new(Code::InvalidDomain, format!("`{}` is neither an address nor a domain name: {why}", short(a)))
+                            .at_path_offset(path, offset)
+                            .help("an allowlist entry is an address (203.0.113.7), a canonical network (203.0.113.0/24) or a domain (partner.example.com, with every name under it)"),
+                    );
+                    ok = false;
+                }
             }
         } else {
             match cx.address_or_network(&path, a) {
@@ -222,8 +229,18 @@ fn targets(
 fn rail_override(cx: &mut Ctx<'_>, path: &str, o: &RawOverride) -> Option<AnyOverride> {
     let mut ok = true;
     let (net, name, rails, what) = match (&o.network, &o.domain) {
-        (Some(n), None) => (cx.network(format_args!("{path}.network"), n), None, RAILS, "safety rail"),
-        (None, Some(d)) => (None, cx.domain(format_args!("{path}.domain"), d), NAME_RAILS, "name safety rail"),
+        (Some(n), None) => (
+            cx.network(format_args!("{path}.network"), n),
+            None,
+            RAILS,
+            "safety rail",
+        ),
+        (None, Some(d)) => (
+            None,
+            cx.domain(format_args!("{path}.domain"), d),
+            NAME_RAILS,
+            "name safety rail",
+        ),
         _ => {
             cx.push(
                 Diagnostic::new(Code::InvalidPolicy, "an override names a `network` or a `domain`, exactly one")

@@ -162,11 +162,17 @@ mod tests {
         assert_eq!(n6("::1/128"), "128.1.zz.rpz-ip");
         // The draft's own example, and a single zero group, which stays `0`.
         assert_eq!(n6("2001:2:3::1/128"), "128.1.zz.3.2.2001.rpz-ip");
-        assert_eq!(n6("2001:db8:0:1:1:1:1:1/128"), "128.1.1.1.1.1.0.db8.2001.rpz-ip");
+        assert_eq!(
+            n6("2001:db8:0:1:1:1:1:1/128"),
+            "128.1.1.1.1.1.0.db8.2001.rpz-ip"
+        );
         // Two runs of equal length: the first (leftmost) one is `zz`.
         assert_eq!(n6("2001:0:0:1:0:0:1:1/128"), "128.1.1.0.0.1.zz.2001.rpz-ip");
         assert_eq!(n6("2001:0:0:1:0:0:0:1/128"), "128.1.zz.1.0.0.2001.rpz-ip");
-        assert_eq!(n6("2a00:1450:4001:800::200e/128"), "128.200e.zz.800.4001.1450.2a00.rpz-ip");
+        assert_eq!(
+            n6("2a00:1450:4001:800::200e/128"),
+            "128.200e.zz.800.4001.1450.2a00.rpz-ip"
+        );
     }
 
     #[test]
@@ -203,8 +209,15 @@ mod tests {
             }
         }
         // The bumps a release makes: patch, minor (patch reset), major (both reset).
-        for (a, b) in [("1.0.9999", "1.1.0"), ("1.9999.9999", "2.0.0"), ("0.9.12", "0.10.0")] {
-            assert!(serial(&ver(a)).unwrap() < serial(&ver(b)).unwrap(), "{a} -> {b}");
+        for (a, b) in [
+            ("1.0.9999", "1.1.0"),
+            ("1.9999.9999", "2.0.0"),
+            ("0.9.12", "0.10.0"),
+        ] {
+            assert!(
+                serial(&ver(a)).unwrap() < serial(&ver(b)).unwrap(),
+                "{a} -> {b}"
+            );
         }
     }
 }
