@@ -118,10 +118,11 @@ fn rpz_action(cx: &mut Ctx<'_>, p: &RawPolicy, ok: &mut bool) -> RpzAction {
         );
     };
     match (action, &p.rpz_redirect) {
-        (RpzAction::Redirect(_), Some(host)) => match cx.domain("policy.rpz-redirect", host) {
-            Some(d) => return RpzAction::Redirect(d),
-            None => {}
-        },
+        (RpzAction::Redirect(_), Some(host)) => {
+            if let Some(d) = cx.domain("policy.rpz-redirect", host) {
+                return RpzAction::Redirect(d);
+            }
+        }
         (RpzAction::Redirect(_), None) => pair(
             cx,
             "policy.rpz-action",

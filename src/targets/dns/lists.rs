@@ -13,6 +13,9 @@
 
 use std::io::{self, Write};
 
+/// Writes one line for one name.
+pub type WriteLine = fn(&mut dyn Write, &str) -> io::Result<()>;
+
 /// One list format: its file suffix and how it writes a blocked name and an exception.
 pub struct Format {
     /// Short name, for tests and the header.
@@ -21,9 +24,9 @@ pub struct Format {
     pub suffix: &'static str,
     /// The line before the names and after the header, if any.
     pub opening: Option<&'static str>,
-    pub block: fn(&mut dyn Write, &str) -> io::Result<()>,
+    pub block: WriteLine,
     /// `None`: the format lists exact names, so an exception needs no line.
-    pub except: Option<fn(&mut dyn Write, &str) -> io::Result<()>>,
+    pub except: Option<WriteLine>,
     /// Whether it lists every name as written (`exact`) rather than the outermost ones.
     pub exact: bool,
 }
