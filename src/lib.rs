@@ -21,7 +21,7 @@ pub mod model;
 pub mod net;
 pub mod output;
 pub mod render;
-pub mod ruletext;
+pub mod rules;
 pub mod shape;
 pub mod targets;
 pub mod validate;
