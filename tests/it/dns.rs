@@ -40,6 +40,13 @@ fn build(dir: &Path, catalogue: &Path, targets: &[&str]) -> PathBuf {
     out
 }
 
+/// The side files of the example catalogue, beside a copy of it.
+fn copy_feeds(dir: &Path) {
+    for f in ["dns-basic-feed.txt", "dns-basic-addresses.txt"] {
+        std::fs::copy(root().join("tests/fixtures").join(f), dir.join(f)).unwrap();
+    }
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -259,13 +266,18 @@ fn dns_basic_blocks_what_it_lists_and_nothing_else() {
         insta::assert_snapshot!(format!("dns-basic-{k}"), read(&path));
     }
     assert_eq!(r.zone.serial, 100_000_000);
-    assert_eq!(
-        ip_triggers(&r.zone),
-        [
-            "202.114.4.0/24".parse::<IpNet>().unwrap(),
-            "2001:db8::7/128".parse().unwrap()
-        ]
-    );
+    // Indicators and the address list, aggregated like the firewall lists, IPv4 first.
+    let triggers: Vec<IpNet> = [
+        "45.9.8.0/24",
+        "45.9.9.9/32",
+        "202.114.4.0/24",
+        "2001:db8::7/128",
+        "2a0c:b641:a40::/48",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    assert_eq!(ip_triggers(&r.zone), triggers);
     let listed = [
         "bad.example",
         "www.bad.example",
@@ -336,11 +348,7 @@ fn the_contec_zone_carries_its_address_triggers() {
 fn rpz_actions_come_from_the_policy() {
     let dir = scratch("dns-actions");
     let base = std::fs::read_to_string(root().join(BASIC)).unwrap();
-    std::fs::copy(
-        root().join("tests/fixtures/dns-basic-feed.txt"),
-        dir.join("dns-basic-feed.txt"),
-    )
-    .unwrap();
+    copy_feeds(&dir);
     for (policy, want) in [
         ("  rpz-action: nodata\n", RpzAction::Nodata),
         ("  rpz-action: drop\n", RpzAction::Drop),
@@ -673,11 +681,7 @@ fn names_in_dns_order(names: &[&str]) -> Vec<String> {
 #[test]
 fn diff_shows_the_names_added_and_removed() {
     let dir = scratch("dns-diff");
-    std::fs::copy(
-        root().join("tests/fixtures/dns-basic-feed.txt"),
-        dir.join("dns-basic-feed.txt"),
-    )
-    .unwrap();
+    copy_feeds(&dir);
     let old = read(&root().join(BASIC));
     std::fs::write(dir.join("old.yaml"), &old).unwrap();
     let new = old
@@ -841,7 +845,7 @@ fn dig(dig: &Path, port: u16, name: &str, kind: &str) -> (String, Vec<String>) {
 /// Test data the resolver serves authoritatively (so the iterator, and with it the RPZ, sees
 /// the answers): `lab.` with an ordinary name and names pointing into the listed networks, and
 /// `bad.example.` with names under the listed name, one of them allowlisted.
-const LAB_ZONE: &str = "$TTL 300\n@ SOA localhost. h.localhost. 1 3600 600 86400 300\n@ NS localhost.\nok A 198.51.100.1\nevil A 202.114.4.7\nevil6 AAAA 2001:db8::7\nnear A 202.114.5.7\nbad.example A 198.51.100.3\n";
+const LAB_ZONE: &str = "$TTL 300\n@ SOA localhost. h.localhost. 1 3600 600 86400 300\n@ NS localhost.\nok A 198.51.100.1\nevil A 202.114.4.7\nevil6 AAAA 2001:db8::7\nnear A 202.114.5.7\nbad.example A 198.51.100.3\nfeed A 45.9.9.9\nfeed6 AAAA 2a0c:b641:a40::1\n";
 const BAD_ZONE: &str = "$TTL 300\n@ SOA localhost. h.localhost. 1 3600 600 86400 300\n@ NS localhost.\n@ A 198.51.100.10\nwww A 198.51.100.11\nok A 198.51.100.20\n";
 
 fn start_unbound(dir: &Path, extra: &str) -> Option<Resolver> {
@@ -931,6 +935,12 @@ fn a_real_unbound_serving_the_rpz_blocks_what_the_catalogue_lists_and_nothing_el
     // Answers pointing into a listed network, for names nobody listed (rpz-ip).
     assert_eq!(q("evil.lab", "A"), nx, "IPv4 answer in 202.114.4.0/24");
     assert_eq!(q("evil6.lab", "AAAA"), nx, "IPv6 answer 2001:db8::7");
+    assert_eq!(q("feed.lab", "A"), nx, "IPv4 answer from the address list");
+    assert_eq!(
+        q("feed6.lab", "AAAA"),
+        nx,
+        "IPv6 answer in 2a0c:b641:a40::/48, from the address list"
+    );
     let log = format!("{}{}", read(&r.log), read(&r.log.with_extension("err")));
     assert!(
         log.contains("202.114.4.0/24 inform"),
