@@ -24,8 +24,8 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use super::rails::MAX_REFUSALS;
-use crate::diag::{At, Code, Diagnostic};
-use crate::model::{Action, Catalogue, Observable, Origin};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Action, Catalogue, Observable};
 
 /// One `block` name of the catalogue and where it was written.
 #[derive(Debug, Clone, Copy)]
@@ -330,18 +330,7 @@ fn refusal(c: &Catalogue, e: &NameEntry<'_>, refused: &[Trip]) -> Diagnostic {
             ", or list the precise name to block"
         }
     ));
-    let origin = match e.bulk_line {
-        Some(line) => c.bulk.iter().find(|b| b.id == e.id).map(|b| Origin::Bulk {
-            file: b.file.clone(),
-            line,
-        }),
-        None => c.indicator(e.id).map(|i| i.origin.clone()),
-    };
-    match origin {
-        Some(Origin::Yaml { file, path }) => d.in_file(&file).at_path(path),
-        Some(Origin::Bulk { file, line }) => d.in_file(&file).at(At::Line(line)),
-        None => d.in_file(&c.source.path),
-    }
+    super::at_entry(d, c, e.id, e.bulk_line)
 }
 
 #[cfg(test)]

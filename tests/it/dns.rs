@@ -22,24 +22,6 @@ use crate::common::*;
 
 const BASIC: &str = "tests/fixtures/dns-basic.yaml";
 
-fn build(dir: &Path, catalogue: &Path, targets: &[&str]) -> PathBuf {
-    let out = dir.join("out");
-    let mut args = vec![
-        "build".to_owned(),
-        catalogue.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    for t in targets {
-        args.push("--target".into());
-        args.push((*t).into());
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = iocc(&args);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
-    out
-}
-
 /// The side files of the example catalogue, beside a copy of it.
 fn copy_feeds(dir: &Path) {
     for f in ["dns-basic-feed.txt", "dns-basic-addresses.txt"] {
@@ -504,7 +486,7 @@ fn a_list_of_com_co_uk_an_allowlisted_name_and_a_long_label_is_refused_and_nothi
     let cat = dir.join("judged.yaml");
     std::fs::write(&cat, judged(&["tld", "suffix", "friend", "long"])).unwrap();
     let out = build(&dir, &cat, &[]);
-    let before = tree(&out);
+    let before = snapshot_tree(&out);
     assert!(before.keys().any(|k| k.ends_with("judged.rpz")));
     let run = |text: String| {
         std::fs::write(&cat, text).unwrap();
@@ -515,7 +497,11 @@ fn a_list_of_com_co_uk_an_allowlisted_name_and_a_long_label_is_refused_and_nothi
             out.to_str().unwrap(),
         ]);
         assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-        assert_eq!(tree(&out), before, "a refused build changed the output");
+        assert_eq!(
+            snapshot_tree(&out),
+            before,
+            "a refused build changed the output"
+        );
         stderr(&o).replace(&dir.display().to_string(), "[dir]")
     };
     // Validation first: the single label and the 70-byte label, each with its place.
@@ -543,25 +529,6 @@ fn a_list_of_com_co_uk_an_allowlisted_name_and_a_long_label_is_refused_and_nothi
     }
     assert!(!err.contains("evil.example"), "{err}");
     insta::assert_snapshot!("judged-rails-stderr", err);
-}
-
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    fn walk(base: &Path, d: &Path, m: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(base, &p, m);
-            } else {
-                m.insert(
-                    p.strip_prefix(base).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    walk(dir, dir, &mut m);
-    m
 }
 
 #[test]

@@ -108,14 +108,6 @@ pub fn ldh(name: &str) -> io::Result<&str> {
     }
 }
 
-fn word(d: Direction) -> &'static str {
-    match d {
-        Direction::Outbound => "outbound",
-        Direction::Inbound => "inbound",
-        Direction::Both => "both",
-    }
-}
-
 /// What the DNS files carry: `block` names fully, `block` addresses as response-IP triggers.
 fn support(item: &Item) -> Support {
     let names = matches!(item.kind, ItemKind::Domain | ItemKind::DomainList);
@@ -141,11 +133,7 @@ fn support(item: &Item) -> Support {
             "as a response-IP trigger of the RPZ file only: an answer pointing into it is refused; connections by address need the firewall lists".into(),
         ),
         (_, _) if item.direction == Direction::Inbound => Support::Partly(
-            format!(
-                "direction `{}`: a resolver blocks the lookups of the protected network, not connections from the name's hosts",
-                word(item.direction)
-            )
-            .into(),
+            "direction `inbound`: a resolver blocks the lookups of the protected network, not connections from the name's hosts".into(),
         ),
         _ => Support::Yes,
     }
