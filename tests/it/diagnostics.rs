@@ -76,6 +76,38 @@ fn cases() -> Vec<Case> {
         &["verify", "tests/fixtures/bad/syntax.yaml"],
     ));
     out.push(case(
+        "invalid-key",
+        &[
+            "verify",
+            "--pubkey",
+            "tests/fixtures/bad/syntax.yaml",
+            "tests/fixtures/bad/syntax.yaml",
+        ],
+    ));
+    out.push(case(
+        "bad-signature",
+        &[
+            "verify",
+            "--pubkey",
+            "tests/fixtures/keys/other.pub",
+            "tests/fixtures/bad/syntax.yaml",
+        ],
+    ));
+    // Nothing listens on the discard port of the loopback interface.
+    out.push(case(
+        "publish-failed",
+        &[
+            "publish",
+            "tests/fixtures/taxii/bundle.json",
+            "--api-root",
+            "http://127.0.0.1:9/taxii/",
+            "--collection",
+            "x",
+            "--timeout",
+            "5",
+        ],
+    ));
+    out.push(case(
         "missing-file",
         &["check", "tests/fixtures/bad/does-not-exist.yaml"],
     ));

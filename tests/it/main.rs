@@ -13,6 +13,7 @@ mod diagnostics;
 mod firewall;
 mod flows;
 mod lowering_fixes;
+mod misp;
 mod pcap;
 mod suricata;
 mod traffic;
