@@ -504,17 +504,6 @@ fn diff_platforms(args: &DiffArgs, diags: &mut Diagnostics) -> Option<Vec<&'stat
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_is_consistent() {
-        Cli::command().debug_assert();
-    }
-}
-
 /// `iocc keygen NAME`: NAME.key (mode 0600) and NAME.pub; never overwrites a key.
 fn keygen(args: &KeygenArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
@@ -611,4 +600,15 @@ fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
         }
     }
     code(&diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -15,6 +15,7 @@ mod flows;
 mod lowering_fixes;
 mod misp;
 mod pcap;
+mod publish;
 mod suricata;
 mod traffic;
 mod zeek;
