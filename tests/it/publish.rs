@@ -611,3 +611,129 @@ fn publish_errors_say_what_went_wrong() {
     assert!(e.contains("no answer within 1 s"), "{e}");
     let _ = keep.join();
 }
+
+/// The `sh` blocks of the README's "Publishing" section, in order.
+fn readme_blocks() -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## Publishing\n")
+        .expect("a Publishing section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |i| i + 1)];
+    section
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b[..b.find("```").unwrap()].to_owned())
+        .collect()
+}
+
+fn sh(cwd: &Path, script: &str, env: &[(&str, &str)], path: &str) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-ec", script])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .env("PATH", path)
+        .env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_readme_publishing_commands_run_as_written() {
+    let blocks = readme_blocks();
+    assert_eq!(
+        blocks.len(),
+        3,
+        "keygen, the publisher's CI, the consumer's check"
+    );
+    let (Some(_), Some(_)) = (engine("minisign"), engine("medallion")) else {
+        return;
+    };
+    let dir = project("readme-publishing");
+    // `iocc` and a stand-in for `gh` (which would upload to GitHub) on PATH.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_iocc"), bin.join("iocc")).unwrap();
+    std::fs::write(bin.join("gh"), "#!/bin/sh\necho \"$@\" >> \"$GH_LOG\"\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let password = ("IOCC_SIGN_PASSWORD", "readme password");
+    ok(&sh(&dir, &blocks[0], &[password], &path));
+    assert!(dir.join("release.key").is_file() && dir.join("release.pub").is_file());
+    ok(&run(&dir, &["build"], &[]));
+
+    let server_dir = scratch("readme-publishing-server");
+    let Some(m) = Medallion::start(&server_dir) else {
+        return;
+    };
+    let key = std::fs::read_to_string(dir.join("release.key")).unwrap();
+    let log = dir.join("gh.log");
+    let api_root = m.root("iocs");
+    let release = |tag: &str| {
+        let env = [
+            ("IOCC_SIGN_KEY", key.as_str()),
+            password,
+            CREDENTIALS[0],
+            CREDENTIALS[1],
+            ("TAG", tag),
+            ("TAXII_API_ROOT", api_root.as_str()),
+            ("TAXII_COLLECTION", WRITABLE),
+            ("GH_LOG", s(&log)),
+        ];
+        let o = sh(&dir, &blocks[1], &env, &path);
+        ok(&o);
+        o
+    };
+    let o = release("v1.1.0");
+    assert!(
+        stdout(&o).contains("nothing: first publication"),
+        "{}",
+        stdout(&o)
+    );
+    // The next release: the catalogue changed, out/ and the lock rebuilt and committed.
+    let cat = dir.join(CATALOGUE);
+    let text = std::fs::read_to_string(&cat).unwrap();
+    std::fs::write(
+        &cat,
+        text.replace("version: 1.1.0", "version: 1.2.0")
+            .replace("modified: 2025-02-25", "modified: 2025-03-01")
+            .replace(
+                "role: Hard-coded HL7 server",
+                "role: Hard-coded HL7 (MLLP) server",
+            ),
+    )
+    .unwrap();
+    ok(&run(&dir, &["build"], &[]));
+    let o = release("v1.2.0");
+    assert!(
+        stdout(&o).contains("(compared with dist/contec-cms8000-1.1.0.tar.gz)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains(" 0 changed"), "{}", stdout(&o));
+    let uploads = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        uploads.starts_with("release create v1.1.0 dist/"),
+        "{uploads}"
+    );
+    assert!(uploads.contains("release create v1.2.0 dist/"), "{uploads}");
+    assert!(uploads.contains("dist/SHA256SUMS.minisig"), "{uploads}");
+
+    // The consumer, in a folder of downloads holding the publisher's public key.
+    let downloads = dir.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    for e in std::fs::read_dir(dir.join("dist")).unwrap().flatten() {
+        std::fs::copy(e.path(), downloads.join(e.file_name())).unwrap();
+    }
+    std::fs::copy(dir.join("release.pub"), downloads.join("release.pub")).unwrap();
+    ok(&sh(&downloads, &blocks[2], &[], &path));
+}
