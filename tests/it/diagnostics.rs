@@ -75,38 +75,7 @@ fn cases() -> Vec<Case> {
         "invalid-bundle",
         &["verify", "tests/fixtures/bad/syntax.yaml"],
     ));
-    out.push(case(
-        "invalid-key",
-        &[
-            "verify",
-            "--pubkey",
-            "tests/fixtures/bad/syntax.yaml",
-            "tests/fixtures/bad/syntax.yaml",
-        ],
-    ));
-    out.push(case(
-        "bad-signature",
-        &[
-            "verify",
-            "--pubkey",
-            "tests/fixtures/keys/other.pub",
-            "tests/fixtures/bad/syntax.yaml",
-        ],
-    ));
-    // Nothing listens on the discard port of the loopback interface.
-    out.push(case(
-        "publish-failed",
-        &[
-            "publish",
-            "tests/fixtures/taxii/bundle.json",
-            "--api-root",
-            "http://127.0.0.1:9/taxii/",
-            "--collection",
-            "x",
-            "--timeout",
-            "5",
-        ],
-    ));
+    out.extend(release_cases());
     out.push(case(
         "missing-file",
         &["check", "tests/fixtures/bad/does-not-exist.yaml"],
@@ -160,6 +129,44 @@ fn cases() -> Vec<Case> {
             "tests/fixtures/bad/templates",
             "--out",
             "target/test-scratch/diag-template",
+        ],
+    ));
+    out
+}
+
+/// The cases of signed releases and publication.
+fn release_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    out.push(case(
+        "invalid-key",
+        &[
+            "verify",
+            "--pubkey",
+            "tests/fixtures/bad/syntax.yaml",
+            "tests/fixtures/bad/syntax.yaml",
+        ],
+    ));
+    out.push(case(
+        "bad-signature",
+        &[
+            "verify",
+            "--pubkey",
+            "tests/fixtures/keys/other.pub",
+            "tests/fixtures/bad/syntax.yaml",
+        ],
+    ));
+    // Nothing listens on the discard port of the loopback interface.
+    out.push(case(
+        "publish-failed",
+        &[
+            "publish",
+            "tests/fixtures/taxii/bundle.json",
+            "--api-root",
+            "http://127.0.0.1:9/taxii/",
+            "--collection",
+            "x",
+            "--timeout",
+            "5",
         ],
     ));
     out

@@ -119,6 +119,37 @@ fn every_pair_iocc_writes_is_in_describe_types() {
     }
 }
 
+/// The rule lines of the committed Contec pack.
+fn committed_rules() -> Vec<String> {
+    std::fs::read_to_string(root().join("out/contec-cms8000/suricata/contec-cms8000.rules"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The MOUNT detection's object says its Sun RPC call in its text.
+fn assert_detection_text(objects: &[Value]) {
+    let mount = objects
+        .iter()
+        .find(|o| o["comment"] == "NFS MOUNT of /pm from hard-coded update host")
+        .unwrap();
+    let text = mount["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object_relation"] == "text")
+        .unwrap();
+    assert!(
+        text["value"]
+            .as_str()
+            .unwrap()
+            .contains("Sun RPC program 100005 (mount), procedure 1, path /pm"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_committed_contec_feed_passes_pymisp() {
     let feed = root().join("out/contec-cms8000/misp");
@@ -188,13 +219,7 @@ fn the_committed_contec_feed_passes_pymisp() {
     find("ip-dst|port", "202.114.4.119|2049");
     find("vulnerability", "CVE-2025-0626");
     // One snort attribute per Suricata rule of the pack.
-    let rules: Vec<String> =
-        std::fs::read_to_string(root().join("out/contec-cms8000/suricata/contec-cms8000.rules"))
-            .unwrap()
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_owned)
-            .collect();
+    let rules = committed_rules();
     let snort: Vec<&str> = attrs
         .iter()
         .filter(|a| a["type"] == "snort")
@@ -204,23 +229,7 @@ fn the_committed_contec_feed_passes_pymisp() {
     // One ip-port object per detection and protocol.
     let objects = ev["Object"].as_array().unwrap();
     assert_eq!(objects.len(), 11);
-    let mount = objects
-        .iter()
-        .find(|o| o["comment"] == "NFS MOUNT of /pm from hard-coded update host")
-        .unwrap();
-    let text = mount["Attribute"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["object_relation"] == "text")
-        .unwrap();
-    assert!(
-        text["value"]
-            .as_str()
-            .unwrap()
-            .contains("Sun RPC program 100005 (mount), procedure 1, path /pm"),
-        "{text}"
-    );
+    assert_detection_text(objects);
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(feed.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest[uuid.as_str()]["info"], ev["info"]);

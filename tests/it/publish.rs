@@ -59,6 +59,21 @@ fn keypair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     )
 }
 
+/// A copy of a signed file with one byte changed, its signature beside it.
+fn tampered_copy(file: &Path) -> PathBuf {
+    let tampered = file.with_file_name("tampered.tar.gz");
+    let mut bytes = std::fs::read(file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&tampered, bytes).unwrap();
+    std::fs::copy(
+        iocc::bundle::signature_path(file),
+        iocc::bundle::signature_path(&tampered),
+    )
+    .unwrap();
+    tampered
+}
+
 fn minisign_verify(minisign: &Path, file: &Path, public: &Path) -> Output {
     Command::new(minisign)
         .args(["-V", "-m", s(file), "-p", s(public)])
@@ -131,16 +146,7 @@ fn a_signed_release_verifies_with_minisign_and_iocc_and_a_changed_byte_does_not(
         &public,
     ));
     // One changed byte: minisign and iocc refuse, iocc before reading the manifest.
-    let tampered = dist.join("tampered.tar.gz");
-    let mut bytes = std::fs::read(&archive).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x01;
-    std::fs::write(&tampered, bytes).unwrap();
-    std::fs::copy(
-        dist.join("contec-cms8000-1.1.0.tar.gz.minisig"),
-        dist.join("tampered.tar.gz.minisig"),
-    )
-    .unwrap();
+    let tampered = tampered_copy(&archive);
     let o = minisign_verify(&minisign, &tampered, &public);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let o = run(&dir, &["verify", "--pubkey", s(&public), s(&tampered)], &[]);
@@ -426,16 +432,10 @@ fn report(o: &Output) -> Value {
     v
 }
 
-#[test]
-fn publish_pushes_two_versions_and_the_second_only_what_changed() {
-    if engine("medallion").is_none() {
-        return;
-    }
-    let dir = project("publish-taxii");
-    ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
-    // Version 1.2.0: a changed role, a new indicator, a removed one, a later modified date.
-    let cat = dir.join(CATALOGUE);
-    let text = std::fs::read_to_string(&cat).unwrap();
+/// Rewrites the catalogue as version 1.2.0: a changed role, a new indicator, a removed one
+/// and a later `advisory.modified`.
+fn write_next_version(cat: &Path) {
+    let text = std::fs::read_to_string(cat).unwrap();
     let start = text.find("  - id: hl7-port\n").unwrap();
     let end = start + text[start..].find("  - id: monitor-binary\n").unwrap();
     let v2 = format!("{}{}", &text[..start], &text[end..])
@@ -446,7 +446,46 @@ fn publish_pushes_two_versions_and_the_second_only_what_changed() {
             "\ndetections:\n",
             "  - {id: update-url, kind: url, value: \"http://202.114.4.119/update.bin\", confidence: inferred, references: [https://example.com/x]}\n\ndetections:\n",
         );
-    std::fs::write(&cat, v2).unwrap();
+    std::fs::write(cat, v2).unwrap();
+}
+
+/// The ids new in `s2`, changed (content besides `modified`), and gone (versioned ones).
+fn changes<'a>(
+    s1: &'a BTreeMap<String, Value>,
+    s2: &'a BTreeMap<String, Value>,
+) -> [BTreeSet<&'a str>; 3] {
+    let strip = |o: &Value| {
+        let mut o = o.clone();
+        o.as_object_mut().unwrap().remove("modified");
+        o
+    };
+    let added = s2
+        .keys()
+        .filter(|k| !s1.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let changed = s2
+        .iter()
+        .filter(|(k, o)| s1.get(*k).is_some_and(|old| strip(old) != strip(o)))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let gone = s1
+        .iter()
+        .filter(|(k, o)| !s2.contains_key(*k) && o.get("modified").is_some())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    [added, changed, gone]
+}
+
+#[test]
+fn publish_pushes_two_versions_and_the_second_only_what_changed() {
+    if engine("medallion").is_none() {
+        return;
+    }
+    let dir = project("publish-taxii");
+    ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
+    // Version 1.2.0: a changed role, a new indicator, a removed one, a later modified date.
+    write_next_version(&dir.join(CATALOGUE));
     ok(&run(&dir, &["build"], &[]));
     ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
     let (a1, a2) = (
@@ -478,26 +517,7 @@ fn publish_pushes_two_versions_and_the_second_only_what_changed() {
     let checkpoint = first["last_added"].as_str().unwrap().to_owned();
 
     // Version 2: the previous archive is found beside it; only the difference goes.
-    let strip = |o: &Value| {
-        let mut o = o.clone();
-        o.as_object_mut().unwrap().remove("modified");
-        o
-    };
-    let added: BTreeSet<&str> = s2
-        .keys()
-        .filter(|k| !s1.contains_key(*k))
-        .map(String::as_str)
-        .collect();
-    let changed: BTreeSet<&str> = s2
-        .iter()
-        .filter(|(k, o)| s1.get(*k).is_some_and(|old| strip(old) != strip(o)))
-        .map(|(k, _)| k.as_str())
-        .collect();
-    let gone: BTreeSet<&str> = s1
-        .iter()
-        .filter(|(k, o)| !s2.contains_key(*k) && o.get("modified").is_some())
-        .map(|(k, _)| k.as_str())
-        .collect();
+    let [added, changed, gone] = changes(&s1, &s2);
     assert!(!added.is_empty() && !changed.is_empty() && !gone.is_empty());
     let o = publish(&dir, a2, &iocs, WRITABLE, &[], &CREDENTIALS);
     ok(&o);
