@@ -134,42 +134,42 @@ fn cases() -> Vec<Case> {
     out
 }
 
-/// The cases of signed releases and publication.
+/// The cases of signed releases and publication. Nothing listens on the discard port of the
+/// loopback interface, where the publish case points.
 fn release_cases() -> Vec<Case> {
-    let mut out = Vec::new();
-    out.push(case(
-        "invalid-key",
-        &[
-            "verify",
-            "--pubkey",
-            "tests/fixtures/bad/syntax.yaml",
-            "tests/fixtures/bad/syntax.yaml",
-        ],
-    ));
-    out.push(case(
-        "bad-signature",
-        &[
-            "verify",
-            "--pubkey",
-            "tests/fixtures/keys/other.pub",
-            "tests/fixtures/bad/syntax.yaml",
-        ],
-    ));
-    // Nothing listens on the discard port of the loopback interface.
-    out.push(case(
-        "publish-failed",
-        &[
-            "publish",
-            "tests/fixtures/taxii/bundle.json",
-            "--api-root",
-            "http://127.0.0.1:9/taxii/",
-            "--collection",
-            "x",
-            "--timeout",
-            "5",
-        ],
-    ));
-    out
+    vec![
+        case(
+            "invalid-key",
+            &[
+                "verify",
+                "--pubkey",
+                "tests/fixtures/bad/syntax.yaml",
+                "tests/fixtures/bad/syntax.yaml",
+            ],
+        ),
+        case(
+            "bad-signature",
+            &[
+                "verify",
+                "--pubkey",
+                "tests/fixtures/keys/other.pub",
+                "tests/fixtures/bad/syntax.yaml",
+            ],
+        ),
+        case(
+            "publish-failed",
+            &[
+                "publish",
+                "tests/fixtures/taxii/bundle.json",
+                "--api-root",
+                "http://127.0.0.1:9/taxii/",
+                "--collection",
+                "x",
+                "--timeout",
+                "5",
+            ],
+        ),
+    ]
 }
 
 fn run(c: &Case, json: bool) -> std::process::Output {
