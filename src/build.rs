@@ -19,6 +19,7 @@ use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Tree};
+use crate::rules::{self, RulePlan};
 use crate::targets::coverage::Status;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
 
@@ -111,6 +112,8 @@ pub struct Compiled {
     pub owned: Vec<String>,
     pub state: Vec<StateFile>,
     pub reports: Vec<TargetReport>,
+    /// The rule plan the build published, if it published rules.
+    pub rules: Option<RulePlan>,
 }
 
 /// Expands files and folders into catalogue files (`*.yaml`, `*.yml`), sorted per folder.
@@ -219,11 +222,25 @@ pub fn compile(
     let mut state = Vec::new();
     let mut reports = Vec::new();
     let mut errors = Vec::new();
+    // The rule plan comes before every target; its problems (the SID lock) are reported
+    // where the publishing target stands, and that target is then not compiled.
+    let publishes = |t: &dyn Target| t.name() == rules::plan::PUBLISHER;
+    let (plan, mut plan_errors) = match selected.iter().any(|t| publishes(*t)) {
+        false => (None, Vec::new()),
+        true => match rules::plan::plan(&catalogue) {
+            Ok(p) => (Some(p), Vec::new()),
+            Err(e) => (None, e),
+        },
+    };
     for target in selected {
+        if publishes(*target) && plan.is_none() {
+            errors.append(&mut plan_errors);
+            continue;
+        }
         let result = target.compile(&TargetContext {
             catalogue: &catalogue,
             templates,
-            prior: &tree,
+            rules: plan.as_ref(),
         });
         match result {
             Ok(out) => {
@@ -268,12 +285,17 @@ pub fn compile(
     );
     let mut owned: Vec<String> = selected.iter().map(|t| t.name().to_owned()).collect();
     owned.push(VERSION_FILE.to_owned());
+    state.extend(plan.as_ref().map(|p| StateFile {
+        path: p.lock.path.clone(),
+        contents: p.lock.contents.clone(),
+    }));
     Ok(Compiled {
         catalogue,
         tree,
         owned,
         state,
         reports,
+        rules: plan,
     })
 }
 

@@ -363,12 +363,7 @@ fn changelog(v: Versions, format: Format) -> ExitCode {
     let old = compile_one(v.old, &mut cache, &mut diags);
     let new = compile_one(v.new, &mut cache, &mut diags);
     let md = match (old, new, diags.has_errors()) {
-        (Some(o), Some(n), false) => Some(crate::changelog::changelog(
-            &o.catalogue,
-            &n.catalogue,
-            &o.tree,
-            &n.tree,
-        )),
+        (Some(o), Some(n), false) => Some(crate::changelog::changelog(&o, &n)),
         _ => None,
     };
     if format == Format::Json {
@@ -415,7 +410,7 @@ fn targets() -> ExitCode {
 
 fn lint(args: &LintArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let (found, counts) = crate::targets::suricata::lint::lint_files(&args.files);
+    let (found, counts) = crate::rules::lint::lint_files(&args.files);
     diags.extend(found);
     print_diags(format, &diags, &mut cache);
     if format == Format::Human && !diags.has_errors() {
@@ -438,8 +433,7 @@ fn diff(args: DiffArgs, format: Format) -> ExitCode {
     let new = compile_one(args.new, &mut cache, &mut diags);
     let (cmp, changelog) = match (old, new) {
         (Some(o), Some(n)) if !diags.has_errors() => {
-            let changelog =
-                crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree);
+            let changelog = crate::changelog::changelog(&o, &n);
             match crate::diff::compare(o.catalogue, n.catalogue) {
                 Ok(c) => (Some(c), Some(changelog)),
                 Err(e) => {

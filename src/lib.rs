@@ -21,7 +21,7 @@ pub mod net;
 pub mod output;
 pub mod publish;
 pub mod render;
-pub mod ruletext;
+pub mod rules;
 pub mod shape;
 pub mod sign;
 pub mod targets;

@@ -227,7 +227,7 @@ codes! {
         "`iocc diff` compares two versions of the same catalogue (the same `id`), and `--target` takes `firewall` or platform names.",
         ["diff", "tests/fixtures/good/every-kind.yaml", "tests/fixtures/good/readme-example.yaml"];
     UnreadableRule => "unreadable-rule", Error, "a generated rule line cannot be read back (sid, rev)",
-        "A target reading the Suricata rules of the same build (the STIX patterns) found a line without a numeric sid. The Suricata target never writes such a line, so this points at a template override or a bug.",
+        "Before writing its pack, the Suricata target reads the rendered rules back into the rule model and found a rule whose sid or rev is not a number (or the STIX target met a planned rule it cannot write). The rule writer never writes such a rule, so this points at a template override or a bug.",
         [];
     VersionNotBumped => "version-not-bumped", Error, "the compiled output changed but the catalogue version did not",
         "The output of a catalogue changed while its `version` stayed the one recorded in `out/<catalogue>/VERSION`, so two different packs would carry one version. Bump `version` (patch for fixes, minor for new indicators or rules, major for removals). A writing build only warns; `--check` fails.",

@@ -1,9 +1,11 @@
-//! The small grammars of the catalogue, as nom parsers: port lists and Suricata content
-//! notation. Each parser consumes its whole input or fails with the character offset of the
+//! The small grammars of iocc, as nom parsers: the catalogue's port lists, Suricata content
+//! notation, and Suricata rule lines ([`rule`], behind `iocc lint` and the check of every
+//! generated pack). Each parser consumes its whole input or fails with the character offset of the
 //! first thing it could not read, so a caret can point at it inside the YAML scalar.
 
 pub mod content;
 pub mod ports;
+pub mod rule;
 
 /// A grammar failure: what was expected, at which character of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

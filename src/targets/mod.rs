@@ -61,9 +61,9 @@ pub trait Target: Sync {
 pub struct TargetContext<'a> {
     pub catalogue: &'a Catalogue,
     pub templates: &'a Templates,
-    /// Files already produced in this build by targets earlier in [`registry`] order, keyed
-    /// `<target>/<path>` (e.g. STIX reads the Suricata rules). Empty for targets not built.
-    pub prior: &'a crate::output::Tree,
+    /// The catalogue's rule plan (typed rules with their SIDs), made once before the targets
+    /// when the build publishes rules ([`crate::rules::plan::PUBLISHER`] selected), else None.
+    pub rules: Option<&'a crate::rules::RulePlan>,
 }
 
 impl TargetContext<'_> {

@@ -9,29 +9,11 @@
 //!   registered target.
 //! - No function is longer than 100 lines unless a comment right above it says why
 //!   ("longer than 100 lines because ...").
-//!
-//! [`VANISHING_EDGES`] and [`VANISHING_LONG`] list what the typed rule model removes; once it
-//! has landed they can be emptied, and the checks then hold without exception.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::common::root;
-
-/// Imports that break the rules today and that the typed rule model removes (STIX reads the
-/// Suricata rules through `ruletext`, which parses them with the Suricata target's lint).
-const VANISHING_EDGES: &[(&str, &str)] = &[
-    ("targets::stix", "ruletext"),
-    ("ruletext", "targets::suricata"),
-];
-
-/// Functions over 100 lines in files the typed rule model rewrites: (file, function).
-const VANISHING_LONG: &[(&str, &str)] = &[
-    ("src/targets/stix.rs", "bundle"),
-    ("src/targets/suricata/lint.rs", "parse_rule"),
-    ("src/targets/suricata/shapes.rs", "address_rules"),
-    ("src/targets/suricata/mod.rs", "compile"),
-];
 
 /// The longest function that needs no reason.
 const MAX_LINES: usize = 100;
@@ -347,10 +329,7 @@ fn reachable(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> BTreeSe
 #[test]
 fn no_target_imports_another_and_no_circle() {
     let all = edges();
-    let kept: BTreeMap<&(String, String), &PathBuf> = all
-        .iter()
-        .filter(|((a, b), _)| !VANISHING_EDGES.contains(&(a.as_str(), b.as_str())))
-        .collect();
+    let kept: BTreeMap<&(String, String), &PathBuf> = all.iter().collect();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (a, b) in kept.keys() {
         graph.entry(a.clone()).or_default().insert(b.clone());
@@ -492,9 +471,7 @@ fn no_function_over_100_lines_without_a_reason() {
             let src = std::fs::read_to_string(&file).unwrap();
             let rel = file.strip_prefix(root()).unwrap().display().to_string();
             for (name, line, n) in long_functions(&src) {
-                if !has_reason(&src, line)
-                    && !VANISHING_LONG.contains(&(rel.as_str(), name.as_str()))
-                {
+                if !has_reason(&src, line) {
                     found.push(format!("{rel}:{line}: `{name}` is {n} lines long"));
                 }
             }

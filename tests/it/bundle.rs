@@ -697,14 +697,14 @@ fn suricata_update_ingests_the_bundle() {
     let all = std::fs::read_to_string(merged.join("suricata.rules")).unwrap();
     for r in &rules {
         for line in String::from_utf8_lossy(&files[*r]).lines() {
-            if let Ok(Some(rule)) = iocc::ruletext::parse_line(line) {
+            if let Ok(Some(rule)) = iocc::rules::read::read_line(line) {
                 assert!(
-                    all.lines().any(|l| iocc::ruletext::parse_line(l)
+                    all.lines().any(|l| iocc::rules::read::read_line(l)
                         .ok()
                         .flatten()
-                        .is_some_and(|m| m.sid == rule.sid && m.rev == rule.rev)),
-                    "sid {} missing from the merged rules",
-                    rule.sid
+                        .is_some_and(|m| m.sid() == rule.sid() && m.rev() == rule.rev())),
+                    "sid {:?} missing from the merged rules",
+                    rule.sid()
                 );
             }
         }

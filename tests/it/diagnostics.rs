@@ -14,8 +14,9 @@ use crate::common::*;
 
 /// Codes no fixture here can raise, each tested where it arises: `lock-changed` by the SID
 /// stability test (tests/it/suricata.rs), `version-not-bumped` and `bundle-mismatch` by the
-/// CI-mode and verify tests (tests/it/bundle.rs), `unreadable-rule` by the STIX unit tests
-/// (the Suricata target never writes an unreadable rule, so no catalogue can reach it).
+/// CI-mode and verify tests (tests/it/bundle.rs), `unreadable-rule` by the unit tests of the
+/// Suricata target's check of its rendered pack (the target never writes an unreadable rule,
+/// so no catalogue can reach it).
 const RAISED_BY_TARGETS: &[Code] = &[
     Code::LockChanged,
     Code::VersionNotBumped,

@@ -217,7 +217,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     // 2 directions for the host, 1 for the IPv6 network, dataset and iprep (2 directions
     // each) for the address list, dns+tls datasets for the domain list; the URL is reported.
     assert_eq!(rules.len(), 16, "{text}");
-    let (parsed, problems) = iocc::targets::suricata::lint::lint_text(&text);
+    let (parsed, problems) = iocc::rules::lint::lint_text(&text);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(parsed.len(), 16);
     let allowed: BTreeSet<&str> = [

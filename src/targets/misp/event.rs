@@ -19,7 +19,7 @@ use super::kinds::{self, Kind};
 use super::{comment, cve_tags, seen, to_ids, Shared, Written, MAX_PORTS};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{ContentMatch, Detection, Direction, Indicator, Observable, Protocol, Severity};
-use crate::ruletext::RuleLine;
+use crate::rules::dialect::{Dialect, Suricata7};
 use crate::targets::{Skipped, TargetContext};
 
 type Writer<'w> = EventWriter<'w, Vec<u8>, Vec<u8>>;
@@ -269,6 +269,15 @@ fn pairs(w: &mut Writer<'_>, s: &Shared<'_>, d: &Detection) -> io::Result<()> {
     Ok(())
 }
 
+/// A rule of the build's rule plan as the Suricata pack writes it.
+struct RuleLine {
+    text: String,
+    msg: String,
+    gid: u32,
+    sid: u32,
+    cves: Vec<String>,
+}
+
 /// A Suricata rule as a `snort` attribute (MISP's type for Snort/Suricata rule text).
 fn rule(w: &mut Writer<'_>, s: &Shared<'_>, r: &RuleLine) -> io::Result<()> {
     let cves: Vec<String> = r
@@ -279,50 +288,57 @@ fn rule(w: &mut Writer<'_>, s: &Shared<'_>, r: &RuleLine) -> io::Result<()> {
         .collect();
     let tags = cve_tags(&cves);
     let uuid = s.uuid(&format!("suricata/{}:{}", r.gid, r.sid));
-    let comment = r.msg.clone().unwrap_or_default();
     w.attribute(&attribute(
         s,
         kinds::SNORT,
         uuid,
         &r.text,
-        &comment,
+        &r.msg,
         true,
         &tags,
     ))
 }
 
-/// The rules the `suricata` target wrote earlier in this build; none (recorded) without it.
+/// The rules the `suricata` target publishes in this build (its rule plan); none, recorded,
+/// when it is not built.
 fn rules(
     cx: &TargetContext<'_>,
     refused: &mut Vec<Skipped>,
 ) -> Result<Vec<RuleLine>, Vec<Diagnostic>> {
-    let files = crate::ruletext::rule_files(cx.prior, "suricata");
-    if files.is_empty() {
+    let Some(plan) = cx.rules else {
         refused.push(Skipped::new(
             "suricata-rules",
             "no `suricata` output in this build (target not registered or not selected): no `snort` attributes",
         ));
-    }
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    for (path, file) in files {
-        for line in &file.unreadable {
-            errors.push(
-                Diagnostic::error(
+        return Ok(Vec::new());
+    };
+    plan.rules
+        .iter()
+        .map(|r| {
+            let text = Suricata7.write(&r.rule).map_err(|u| {
+                vec![Diagnostic::error(
                     Code::UnreadableRule,
-                    format!("line {line} of `{path}` is not a rule with a numeric `sid`"),
+                    format!(
+                        "rule `{}` holds `{}`, which {} cannot write",
+                        r.key, u.keyword, u.dialect
+                    ),
                 )
                 .in_file(&cx.catalogue.source.path)
-                .help("this is a bug in the suricata target, please report it"),
-            );
-        }
-        out.extend(file.rules);
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+                .help("this is a bug in iocc, please report it")]
+            })?;
+            Ok(RuleLine {
+                text,
+                msg: r
+                    .rule
+                    .msg()
+                    .map(|m| Suricata7.as_read(m))
+                    .unwrap_or_default(),
+                gid: r.rule.gid(),
+                sid: r.sid,
+                cves: r.rule.cve_references().map(str::to_owned).collect(),
+            })
+        })
+        .collect()
 }
 
 /// The text of a detection: its description, ports, payload and Sun RPC call.
