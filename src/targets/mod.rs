@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod csv;
 pub mod dns;
 pub mod firewall;
+pub mod misp;
 pub mod stix;
 pub mod summary;
 pub mod suricata;
@@ -129,6 +130,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &dns::Dns,
         &csv::Csv,
         &stix::Stix,
+        &misp::Misp,
     ]
 }
 
