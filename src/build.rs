@@ -338,7 +338,7 @@ pub fn compile(
         let (files, out) = match result {
             None => continue,
             Some(Err(diags)) => {
-                errors.extend(diags);
+                add_once(&mut errors, diags);
                 continue;
             }
             Some(Ok(done)) => done,
@@ -411,10 +411,20 @@ pub fn check(
     };
     for t in selected {
         if let Err(d) = t.check(&cx) {
-            errors.extend(d);
+            add_once(&mut errors, d);
         }
     }
     errors
+}
+
+/// Adds diagnostics not already there: targets that share a check (the address rails of the
+/// firewall lists and the DNS response-IP triggers) report the same refusal once.
+fn add_once(errors: &mut Vec<Diagnostic>, found: Vec<Diagnostic>) {
+    for d in found {
+        if !errors.contains(&d) {
+            errors.push(d);
+        }
+    }
 }
 
 fn select(names: &[String], catalogue: &Catalogue) -> Vec<&'static dyn Target> {

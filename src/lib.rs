@@ -6,6 +6,7 @@
 //! Each stage is a function from one type to the next; no stage reaches back. `ARCHITECTURE.md`
 //! describes the modules, the registries and how to extend them.
 
+pub mod blocklist;
 pub mod build;
 pub mod bundle;
 pub mod changelog;
@@ -19,8 +20,10 @@ pub mod load;
 pub mod model;
 pub mod net;
 pub mod output;
+pub mod publish;
 pub mod render;
 pub mod rules;
 pub mod shape;
+pub mod sign;
 pub mod targets;
 pub mod validate;

@@ -223,6 +223,9 @@ codes! {
     RefusedBlock => "refused-block", Error, "a safety rail refuses to put an address or network in a block list",
         "A `block` entry would block a default route, a prefix wider or narrower than the policy allows, a private, loopback, link-local, multicast, documentation or reserved range, or an allowlisted network. Nothing is written. Remove or narrow the entry, or lift the named rail explicitly with a `policy.overrides` entry and a reason (every output header then prints it).",
         ["check", "tests/fixtures/bad/refused.yaml"];
+    RefusedName => "refused-name", Error, "a safety rail refuses to put a domain name in a DNS block list",
+        "A `block` domain (indicator or domain list entry) would block a public suffix (`co.uk`, `github.io`: every name registered under it, per the Public Suffix List), a name that is, covers or lies under a name of `policy.allowlist`, or a name that is or covers a host the catalogue itself cites in its references. Nothing is written. Remove the entry, or lift the named rail explicitly with a `policy.overrides` entry `{domain, rail, reason}` (every DNS file header then prints it). An allowlisted name stays unblocked even then: the DNS files answer it normally.",
+        ["check", "tests/fixtures/bad/refused-names.yaml"];
     DiffFailed => "diff-failed", Error, "`iocc diff` cannot compare the two catalogues",
         "`iocc diff` compares two versions of the same catalogue (the same `id`), and `--target` takes `firewall` or platform names.",
         ["diff", "tests/fixtures/good/every-kind.yaml", "tests/fixtures/good/readme-example.yaml"];
@@ -238,6 +241,15 @@ codes! {
     InvalidBundle => "invalid-bundle", Error, "a bundle cannot be read or lacks its manifest",
         "The file given to `iocc verify` is not a gzip-compressed tar made by `iocc bundle`, or it has no valid `manifest.json`.",
         ["verify", "tests/fixtures/bad/syntax.yaml"];
+    InvalidKey => "invalid-key", Error, "a signing key cannot be read or opened",
+        "`iocc bundle --sign`, `iocc keygen` and `iocc verify --pubkey` take minisign keys: a secret key file made by `iocc keygen` (or `env:NAME`, an environment variable holding its text), a public key file or its base64 line. The key is missing, malformed, or its password (IOCC_SIGN_PASSWORD, or typed on the terminal) is wrong.",
+        ["verify", "--pubkey", "tests/fixtures/bad/syntax.yaml", "tests/fixtures/bad/syntax.yaml"];
+    BadSignature => "bad-signature", Error, "a bundle's signature is missing or does not verify",
+        "`iocc verify --pubkey` found no `.minisig` beside the bundle, or a signature that this public key did not make or that does not match the bundle's bytes: the bundle was changed, or was not signed by the holder of the key. Its contents are not checked further.",
+        ["verify", "--pubkey", "tests/fixtures/keys/other.pub", "tests/fixtures/bad/syntax.yaml"];
+    PublishFailed => "publish-failed", Error, "a TAXII server refused or did not answer a publication",
+        "`iocc publish` could not push the STIX bundle: the server was unreachable or too slow (`--timeout`), refused the credentials (401: set IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or IOCC_TAXII_TOKEN), refused access to the collection (403: the account needs write access), does not know the API root or collection (404), found the request too large (413), or reported objects it did not accept.",
+        ["publish", "tests/fixtures/taxii/bundle.json", "--api-root", "http://127.0.0.1:9/taxii/", "--collection", "x", "--timeout", "5"];
 }
 
 impl Serialize for Code {

@@ -14,7 +14,9 @@
 
 pub mod coverage;
 pub mod csv;
+pub mod dns;
 pub mod firewall;
+pub mod misp;
 pub mod stix;
 pub mod summary;
 pub mod suricata;
@@ -143,8 +145,10 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &suricata::Suricata,
         &zeek::Zeek,
         &firewall::Firewall,
+        &dns::Dns,
         &csv::Csv,
         &stix::Stix,
+        &misp::Misp,
     ]
 }
 
