@@ -10,6 +10,7 @@
 //! - [`Files::compare`]: nothing written, every chunk compared with the file on disk
 //!   (`build --check`);
 //! - [`Files::memory`]: kept in a [`Tree`].
+//!
 //! Paths are checked to stay inside the target's folder and to be written once; an I/O error
 //! names the file and fails the target (the build then swaps nothing in).
 
