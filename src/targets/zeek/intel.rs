@@ -185,9 +185,60 @@ pub fn write_rows(
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<IntelCounts> {
     let src = source(c);
-    let mut counts = IntelCounts::default();
-    let mut seen: HashSet<Key<'_>> = HashSet::new();
-    let mut out = String::with_capacity(FLUSH + 1024);
+    let mut rows = Rows {
+        out: String::with_capacity(FLUSH + 1024),
+        counts: IntelCounts::default(),
+        w,
+    };
+    let seen = indicator_rows(c, &src, refused, &mut rows);
+    for n in 0..c.bulk.len() {
+        bulk_rows(c, n, &src, &seen, &mut rows)?;
+    }
+    rows.w.write_all(rows.out.as_bytes())?;
+    Ok(rows.counts)
+}
+
+/// Rows gathered for the Intel file, handed to it in chunks of about [`FLUSH`] bytes, and
+/// the counts of what was written and what was a repeat.
+struct Rows<'w> {
+    out: String,
+    counts: IntelCounts,
+    w: &'w mut dyn std::io::Write,
+}
+
+impl Rows<'_> {
+    /// Adds the row of one bulk entry (or counts it as a repeat), flushing a full chunk.
+    fn entry(
+        &mut self,
+        fixed: &ListRow,
+        value: &str,
+        kind: &str,
+        line: u32,
+        dup: bool,
+    ) -> std::io::Result<()> {
+        if dup {
+            self.counts.duplicates += 1;
+        } else {
+            fixed.write(&mut self.out, value, kind, line);
+            self.counts.count += 1;
+        }
+        if self.out.len() >= FLUSH {
+            self.w.write_all(self.out.as_bytes())?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Adds the rows of the catalogue's own indicators and returns the keys written, so that
+/// the bulk lists after them can tell a repeat.
+fn indicator_rows<'c>(
+    c: &'c Catalogue,
+    src: &str,
+    refused: &mut Vec<Skipped>,
+    rows: &mut Rows<'_>,
+) -> HashSet<Key<'c>> {
+    let mut seen: HashSet<Key<'c>> = HashSet::new();
     for i in &c.indicators {
         let key = match &i.observable {
             Observable::Address(a) => Key::Net("Intel::ADDR", IpNet::from(*a)),
@@ -201,105 +252,95 @@ pub fn write_rows(
             }
         };
         if !seen.insert(key) {
-            counts.duplicates += 1;
+            rows.counts.duplicates += 1;
             continue;
         }
         if let Some((kind, value)) = intel_of(&i.observable) {
             let desc = format!("{}{}", i.id, desc_tail(&i.meta));
             row(
-                &mut out,
+                &mut rows.out,
                 [
                     &value,
                     kind,
-                    &src,
+                    src,
                     &desc,
                     &url(c, &i.meta),
                     do_notice(&i.meta),
                     "-",
                 ],
             );
-            counts.count += 1;
+            rows.counts.count += 1;
         }
     }
+    seen
+}
+
+/// Adds the rows of bulk list `n`: IPv4, then IPv6 entries, then domains. An entry is a
+/// repeat when its neighbour, an indicator in `seen` or an earlier list holds it.
+fn bulk_rows(
+    c: &Catalogue,
+    n: usize,
+    src: &str,
+    seen: &HashSet<Key<'_>>,
+    rows: &mut Rows<'_>,
+) -> std::io::Result<()> {
+    let b = &c.bulk[n];
+    let fixed = ListRow::new(c, b, src);
+    let earlier = &c.bulk[..n];
     let mut value = String::new();
-    for (n, b) in c.bulk.iter().enumerate() {
-        let fixed = ListRow::new(c, b, &src);
-        let earlier = &c.bulk[..n];
-        let mut emit = |out: &mut String, value: &str, kind: &str, line: u32, dup: bool| {
-            if dup {
-                counts.duplicates += 1;
-            } else {
-                fixed.write(out, value, kind, line);
-                counts.count += 1;
-            }
+    let mut last4 = None;
+    for e in b.networks.v4() {
+        let kind = if e.is_host() {
+            "Intel::ADDR"
+        } else {
+            "Intel::SUBNET"
         };
-        let mut last4 = None;
-        for e in b.networks.v4() {
-            let kind = if e.is_host() {
-                "Intel::ADDR"
-            } else {
-                "Intel::SUBNET"
-            };
-            let dup = last4 == Some(e.key())
-                || seen.contains(&Key::Net(kind, IpNet::V4(e.net())))
-                || earlier.iter().any(|l| {
-                    l.networks
-                        .v4()
-                        .binary_search_by_key(&e.key(), |x| x.key())
-                        .is_ok()
-                });
-            last4 = Some(e.key());
-            value.clear();
-            show_v4(e.addr, e.len, &mut value);
-            emit(&mut out, &value, kind, e.line, dup);
-            if out.len() >= FLUSH {
-                w.write_all(out.as_bytes())?;
-                out.clear();
-            }
-        }
-        let mut last6 = None;
-        for e in b.networks.v6() {
-            let kind = if e.is_host() {
-                "Intel::ADDR"
-            } else {
-                "Intel::SUBNET"
-            };
-            let dup = last6 == Some(e.key())
-                || seen.contains(&Key::Net(kind, IpNet::V6(e.net())))
-                || earlier.iter().any(|l| {
-                    l.networks
-                        .v6()
-                        .binary_search_by_key(&e.key(), |x| x.key())
-                        .is_ok()
-                });
-            last6 = Some(e.key());
-            value.clear();
-            if e.is_host() {
-                value.push_str(&std::net::Ipv6Addr::from(e.addr()).to_string());
-            } else {
-                value.push_str(&e.net().to_string());
-            }
-            emit(&mut out, &value, kind, e.line, dup);
-            if out.len() >= FLUSH {
-                w.write_all(out.as_bytes())?;
-                out.clear();
-            }
-        }
-        let mut last: Option<&str> = None;
-        for (d, line) in b.domains.iter() {
-            let dup = last == Some(d)
-                || seen.contains(&Key::Text("Intel::DOMAIN", d))
-                || earlier.iter().any(|l| domain_listed(l, d));
-            last = Some(d);
-            emit(&mut out, d, "Intel::DOMAIN", line, dup);
-            if out.len() >= FLUSH {
-                w.write_all(out.as_bytes())?;
-                out.clear();
-            }
-        }
+        let dup = last4 == Some(e.key())
+            || seen.contains(&Key::Net(kind, IpNet::V4(e.net())))
+            || earlier.iter().any(|l| {
+                l.networks
+                    .v4()
+                    .binary_search_by_key(&e.key(), |x| x.key())
+                    .is_ok()
+            });
+        last4 = Some(e.key());
+        value.clear();
+        show_v4(e.addr, e.len, &mut value);
+        rows.entry(&fixed, &value, kind, e.line, dup)?;
     }
-    w.write_all(out.as_bytes())?;
-    Ok(counts)
+    let mut last6 = None;
+    for e in b.networks.v6() {
+        let kind = if e.is_host() {
+            "Intel::ADDR"
+        } else {
+            "Intel::SUBNET"
+        };
+        let dup = last6 == Some(e.key())
+            || seen.contains(&Key::Net(kind, IpNet::V6(e.net())))
+            || earlier.iter().any(|l| {
+                l.networks
+                    .v6()
+                    .binary_search_by_key(&e.key(), |x| x.key())
+                    .is_ok()
+            });
+        last6 = Some(e.key());
+        value.clear();
+        if e.is_host() {
+            value.push_str(&std::net::Ipv6Addr::from(e.addr()).to_string());
+        } else {
+            value.push_str(&e.net().to_string());
+        }
+        rows.entry(&fixed, &value, kind, e.line, dup)?;
+    }
+    let mut last: Option<&str> = None;
+    for (d, line) in b.domains.iter() {
+        let dup = last == Some(d)
+            || seen.contains(&Key::Text("Intel::DOMAIN", d))
+            || earlier.iter().any(|l| domain_listed(l, d));
+        last = Some(d);
+        rows.entry(&fixed, d, "Intel::DOMAIN", line, dup)?;
+    }
+    Ok(())
 }
 
 /// Whether a sorted domain list holds `d`.
