@@ -5,6 +5,7 @@
 //! the auto-escaping templates of `render`) → `build` (compare with or atomically write `out/`).
 //! Each stage is a function from one type to the next; no stage reaches back.
 
+pub mod benign;
 pub mod build;
 pub mod bulk;
 pub mod bundle;

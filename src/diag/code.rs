@@ -88,6 +88,12 @@ codes! {
     VersionNotBumped => "version-not-bumped": "the compiled output changed but the catalogue version did not",
     BundleMismatch => "bundle-mismatch": "a bundle file does not match the checksum its manifest records",
     InvalidBundle => "invalid-bundle": "a bundle cannot be read or lacks its manifest",
+    BenignIndicator => "benign-indicator": "an indicator or bulk entry is on a known-benign list (MISP warninglist)",
+    InvalidFeed => "invalid-feed": "an import source cannot be read as its format",
+    ImportSkipped => "import-skipped": "an entry of an import source holds nothing iocc can import, and is left out",
+    InvalidPattern => "invalid-pattern": "a STIX pattern does not follow the STIX patterning grammar",
+    UnsupportedPattern => "unsupported-pattern": "a STIX pattern uses what iocc indicators cannot express (AND across objects, FOLLOWEDBY, MATCHES, qualifiers)",
+    ImportFailed => "import-failed": "`iocc import` cannot write or merge the catalogue",
 }
 
 impl Serialize for Code {

@@ -434,6 +434,13 @@ pub struct Override {
     pub reason: String,
 }
 
+/// A `benign` override for a domain and its subdomains (the known-benign check).
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainOverride {
+    pub domain: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
     pub sid_first: u32,
@@ -444,7 +451,10 @@ pub struct Policy {
     /// Target names to build, in registry order.
     pub targets: Vec<String>,
     pub large_list_threshold: u32,
+    /// Network overrides: safety rails and the `benign` check.
     pub overrides: Vec<Override>,
+    /// Domain overrides of the `benign` check.
+    pub domain_overrides: Vec<DomainOverride>,
 }
 
 /// One address or network entry, from an indicator or a bulk list.

@@ -183,6 +183,11 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
     let bulk = items::bulk_lists(&mut cx, raw, base, &cve_ids);
     let detections = items::detections(&mut cx, raw, &indicators, &cve_ids);
     let policy = policy::policy(&mut cx, &raw.policy, inputs.known_targets);
+    if let Some(p) = &policy {
+        for d in crate::benign::check::screen(&indicators, &bulk, p) {
+            cx.push(d);
+        }
+    }
     cx.unique_ids(
         "indicator",
         raw.indicators

@@ -4,7 +4,7 @@ use super::values::short;
 use super::Ctx;
 use crate::diag::{Code, Diagnostic};
 use crate::model::raw::{RawPolicy, RawPrefixLimits};
-use crate::model::{Override, Policy, PrefixLimits};
+use crate::model::{DomainOverride, Override, Policy, PrefixLimits};
 
 pub const DEFAULT_SID_RANGE: (u32, u32) = (1_000_000, 1_999_999);
 pub const DEFAULT_WIDEST: PrefixLimits = PrefixLimits { ipv4: 16, ipv6: 32 };
@@ -25,6 +25,7 @@ pub const RAILS: &[&str] = &[
     "documentation",
     "reserved",
     "allowlist",
+    "benign",
 ];
 
 pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) -> Option<Policy> {
@@ -110,9 +111,9 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
         }
     };
     let mut overrides = Vec::new();
+    let mut domain_overrides = Vec::new();
     for (i, o) in p.overrides.iter().enumerate() {
         let path = format!("policy.overrides[{i}]");
-        let net = cx.network(format_args!("{path}.network"), &o.network);
         if !RAILS.contains(&o.rail.as_str()) {
             cx.bad_word::<()>(format_args!("{path}.rail"), &o.rail, "safety rail", RAILS);
             ok = false;
@@ -132,13 +133,48 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
             &o.reason,
             super::values::MAX_SHORT,
         );
-        match net {
-            Some(network) => overrides.push(Override {
-                network,
-                rail: o.rail.clone(),
-                reason: o.reason.clone(),
-            }),
-            None => ok = false,
+        match (&o.network, &o.domain) {
+            (Some(n), None) => match cx.network(format_args!("{path}.network"), n) {
+                Some(network) => overrides.push(Override {
+                    network,
+                    rail: o.rail.clone(),
+                    reason: o.reason.clone(),
+                }),
+                None => ok = false,
+            },
+            (None, Some(d)) if o.rail == crate::benign::check::RAIL => {
+                match cx.domain(format_args!("{path}.domain"), d) {
+                    Some(domain) => domain_overrides.push(DomainOverride {
+                        domain,
+                        reason: o.reason.clone(),
+                    }),
+                    None => ok = false,
+                }
+            }
+            (None, Some(_)) => {
+                cx.push(
+                    Diagnostic::error(Code::InvalidPolicy, format!("rail `{}` is lifted per network, not per domain", short(&o.rail)))
+                        .at_path(format!("{path}.domain"))
+                        .help("only the known-benign check (`rail: benign`) is lifted per domain; give a `network` for a safety rail"),
+                );
+                ok = false;
+            }
+            (n, d) => {
+                let both = n.is_some() && d.is_some();
+                cx.push(
+                    Diagnostic::error(
+                        Code::InvalidPolicy,
+                        if both {
+                            "an override names both a network and a domain"
+                        } else {
+                            "an override names neither a network nor a domain"
+                        },
+                    )
+                    .at_path(path.clone())
+                    .help("give one `network` (any rail) or one `domain` (rail `benign`) per override"),
+                );
+                ok = false;
+            }
         }
     }
     ok.then_some(Policy {
@@ -150,6 +186,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
         targets,
         large_list_threshold: p.large_list_threshold.unwrap_or(DEFAULT_LARGE_LIST),
         overrides,
+        domain_overrides,
     })
 }
 

@@ -1,0 +1,227 @@
+//! The `benign-indicator` check of `iocc check` and `iocc build`: every indicator and bulk
+//! entry is screened against the shipped warninglists.
+//!
+//! Guarantees: a match is an error for a `block` item (a known-benign value in a block list is
+//! an outage) and a warning for `alert` and `monitor`; each names the list, its version and the
+//! matching entry, and points at the indicator's YAML value or the bulk file's line. A match is
+//! lifted only by a `policy.overrides` entry with rail `benign` whose `network` contains the
+//! address or network, or whose `domain` is the domain (or URL host) or a parent of it; for the
+//! special-purpose address lists, an override of the matching safety rail (`private`,
+//! `documentation`, ...) lifts it too. Special-purpose addresses in `block` items are left to
+//! the firewall safety rails, which refuse them with the precise rail. Diagnostics are capped
+//! at [`MAX_REPORTED`], then counted.
+
+use ipnet::IpNet;
+
+use super::{url_host, Category, Hit, Screen};
+use crate::diag::{At, Code, Diagnostic};
+use crate::model::{Action, BulkList, Indicator, Meta, Observable, Origin, Policy};
+use crate::validate::short;
+
+/// Diagnostics reported per catalogue before the rest are only counted.
+pub const MAX_REPORTED: usize = 50;
+
+/// The rail name that lifts a warninglist match.
+pub const RAIL: &str = "benign";
+
+/// Rails of special-purpose ranges: an override of one of these lifts a special-purpose list.
+const ADDRESS_RAILS: &[&str] = &[
+    "private",
+    "loopback",
+    "link-local",
+    "multicast",
+    "cgnat",
+    "documentation",
+    "reserved",
+];
+
+/// What was matched, for the message and the override.
+enum Value<'a> {
+    Net(IpNet),
+    Domain(&'a str),
+    Url(&'a str),
+    Hash(&'a str),
+}
+
+/// Screens a validated catalogue's indicators and bulk entries.
+pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> Vec<Diagnostic> {
+    if indicators.is_empty() && bulk.iter().all(|b| b.networks.is_empty() && b.domains.is_empty()) {
+        return Vec::new();
+    }
+    let screen = Screen::shipped();
+    let mut out = Report::default();
+    for ind in indicators {
+        let value = match &ind.observable {
+            Observable::Address(a) => Value::Net(IpNet::from(*a)),
+            Observable::Network(n) => Value::Net(*n),
+            Observable::Domain(d) => Value::Domain(d),
+            Observable::Url(u) => Value::Url(u),
+            Observable::FileHash { hex, .. } => Value::Hash(hex),
+            Observable::Port { .. } => continue,
+        };
+        if let Some(hit) = matched(screen, &value, &ind.meta, policy) {
+            let what = format!("indicator `{}`", ind.id);
+            out.push(&ind.meta, || diagnostic(&value, &hit, &ind.meta, &what).at_origin(&ind.origin));
+        }
+    }
+    for list in bulk {
+        let what = format!("bulk list `{}`", list.id);
+        for (net, line) in &list.networks {
+            let value = Value::Net(*net);
+            if let Some(hit) = matched(screen, &value, &list.meta, policy) {
+                out.push(&list.meta, || {
+                    diagnostic(&value, &hit, &list.meta, &what)
+                        .in_file(&list.file)
+                        .at(At::Line(*line))
+                });
+            }
+        }
+        for (domain, line) in &list.domains {
+            let value = Value::Domain(domain);
+            if let Some(hit) = matched(screen, &value, &list.meta, policy) {
+                out.push(&list.meta, || {
+                    diagnostic(&value, &hit, &list.meta, &what)
+                        .in_file(&list.file)
+                        .at(At::Line(*line))
+                });
+            }
+        }
+    }
+    out.finish()
+}
+
+#[derive(Default)]
+struct Report {
+    diags: Vec<Diagnostic>,
+    more_errors: usize,
+    more_warnings: usize,
+}
+
+impl Report {
+    /// Keeps a diagnostic (made only when it will be shown) or counts it.
+    fn push(&mut self, meta: &Meta, make: impl FnOnce() -> Diagnostic) {
+        if self.diags.len() < MAX_REPORTED {
+            self.diags.push(make());
+        } else if meta.action == Action::Block {
+            self.more_errors += 1;
+        } else {
+            self.more_warnings += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<Diagnostic> {
+        let help = "fix the entries above first; the next check reports the rest";
+        if self.more_errors > 0 {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BenignIndicator,
+                    format!("{} more block entries are on known-benign lists", self.more_errors),
+                )
+                .help(help),
+            );
+        }
+        if self.more_warnings > 0 {
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::BenignIndicator,
+                    format!(
+                        "{} more alert or monitor entries are on known-benign lists",
+                        self.more_warnings
+                    ),
+                )
+                .help(help),
+            );
+        }
+        self.diags
+    }
+}
+
+trait AtOrigin {
+    fn at_origin(self, origin: &Origin) -> Self;
+}
+
+impl AtOrigin for Diagnostic {
+    fn at_origin(self, origin: &Origin) -> Diagnostic {
+        match origin {
+            Origin::Yaml { file, path } => self.in_file(file).at_path(path.clone()),
+            Origin::Bulk { file, line } => self.in_file(file).at(At::Line(*line)),
+        }
+    }
+}
+
+/// The hit of `value`, unless an override lifts it or the safety rails own it.
+fn matched<'s>(screen: &'s Screen, value: &Value<'_>, meta: &Meta, policy: &Policy) -> Option<Hit<'s>> {
+    let hit = match value {
+        Value::Net(n) => screen.network(*n),
+        Value::Domain(d) => screen.domain(d),
+        Value::Url(u) => screen.url(u),
+        Value::Hash(h) => screen.hash(h),
+    }?;
+    let special = hit.list.category == Some(Category::SpecialPurpose);
+    if let Value::Net(net) = value {
+        if special && meta.action == Action::Block {
+            return None;
+        }
+        let lifted = policy.overrides.iter().any(|o| {
+            o.network.contains(net)
+                && (o.rail == RAIL || (special && ADDRESS_RAILS.contains(&o.rail.as_str())))
+        });
+        return (!lifted).then_some(hit);
+    }
+    let name = match value {
+        Value::Domain(d) => Some((*d).to_owned()),
+        Value::Url(u) => url_host(u),
+        _ => None,
+    };
+    let lifted = name.is_some_and(|n| {
+        policy
+            .domain_overrides
+            .iter()
+            .any(|o| n == o.domain || n.ends_with(&format!(".{}", o.domain)))
+    });
+    (!lifted).then_some(hit)
+}
+
+fn diagnostic(value: &Value<'_>, hit: &Hit<'_>, meta: &Meta, what: &str) -> Diagnostic {
+    let (shown, lift) = match value {
+        Value::Net(n) => {
+            let shown = if n.prefix_len() == n.max_prefix_len() {
+                n.addr().to_string()
+            } else {
+                n.to_string()
+            };
+            (shown, Some(format!("{{network: {n}, rail: benign, reason: \"...\"}}")))
+        }
+        Value::Domain(d) => (
+            (*d).to_owned(),
+            Some(format!("{{domain: {d}, rail: benign, reason: \"...\"}}")),
+        ),
+        Value::Url(u) => (
+            short(u),
+            url_host(u).map(|h| format!("{{domain: {h}, rail: benign, reason: \"...\"}}")),
+        ),
+        Value::Hash(h) => ((*h).to_owned(), None),
+    };
+    let entry = if hit.entry == shown {
+        String::new()
+    } else {
+        format!(" (entry `{}`)", short(hit.entry))
+    };
+    let message = format!(
+        "`{shown}` of {what} is on the known-benign list {}{entry}",
+        hit.describe()
+    );
+    let lift = match lift {
+        Some(l) => format!("; if it is really meant, lift the check explicitly: `policy.overrides: [{l}]` (output headers then print it)"),
+        None => String::new(),
+    };
+    if meta.action == Action::Block {
+        Diagnostic::error(Code::BenignIndicator, message).help(format!(
+            "blocking a known-benign value causes outages and false positives: remove it or use `action: alert`{lift}"
+        ))
+    } else {
+        Diagnostic::warning(Code::BenignIndicator, message).help(format!(
+            "a known-benign value alerts on ordinary traffic: check the source{lift}"
+        ))
+    }
+}
