@@ -40,7 +40,6 @@ enum Value<'a> {
     Net(IpNet),
     Domain(&'a str),
     Url(&'a str),
-    Hash(&'a str),
 }
 
 /// Screens a validated catalogue's indicators and bulk entries.
@@ -56,8 +55,8 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
             Observable::Network(n) => Value::Net(*n),
             Observable::Domain(d) => Value::Domain(d),
             Observable::Url(u) => Value::Url(u),
-            Observable::FileHash { hex, .. } => Value::Hash(hex),
-            Observable::Port { .. } => continue,
+            // The shipped lists hold no file hashes.
+            Observable::FileHash { .. } | Observable::Port { .. } => continue,
         };
         if let Some(hit) = matched(screen, &value, &ind.meta, policy) {
             let what = format!("indicator `{}`", ind.id);
@@ -155,7 +154,6 @@ fn matched<'s>(screen: &'s Screen, value: &Value<'_>, meta: &Meta, policy: &Poli
         Value::Net(n) => screen.network(*n),
         Value::Domain(d) => screen.domain(d),
         Value::Url(u) => screen.url(u),
-        Value::Hash(h) => screen.hash(h),
     }?;
     let special = hit.list.category == Some(Category::SpecialPurpose);
     if let Value::Net(net) = value {
@@ -171,7 +169,7 @@ fn matched<'s>(screen: &'s Screen, value: &Value<'_>, meta: &Meta, policy: &Poli
     let name = match value {
         Value::Domain(d) => Some((*d).to_owned()),
         Value::Url(u) => url_host(u),
-        _ => None,
+        Value::Net(_) => None,
     };
     let lifted = name.is_some_and(|n| {
         policy
@@ -200,7 +198,6 @@ fn diagnostic(value: &Value<'_>, hit: &Hit<'_>, meta: &Meta, what: &str) -> Diag
             short(u),
             url_host(u).map(|h| format!("{{domain: {h}, rail: benign, reason: \"...\"}}")),
         ),
-        Value::Hash(h) => ((*h).to_owned(), None),
     };
     let entry = if hit.entry == shown {
         String::new()

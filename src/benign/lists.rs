@@ -18,8 +18,6 @@ pub enum Category {
     ServiceRanges,
     /// Popular domains.
     PopularDomains,
-    /// File hashes that are never malware (empty files).
-    Hashes,
 }
 
 /// How a list's entries match a value (the warninglist `type`).
@@ -108,7 +106,6 @@ lists! {
     "umbrella-blockpage-v6" => ServiceRanges,
     "tranco10k" => PopularDomains,
     "automated-malware-analysis" => PopularDomains,
-    "empty-hashes" => Hashes,
 }
 
 /// Parses every shipped list.

@@ -29,7 +29,6 @@ use ranges::{bounds, Ranges};
 const ADDRESS_ATTRS: &[&str] = &["ip-src", "ip-dst", "domain|ip", "ip-src|port", "ip-dst|port"];
 const DOMAIN_ATTRS: &[&str] = &["domain", "hostname", "domain|ip"];
 const URL_ATTRS: &[&str] = &["url", "uri"];
-const HASH_ATTRS: &[&str] = &["md5", "sha1", "sha256"];
 
 /// What a value matched: the list and the entry that matched it.
 #[derive(Debug, Clone, Copy)]
@@ -173,11 +172,6 @@ impl Screen {
             .or_else(|| self.applying(self.substring_label(url), URL_ATTRS))
     }
 
-    /// A lowercase hex file digest equal to a `string` entry.
-    pub fn hash(&self, hex: &str) -> Option<Hit<'_>> {
-        self.applying(self.exact.get(hex).copied(), HASH_ATTRS)
-    }
-
     /// `hostname` semantics: the name equals an entry as written, or ends with `.` and an
     /// entry without its leading dot. One hash lookup per label.
     fn host_label(&self, name: &str) -> Option<u32> {
@@ -280,11 +274,16 @@ mod tests {
             "tranco10k"
         );
         // rfc6761 does not apply to URLs (its matching attributes say so).
-        assert!(s.url("http://example.com/x").is_none());
-        assert_eq!(
-            s.hash("d41d8cd98f00b204e9800998ecf8427e").unwrap().list.id,
-            "empty-hashes"
+        let only = Screen::new(
+            lists::shipped()
+                .into_iter()
+                .filter(|l| l.id == "rfc6761")
+                .collect(),
         );
+        assert!(only.domain("example.com").is_some());
+        assert!(only.url("http://example.com/x").is_none());
+        assert!(only.python_verdict("example.com"));
+        assert!(s.domain("c2.example.com").is_none(), "documentation names are curated out");
         assert_eq!(s.domain("www.virustotal.com").unwrap().list.id, "tranco10k");
         assert_eq!(
             s.domain("sandbox.anlyz.io.example").unwrap().list.id,

@@ -11,6 +11,12 @@ unchanged (the agreement test does). Curation, the only changes to the upstream 
 
 - entries of `hostname` and `string` lists of domains are lowercased (DNS names are
   case-insensitive, and iocc compares lowercase domains);
+- the RFC 6761 special-use names (`example.com`, `example.net`, `example.org`, the private
+  `in-addr.arpa` zones) and the reserved top-level names `test`, `example`, `invalid` and
+  `localhost` (RFC 2606) are kept only in `rfc6761`: entries equal to or under them are dropped
+  from the other lists, because documentation and test names are nobody's resolver or popular
+  site (`public-dns-hostname` lists `example.com` and `host3.example.com`, `tranco10k`
+  `example.com`), and a `hostname` list would flag every example subdomain;
 - `tranco10k` loses every entry that is itself a public suffix (in `second-level-tlds`, Mozilla's
   Public Suffix List): `github.io`, `duckdns.org`, `blogspot.com` and the like are popular, but
   their subdomains belong to whoever registers them, and a `hostname` list matches subdomains;
@@ -58,8 +64,6 @@ SUBSET = {
     # popular domains
     "tranco10k": "popular-domains",
     "automated-malware-analysis": "popular-domains",
-    # file hashes that are never malware
-    "empty-hashes": "hashes",
 }
 
 DOMAIN_ATTRIBUTES = {"domain", "hostname"}
@@ -80,11 +84,26 @@ def load(lists, name):
         return json.load(f)
 
 
+RESERVED_TLDS = ["test", "example", "invalid", "localhost"]
+
+
+def special_use(lists):
+    return [e.lower() for e in load(lists, "rfc6761")["list"]] + RESERVED_TLDS
+
+
+def under(name, parents):
+    name = name.lstrip(".")
+    return any(name == p or name.endswith("." + p) for p in parents)
+
+
 def curate(lists, name, wl):
     entries = [str(e).strip() for e in wl["list"] if str(e).strip()]
     attrs = set(wl.get("matching_attributes") or [])
     if wl["type"] in ("hostname", "string") and attrs & DOMAIN_ATTRIBUTES:
         entries = [e.lower() for e in entries]
+        if name != "rfc6761":
+            reserved = special_use(lists)
+            entries = [e for e in entries if not under(e, reserved)]
     if name == "tranco10k":
         suffixes = {e.lower() for e in load(lists, "second-level-tlds")["list"]}
         entries = [e for e in entries if e not in suffixes]
