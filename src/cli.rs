@@ -29,7 +29,9 @@ Examples:
   iocc targets                                list the output targets
   iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
   iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
-  iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta";
+  iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta
+  iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
+  iocc import event.json --into iocs/x.yaml --dry-run  what an import would add";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -125,7 +127,88 @@ pub enum Command {
         #[arg(long, requires = "targets")]
         commands: bool,
     },
+    /// Import indicators from STIX 2.1, MISP, abuse.ch (ThreatFox, URLhaus, Feodo Tracker) or
+    /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
+    /// against known-benign lists; shows what it adds as a diff.
+    Import(ImportArgs),
 }
+
+/// `iocc import`: the sources and where they go.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "into"])))]
+pub struct ImportArgs {
+    /// Source files (a MISP feed is a folder with manifest.json).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Source format (default: detected from each file's content).
+    #[arg(long = "from", value_enum, value_name = "FORMAT")]
+    pub from: Option<crate::import::Format>,
+    /// Write a new catalogue (its bulk side files go to a folder named after it).
+    #[arg(long, value_name = "NEW.yaml")]
+    pub out: Option<PathBuf>,
+    /// Add to an existing catalogue: its indicators, detections and SID lock stay as they are.
+    #[arg(long, value_name = "EXISTING.yaml")]
+    pub into: Option<PathBuf>,
+    /// Show the diff and the problems; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// CSV lists: the header of the value column (default: the first column).
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Action of entries whose source does not set one: block, alert or monitor.
+    #[arg(long, default_value = "block", value_parser = parse_action)]
+    pub action: crate::model::Action,
+    /// New catalogue: id (default: from the --out file name).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// New catalogue: title (default: from the source).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// New catalogue: publisher (default: from the source).
+    #[arg(long)]
+    pub publisher: Option<String>,
+    /// New catalogue: TLP (default: from the source, else amber).
+    #[arg(long, value_parser = parse_tlp)]
+    pub tlp: Option<crate::model::Tlp>,
+    /// New catalogue: advisory date YYYY-MM-DD (default: the sources' dates, else today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<jiff::civil::Date>,
+    /// A source URL cited by every imported entry (repeatable).
+    #[arg(long = "reference", value_name = "URL")]
+    pub references: Vec<String>,
+    /// Groups of more addresses or domains than this go to bulk side files.
+    #[arg(long, default_value_t = crate::import::DEFAULT_BULK_ABOVE)]
+    pub bulk_above: usize,
+}
+
+fn parse_action(s: &str) -> Result<crate::model::Action, String> {
+    use crate::model::Action;
+    match s {
+        "block" => Ok(Action::Block),
+        "alert" => Ok(Action::Alert),
+        "monitor" => Ok(Action::Monitor),
+        _ => Err("use block, alert or monitor".into()),
+    }
+}
+
+fn parse_tlp(s: &str) -> Result<crate::model::Tlp, String> {
+    use crate::model::Tlp;
+    match s.to_ascii_lowercase().trim_start_matches("tlp:") {
+        "clear" | "white" => Ok(Tlp::Clear),
+        "green" => Ok(Tlp::Green),
+        "amber" => Ok(Tlp::Amber),
+        "amber+strict" => Ok(Tlp::AmberStrict),
+        "red" => Ok(Tlp::Red),
+        _ => Err("use clear, green, amber, amber+strict or red".into()),
+    }
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    crate::import::values::date(s)
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| "write the date as YYYY-MM-DD".into())
+}
+
 
 /// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
 /// the shell's broken-pipe status (141), as `cat` or `grep` do: Rust ignores SIGPIPE, so a
@@ -418,6 +501,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             code(&diags)
         }
+        Command::Import(args) => import(cli.format, args, &mut cache, &mut diags),
         Command::Targets => {
             for t in crate::targets::registry() {
                 outln!("{:<10} {}", t.name(), t.description());
@@ -425,6 +509,60 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Runs `iocc import`.
+fn import(format: Format, args: ImportArgs, cache: &mut SourceCache, diags: &mut Diagnostics) -> ExitCode {
+    let opts = crate::import::ImportOptions {
+        files: args.files,
+        format: args.from,
+        out: args.out,
+        into: args.into,
+        dry_run: args.dry_run,
+        column: args.column,
+        action: args.action,
+        id: args.id,
+        title: args.title,
+        publisher: args.publisher,
+        tlp: args.tlp,
+        date: args.date,
+        references: args.references,
+        bulk_above: args.bulk_above,
+    };
+    let report = crate::import::run(&opts, cache, diags);
+    match format {
+        Format::Human => {
+            print_diags(format, diags, cache);
+            if let Some(r) = &report {
+                out!("{}", r.diff);
+                for s in &r.side_files {
+                    outln!("+ side file {s}");
+                }
+                let merged = if r.merged.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} duplicates merged", r.merged.len())
+                };
+                outln!(
+                    "{}: {} ({} indicators and {} bulk entries added, {} already there{merged}, {} entries left out)",
+                    r.catalogue,
+                    r.status,
+                    r.indicators_added,
+                    r.bulk_entries_added,
+                    r.already_present,
+                    r.skipped
+                );
+                for m in r.merged.iter().take(10) {
+                    outln!("  merged `{}` from {}", m.value, m.sources.join(", "));
+                }
+                if r.merged.len() > 10 {
+                    outln!("  ... and {} more merged values", r.merged.len() - 10);
+                }
+            }
+        }
+        Format::Json => print_json(diags, cache, &[("import", serde_json::json!(report))]),
+    }
+    code(diags)
 }
 
 #[cfg(test)]

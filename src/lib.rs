@@ -14,6 +14,7 @@ pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod grammar;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -58,7 +58,7 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
             // The shipped lists hold no file hashes.
             Observable::FileHash { .. } | Observable::Port { .. } => continue,
         };
-        if let Some(hit) = matched(screen, &value, &ind.meta, policy) {
+        if let Some(hit) = matched(screen, &value, ind.meta.action, policy) {
             let what = format!("indicator `{}`", ind.id);
             out.push(&ind.meta, || diagnostic(&value, &hit, &ind.meta, &what).at_origin(&ind.origin));
         }
@@ -67,7 +67,7 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
         let what = format!("bulk list `{}`", list.id);
         for (net, line) in &list.networks {
             let value = Value::Net(*net);
-            if let Some(hit) = matched(screen, &value, &list.meta, policy) {
+            if let Some(hit) = matched(screen, &value, list.meta.action, policy) {
                 out.push(&list.meta, || {
                     diagnostic(&value, &hit, &list.meta, &what)
                         .in_file(&list.file)
@@ -77,7 +77,7 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
         }
         for (domain, line) in &list.domains {
             let value = Value::Domain(domain);
-            if let Some(hit) = matched(screen, &value, &list.meta, policy) {
+            if let Some(hit) = matched(screen, &value, list.meta.action, policy) {
                 out.push(&list.meta, || {
                     diagnostic(&value, &hit, &list.meta, &what)
                         .in_file(&list.file)
@@ -148,8 +148,21 @@ impl AtOrigin for Diagnostic {
     }
 }
 
+/// The warninglist hit of an indicator value with this action under this policy, as `iocc
+/// check` reports it (unless an override lifts it or the safety rails own it).
+pub fn value_hit(o: &Observable, action: Action, policy: &Policy) -> Option<Hit<'static>> {
+    let value = match o {
+        Observable::Address(a) => Value::Net(IpNet::from(*a)),
+        Observable::Network(n) => Value::Net(*n),
+        Observable::Domain(d) => Value::Domain(d),
+        Observable::Url(u) => Value::Url(u),
+        Observable::FileHash { .. } | Observable::Port { .. } => return None,
+    };
+    matched(Screen::shipped(), &value, action, policy)
+}
+
 /// The hit of `value`, unless an override lifts it or the safety rails own it.
-fn matched<'s>(screen: &'s Screen, value: &Value<'_>, meta: &Meta, policy: &Policy) -> Option<Hit<'s>> {
+fn matched<'s>(screen: &'s Screen, value: &Value<'_>, action: Action, policy: &Policy) -> Option<Hit<'s>> {
     let hit = match value {
         Value::Net(n) => screen.network(*n),
         Value::Domain(d) => screen.domain(d),
@@ -157,7 +170,7 @@ fn matched<'s>(screen: &'s Screen, value: &Value<'_>, meta: &Meta, policy: &Poli
     }?;
     let special = hit.list.category == Some(Category::SpecialPurpose);
     if let Value::Net(net) = value {
-        if special && meta.action == Action::Block {
+        if special && action == Action::Block {
             return None;
         }
         let lifted = policy.overrides.iter().any(|o| {

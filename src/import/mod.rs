@@ -1,0 +1,346 @@
+//! `iocc import`: catalogues from STIX 2.1 bundles, MISP events and feeds, abuse.ch exports
+//! (ThreatFox, URLhaus, Feodo Tracker) and plain text or CSV lists.
+//!
+//! Pipeline: each source file is read by its format's reader into [`Entry`] values (every
+//! value checked by the catalogue's own parsers; anything else is an `import-skipped`,
+//! `invalid-pattern` or `unsupported-pattern` warning at the file's line) → entries are
+//! screened (known-benign lists, and for `block` the firewall safety rails) → merged by value
+//! → written as a new catalogue or added to an existing one ([`write`]).
+//!
+//! Guarantees: the same sources give the same bytes (no clock unless a source has no date at
+//! all and `--date` is not given); ids derive from values; a written catalogue has passed
+//! `iocc check` (validation and every target compiled in memory) before it replaces anything;
+//! every file is written atomically; `--into` adds and never edits what is there.
+
+mod abusech;
+mod detect;
+mod emit;
+mod into;
+mod misp;
+mod plain;
+mod screen;
+mod stix;
+mod table;
+pub mod values;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::diag::{At, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::model::{Action, Confidence, Direction, Observable, Severity, Tlp};
+
+pub use detect::Format;
+
+/// Bad entries reported per source file before the rest are only counted.
+pub const MAX_REPORTED: usize = 50;
+/// Default size above which a group of addresses or domains goes to a bulk side file.
+pub const DEFAULT_BULK_ABOVE: usize = 1000;
+
+/// What `iocc import` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub files: Vec<PathBuf>,
+    /// `None`: detected from each file's content.
+    pub format: Option<Format>,
+    /// A new catalogue to write.
+    pub out: Option<PathBuf>,
+    /// An existing catalogue to add to.
+    pub into: Option<PathBuf>,
+    pub dry_run: bool,
+    /// CSV lists: the header of the value column.
+    pub column: Option<String>,
+    /// The action of entries whose source does not say (MISP `to_ids: false` is `monitor`).
+    pub action: Action,
+    /// New catalogues: id (default: the file name), title, publisher, TLP, advisory date.
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub tlp: Option<Tlp>,
+    pub date: Option<Date>,
+    /// Source URLs added to every entry and to the advisory.
+    pub references: Vec<String>,
+    /// Groups of addresses or domains larger than this go to bulk side files.
+    pub bulk_above: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            files: Vec::new(),
+            format: None,
+            out: None,
+            into: None,
+            dry_run: false,
+            column: None,
+            action: Action::Block,
+            id: None,
+            title: None,
+            publisher: None,
+            tlp: None,
+            date: None,
+            references: Vec::new(),
+            bulk_above: DEFAULT_BULK_ABOVE,
+        }
+    }
+}
+
+/// Where an entry came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub line: u32,
+    /// The source's own id of the object (STIX id, MISP uuid, ThreatFox ioc_id, ...).
+    pub object: Option<String>,
+}
+
+impl Origin {
+    /// `threatfox.csv line 12 (ioc_id 123)`.
+    pub fn describe(&self) -> String {
+        let file = self
+            .file
+            .file_name()
+            .map_or_else(|| crate::diag::display(&self.file), |n| n.to_string_lossy().into_owned());
+        match &self.object {
+            Some(o) => format!("{file} line {} ({})", self.line, values::shown(o)),
+            None => format!("{file} line {}", self.line),
+        }
+    }
+}
+
+/// One indicator read from a source, before merging.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub observable: Observable,
+    /// `None`: the import's default action.
+    pub action: Option<Action>,
+    pub confidence: Option<Confidence>,
+    pub severity: Option<Severity>,
+    pub direction: Option<Direction>,
+    pub valid_from: Option<Date>,
+    pub valid_until: Option<Date>,
+    /// A short name (the catalogue's `role`).
+    pub name: Option<String>,
+    /// What the source says about it, one fragment per fact (joined into `description`).
+    pub notes: Vec<String>,
+    pub references: Vec<String>,
+    pub origin: Origin,
+}
+
+impl Entry {
+    pub fn new(observable: Observable, origin: Origin) -> Entry {
+        Entry {
+            observable,
+            action: None,
+            confidence: None,
+            severity: None,
+            direction: None,
+            valid_from: None,
+            valid_until: None,
+            name: None,
+            notes: Vec::new(),
+            references: Vec::new(),
+            origin,
+        }
+    }
+}
+
+/// What a source says about itself, for a new catalogue's header.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMeta {
+    pub publisher: Option<String>,
+    pub tlp: Option<Tlp>,
+    pub title: Option<String>,
+    pub advisory_id: Option<String>,
+    pub references: Vec<String>,
+    /// Dates seen in the source (creation, first seen): the advisory's dates.
+    pub dates: Vec<Date>,
+}
+
+/// One source file, read.
+#[derive(Debug, Default)]
+pub struct Feed {
+    pub entries: Vec<Entry>,
+    pub meta: SourceMeta,
+}
+
+/// Collects the entries and the diagnostics of one source file, capping the diagnostics.
+pub struct Reader<'a> {
+    pub file: &'a Path,
+    pub feed: Feed,
+    diags: Vec<Diagnostic>,
+    more: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(file: &'a Path) -> Reader<'a> {
+        Reader {
+            file,
+            feed: Feed::default(),
+            diags: Vec::new(),
+            more: 0,
+        }
+    }
+
+    /// The origin of an object at `line`.
+    pub fn origin(&self, line: u32, object: Option<String>) -> Origin {
+        Origin {
+            file: self.file.to_path_buf(),
+            line,
+            object,
+        }
+    }
+
+    /// Reports a problem with an entry (a warning: the entry is left out).
+    pub fn warn(&mut self, code: Code, line: u32, message: String, help: &str) {
+        if self.diags.len() >= MAX_REPORTED {
+            self.more += 1;
+            return;
+        }
+        self.diags.push(
+            skipped(code, message)
+                .in_file(self.file)
+                .at(At::Line(line.max(1)))
+                .help(help.to_owned()),
+        );
+    }
+
+    /// Reports a value that is not what its source says it is.
+    pub fn bad_value(&mut self, line: u32, value: &str, why: &str) {
+        self.warn(
+            Code::ImportSkipped,
+            line,
+            format!("`{}` is left out: {why}", values::shown(value)),
+            "fix the value in the source, or leave it out; the other entries are imported",
+        );
+    }
+
+    /// Parses a value and adds it as an entry, or reports it.
+    pub fn value(&mut self, hint: values::Hint, value: &str, line: u32, object: Option<String>) -> Option<&mut Entry> {
+        match values::observable(hint, value) {
+            Ok(o) => {
+                let origin = self.origin(line, object);
+                self.feed.entries.push(Entry::new(o, origin));
+                self.feed.entries.last_mut()
+            }
+            Err(why) => {
+                self.bad_value(line, value, &why);
+                None
+            }
+        }
+    }
+
+    /// A structural problem: the file cannot be read as its format (an error).
+    pub fn fail(&mut self, message: String, help: &str, at: At) {
+        self.diags.push(
+            Diagnostic::error(Code::InvalidFeed, message)
+                .in_file(self.file)
+                .at(at)
+                .help(help.to_owned()),
+        );
+    }
+
+    /// Ends the file: its entries, and its diagnostics with the count of those not shown.
+    pub fn finish(mut self) -> (Feed, Vec<Diagnostic>) {
+        if self.more > 0 {
+            self.diags.push(
+                skipped(
+                    Code::ImportSkipped,
+                    format!("{} more entries are left out", self.more),
+                )
+                .in_file(self.file)
+                .help("fix the entries above and import again to see the rest"),
+            );
+        }
+        (self.feed, self.diags)
+    }
+}
+
+/// A diagnostic about something left out of the import: a warning, the import goes on.
+pub fn skipped(code: Code, message: String) -> Diagnostic {
+    Diagnostic::warning(code, message)
+}
+
+/// The line (1-based) of byte `offset` of `text`.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+}
+
+/// The byte offset of `part`, a slice of `whole`, in `whole`.
+pub fn offset_in(whole: &str, part: &str) -> usize {
+    (part.as_ptr() as usize)
+        .saturating_sub(whole.as_ptr() as usize)
+        .min(whole.len())
+}
+
+/// What an import did.
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    /// The catalogue written (or that would be, with `--dry-run`).
+    pub catalogue: String,
+    /// `written`, `unchanged`, or `dry run`.
+    pub status: String,
+    pub sources: Vec<SourceReport>,
+    /// Indicators and bulk entries added.
+    pub indicators_added: usize,
+    pub bulk_entries_added: usize,
+    /// Values already in the catalogue (`--into`): left as they are.
+    pub already_present: usize,
+    /// Values given more than once, merged into one indicator.
+    pub merged: Vec<Merged>,
+    /// Entries left out (each has a diagnostic).
+    pub skipped: usize,
+    /// The unified diff of the catalogue, and the side files written.
+    pub diff: String,
+    pub side_files: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceReport {
+    pub file: String,
+    pub format: String,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Merged {
+    pub value: String,
+    pub sources: Vec<String>,
+}
+
+/// Runs an import. `None` when nothing could be done (the diagnostics say why).
+pub fn run(
+    opts: &ImportOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut feeds = Vec::new();
+    for file in &opts.files {
+        let (format, feed, found) = detect::read(file, opts);
+        let bad = found.iter().any(Diagnostic::is_error);
+        report.skipped += found
+            .iter()
+            .filter(|d| !d.is_error())
+            .count();
+        diags.extend(found);
+        if bad {
+            continue;
+        }
+        if let (Some(format), Some(feed)) = (format, feed) {
+            report.sources.push(SourceReport {
+                file: crate::diag::display(file),
+                format: format.name().to_owned(),
+                entries: feed.entries.len(),
+            });
+            feeds.push(feed);
+        }
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    write::run(opts, feeds, report, cache, diags)
+}
