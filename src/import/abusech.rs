@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::table::{self, Row};
 use super::values::{self, Hint};
-use super::{line_of, offset_in, Reader};
+use super::{offset_in, Lines, Reader};
 use crate::diag::At;
 use crate::model::{Action, Confidence, HashAlgo, Tlp};
 
@@ -194,8 +194,9 @@ fn threatfox_json(r: &mut Reader<'_>, text: &str) {
         .flat_map(|(id, list)| list.into_iter().map(move |raw| (id.clone(), raw)))
         .collect();
     items.sort_by_key(|(_, raw)| offset_in(text, raw.get()));
+    let lines = Lines::new(text);
     for (id, raw) in items {
-        let line = line_of(text, offset_in(text, raw.get()));
+        let line = lines.of(raw.get());
         let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
@@ -303,8 +304,9 @@ pub fn feodo(r: &mut Reader<'_>, text: &str) {
             Ok(v) => v,
             Err(e) => return json_error(r, text, &e, "an array of {ip_address, port, ...} objects"),
         };
+        let lines = Lines::new(text);
         for raw in parsed {
-            let line = line_of(text, offset_in(text, raw.get()));
+            let line = lines.of(raw.get());
             let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
                 continue;
             };

@@ -141,7 +141,7 @@ pub fn description(item: &Item, cuts: &mut Vec<Cut>) -> Option<String> {
         .sources
         .iter()
         .map(|(origin, facts)| {
-            let facts = facts.iter().filter(|f| !f.trim().is_empty()).cloned().collect::<Vec<_>>().join("; ");
+            let facts = sentences(facts);
             if facts.is_empty() {
                 format!("Imported from {}.", origin.describe())
             } else {
@@ -157,6 +157,23 @@ pub fn description(item: &Item, cuts: &mut Vec<Cut>) -> Option<String> {
         ));
     }
     Some(text)
+}
+
+/// Facts as sentences: each trimmed and ended with a full stop, joined by spaces.
+fn sentences(facts: &[String]) -> String {
+    facts
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            if f.ends_with(['.', '!', '?']) {
+                f.to_owned()
+            } else {
+                format!("{f}.")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The YAML indicator of an item.
@@ -214,7 +231,7 @@ pub fn side_file(items: &[&Item]) -> Vec<u8> {
             .sources
             .iter()
             .map(|(o, facts)| {
-                let facts = facts.join("; ");
+                let facts = sentences(facts);
                 if facts.is_empty() {
                     o.describe()
                 } else {

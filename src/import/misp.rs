@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::abusech::json_error;
 use super::values::{self, Hint};
-use super::{line_of, offset_in, Feed, Reader};
+use super::{Feed, Lines, Reader};
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::{Action, Severity, Tlp};
 
@@ -122,13 +122,14 @@ pub fn read_event_file(r: &mut Reader<'_>, text: &str) {
     if events.is_empty() {
         r.fail("the file holds no MISP event".into(), &format!("the source should be {SHAPE}"), At::File);
     }
+    let lines = Lines::new(text);
     for raw in events {
         match serde_json::from_str::<Event<'_>>(raw.get()) {
-            Ok(ev) => event(r, text, &ev),
+            Ok(ev) => event(r, &lines, &ev),
             Err(e) => r.fail(
                 format!("the event cannot be read: {e}"),
                 "check the event against the MISP core format",
-                At::Line(line_of(text, offset_in(text, raw.get()))),
+                At::Line(lines.of(raw.get())),
             ),
         }
     }
@@ -140,7 +141,7 @@ fn tag_names(tags: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-fn event(r: &mut Reader<'_>, text: &str, ev: &Event<'_>) {
+fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
     let tags = tag_names(&ev.tags);
     {
         let m = &mut r.feed.meta;
@@ -201,7 +202,7 @@ fn event(r: &mut Reader<'_>, text: &str, ev: &Event<'_>) {
     r.feed.meta.references.extend(links.iter().cloned());
     let start = r.feed.entries.len();
     for (raw, object) in all {
-        let line = line_of(text, offset_in(text, raw.get()));
+        let line = lines.of(raw.get());
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(a) => attribute(r, line, &a, object, ev),
             Err(e) => r.bad_value(line, raw.get(), &format!("the attribute cannot be read: {e}")),

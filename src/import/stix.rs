@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::values::{self, Hint};
-use super::{line_of, offset_in, Entry, Reader};
+use super::{offset_in, Entry, Lines, Reader};
 use crate::diag::Code;
 use crate::grammar::stix_pattern::{
     parse_pattern, Comparison, Component, Literal, ObsOp, Op, Pattern, Qualifier, Test,
@@ -48,18 +48,23 @@ pub fn read(r: &mut Reader<'_>, text: &str) {
             return super::abusech::json_error(r, text, &e, "a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]})")
         }
     };
-    let objects: Vec<(u32, Value)> = bundle
+    let lines = Lines::new(text);
+    let objects: Vec<(u32, &str, Value)> = bundle
         .objects
         .iter()
         .filter_map(|raw| {
-            let line = line_of(text, offset_in(text, raw.get()));
-            serde_json::from_str(raw.get()).ok().map(|v| (line, v))
+            let raw = raw.get();
+            serde_json::from_str(raw).ok().map(|v| (lines.of(raw), raw, v))
         })
         .collect();
     meta(r, &objects);
-    for (line, o) in &objects {
+    for (line, raw, o) in &objects {
         match o.get("type").and_then(Value::as_str) {
-            Some("indicator") => indicator(r, *line, o, text),
+            Some("indicator") => {
+                // Point at the pattern inside the object.
+                let at = offset_in(text, raw) + raw.find("\"pattern\"").unwrap_or(0);
+                indicator(r, *line, lines.at(at), o);
+            }
             Some("observed-data") => observed(r, *line, o),
             Some(t) if sco_type(t) => {
                 sco(r, *line, o, None);
@@ -74,9 +79,9 @@ fn sco_type(t: &str) -> bool {
 }
 
 /// Publisher, TLP, title and dates of the bundle.
-fn meta(r: &mut Reader<'_>, objects: &[(u32, Value)]) {
+fn meta(r: &mut Reader<'_>, objects: &[(u32, &str, Value)]) {
     let m = &mut r.feed.meta;
-    for (_, o) in objects {
+    for (_, _, o) in objects {
         let s = |k: &str| o.get(k).and_then(Value::as_str);
         match s("type") {
             Some("identity") if m.publisher.is_none() => {
@@ -131,21 +136,7 @@ fn stricter(a: Tlp, b: Tlp) -> Tlp {
     }
 }
 
-/// The line of `"key"` inside an object that starts at `line` (its raw text is not kept, so
-/// the object's own line is the fallback).
-fn key_line(text: &str, object_line: u32, id: Option<&str>, key: &str) -> u32 {
-    let Some(id) = id else { return object_line };
-    let needle = format!("\"{id}\"");
-    let Some(at) = text.find(&needle) else {
-        return object_line;
-    };
-    match text[at..].find(&format!("\"{key}\"")) {
-        Some(k) => line_of(text, at + k),
-        None => object_line,
-    }
-}
-
-fn indicator(r: &mut Reader<'_>, line: u32, o: &Value, text: &str) {
+fn indicator(r: &mut Reader<'_>, line: u32, pattern_line: u32, o: &Value) {
     let s = |k: &str| o.get(k).and_then(Value::as_str);
     let id = s("id").map(str::to_owned);
     let shown_id = id.clone().unwrap_or_else(|| "an indicator".into());
@@ -172,7 +163,6 @@ fn indicator(r: &mut Reader<'_>, line: u32, o: &Value, text: &str) {
         );
         return;
     }
-    let pattern_line = key_line(text, line, id.as_deref(), "pattern");
     let pattern_type = s("pattern_type").unwrap_or("stix");
     if pattern_type != "stix" {
         r.warn(
@@ -287,7 +277,7 @@ fn attributes(e: &mut Entry, o: &Value) {
         }
     }
     if !ids.is_empty() {
-        e.notes.push(format!("references: {}", ids.join(", ")));
+        e.notes.push(format!("References: {}", ids.join(", ")));
     }
 }
 

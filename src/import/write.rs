@@ -536,6 +536,14 @@ fn new_catalogue(plan: &Plan, opts: &ImportOptions, meta: &super::SourceMeta, ta
             references.push(r);
         }
     }
+    if references.is_empty() {
+        // The sources the entries cite, when the feed names none for itself.
+        for r in plan.indicators_yaml.iter().flat_map(|i| &i.references).chain(bulk.iter().flat_map(|b| &b.references)) {
+            if references.len() < 10 && !references.contains(r) {
+                references.push(r.clone());
+            }
+        }
+    }
     let title = opts
         .title
         .clone()
@@ -595,10 +603,7 @@ fn diff(old: &str, new: &str, path: &Path) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(
-            &if old.is_empty() { "/dev/null".to_owned() } else { format!("a/{shown}") },
-            &format!("b/{shown}"),
-        )
+        .header(if old.is_empty() { "/dev/null" } else { &shown }, &shown)
         .to_string()
 }
 
