@@ -118,6 +118,8 @@ pub fn detect(text: &str) -> Option<Format> {
         Some(Format::Urlhaus)
     } else if has("dst_ip") && has("dst_port") {
         Some(Format::Feodo)
+    } else if header.len() > 1 {
+        Some(Format::Csv)
     } else {
         Some(Format::Text)
     }

@@ -57,6 +57,22 @@ pub fn skip_initial_space(text: &str) -> String {
     out
 }
 
+/// Where a record really starts: the reader reports the end of the previous one, before the
+/// line ends and comment lines it skipped.
+fn record_start(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        while at < b.len() && (b[at] == b'\r' || b[at] == b'\n') {
+            at += 1;
+        }
+        if at < b.len() && b[at] == b'#' {
+            at = text[at..].find('\n').map_or(b.len(), |n| at + n + 1);
+        } else {
+            return at;
+        }
+    }
+}
+
 /// The header: (0-based line index, column names).
 fn header(text: &str) -> Option<(usize, Vec<String>)> {
     let mut found = None;
@@ -126,6 +142,8 @@ pub fn read(r: &mut Reader<'_>, text: &str, required: &[&str], mut row: impl FnM
         }
     }
     let normalised = skip_initial_space(text);
+    // The reader does not count comment lines: lines come from byte offsets.
+    let lines = super::Lines::new(&normalised);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -136,7 +154,9 @@ pub fn read(r: &mut Reader<'_>, text: &str, required: &[&str], mut row: impl FnM
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line() as u32);
+                let line = record
+                    .position()
+                    .map_or(0, |p| lines.at(record_start(&normalised, p.byte() as usize)));
                 if line as usize == header_line + 1 {
                     continue;
                 }
@@ -151,7 +171,7 @@ pub fn read(r: &mut Reader<'_>, text: &str, required: &[&str], mut row: impl FnM
                 row(r, &row_view);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as u32);
+                let line = e.position().map_or(0, |p| lines.at(p.byte() as usize));
                 r.fail(
                     format!("CSV error: {e}"),
                     "fix the quoting on this line (RFC 4180)",

@@ -56,9 +56,6 @@ pub fn observable(hint: Hint, value: &str) -> Result<Observable, String> {
 
 fn address(v: &str) -> Result<Observable, String> {
     match parse_net(v) {
-        Ok(n) if n.prefix_len() == n.max_prefix_len() && !v.contains('/') => {
-            Ok(Observable::Address(n.addr()))
-        }
         Ok(n) if n.prefix_len() == n.max_prefix_len() => Ok(Observable::Address(n.addr())),
         Ok(n) => Ok(Observable::Network(n)),
         Err((_, msg, help)) => Err(format!("{msg} ({help})")),
@@ -108,7 +105,10 @@ fn auto(v: &str) -> Result<Observable, String> {
     if matches!(v.len(), 32 | 40 | 64) && v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return hash(v, None);
     }
-    if v.contains('/') && v.split('/').next().is_some_and(|a| a.parse::<IpAddr>().is_ok()) {
+    let addressy = v.split('/').next().is_some_and(|a| {
+        a.parse::<IpAddr>().is_ok() || a.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    if addressy {
         return address(v);
     }
     check_domain(v).map(Observable::Domain).map_err(|(_, why)| {

@@ -79,6 +79,13 @@ pub fn run(
         .iter()
         .filter_map(|r| values::reference(r))
         .collect();
+    // Entries that cite nothing cite their feed's own sources.
+    let mut items = items;
+    for i in &mut items {
+        if i.references.is_empty() {
+            i.references = meta.references.clone();
+        }
+    }
     let plan = plan(&items, opts, &target, &extra_refs, &meta);
     for (what, origin) in &plan.cuts {
         diags.push(
