@@ -196,7 +196,7 @@ fn threatfox_json(r: &mut Reader<'_>, text: &str) {
     items.sort_by_key(|(_, raw)| offset_in(text, raw.get()));
     let lines = Lines::new(text);
     for (id, raw) in items {
-        let line = lines.of(raw.get());
+        let line = lines.key(raw.get(), "ioc_value");
         let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
@@ -306,7 +306,7 @@ pub fn feodo(r: &mut Reader<'_>, text: &str) {
         };
         let lines = Lines::new(text);
         for raw in parsed {
-            let line = lines.of(raw.get());
+            let line = lines.key(raw.get(), "ip_address");
             let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
                 continue;
             };

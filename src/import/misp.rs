@@ -202,7 +202,7 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
     r.feed.meta.references.extend(links.iter().cloned());
     let start = r.feed.entries.len();
     for (raw, object) in all {
-        let line = lines.of(raw.get());
+        let line = lines.key(raw.get(), "value");
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(a) => attribute(r, line, &a, object, ev),
             Err(e) => r.bad_value(line, raw.get(), &format!("the attribute cannot be read: {e}")),

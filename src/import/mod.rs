@@ -286,6 +286,13 @@ impl<'t> Lines<'t> {
     pub fn of(&self, part: &str) -> u32 {
         self.at(offset_in(self.text, part))
     }
+
+    /// The line of `"key"` inside `object` (a slice of the text holding one JSON object), or
+    /// the object's first line: diagnostics point at the value, not at the opening brace.
+    pub fn key(&self, object: &str, key: &str) -> u32 {
+        let inner = object.find(&format!("\"{key}\"")).unwrap_or(0);
+        self.at(offset_in(self.text, object) + inner)
+    }
 }
 
 /// The byte offset of `part`, a slice of `whole`, in `whole`.

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::values::{self, Hint};
-use super::{offset_in, Entry, Lines, Reader};
+use super::{Entry, Lines, Reader};
 use crate::diag::Code;
 use crate::grammar::stix_pattern::{
     parse_pattern, Comparison, Component, Literal, ObsOp, Op, Pattern, Qualifier, Test,
@@ -61,9 +61,7 @@ pub fn read(r: &mut Reader<'_>, text: &str) {
     for (line, raw, o) in &objects {
         match o.get("type").and_then(Value::as_str) {
             Some("indicator") => {
-                // Point at the pattern inside the object.
-                let at = offset_in(text, raw) + raw.find("\"pattern\"").unwrap_or(0);
-                indicator(r, *line, lines.at(at), o);
+                indicator(r, *line, lines.key(raw, "pattern"), o);
             }
             Some("observed-data") => observed(r, *line, o),
             Some(t) if sco_type(t) => {

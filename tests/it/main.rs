@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod diagnostics;
 mod firewall;
+mod import;
 mod pcap;
 mod suricata;
 mod zeek;
