@@ -626,7 +626,11 @@ fn verify(
     cache: &mut SourceCache,
     diags: &mut Diagnostics,
 ) -> bool {
-    let dir = target.catalogue.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let home = target.catalogue.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // A new catalogue in a folder that does not exist yet is checked in a scratch folder, so
+    // that `--dry-run` creates nothing; otherwise beside the catalogue (its side files resolve).
+    let scratch = std::env::temp_dir().join(format!(".iocc-import-check-{}", std::process::id()));
+    let dir: &Path = if home.is_dir() { home } else { &scratch };
     if let Err(e) = std::fs::create_dir_all(dir) {
         diags.push(failed(format!("cannot create `{}`: {e}", display(dir)), "check the --out path"));
         return false;
@@ -644,6 +648,7 @@ fn verify(
     let cleanup = || {
         let _ = std::fs::remove_file(&temp_cat);
         let _ = std::fs::remove_dir_all(&temp_dir);
+        let _ = std::fs::remove_dir_all(&scratch);
     };
     let mut ok = true;
     for (s, name) in plan.sides.iter().zip(&temp_names) {

@@ -87,6 +87,39 @@ fn cases() -> Vec<Case> {
         "duplicate-catalogue",
         &["check", "tests/fixtures/bad/duplicate-catalogue"],
     ));
+    // `iocc import`: a source that is not its format, entries left out (bad values,
+    // patterns that cannot be read or expressed, known-benign values), an existing --out.
+    scratch("diag-import");
+    out.push(case(
+        "import-invalid-feed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/broken.json",
+            "--from",
+            "stix",
+            "--out",
+            "target/test-scratch/diag-import/broken.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-entries",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--dry-run",
+            "--out",
+            "target/test-scratch/diag-import/entries.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-failed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--out",
+            "tests/fixtures/good/readme-example.yaml",
+        ],
+    ));
     // Over the size cap: a sparse file, made at test time (never committed).
     let big = scratch("diag-too-large");
     let f = std::fs::File::create(big.join("big.yaml")).unwrap();
