@@ -209,7 +209,6 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
         .ok_or_else(|| "write the date as YYYY-MM-DD".into())
 }
 
-
 /// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
 /// the shell's broken-pipe status (141), as `cat` or `grep` do: Rust ignores SIGPIPE, so a
 /// plain `print!` would panic with a backtrace there.
@@ -512,7 +511,12 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Runs `iocc import`.
-fn import(format: Format, args: ImportArgs, cache: &mut SourceCache, diags: &mut Diagnostics) -> ExitCode {
+fn import(
+    format: Format,
+    args: ImportArgs,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> ExitCode {
     let opts = crate::import::ImportOptions {
         files: args.files,
         format: args.from,

@@ -5,17 +5,18 @@
 //! an outage) and a warning for `alert` and `monitor`; each names the list, its version and the
 //! matching entry, and points at the indicator's YAML value or the bulk file's line. A match is
 //! lifted only by a `policy.overrides` entry with rail `benign` whose `network` contains the
-//! address or network, or whose `domain` is the domain (or URL host) or a parent of it; for the
-//! special-purpose address lists, an override of the matching safety rail (`private`,
-//! `documentation`, ...) lifts it too. Special-purpose addresses in `block` items are left to
-//! the firewall safety rails, which refuse them with the precise rail. Diagnostics are capped
-//! at [`MAX_REPORTED`], then counted.
+//! address or network, or whose `domain` is the domain (or URL host) or a parent of it.
+//! Addresses in the special-purpose lists (RFC 1918, 5735, ...) are left to the firewall safety
+//! rails, which refuse them in block lists with the precise rail (and allow them in alert and
+//! monitor items); so is a `block` entry the rails refuse for another reason (too wide, a
+//! default route, allowlisted). Diagnostics are capped at [`MAX_REPORTED`], then counted.
 
 use ipnet::IpNet;
 
 use super::{url_host, Category, Hit, Screen};
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::{Action, BulkList, Indicator, Meta, Observable, Origin, Policy};
+use crate::targets::firewall::rails::Rails;
 use crate::validate::short;
 
 /// Diagnostics reported per catalogue before the rest are only counted.
@@ -23,17 +24,6 @@ pub const MAX_REPORTED: usize = 50;
 
 /// The rail name that lifts a warninglist match.
 pub const RAIL: &str = "benign";
-
-/// Rails of special-purpose ranges: an override of one of these lifts a special-purpose list.
-const ADDRESS_RAILS: &[&str] = &[
-    "private",
-    "loopback",
-    "link-local",
-    "multicast",
-    "cgnat",
-    "documentation",
-    "reserved",
-];
 
 /// What was matched, for the message and the override.
 enum Value<'a> {
@@ -44,7 +34,11 @@ enum Value<'a> {
 
 /// Screens a validated catalogue's indicators and bulk entries.
 pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> Vec<Diagnostic> {
-    if indicators.is_empty() && bulk.iter().all(|b| b.networks.is_empty() && b.domains.is_empty()) {
+    if indicators.is_empty()
+        && bulk
+            .iter()
+            .all(|b| b.networks.is_empty() && b.domains.is_empty())
+    {
         return Vec::new();
     }
     let screen = Screen::shipped();
@@ -60,7 +54,9 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
         };
         if let Some(hit) = matched(screen, &value, ind.meta.action, policy) {
             let what = format!("indicator `{}`", ind.id);
-            out.push(&ind.meta, || diagnostic(&value, &hit, &ind.meta, &what).at_origin(&ind.origin));
+            out.push(&ind.meta, || {
+                diagnostic(&value, &hit, &ind.meta, &what).at_origin(&ind.origin)
+            });
         }
     }
     for list in bulk {
@@ -114,7 +110,10 @@ impl Report {
             self.diags.push(
                 Diagnostic::error(
                     Code::BenignIndicator,
-                    format!("{} more block entries are on known-benign lists", self.more_errors),
+                    format!(
+                        "{} more block entries are on known-benign lists",
+                        self.more_errors
+                    ),
                 )
                 .help(help),
             );
@@ -162,21 +161,36 @@ pub fn value_hit(o: &Observable, action: Action, policy: &Policy) -> Option<Hit<
 }
 
 /// The hit of `value`, unless an override lifts it or the safety rails own it.
-fn matched<'s>(screen: &'s Screen, value: &Value<'_>, action: Action, policy: &Policy) -> Option<Hit<'s>> {
+fn matched<'s>(
+    screen: &'s Screen,
+    value: &Value<'_>,
+    action: Action,
+    policy: &Policy,
+) -> Option<Hit<'s>> {
     let hit = match value {
         Value::Net(n) => screen.network(*n),
         Value::Domain(d) => screen.domain(d),
         Value::Url(u) => screen.url(u),
     }?;
-    let special = hit.list.category == Some(Category::SpecialPurpose);
     if let Value::Net(net) = value {
-        if special && action == Action::Block {
+        // Special-purpose ranges are the safety rails' business: in a block list they are
+        // refused with the precise rail, and in alert and monitor items they are legitimate
+        // (an internal host to watch). A block entry the rails refuse for any other reason
+        // (too wide, a default route, allowlisted) is also theirs to report.
+        if hit.list.category == Some(Category::SpecialPurpose) {
             return None;
         }
-        let lifted = policy.overrides.iter().any(|o| {
-            o.network.contains(net)
-                && (o.rail == RAIL || (special && ADDRESS_RAILS.contains(&o.rail.as_str())))
-        });
+        let firewall = policy.targets.iter().any(|t| t == "firewall");
+        if action == Action::Block
+            && firewall
+            && !Rails::for_policy(policy).refusals(*net).is_empty()
+        {
+            return None;
+        }
+        let lifted = policy
+            .overrides
+            .iter()
+            .any(|o| o.rail == RAIL && o.network.contains(net));
         return (!lifted).then_some(hit);
     }
     let name = match value {
@@ -201,7 +215,10 @@ fn diagnostic(value: &Value<'_>, hit: &Hit<'_>, meta: &Meta, what: &str) -> Diag
             } else {
                 n.to_string()
             };
-            (shown, Some(format!("{{network: {n}, rail: benign, reason: \"...\"}}")))
+            (
+                shown,
+                Some(format!("{{network: {n}, rail: benign, reason: \"...\"}}")),
+            )
         }
         Value::Domain(d) => (
             (*d).to_owned(),

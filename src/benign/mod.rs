@@ -26,7 +26,13 @@ pub use lists::{Category, Kind, List};
 use ranges::{bounds, Ranges};
 
 /// MISP attribute types whose lists apply to each kind of value.
-const ADDRESS_ATTRS: &[&str] = &["ip-src", "ip-dst", "domain|ip", "ip-src|port", "ip-dst|port"];
+const ADDRESS_ATTRS: &[&str] = &[
+    "ip-src",
+    "ip-dst",
+    "domain|ip",
+    "ip-src|port",
+    "ip-dst|port",
+];
 const DOMAIN_ATTRS: &[&str] = &["domain", "hostname", "domain|ip"];
 const URL_ATTRS: &[&str] = &["url", "uri"];
 
@@ -54,7 +60,8 @@ pub struct Screen {
     labels: Vec<(u32, u32)>,
     v4: Ranges,
     v6: Ranges,
-    /// Entries of `cidr` lists that are not networks, matched as strings (as MISP does).
+    /// Entries of `cidr` lists as written: a value that is not an address is matched against
+    /// them as a string (as MISP does).
     cidr_text: HashMap<String, u32>,
     /// `string` lists.
     exact: HashMap<String, u32>,
@@ -93,13 +100,18 @@ impl Screen {
                 let label = s.labels.len() as u32;
                 s.labels.push((li as u32, ei as u32));
                 match list.kind {
-                    Kind::Cidr => match parse_network(entry) {
-                        Some(net @ IpNet::V4(_)) => v4.push((bounds(net).0, bounds(net).1, label)),
-                        Some(net @ IpNet::V6(_)) => v6.push((bounds(net).0, bounds(net).1, label)),
-                        None => {
-                            s.cidr_text.entry(entry.clone()).or_insert(label);
+                    Kind::Cidr => {
+                        match parse_network(entry) {
+                            Some(net @ IpNet::V4(_)) => {
+                                v4.push((bounds(net).0, bounds(net).1, label))
+                            }
+                            Some(net @ IpNet::V6(_)) => {
+                                v6.push((bounds(net).0, bounds(net).1, label))
+                            }
+                            None => {}
                         }
-                    },
+                        s.cidr_text.entry(entry.clone()).or_insert(label);
+                    }
                     Kind::String => {
                         s.exact.entry(entry.clone()).or_insert(label);
                     }
@@ -255,19 +267,31 @@ mod tests {
         let addr = |a: &str| s.network(IpNet::from(a.parse::<IpAddr>().unwrap()));
         assert_eq!(addr("8.8.8.8").unwrap().list.id, "public-dns-v4");
         assert_eq!(addr("1.1.1.1").unwrap().list.id, "public-dns-v4");
-        assert_eq!(addr("2001:4860:4860::8888").unwrap().list.id, "public-dns-v6");
+        assert_eq!(
+            addr("2001:4860:4860::8888").unwrap().list.id,
+            "public-dns-v6"
+        );
         // A Cloudflare range, and a network overlapping one.
         assert_eq!(addr("104.16.0.1").unwrap().list.id, "cloudflare");
         assert_eq!(
             s.network("104.16.0.0/12".parse().unwrap()).unwrap().list.id,
             "cloudflare"
         );
-        assert_eq!(addr("10.1.2.3").unwrap().list.category, Some(Category::SpecialPurpose));
-        assert!(addr("202.114.4.119").is_none(), "the Contec host is not benign");
+        assert_eq!(
+            addr("10.1.2.3").unwrap().list.category,
+            Some(Category::SpecialPurpose)
+        );
+        assert!(
+            addr("202.114.4.119").is_none(),
+            "the Contec host is not benign"
+        );
         assert_eq!(s.domain("google.com").unwrap().list.id, "tranco10k");
         assert_eq!(s.domain("www.google.com").unwrap().entry, "google.com");
         assert!(s.domain("google.com.evil.example").is_none());
-        assert!(s.domain("evil.duckdns.org").is_none(), "public suffixes are curated out");
+        assert!(
+            s.domain("evil.duckdns.org").is_none(),
+            "public suffixes are curated out"
+        );
         assert_eq!(s.domain("example.com").unwrap().list.id, "rfc6761");
         assert_eq!(
             s.url("https://www.google.com/search?q=x").unwrap().list.id,
@@ -283,7 +307,10 @@ mod tests {
         assert!(only.domain("example.com").is_some());
         assert!(only.url("http://example.com/x").is_none());
         assert!(only.python_verdict("example.com"));
-        assert!(s.domain("c2.example.com").is_none(), "documentation names are curated out");
+        assert!(
+            s.domain("c2.example.com").is_none(),
+            "documentation names are curated out"
+        );
         assert_eq!(s.domain("www.virustotal.com").unwrap().list.id, "tranco10k");
         assert_eq!(
             s.domain("sandbox.anlyz.io.example").unwrap().list.id,
@@ -293,8 +320,14 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("http://User@Ex.COM:80/x").as_deref(), Some("ex.com"));
-        assert_eq!(url_host("https://[2001:db8::1]:443/").as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            url_host("http://User@Ex.COM:80/x").as_deref(),
+            Some("ex.com")
+        );
+        assert_eq!(
+            url_host("https://[2001:db8::1]:443/").as_deref(),
+            Some("2001:db8::1")
+        );
         assert_eq!(url_host("example.com/x"), None);
         assert_eq!(url_host("://x"), None);
     }

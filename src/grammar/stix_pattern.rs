@@ -161,7 +161,9 @@ pub enum Literal {
 
 type Res<'a, T> = IResult<&'a str, T, nom::error::Error<&'a str>>;
 
-fn ws<'a, T>(p: impl Parser<&'a str, Output = T, Error = nom::error::Error<&'a str>>) -> impl Parser<&'a str, Output = T, Error = nom::error::Error<&'a str>> {
+fn ws<'a, T>(
+    p: impl Parser<&'a str, Output = T, Error = nom::error::Error<&'a str>>,
+) -> impl Parser<&'a str, Output = T, Error = nom::error::Error<&'a str>> {
     delimited(multispace0, p, multispace0)
 }
 
@@ -282,7 +284,14 @@ fn comparison(i: &str, depth: usize) -> Res<'_, Comparison> {
         all.push(next);
         rest = r;
     }
-    Ok((rest, if all.len() == 1 { all.remove(0) } else { Comparison::Or(all) }))
+    Ok((
+        rest,
+        if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Comparison::Or(all)
+        },
+    ))
 }
 
 fn cmp_and(i: &str, depth: usize) -> Res<'_, Comparison> {
@@ -293,7 +302,14 @@ fn cmp_and(i: &str, depth: usize) -> Res<'_, Comparison> {
         all.push(next);
         rest = r;
     }
-    Ok((rest, if all.len() == 1 { all.remove(0) } else { Comparison::And(all) }))
+    Ok((
+        rest,
+        if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Comparison::And(all)
+        },
+    ))
 }
 
 fn test(i: &str, depth: usize) -> Res<'_, Comparison> {
@@ -447,9 +463,14 @@ fn string(i: &str) -> Res<'_, String> {
             }
             Some('\'') => return Ok((&rest[1..], out)),
             Some('\\') => {
-                let (r, c) = one_of("\\'").parse(&rest[1..]).map_err(|_: nom::Err<nom::error::Error<&str>>| {
-                    nom::Err::Failure(nom::error::Error::new(rest, nom::error::ErrorKind::Escaped))
-                })?;
+                let (r, c) = one_of("\\'").parse(&rest[1..]).map_err(
+                    |_: nom::Err<nom::error::Error<&str>>| {
+                        nom::Err::Failure(nom::error::Error::new(
+                            rest,
+                            nom::error::ErrorKind::Escaped,
+                        ))
+                    },
+                )?;
                 out.push(c);
                 rest = r;
             }
@@ -471,12 +492,7 @@ fn prefixed(letter: char) -> impl Fn(&str) -> Res<'_, String> {
 }
 
 fn number(i: &str) -> Res<'_, &str> {
-    recognize((
-        opt(one_of("+-")),
-        digit1,
-        opt(pair(char('.'), digit1)),
-    ))
-    .parse(i)
+    recognize((opt(one_of("+-")), digit1, opt(pair(char('.'), digit1)))).parse(i)
 }
 
 fn literal(i: &str) -> Res<'_, Literal> {
@@ -485,8 +501,16 @@ fn literal(i: &str) -> Res<'_, Literal> {
         |i| prefixed('t')(i).map(|(r, s)| (r, Literal::Timestamp(s))),
         |i| prefixed('h')(i).map(|(r, s)| (r, Literal::Hex(s))),
         |i| prefixed('b')(i).map(|(r, s)| (r, Literal::Binary(s))),
-        |i| keyword("true").parse(i).map(|(r, _)| (r, Literal::Bool(true))),
-        |i| keyword("false").parse(i).map(|(r, _)| (r, Literal::Bool(false))),
+        |i| {
+            keyword("true")
+                .parse(i)
+                .map(|(r, _)| (r, Literal::Bool(true)))
+        },
+        |i| {
+            keyword("false")
+                .parse(i)
+                .map(|(r, _)| (r, Literal::Bool(false)))
+        },
         |i| {
             number(i).map(|(r, n)| {
                 let lit = if n.contains('.') {
@@ -534,7 +558,9 @@ pub fn parse_pattern(input: &str) -> Result<Pattern, GrammarError> {
                 nom::error::ErrorKind::TooLarge => {
                     format!("the pattern nests deeper than {MAX_DEPTH} levels")
                 }
-                nom::error::ErrorKind::Eof => "this string is never closed (a `'` is missing)".to_owned(),
+                nom::error::ErrorKind::Eof => {
+                    "this string is never closed (a `'` is missing)".to_owned()
+                }
                 nom::error::ErrorKind::Escaped => {
                     "a string may escape only `\\` and `'`".to_owned()
                 }
@@ -546,7 +572,9 @@ pub fn parse_pattern(input: &str) -> Result<Pattern, GrammarError> {
             };
             Err(GrammarError::at(input, rest, message))
         }
-        Err(nom::Err::Incomplete(_)) => Err(GrammarError::at(input, "", "the pattern ends too early")),
+        Err(nom::Err::Incomplete(_)) => {
+            Err(GrammarError::at(input, "", "the pattern ends too early"))
+        }
     }
 }
 
@@ -599,7 +627,10 @@ mod tests {
             Pattern::Observation(Comparison::Test(Test {
                 path: ObjectPath {
                     object: "file".into(),
-                    components: vec![Component::Name("hashes".into()), Component::Name("SHA-256".into())],
+                    components: vec![
+                        Component::Name("hashes".into()),
+                        Component::Name("SHA-256".into())
+                    ],
                 },
                 negated: false,
                 op: Op::Eq,
@@ -653,7 +684,10 @@ mod tests {
         let e = parse_pattern(&deep).unwrap_err();
         assert!(e.message.contains("nests deeper"), "{e:?}");
         let deep = format!("[{}a:b = 1{}]", "(".repeat(100_000), ")".repeat(100_000));
-        assert!(parse_pattern(&deep).unwrap_err().message.contains("nests deeper"));
+        assert!(parse_pattern(&deep)
+            .unwrap_err()
+            .message
+            .contains("nests deeper"));
     }
 
     #[test]

@@ -96,7 +96,10 @@ fn threatfox_entry(r: &mut Reader<'_>, line: u32, ioc: &Ioc<'_>) {
     if compromised {
         e.action = Some(Action::Alert);
     }
-    let mut facts = vec![format!("ThreatFox IOC{}", ioc.id.map(|i| format!(" {i}")).unwrap_or_default())];
+    let mut facts = vec![format!(
+        "ThreatFox IOC{}",
+        ioc.id.map(|i| format!(" {i}")).unwrap_or_default()
+    )];
     facts.extend(ioc.threat.map(|t| format!("threat type {t}")));
     facts.extend(ioc.malware.map(|m| format!("malware {m}")));
     facts.extend(ioc.aliases.map(|a| format!("aliases {a}")));
@@ -110,9 +113,11 @@ fn threatfox_entry(r: &mut Reader<'_>, line: u32, ioc: &Ioc<'_>) {
     }
     facts.extend(ioc.reporter.map(|p| format!("reported by {p}")));
     e.notes.push(facts.join(", "));
-    e.references.extend(ioc.reference.and_then(values::reference));
+    e.references
+        .extend(ioc.reference.and_then(values::reference));
     if let Some(id) = ioc.id.filter(|i| i.bytes().all(|b| b.is_ascii_digit())) {
-        e.references.push(format!("https://threatfox.abuse.ch/ioc/{id}/"));
+        e.references
+            .push(format!("https://threatfox.abuse.ch/ioc/{id}/"));
     }
     if let Some(d) = ioc.first_seen.and_then(values::date) {
         r.feed.meta.dates.push(d);
@@ -185,9 +190,17 @@ fn any_field(v: &Value, key: &str) -> Option<String> {
 }
 
 fn threatfox_json(r: &mut Reader<'_>, text: &str) {
-    let parsed: std::collections::HashMap<String, Vec<&RawValue>> = match serde_json::from_str(text) {
+    let parsed: std::collections::HashMap<String, Vec<&RawValue>> = match serde_json::from_str(text)
+    {
         Ok(m) => m,
-        Err(e) => return json_error(r, text, &e, "an object keyed by ioc_id, each an array of entries"),
+        Err(e) => {
+            return json_error(
+                r,
+                text,
+                &e,
+                "an object keyed by ioc_id, each an array of entries",
+            )
+        }
     };
     let mut items: Vec<(String, &RawValue)> = parsed
         .into_iter()
@@ -200,7 +213,8 @@ fn threatfox_json(r: &mut Reader<'_>, text: &str) {
         let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
-        let (Some(value), Some(kind)) = (str_field(&v, "ioc_value"), str_field(&v, "ioc_type")) else {
+        let (Some(value), Some(kind)) = (str_field(&v, "ioc_value"), str_field(&v, "ioc_type"))
+        else {
             r.bad_value(line, &id, "the entry has no `ioc_value` or `ioc_type`");
             continue;
         };
@@ -242,13 +256,21 @@ pub fn urlhaus(r: &mut Reader<'_>, text: &str) {
     meta(r, "abuse.ch URLhaus", "https://urlhaus.abuse.ch/");
     table::read(r, text, &["url"], |r, row: &Row<'_>| {
         let id = row.get("id");
-        let Some(e) = r.value(Hint::Url, row.value("url"), row.line, id.map(|i| format!("id {i}"))) else {
+        let Some(e) = r.value(
+            Hint::Url,
+            row.value("url"),
+            row.line,
+            id.map(|i| format!("id {i}")),
+        ) else {
             return;
         };
         let added = row.get("dateadded");
         e.valid_from = added.and_then(values::date);
         e.name = row.get("threat").map(str::to_owned);
-        let mut facts = vec![format!("URLhaus entry{}", id.map(|i| format!(" {i}")).unwrap_or_default())];
+        let mut facts = vec![format!(
+            "URLhaus entry{}",
+            id.map(|i| format!(" {i}")).unwrap_or_default()
+        )];
         facts.extend(row.get("threat").map(|t| format!("threat {t}")));
         facts.extend(row.get("url_status").map(|s| format!("status {s}")));
         facts.extend(row.get("tags").map(|t| format!("tags {t}")));
@@ -256,7 +278,8 @@ pub fn urlhaus(r: &mut Reader<'_>, text: &str) {
         facts.extend(row.get("last_online").map(|l| format!("last online {l}")));
         facts.extend(row.get("reporter").map(|p| format!("reported by {p}")));
         e.notes.push(facts.join(", "));
-        e.references.extend(row.get("urlhaus_link").and_then(values::reference));
+        e.references
+            .extend(row.get("urlhaus_link").and_then(values::reference));
         if let Some(d) = added.and_then(values::date) {
             r.feed.meta.dates.push(d);
         }
@@ -298,11 +321,17 @@ fn feodo_entry(r: &mut Reader<'_>, line: u32, c2: C2<'_>) {
 
 /// Feodo Tracker, CSV or JSON.
 pub fn feodo(r: &mut Reader<'_>, text: &str) {
-    meta(r, "abuse.ch Feodo Tracker", "https://feodotracker.abuse.ch/");
+    meta(
+        r,
+        "abuse.ch Feodo Tracker",
+        "https://feodotracker.abuse.ch/",
+    );
     if text.trim_start().starts_with('[') {
         let parsed: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(e) => return json_error(r, text, &e, "an array of {ip_address, port, ...} objects"),
+            Err(e) => {
+                return json_error(r, text, &e, "an array of {ip_address, port, ...} objects")
+            }
         };
         let lines = Lines::new(text);
         for raw in parsed {
@@ -353,7 +382,10 @@ mod tests {
     #[test]
     fn host_and_port() {
         assert_eq!(split_host_port("1.2.3.4:443"), ("1.2.3.4", Some("443")));
-        assert_eq!(split_host_port("[2001:db8::1]:80"), ("2001:db8::1", Some("80")));
+        assert_eq!(
+            split_host_port("[2001:db8::1]:80"),
+            ("2001:db8::1", Some("80"))
+        );
         assert_eq!(split_host_port("2001:db8::1"), ("2001:db8::1", None));
         assert_eq!(split_host_port("1.2.3.4"), ("1.2.3.4", None));
     }

@@ -53,7 +53,9 @@ pub fn read(file: &Path, opts: &ImportOptions) -> (Option<Format>, Option<Feed>,
                 format!("`{}` is a folder", crate::diag::display(file)),
             )
             .in_file(file)
-            .help("only a MISP feed is a folder (with manifest.json); name a file for other formats");
+            .help(
+                "only a MISP feed is a folder (with manifest.json); name a file for other formats",
+            );
             return (None, None, vec![d]);
         }
         let (feed, diags) = misp::read_feed_folder(file);
@@ -67,7 +69,11 @@ pub fn read(file: &Path, opts: &ImportOptions) -> (Option<Format>, Option<Feed>,
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             let d = Diagnostic::error(
                 Code::NotUtf8,
                 format!("the source is not UTF-8 text (bad byte on line {line})"),
@@ -83,9 +89,12 @@ pub fn read(file: &Path, opts: &ImportOptions) -> (Option<Format>, Option<Feed>,
         None => match detect(text) {
             Some(f) => f,
             None => {
-                let d = Diagnostic::error(Code::InvalidFeed, "the source format cannot be told from its content")
-                    .in_file(file)
-                    .help("name it with --format stix|misp|threatfox|urlhaus|feodo|csv|text");
+                let d = Diagnostic::error(
+                    Code::InvalidFeed,
+                    "the source format cannot be told from its content",
+                )
+                .in_file(file)
+                .help("name it with --format stix|misp|threatfox|urlhaus|feodo|csv|text");
                 return (None, None, vec![d]);
             }
         },

@@ -177,7 +177,13 @@ fn sentences(facts: &[String]) -> String {
 }
 
 /// The YAML indicator of an item.
-pub fn indicator(item: &Item, id: String, part_of: Option<String>, extra_refs: &[String], cuts: &mut Vec<Cut>) -> OutIndicator {
+pub fn indicator(
+    item: &Item,
+    id: String,
+    part_of: Option<String>,
+    extra_refs: &[String],
+    cuts: &mut Vec<Cut>,
+) -> OutIndicator {
     let role = item.name.as_ref().map(|n| {
         let (t, cut) = values::text(&n.replace(['\n', '\t'], " "), MAX_ROLE);
         if cut {
@@ -225,7 +231,14 @@ pub fn side_file(items: &[&Item]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let _ = w.write_record(["value", "valid_from", "valid_until", "name", "source", "references"]);
+    let _ = w.write_record([
+        "value",
+        "valid_from",
+        "valid_until",
+        "name",
+        "source",
+        "references",
+    ]);
     for item in items {
         let source = item
             .sources
@@ -258,5 +271,7 @@ pub fn side_file(items: &[&Item]) -> Vec<u8> {
 /// Serialises a value as YAML (a document without the `---` line).
 pub fn yaml<T: Serialize>(value: &T) -> String {
     let text = serde_yaml::to_string(value).unwrap_or_default();
-    text.strip_prefix("---\n").map(str::to_owned).unwrap_or(text)
+    text.strip_prefix("---\n")
+        .map(str::to_owned)
+        .unwrap_or(text)
 }

@@ -74,7 +74,13 @@ fn find(text: &str, key: &str) -> Result<Option<Block>, String> {
 fn indent(seq: &str, n: usize) -> String {
     let pad = " ".repeat(n);
     seq.lines()
-        .map(|l| if l.is_empty() { "\n".to_owned() } else { format!("{pad}{l}\n") })
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_owned()
+            } else {
+                format!("{pad}{l}\n")
+            }
+        })
         .collect()
 }
 
@@ -137,10 +143,18 @@ mod tests {
     fn unindented_lists_missing_keys_and_flow_style() {
         let text = "indicators:\n- id: a\npolicy: {}\n";
         let out = add(text, "indicators", ITEM).unwrap();
-        assert!(out.starts_with("indicators:\n- id: a\n- id: new\n"), "{out}");
+        assert!(
+            out.starts_with("indicators:\n- id: a\n- id: new\n"),
+            "{out}"
+        );
         let out = add("id: x\n", "bulk", ITEM).unwrap();
         assert_eq!(out, format!("id: x\nbulk:\n{}", indent(ITEM, 2)));
-        let out = add("id: x\nindicators: []  # none yet\npolicy: {}\n", "indicators", ITEM).unwrap();
+        let out = add(
+            "id: x\nindicators: []  # none yet\npolicy: {}\n",
+            "indicators",
+            ITEM,
+        )
+        .unwrap();
         let v: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
         assert_eq!(v["indicators"][0]["id"], "new");
         assert_eq!(v["policy"], serde_yaml::Value::Mapping(Default::default()));

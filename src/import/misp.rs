@@ -106,7 +106,8 @@ struct Object<'a> {
     attributes: Vec<&'a RawValue>,
 }
 
-const SHAPE: &str = "a MISP event ({\"Event\": {...}}) or a REST search result ({\"response\": [...]})";
+const SHAPE: &str =
+    "a MISP event ({\"Event\": {...}}) or a REST search result ({\"response\": [...]})";
 
 /// Reads one event file.
 pub fn read_event_file(r: &mut Reader<'_>, text: &str) {
@@ -120,7 +121,11 @@ pub fn read_event_file(r: &mut Reader<'_>, text: &str) {
         .chain(w.response.iter().filter_map(|x| x.event))
         .collect();
     if events.is_empty() {
-        r.fail("the file holds no MISP event".into(), &format!("the source should be {SHAPE}"), At::File);
+        r.fail(
+            "the file holds no MISP event".into(),
+            &format!("the source should be {SHAPE}"),
+            At::File,
+        );
     }
     let lines = Lines::new(text);
     for raw in events {
@@ -174,7 +179,12 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
         }
         m.dates.extend(ev.date.as_deref().and_then(values::date));
     }
-    let severity = match ev.threat_level_id.as_ref().map(|v| v.to_string().trim_matches('"').to_owned()).as_deref() {
+    let severity = match ev
+        .threat_level_id
+        .as_ref()
+        .map(|v| v.to_string().trim_matches('"').to_owned())
+        .as_deref()
+    {
         Some("1") => Some(Severity::High),
         Some("2") => Some(Severity::Medium),
         Some("3") => Some(Severity::Low),
@@ -195,7 +205,11 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
     for (raw, _) in &all {
         if let Ok(a) = serde_json::from_str::<Value>(raw.get()) {
             if a.get("type").and_then(Value::as_str) == Some("link") {
-                links.extend(a.get("value").and_then(Value::as_str).and_then(values::reference));
+                links.extend(
+                    a.get("value")
+                        .and_then(Value::as_str)
+                        .and_then(values::reference),
+                );
             }
         }
     }
@@ -205,7 +219,11 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
         let line = lines.key(raw.get(), "value");
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(a) => attribute(r, line, &a, object, ev),
-            Err(e) => r.bad_value(line, raw.get(), &format!("the attribute cannot be read: {e}")),
+            Err(e) => r.bad_value(
+                line,
+                raw.get(),
+                &format!("the attribute cannot be read: {e}"),
+            ),
         }
     }
     for e in &mut r.feed.entries[start..] {
@@ -245,7 +263,10 @@ fn attribute(r: &mut Reader<'_>, line: u32, a: &Value, object: Option<&str>, ev:
         r.warn(
             Code::ImportSkipped,
             line,
-            format!("the deleted attribute `{}` is left out", values::shown(value)),
+            format!(
+                "the deleted attribute `{}` is left out",
+                values::shown(value)
+            ),
             "deleted attributes are withdrawn by their producer",
         );
         return;
@@ -281,7 +302,11 @@ fn attribute(r: &mut Reader<'_>, line: u32, a: &Value, object: Option<&str>, ev:
         match value.split_once('|') {
             Some((x, y)) => vec![x, y],
             None => {
-                r.bad_value(line, value, &format!("a `{t}` value has two parts separated by `|`"));
+                r.bad_value(
+                    line,
+                    value,
+                    &format!("a `{t}` value has two parts separated by `|`"),
+                );
                 return;
             }
         }
@@ -316,7 +341,11 @@ fn attribute(r: &mut Reader<'_>, line: u32, a: &Value, object: Option<&str>, ev:
             if to_ids { "" } else { ", not for IDS" }
         )];
         facts.extend(ev.uuid.as_ref().map(|u| format!("event {u}")));
-        facts.extend(s("comment").filter(|c| !c.trim().is_empty()).map(|c| format!("comment: {c}")));
+        facts.extend(
+            s("comment")
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| format!("comment: {c}")),
+        );
         facts.extend(tags.clone().map(|t| format!("tags: {t}")));
         facts.extend(s("last_seen").map(|l| format!("last seen {l}")));
         e.notes.push(facts.join(", "));
@@ -330,16 +359,30 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
     let text = match crate::bulk::read_file(&manifest, crate::bulk::MAX_BULK_BYTES) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(d) => {
-            let d = Diagnostic::error(Code::InvalidFeed, format!("`{}` is not a MISP feed: it has no readable manifest.json", crate::diag::display(dir)))
-                .in_file(dir)
-                .help(format!("a MISP feed folder holds manifest.json and one <uuid>.json per event ({})", d.message));
+            let d = Diagnostic::error(
+                Code::InvalidFeed,
+                format!(
+                    "`{}` is not a MISP feed: it has no readable manifest.json",
+                    crate::diag::display(dir)
+                ),
+            )
+            .in_file(dir)
+            .help(format!(
+                "a MISP feed folder holds manifest.json and one <uuid>.json per event ({})",
+                d.message
+            ));
             return (Feed::default(), vec![d]);
         }
     };
     let uuids: Vec<String> = match serde_json::from_str::<serde_json::Map<String, Value>>(&text) {
         Ok(m) => m.keys().cloned().collect(),
         Err(e) => {
-            json_error(&mut r, &text, &e, "an object of event uuid -> event summary");
+            json_error(
+                &mut r,
+                &text,
+                &e,
+                "an object of event uuid -> event summary",
+            );
             return r.finish();
         }
     };
@@ -349,9 +392,17 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
         let file = dir.join(format!("{uuid}.json"));
         if !safe {
             diags.push(
-                Diagnostic::error(Code::InvalidFeed, format!("manifest.json names the event `{}`, which is not a uuid", values::shown(&uuid)))
-                    .in_file(&manifest)
-                    .help("event files are named <uuid>.json; a manifest key may not name another path"),
+                Diagnostic::error(
+                    Code::InvalidFeed,
+                    format!(
+                        "manifest.json names the event `{}`, which is not a uuid",
+                        values::shown(&uuid)
+                    ),
+                )
+                .in_file(&manifest)
+                .help(
+                    "event files are named <uuid>.json; a manifest key may not name another path",
+                ),
             );
             continue;
         }
@@ -359,7 +410,11 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
             Ok(b) => match String::from_utf8(b) {
                 Ok(t) => t,
                 Err(_) => {
-                    diags.push(Diagnostic::error(Code::NotUtf8, "the event file is not UTF-8 text").in_file(&file).help("MISP event files are UTF-8 JSON"));
+                    diags.push(
+                        Diagnostic::error(Code::NotUtf8, "the event file is not UTF-8 text")
+                            .in_file(&file)
+                            .help("MISP event files are UTF-8 JSON"),
+                    );
                     continue;
                 }
             },
@@ -382,7 +437,10 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
     }
     feed.meta.advisory_id = Some(format!(
         "MISP feed {}",
-        dir.file_name().map_or_else(|| crate::diag::display(dir), |n| n.to_string_lossy().into_owned())
+        dir.file_name().map_or_else(
+            || crate::diag::display(dir),
+            |n| n.to_string_lossy().into_owned()
+        )
     ));
     (feed, diags)
 }

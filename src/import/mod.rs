@@ -99,10 +99,10 @@ pub struct Origin {
 impl Origin {
     /// `threatfox.csv line 12 (ioc_id 123)`.
     pub fn describe(&self) -> String {
-        let file = self
-            .file
-            .file_name()
-            .map_or_else(|| crate::diag::display(&self.file), |n| n.to_string_lossy().into_owned());
+        let file = self.file.file_name().map_or_else(
+            || crate::diag::display(&self.file),
+            |n| n.to_string_lossy().into_owned(),
+        );
         match &self.object {
             Some(o) => format!("{file} line {} ({})", self.line, values::shown(o)),
             None => format!("{file} line {}", self.line),
@@ -218,7 +218,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Parses a value and adds it as an entry, or reports it.
-    pub fn value(&mut self, hint: values::Hint, value: &str, line: u32, object: Option<String>) -> Option<&mut Entry> {
+    pub fn value(
+        &mut self,
+        hint: values::Hint,
+        value: &str,
+        line: u32,
+        object: Option<String>,
+    ) -> Option<&mut Entry> {
         match values::observable(hint, value) {
             Ok(o) => {
                 let origin = self.origin(line, object);
@@ -348,10 +354,7 @@ pub fn run(
     for file in &opts.files {
         let (format, feed, found) = detect::read(file, opts);
         let bad = found.iter().any(Diagnostic::is_error);
-        report.skipped += found
-            .iter()
-            .filter(|d| !d.is_error())
-            .count();
+        report.skipped += found.iter().filter(|d| !d.is_error()).count();
         diags.extend(found);
         if bad {
             continue;

@@ -21,7 +21,10 @@ pub fn text(r: &mut Reader<'_>, text: &str) {
 
 /// A CSV list: the value column by name, or the first column.
 pub fn csv(r: &mut Reader<'_>, text: &str, column: Option<&str>) {
-    let first = super::detect::table_header(text).into_iter().next().unwrap_or_default();
+    let first = super::detect::table_header(text)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let column = column.map_or(first, str::to_owned);
     table::read(r, text, &[column.as_str()], |r, row| {
         let value = row.value(&column);

@@ -35,7 +35,12 @@ pub struct Item {
 }
 
 /// Drops `block` entries a check or build would refuse; returns the rest.
-pub fn screen(entries: Vec<Entry>, default: Action, policy: &Catalogue, diags: &mut Vec<Diagnostic>) -> (Vec<Entry>, usize) {
+pub fn screen(
+    entries: Vec<Entry>,
+    default: Action,
+    policy: &Catalogue,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Entry>, usize) {
     let rails = policy
         .policy
         .targets

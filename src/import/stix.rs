@@ -45,7 +45,12 @@ pub fn read(r: &mut Reader<'_>, text: &str) {
     let bundle: Bundle<'_> = match serde_json::from_str(text) {
         Ok(b) => b,
         Err(e) => {
-            return super::abusech::json_error(r, text, &e, "a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]})")
+            return super::abusech::json_error(
+                r,
+                text,
+                &e,
+                "a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": [...]})",
+            )
         }
     };
     let lines = Lines::new(text);
@@ -54,7 +59,9 @@ pub fn read(r: &mut Reader<'_>, text: &str) {
         .iter()
         .filter_map(|raw| {
             let raw = raw.get();
-            serde_json::from_str(raw).ok().map(|v| (lines.of(raw), raw, v))
+            serde_json::from_str(raw)
+                .ok()
+                .map(|v| (lines.of(raw), raw, v))
         })
         .collect();
     meta(r, &objects);
@@ -73,7 +80,10 @@ pub fn read(r: &mut Reader<'_>, text: &str) {
 }
 
 fn sco_type(t: &str) -> bool {
-    matches!(t, "ipv4-addr" | "ipv6-addr" | "domain-name" | "url" | "file")
+    matches!(
+        t,
+        "ipv4-addr" | "ipv6-addr" | "domain-name" | "url" | "file"
+    )
 }
 
 /// Publisher, TLP, title and dates of the bundle.
@@ -90,7 +100,10 @@ fn meta(r: &mut Reader<'_>, objects: &[(u32, &str, Value)]) {
                 m.advisory_id = s("id").map(str::to_owned);
             }
             Some("marking-definition") => {
-                let tlp = match (s("name"), o.pointer("/definition/tlp").and_then(Value::as_str)) {
+                let tlp = match (
+                    s("name"),
+                    o.pointer("/definition/tlp").and_then(Value::as_str),
+                ) {
                     (Some(n), _) => tlp_word(n),
                     (None, Some(w)) => tlp_word(w),
                     _ => None,
@@ -166,7 +179,10 @@ fn indicator(r: &mut Reader<'_>, line: u32, pattern_line: u32, o: &Value) {
         r.warn(
             Code::UnsupportedPattern,
             pattern_line,
-            format!("{shown_id} has a `{}` pattern, not a STIX pattern", values::shown(pattern_type)),
+            format!(
+                "{shown_id} has a `{}` pattern, not a STIX pattern",
+                values::shown(pattern_type)
+            ),
             "only STIX patterns are imported; rules of other languages are left out",
         );
         return;
@@ -242,7 +258,12 @@ fn attributes(e: &mut Entry, o: &Value) {
     if let Some(c) = o.get("confidence").and_then(Value::as_u64) {
         e.confidence = super::abusech::confidence(&c.to_string());
     }
-    for label in o.get("labels").and_then(Value::as_array).into_iter().flatten() {
+    for label in o
+        .get("labels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         match label.as_str().and_then(|l| l.split_once(':')) {
             Some(("action", "block")) => e.action = Some(Action::Block),
             Some(("action", "alert")) => e.action = Some(Action::Alert),
@@ -269,9 +290,9 @@ fn attributes(e: &mut Entry, o: &Value) {
         // `url`); other producers use `url`.
         match f("url").or(f("description")).and_then(values::reference) {
             Some(u) => e.references.push(u),
-            None => ids.extend(f("external_id").map(|i| {
-                format!("{} {i}", f("source_name").unwrap_or("id"))
-            })),
+            None => ids.extend(
+                f("external_id").map(|i| format!("{} {i}", f("source_name").unwrap_or("id"))),
+            ),
         }
     }
     if !ids.is_empty() {
@@ -283,7 +304,9 @@ fn attributes(e: &mut Entry, o: &Value) {
 fn until(ts: &str) -> Option<jiff::civil::Date> {
     let day = values::date(ts)?;
     let midnight = ts.get(10..19) == Some("T00:00:00")
-        && ts[19..].bytes().all(|b| matches!(b, b'.' | b'0' | b'Z' | b'z'));
+        && ts[19..]
+            .bytes()
+            .all(|b| matches!(b, b'.' | b'0' | b'Z' | b'z'));
     if midnight {
         day.yesterday().ok()
     } else {
@@ -362,7 +385,9 @@ fn lower(p: &Pattern) -> Result<Vec<Atom>, String> {
             Ok(out)
         }
         Pattern::Join(ObsOp::And, _) => Err("`AND` across observations".into()),
-        Pattern::Join(ObsOp::FollowedBy, _) => Err("`FOLLOWEDBY` (a sequence of observations)".into()),
+        Pattern::Join(ObsOp::FollowedBy, _) => {
+            Err("`FOLLOWEDBY` (a sequence of observations)".into())
+        }
         Pattern::Qualified(_, q) => Err(match q {
             Qualifier::Within(n) => format!("the qualifier `WITHIN {n} SECONDS`"),
             Qualifier::Repeats(n) => format!("the qualifier `REPEATS {n} TIMES`"),
@@ -512,7 +537,11 @@ mod tests {
             3
         );
         assert_eq!(
-            atoms("[ipv4-addr:value ISSUBSET '202.114.4.0/24'] OR [url:value = 'http://x.example/']").unwrap().len(),
+            atoms(
+                "[ipv4-addr:value ISSUBSET '202.114.4.0/24'] OR [url:value = 'http://x.example/']"
+            )
+            .unwrap()
+            .len(),
             2
         );
         assert_eq!(
@@ -528,16 +557,31 @@ mod tests {
     #[test]
     fn what_is_named_and_refused() {
         for (p, why) in [
-            ("[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'a.example']", "AND` across objects"),
-            ("[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'a.example']", "across observations"),
-            ("[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [url:value = 'http://a/']", "FOLLOWEDBY"),
+            (
+                "[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'a.example']",
+                "AND` across objects",
+            ),
+            (
+                "[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'a.example']",
+                "across observations",
+            ),
+            (
+                "[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [url:value = 'http://a/']",
+                "FOLLOWEDBY",
+            ),
             ("[url:value MATCHES '^http']", "MATCHES"),
-            ("[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS", "WITHIN 5 SECONDS"),
+            (
+                "[ipv4-addr:value = '1.2.3.4'] WITHIN 5 SECONDS",
+                "WITHIN 5 SECONDS",
+            ),
             ("[ipv4-addr:value = '1.2.3.4'] REPEATS 2 TIMES", "REPEATS"),
             ("[ipv4-addr:value NOT = '1.2.3.4']", "NOT"),
             ("[email-addr:value = 'a@b.example']", "email-addr:value"),
             ("[file:hashes.'SHA-512' = 'ab']", "SHA-512"),
-            ("[network-traffic:dst_ref.value = '1.2.3.4' AND network-traffic:dst_port = 80]", "one `network-traffic` object"),
+            (
+                "[network-traffic:dst_ref.value = '1.2.3.4' AND network-traffic:dst_port = 80]",
+                "one `network-traffic` object",
+            ),
         ] {
             let e = atoms(p).unwrap_err();
             assert!(e.contains(why), "{p}: {e}");

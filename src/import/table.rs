@@ -109,7 +109,12 @@ fn header(text: &str) -> Option<(usize, Vec<String>)> {
 
 /// Reads a table: checks that `required` columns exist (any one of each `|`-separated set),
 /// then calls `row` for each data row.
-pub fn read(r: &mut Reader<'_>, text: &str, required: &[&str], mut row: impl FnMut(&mut Reader<'_>, &Row<'_>)) {
+pub fn read(
+    r: &mut Reader<'_>,
+    text: &str,
+    required: &[&str],
+    mut row: impl FnMut(&mut Reader<'_>, &Row<'_>),
+) {
     let Some((header_line, names)) = header(text) else {
         r.fail(
             "the table has no header row".into(),
@@ -154,9 +159,9 @@ pub fn read(r: &mut Reader<'_>, text: &str, required: &[&str], mut row: impl FnM
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record
-                    .position()
-                    .map_or(0, |p| lines.at(record_start(&normalised, p.byte() as usize)));
+                let line = record.position().map_or(0, |p| {
+                    lines.at(record_start(&normalised, p.byte() as usize))
+                });
                 if line as usize == header_line + 1 {
                     continue;
                 }
@@ -202,6 +207,9 @@ mod tests {
             header(t),
             Some((1, vec!["first_seen_utc".into(), "ioc_value".into()]))
         );
-        assert_eq!(header("value,kind\n1,2\n"), Some((0, vec!["value".into(), "kind".into()])));
+        assert_eq!(
+            header("value,kind\n1,2\n"),
+            Some((0, vec!["value".into(), "kind".into()]))
+        );
     }
 }

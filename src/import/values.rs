@@ -66,7 +66,10 @@ fn url(v: &str) -> Result<Observable, String> {
     if check_url(v) {
         Ok(Observable::Url(v.to_owned()))
     } else {
-        Err("not an absolute URL (scheme://host/..., at most 2048 characters, no spaces or quotes)".into())
+        Err(
+            "not an absolute URL (scheme://host/..., at most 2048 characters, no spaces or quotes)"
+                .into(),
+        )
     }
 }
 
@@ -220,7 +223,9 @@ mod tests {
             observable(Hint::Address, "10.0.0.1/32").unwrap(),
             Observable::Address("10.0.0.1".parse().unwrap())
         );
-        assert!(observable(Hint::Address, "10.0.0.1/8").unwrap_err().contains("host bits"));
+        assert!(observable(Hint::Address, "10.0.0.1/8")
+            .unwrap_err()
+            .contains("host bits"));
         assert_eq!(
             observable(Hint::Auto, "Evil.Example.COM").unwrap(),
             Observable::Domain("evil.example.com".into())
@@ -231,19 +236,35 @@ mod tests {
         ));
         assert!(matches!(
             observable(Hint::Auto, "D41D8CD98F00B204E9800998ECF8427E").unwrap(),
-            Observable::FileHash { algo: HashAlgo::Md5, .. }
+            Observable::FileHash {
+                algo: HashAlgo::Md5,
+                ..
+            }
         ));
-        for bad in ["", "=cmd|' /C calc'!A0", "a\0b.com", "999.1.1.1", "a b", "\"quoted\".com"] {
+        for bad in [
+            "",
+            "=cmd|' /C calc'!A0",
+            "a\0b.com",
+            "999.1.1.1",
+            "a b",
+            "\"quoted\".com",
+        ] {
             assert!(observable(Hint::Auto, bad).is_err(), "{bad:?}");
         }
         assert!(observable(Hint::Auto, &"a".repeat(10_000)).is_err());
-        assert!(observable(Hint::Url, &format!("http://a.example/{}", "x".repeat(10_000))).is_err());
+        assert!(observable(
+            Hint::Url,
+            &format!("http://a.example/{}", "x".repeat(10_000))
+        )
+        .is_err());
         assert!(observable(Hint::Hash(HashAlgo::Sha256), "abc").is_err());
     }
 
     #[test]
     fn ids_are_stable_valid_and_distinct() {
-        let id = |h, v| indicator_id(&observable(h, v).unwrap());
+        fn id(h: Hint, v: &str) -> String {
+            indicator_id(&observable(h, v).unwrap())
+        }
         assert_eq!(id(Hint::Auto, "203.0.113.7"), "ipv4-203-0-113-7");
         assert_eq!(id(Hint::Auto, "202.114.4.0/24"), "cidr-202-114-4-0-24");
         let a = id(Hint::Auto, "a-b.example.com");
@@ -252,7 +273,11 @@ mod tests {
         let long = id(Hint::Url, &format!("http://a.example/{}", "x".repeat(500)));
         for i in [a, b, long, id(Hint::Auto, "2001:db8::7")] {
             assert!(i.len() <= 64, "{i}");
-            assert!(i.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'), "{i}");
+            assert!(
+                i.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'),
+                "{i}"
+            );
             assert!(!i.ends_with('-') && !i.contains("--"), "{i}");
         }
     }
@@ -263,7 +288,10 @@ mod tests {
         let (t, cut) = text(&"x".repeat(10_000), 4000);
         assert!(cut);
         assert_eq!(t.chars().count(), 4000);
-        assert_eq!(date("2025-01-30 12:00:00"), Some("2025-01-30".parse().unwrap()));
+        assert_eq!(
+            date("2025-01-30 12:00:00"),
+            Some("2025-01-30".parse().unwrap())
+        );
         assert_eq!(date("2025-02-30"), None);
         assert_eq!(date("None"), None);
     }

@@ -69,8 +69,9 @@ pub fn run(
     let (items, merged) = screen::merge(entries, opts.action);
     report.merged = merged;
     let present = present_values(target.existing.as_ref().map(|(c, _)| c));
-    let (items, already): (Vec<Item>, Vec<Item>) =
-        items.into_iter().partition(|i| !present.contains(&i.observable));
+    let (items, already): (Vec<Item>, Vec<Item>) = items
+        .into_iter()
+        .partition(|i| !present.contains(&i.observable));
     report.already_present = already.len();
     report.catalogue = display(&target.catalogue);
 
@@ -89,16 +90,28 @@ pub fn run(
     let plan = plan(&items, opts, &target, &extra_refs, &meta);
     for (what, origin) in &plan.cuts {
         diags.push(
-            super::skipped(Code::ValueTooLong, format!("{what} is cut to fit the catalogue"))
-                .in_file(&origin.file)
-                .at(At::Line(origin.line.max(1)))
-                .help("the full text stays in the source; titles hold 200 characters, descriptions 4000"),
+            super::skipped(
+                Code::ValueTooLong,
+                format!("{what} is cut to fit the catalogue"),
+            )
+            .in_file(&origin.file)
+            .at(At::Line(origin.line.max(1)))
+            .help(
+                "the full text stays in the source; titles hold 200 characters, descriptions 4000",
+            ),
         );
     }
     report.indicators_added = plan.indicators;
     report.bulk_entries_added = plan.bulk_entries;
     let old_text = target.existing.as_ref().map(|(_, t)| t.as_str());
-    let new_text = match render(&plan, opts, &meta, &target, old_text, &plan.side_names(false)) {
+    let new_text = match render(
+        &plan,
+        opts,
+        &meta,
+        &target,
+        old_text,
+        &plan.side_names(false),
+    ) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d.in_file(&target.catalogue));
@@ -111,7 +124,9 @@ pub fn run(
         .iter()
         .map(|s| format!("{} ({} entries)", display(&s.path), s.count))
         .collect();
-    if old_text == Some(new_text.as_str()) || (plan.indicators + plan.bulk_entries == 0 && old_text.is_some()) {
+    if old_text == Some(new_text.as_str())
+        || (plan.indicators + plan.bulk_entries == 0 && old_text.is_some())
+    {
         report.status = "unchanged".into();
         return Some(report);
     }
@@ -135,17 +150,39 @@ pub fn run(
         );
         return None;
     }
-    if !verify(&plan, opts, &meta, &target, old_text, &new_text, cache, diags) {
+    if !verify(
+        &plan, opts, &meta, &target, old_text, &new_text, cache, diags,
+    ) {
         return None;
     }
     if opts.dry_run {
         report.status = "dry run".into();
         return Some(report);
     }
+    let parents = plan
+        .sides
+        .iter()
+        .map(|s| s.path.as_path())
+        .chain([target.catalogue.as_path()]);
+    for dir in parents
+        .filter_map(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            diags.push(failed(
+                format!("cannot create `{}`: {e}", display(dir)),
+                "check permissions",
+            ));
+            return None;
+        }
+    }
     for s in &plan.sides {
         if let Some(dir) = s.path.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
-                diags.push(failed(format!("cannot create `{}`: {e}", display(dir)), "check permissions"));
+                diags.push(failed(
+                    format!("cannot create `{}`: {e}", display(dir)),
+                    "check permissions",
+                ));
                 return None;
             }
         }
@@ -164,10 +201,18 @@ pub fn run(
 }
 
 fn stricter(a: Tlp, b: Tlp) -> Tlp {
-    let rank = |t: Tlp| [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red]
+    let rank = |t: Tlp| {
+        [
+            Tlp::Clear,
+            Tlp::Green,
+            Tlp::Amber,
+            Tlp::AmberStrict,
+            Tlp::Red,
+        ]
         .iter()
         .position(|x| *x == t)
-        .unwrap_or(0);
+        .unwrap_or(0)
+    };
     if rank(b) > rank(a) {
         b
     } else {
@@ -175,14 +220,19 @@ fn stricter(a: Tlp, b: Tlp) -> Tlp {
     }
 }
 
-fn target(opts: &ImportOptions, cache: &mut SourceCache, diags: &mut Diagnostics) -> Option<Target> {
+fn target(
+    opts: &ImportOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<Target> {
     match (&opts.out, &opts.into) {
         (Some(out), None) => Some(Target {
             catalogue: out.clone(),
             existing: None,
         }),
         (None, Some(into)) => {
-            let loaded = crate::load::load_catalogue(into, build::today(), &crate::targets::names(), cache);
+            let loaded =
+                crate::load::load_catalogue(into, build::today(), &crate::targets::names(), cache);
             let errors = loaded.diagnostics.iter().any(Diagnostic::is_error);
             diags.extend(loaded.diagnostics);
             let text = cache.text(into).map(str::to_owned);
@@ -193,15 +243,24 @@ fn target(opts: &ImportOptions, cache: &mut SourceCache, diags: &mut Diagnostics
                 }),
                 _ => {
                     diags.push(
-                        failed(format!("`{}` does not check clean, so nothing is added to it", display(into)), "fix the catalogue first (`iocc check`)")
-                            .in_file(into),
+                        failed(
+                            format!(
+                                "`{}` does not check clean, so nothing is added to it",
+                                display(into)
+                            ),
+                            "fix the catalogue first (`iocc check`)",
+                        )
+                        .in_file(into),
                     );
                     None
                 }
             }
         }
         _ => {
-            diags.push(failed("give --out NEW.yaml or --into EXISTING.yaml".into(), "--out writes a new catalogue; --into adds to an existing one"));
+            diags.push(failed(
+                "give --out NEW.yaml or --into EXISTING.yaml".into(),
+                "--out writes a new catalogue; --into adds to an existing one",
+            ));
             None
         }
     }
@@ -286,10 +345,17 @@ fn temp_name(rel: &str) -> String {
     format!(".iocc-import-{}/{rel}", std::process::id())
 }
 
-fn plan(items: &[Item], opts: &ImportOptions, target: &Target, extra_refs: &[String], meta: &super::SourceMeta) -> Plan {
+fn plan(
+    items: &[Item],
+    opts: &ImportOptions,
+    target: &Target,
+    extra_refs: &[String],
+    meta: &super::SourceMeta,
+) -> Plan {
     let mut cuts = Vec::new();
     // Groups of addresses or domains sharing every list-level attribute.
-    let mut groups: BTreeMap<(&str, &str, &str, Option<&str>, Option<&str>), Vec<&Item>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, &str, Option<&str>, Option<&str>), Vec<&Item>> =
+        BTreeMap::new();
     for item in items {
         if let Some(kind) = emit::bulk_kind(&item.observable) {
             groups
@@ -304,7 +370,10 @@ fn plan(items: &[Item], opts: &ImportOptions, target: &Target, extra_refs: &[Str
                 .push(item);
         }
     }
-    let bulk_groups: Vec<_> = groups.into_iter().filter(|(_, v)| v.len() > opts.bulk_above).collect();
+    let bulk_groups: Vec<_> = groups
+        .into_iter()
+        .filter(|(_, v)| v.len() > opts.bulk_above)
+        .collect();
     let in_bulk: HashSet<&Observable> = bulk_groups
         .iter()
         .flat_map(|(_, v)| v.iter().map(|i| &i.observable))
@@ -319,7 +388,10 @@ fn plan(items: &[Item], opts: &ImportOptions, target: &Target, extra_refs: &[Str
                 .collect()
         })
         .unwrap_or_default();
-    let yaml_items: Vec<&Item> = items.iter().filter(|i| !in_bulk.contains(&i.observable)).collect();
+    let yaml_items: Vec<&Item> = items
+        .iter()
+        .filter(|i| !in_bulk.contains(&i.observable))
+        .collect();
     let id_of: Vec<String> = yaml_items
         .iter()
         .map(|i| unique(values::indicator_id(&i.observable), &mut ids))
@@ -332,7 +404,11 @@ fn plan(items: &[Item], opts: &ImportOptions, target: &Target, extra_refs: &[Str
         .map(|((i, id), parent)| emit::indicator(i, id.clone(), parent, extra_refs, &mut cuts))
         .collect::<Vec<_>>();
     let stem = catalogue_stem(&target.catalogue);
-    let dir = target.catalogue.parent().unwrap_or(Path::new("")).to_path_buf();
+    let dir = target
+        .catalogue
+        .parent()
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
     let mut sides = Vec::new();
     let mut list_refs: Vec<String> = meta.references.clone();
     for r in extra_refs {
@@ -342,7 +418,11 @@ fn plan(items: &[Item], opts: &ImportOptions, target: &Target, extra_refs: &[Str
     }
     let sources = source_names(opts);
     for ((kind, action, confidence, severity, direction), members) in bulk_groups {
-        let plural = if kind == "address" { "addresses" } else { "domains" };
+        let plural = if kind == "address" {
+            "addresses"
+        } else {
+            "domains"
+        };
         let mut base = format!("{plural}-{action}");
         if confidence == "inferred" {
             base.push_str("-inferred");
@@ -444,8 +524,10 @@ fn parents(items: &[&Item], ids: &[String], existing: Option<&Catalogue>) -> Vec
 }
 
 fn catalogue_stem(p: &Path) -> String {
-    p.file_stem()
-        .map_or_else(|| "imported".to_owned(), |s| s.to_string_lossy().into_owned())
+    p.file_stem().map_or_else(
+        || "imported".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 fn source_names(opts: &ImportOptions) -> String {
@@ -503,7 +585,8 @@ fn render(
             if bulk.is_empty() {
                 Ok(with_items)
             } else {
-                into::add(&with_items, "bulk", &emit::yaml(&bulk)).map_err(|e| failed(e, "the catalogue was left as it was"))
+                into::add(&with_items, "bulk", &emit::yaml(&bulk))
+                    .map_err(|e| failed(e, "the catalogue was left as it was"))
             }
         }
         None => Ok(new_catalogue(plan, opts, meta, target, bulk)),
@@ -526,7 +609,13 @@ fn clone_bulk(b: &OutBulk) -> OutBulk {
     }
 }
 
-fn new_catalogue(plan: &Plan, opts: &ImportOptions, meta: &super::SourceMeta, target: &Target, bulk: Vec<OutBulk>) -> String {
+fn new_catalogue(
+    plan: &Plan,
+    opts: &ImportOptions,
+    meta: &super::SourceMeta,
+    target: &Target,
+    bulk: Vec<OutBulk>,
+) -> String {
     let sources = source_names(opts);
     let publisher = opts
         .publisher
@@ -536,7 +625,11 @@ fn new_catalogue(plan: &Plan, opts: &ImportOptions, meta: &super::SourceMeta, ta
     let first = meta.dates.iter().min().copied();
     let last = meta.dates.iter().max().copied();
     let published = opts.date.or(first).unwrap_or_else(build::today);
-    let modified = [Some(published), last, opts.date].into_iter().flatten().max().unwrap_or(published);
+    let modified = [Some(published), last, opts.date]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(published);
     let mut references: Vec<String> = meta.references.clone();
     for r in opts.references.iter().filter_map(|r| values::reference(r)) {
         if !references.contains(&r) {
@@ -545,7 +638,12 @@ fn new_catalogue(plan: &Plan, opts: &ImportOptions, meta: &super::SourceMeta, ta
     }
     if references.is_empty() {
         // The sources the entries cite, when the feed names none for itself.
-        for r in plan.indicators_yaml.iter().flat_map(|i| &i.references).chain(bulk.iter().flat_map(|b| &b.references)) {
+        for r in plan
+            .indicators_yaml
+            .iter()
+            .flat_map(|i| &i.references)
+            .chain(bulk.iter().flat_map(|b| &b.references))
+        {
             if references.len() < 10 && !references.contains(r) {
                 references.push(r.clone());
             }
@@ -557,14 +655,21 @@ fn new_catalogue(plan: &Plan, opts: &ImportOptions, meta: &super::SourceMeta, ta
         .or_else(|| meta.title.clone())
         .unwrap_or_else(|| format!("Indicators imported from {sources}"));
     let doc = OutCatalogue {
-        id: opts.id.clone().unwrap_or_else(|| id_from(&target.catalogue)),
+        id: opts
+            .id
+            .clone()
+            .unwrap_or_else(|| id_from(&target.catalogue)),
         version: "1.0.0",
         title: values::text(&title.replace(['\n', '\t'], " "), emit::MAX_ROLE).0,
         publisher: values::text(&publisher.replace(['\n', '\t'], " "), emit::MAX_ROLE).0,
         tlp: emit::tlp(opts.tlp.or(meta.tlp).unwrap_or(Tlp::Amber)),
         advisory: OutAdvisory {
             id: values::text(
-                &meta.advisory_id.clone().unwrap_or_else(|| format!("import of {sources}")).replace(['\n', '\t'], " "),
+                &meta
+                    .advisory_id
+                    .clone()
+                    .unwrap_or_else(|| format!("import of {sources}"))
+                    .replace(['\n', '\t'], " "),
                 emit::MAX_ROLE,
             )
             .0,
@@ -626,13 +731,20 @@ fn verify(
     cache: &mut SourceCache,
     diags: &mut Diagnostics,
 ) -> bool {
-    let home = target.catalogue.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let home = target
+        .catalogue
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     // A new catalogue in a folder that does not exist yet is checked in a scratch folder, so
     // that `--dry-run` creates nothing; otherwise beside the catalogue (its side files resolve).
     let scratch = std::env::temp_dir().join(format!(".iocc-import-check-{}", std::process::id()));
     let dir: &Path = if home.is_dir() { home } else { &scratch };
     if let Err(e) = std::fs::create_dir_all(dir) {
-        diags.push(failed(format!("cannot create `{}`: {e}", display(dir)), "check the --out path"));
+        diags.push(failed(
+            format!("cannot create `{}`: {e}", display(dir)),
+            "check the --out path",
+        ));
         return false;
     }
     let temp_names = plan.side_names(true);
@@ -643,7 +755,16 @@ fn verify(
             return false;
         }
     };
-    let temp_cat = dir.join(format!(".iocc-import-{}-{}", std::process::id(), target.catalogue.file_name().map_or("catalogue.yaml".into(), |n| n.to_string_lossy().into_owned())));
+    let temp_cat = dir.join(format!(
+        ".iocc-import-{}-{}",
+        std::process::id(),
+        target
+            .catalogue
+            .file_name()
+            .map_or("catalogue.yaml".into(), |n| n
+                .to_string_lossy()
+                .into_owned())
+    ));
     let temp_dir = dir.join(format!(".iocc-import-{}", std::process::id()));
     let cleanup = || {
         let _ = std::fs::remove_file(&temp_cat);
@@ -658,13 +779,19 @@ fn verify(
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(&p, &s.bytes));
         if let Err(e) = written {
-            diags.push(failed(format!("cannot write `{}`: {e}", display(&p)), "check free space and permissions"));
+            diags.push(failed(
+                format!("cannot write `{}`: {e}", display(&p)),
+                "check free space and permissions",
+            ));
             ok = false;
         }
     }
     if ok {
         if let Err(e) = std::fs::write(&temp_cat, &text) {
-            diags.push(failed(format!("cannot write `{}`: {e}", display(&temp_cat)), "check free space and permissions"));
+            diags.push(failed(
+                format!("cannot write `{}`: {e}", display(&temp_cat)),
+                "check free space and permissions",
+            ));
             ok = false;
         }
     }
@@ -695,7 +822,10 @@ fn verify(
     for mut d in found.0 {
         if d.file.as_deref() == Some(temp_cat.as_path()) {
             d.file = Some(target.catalogue.clone());
-        } else if let Some((_, real)) = side_map.iter().find(|(t, _)| d.file.as_deref() == Some(t.as_path())) {
+        } else if let Some((_, real)) = side_map
+            .iter()
+            .find(|(t, _)| d.file.as_deref() == Some(t.as_path()))
+        {
             d.file = Some(real.clone());
         }
         bad |= d.is_error();
@@ -703,7 +833,10 @@ fn verify(
     }
     if bad {
         diags.push(failed(
-            format!("the imported catalogue `{}` would not check clean, so nothing was written", display(&target.catalogue)),
+            format!(
+                "the imported catalogue `{}` would not check clean, so nothing was written",
+                display(&target.catalogue)
+            ),
             "see the problems above; this is a bug in iocc import if they concern imported values",
         ));
     }

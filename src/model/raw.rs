@@ -347,19 +347,17 @@ pub struct RawPrefixLimits {
     pub ipv6: u8,
 }
 
-/// An explicit exception to a safety rail or to the known-benign check, shown in output
-/// headers. It names a `network`, or (rail `benign` only) a `domain`.
+/// An explicit exception to a safety rail or to the known-benign check, shown in output headers.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawOverride {
-    /// The network the exception covers (canonical CIDR).
+    /// The network the exception covers (canonical CIDR); or give `domain`.
     #[serde(default)]
     pub network: Option<String>,
     /// The domain the exception covers, with its subdomains (rail `benign` only).
     #[serde(default)]
     pub domain: Option<String>,
-    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, or `benign` (the known-benign
-    /// warninglist check).
+    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, or `benign` (known-benign lists).
     pub rail: String,
     /// Why (required: it is printed in the outputs).
     pub reason: String,

@@ -19,7 +19,11 @@ const FIXTURES: &str = "tests/fixtures/import";
 const SOURCES: &[(&str, &str, Option<&str>)] = &[
     ("threatfox.csv", "45.95.147.10", Some("google.com")),
     ("threatfox.json", "193.142.146.20", Some("1.1.1.1")),
-    ("urlhaus.csv", "http://45.95.147.12/bins/mozi.m", Some("https://www.google.com/url?q=x")),
+    (
+        "urlhaus.csv",
+        "http://45.95.147.12/bins/mozi.m",
+        Some("https://www.google.com/url?q=x"),
+    ),
     ("feodo.csv", "162.243.103.246", Some("8.8.4.4")),
     ("feodo.json", "185.117.73.15", Some("1.1.1.1")),
     ("misp-event.json", "193.142.146.21", Some("8.8.8.8")),
@@ -72,7 +76,14 @@ fn values(c: &Catalogue) -> BTreeSet<(String, String)> {
 
 fn import(dir: &Path, source: &str, out: &str, extra: &[&str]) -> std::process::Output {
     let src = root().join(FIXTURES).join(source);
-    let mut args = vec!["--format", "json", "import", src.to_str().unwrap(), "--out", out];
+    let mut args = vec![
+        "--format",
+        "json",
+        "import",
+        src.to_str().unwrap(),
+        "--out",
+        out,
+    ];
     args.extend(extra);
     iocc_in(dir, &args)
 }
@@ -88,14 +99,22 @@ fn every_format_imports_into_a_catalogue_that_checks_and_builds() {
         assert_eq!(report["import"]["status"], "written", "{source}");
         let c = load(&dir.join(&out));
         let vals = values(&c);
-        assert!(vals.iter().any(|(_, v)| v == good), "{source}: {good} missing from {vals:?}");
+        assert!(
+            vals.iter().any(|(_, v)| v == good),
+            "{source}: {good} missing from {vals:?}"
+        );
         if let Some(b) = benign {
-            assert!(!vals.iter().any(|(_, v)| v == b), "{source}: benign {b} imported");
+            assert!(
+                !vals.iter().any(|(_, v)| v == b),
+                "{source}: benign {b} imported"
+            );
             let flagged = report["diagnostics"]["diagnostics"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|d| d["code"] == "benign-indicator" && d["message"].as_str().unwrap().contains(b));
+                .any(|d| {
+                    d["code"] == "benign-indicator" && d["message"].as_str().unwrap().contains(b)
+                });
             assert!(flagged, "{source}: {b} not reported as benign");
         }
         let check = iocc_in(&dir, &["check", &out]);
@@ -105,7 +124,10 @@ fn every_format_imports_into_a_catalogue_that_checks_and_builds() {
         // Provenance: every indicator names its source file and line.
         for i in &c.indicators {
             let d = i.meta.description.as_deref().unwrap_or_default();
-            assert!(d.contains("Imported from ") && d.contains(" line "), "{source}: {d}");
+            assert!(
+                d.contains("Imported from ") && d.contains(" line "),
+                "{source}: {d}"
+            );
         }
     }
 }
@@ -140,7 +162,11 @@ fn hostile_values_are_reported_at_their_file_and_line() {
         ("feodo.csv", "10.0.0.5", "import-skipped"),
         ("feodo.json", "256.0.0.1", "import-skipped"),
         ("misp-event.json", "phish@badcorp.example", "import-skipped"),
-        ("misp-event.json", "wrong-category.badcorp.example", "import-skipped"),
+        (
+            "misp-event.json",
+            "wrong-category.badcorp.example",
+            "import-skipped",
+        ),
         ("misp-event.json", "\"nothex\"", "import-skipped"),
         ("misp-event.json", "quote\\\"newline", "import-skipped"),
         ("misp-event.json", "http://a.example/xxxx", "import-skipped"),
@@ -173,8 +199,15 @@ fn hostile_values_are_reported_at_their_file_and_line() {
                     && d["line"] == line
                     && d["file"].as_str().is_some_and(|f| Path::new(f) == want)
             });
-        assert!(found, "{source}:{line} ({needle}): no {code} in {}", stdout(&o));
-        assert!(!dir.join("x.yaml").exists(), "--dry-run wrote the catalogue");
+        assert!(
+            found,
+            "{source}:{line} ({needle}): no {code} in {}",
+            stdout(&o)
+        );
+        assert!(
+            !dir.join("x.yaml").exists(),
+            "--dry-run wrote the catalogue"
+        );
     }
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
     assert!(left.is_empty(), "--dry-run left files behind: {left:?}");
@@ -185,8 +218,17 @@ fn reimporting_the_same_sources_changes_nothing() {
     let dir = scratch("import-again");
     let sources = ["threatfox.csv", "misp-event.json", "stix-bundle.json"];
     let mut args = vec!["import".to_owned()];
-    args.extend(sources.iter().map(|s| root().join(FIXTURES).join(s).display().to_string()));
-    args.extend(["--out".into(), "all.yaml".into(), "--bulk-above".into(), "3".into()]);
+    args.extend(
+        sources
+            .iter()
+            .map(|s| root().join(FIXTURES).join(s).display().to_string()),
+    );
+    args.extend([
+        "--out".into(),
+        "all.yaml".into(),
+        "--bulk-above".into(),
+        "3".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let first = iocc_in(&dir, &args);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
@@ -195,7 +237,11 @@ fn reimporting_the_same_sources_changes_nothing() {
     assert!(sides > 0, "no bulk side file with --bulk-above 3");
     let again = iocc_in(&dir, &args);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert!(stdout(&again).contains("all.yaml: unchanged"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("all.yaml: unchanged"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(std::fs::read(dir.join("all.yaml")).unwrap(), written);
     let mut into: Vec<&str> = args[..args.len() - 4].to_vec();
     into.extend(["--into", "all.yaml"]);
@@ -207,10 +253,19 @@ fn reimporting_the_same_sources_changes_nothing() {
     // A different import over an existing file is refused, and the file is kept.
     let other = iocc_in(
         &dir,
-        &["import", root().join(FIXTURES).join("feodo.csv").to_str().unwrap(), "--out", "all.yaml"],
+        &[
+            "import",
+            root().join(FIXTURES).join("feodo.csv").to_str().unwrap(),
+            "--out",
+            "all.yaml",
+        ],
     );
     assert_eq!(other.status.code(), Some(1));
-    assert!(stderr(&other).contains("import-failed"), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("import-failed"),
+        "{}",
+        stderr(&other)
+    );
     assert_eq!(std::fs::read(dir.join("all.yaml")).unwrap(), written);
     let check = iocc_in(&dir, &["check", "all.yaml"]);
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
@@ -225,19 +280,46 @@ fn into_adds_without_touching_indicators_detections_or_the_lock() {
     let before = std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap();
     let lock = std::fs::read(dir.join("contec-cms8000.sids.lock")).unwrap();
     let src = root().join(FIXTURES).join("threatfox.csv");
-    let dry = iocc_in(&dir, &["import", src.to_str().unwrap(), "--into", "contec-cms8000.yaml", "--dry-run"]);
+    let dry = iocc_in(
+        &dir,
+        &[
+            "import",
+            src.to_str().unwrap(),
+            "--into",
+            "contec-cms8000.yaml",
+            "--dry-run",
+        ],
+    );
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
-    assert_eq!(std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap(), before);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "--dry-run wrote files");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "--dry-run wrote files"
+    );
     let diff = stdout(&dry);
-    assert!(diff.contains("+- id: ipv4-45-95-147-10") || diff.contains("+  - id: ipv4-45-95-147-10"), "{diff}");
+    assert!(
+        diff.contains("+- id: ipv4-45-95-147-10") || diff.contains("+  - id: ipv4-45-95-147-10"),
+        "{diff}"
+    );
     // Only additions: no line of the catalogue is removed.
     let removed: Vec<&str> = diff
         .lines()
         .filter(|l| l.starts_with('-') && !l.starts_with("---"))
         .collect();
     assert!(removed.is_empty(), "{removed:?}");
-    let real = iocc_in(&dir, &["import", src.to_str().unwrap(), "--into", "contec-cms8000.yaml"]);
+    let real = iocc_in(
+        &dir,
+        &[
+            "import",
+            src.to_str().unwrap(),
+            "--into",
+            "contec-cms8000.yaml",
+        ],
+    );
     assert_eq!(real.status.code(), Some(0), "{}", stderr(&real));
     assert_eq!(stdout(&real), stdout(&dry).replace("dry run", "written"));
     let after = std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap();
@@ -246,13 +328,18 @@ fn into_adds_without_touching_indicators_detections_or_the_lock() {
     for line in before.lines() {
         assert!(rest.any(|l| l == line), "lost or moved: {line}");
     }
-    assert_eq!(std::fs::read(dir.join("contec-cms8000.sids.lock")).unwrap(), lock);
+    assert_eq!(
+        std::fs::read(dir.join("contec-cms8000.sids.lock")).unwrap(),
+        lock
+    );
     let (old, new) = (
         load_from(&before, &dir, "old.yaml"),
         load(&dir.join("contec-cms8000.yaml")),
     );
     assert_eq!(
-        serde_json::to_string(&old.detections).unwrap().replace("old.yaml", "contec-cms8000.yaml"),
+        serde_json::to_string(&old.detections)
+            .unwrap()
+            .replace("old.yaml", "contec-cms8000.yaml"),
         serde_json::to_string(&new.detections).unwrap()
     );
     for i in &old.indicators {
@@ -267,9 +354,20 @@ fn into_adds_without_touching_indicators_detections_or_the_lock() {
     let check = iocc_in(&dir, &["check", "contec-cms8000.yaml"]);
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     // Importing again: nothing to add, the file stays byte-identical.
-    let again = iocc_in(&dir, &["import", src.to_str().unwrap(), "--into", "contec-cms8000.yaml"]);
+    let again = iocc_in(
+        &dir,
+        &[
+            "import",
+            src.to_str().unwrap(),
+            "--into",
+            "contec-cms8000.yaml",
+        ],
+    );
     assert!(stdout(&again).contains("unchanged"), "{}", stdout(&again));
-    assert_eq!(std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap(), after);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("contec-cms8000.yaml")).unwrap(),
+        after
+    );
 }
 
 fn load_from(text: &str, dir: &Path, name: &str) -> Catalogue {
@@ -293,7 +391,11 @@ fn round_trip_view(c: &Catalogue) -> BTreeSet<(String, String, String, String, S
             m.valid_until.map(|d| d.to_string()).unwrap_or_default(),
         )
     };
-    let mut out: BTreeSet<_> = c.indicators.iter().map(|i| row(&i.observable, &i.meta)).collect();
+    let mut out: BTreeSet<_> = c
+        .indicators
+        .iter()
+        .map(|i| row(&i.observable, &i.meta))
+        .collect();
     for b in &c.bulk {
         for (n, _) in &b.networks {
             let o = if n.prefix_len() == n.max_prefix_len() {
@@ -320,11 +422,32 @@ fn stix_round_trip(catalogue: &Path, bundle: &Path, dir: &Path) {
         map.remove(key);
     }
     std::fs::write(dir.join("back.yaml"), serde_yaml::to_string(&doc).unwrap()).unwrap();
-    let o = iocc_in(dir, &["import", bundle.to_str().unwrap(), "--into", "back.yaml", "--bulk-above", "100000"]);
-    assert_eq!(o.status.code(), Some(0), "{}: {}", catalogue.display(), stderr(&o));
+    let o = iocc_in(
+        dir,
+        &[
+            "import",
+            bundle.to_str().unwrap(),
+            "--into",
+            "back.yaml",
+            "--bulk-above",
+            "100000",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}: {}",
+        catalogue.display(),
+        stderr(&o)
+    );
     let original = load(catalogue);
     let back = load(&dir.join("back.yaml"));
-    assert_eq!(round_trip_view(&back), round_trip_view(&original), "{}", catalogue.display());
+    assert_eq!(
+        round_trip_view(&back),
+        round_trip_view(&original),
+        "{}",
+        catalogue.display()
+    );
     // Nothing else came back: the rule and behaviour indicators are named, not imported.
     assert!(stderr(&o).contains("unsupported-pattern") || original.detections.is_empty());
 }
@@ -342,14 +465,32 @@ fn iocc_stix_output_round_trips() {
         let dir = scratch(&format!("import-stix-{}", fixture.replace('/', "-")));
         let work = dir.join("cat");
         std::fs::create_dir_all(&work).unwrap();
-        let src = root().join("tests/fixtures").join(format!("{fixture}.yaml"));
+        let src = root()
+            .join("tests/fixtures")
+            .join(format!("{fixture}.yaml"));
         let build = iocc_in(
             &root(),
-            &["build", src.to_str().unwrap(), "--target", "stix", "--out", dir.join("out").to_str().unwrap()],
+            &[
+                "build",
+                src.to_str().unwrap(),
+                "--target",
+                "stix",
+                "--out",
+                dir.join("out").to_str().unwrap(),
+            ],
         );
-        assert_eq!(build.status.code(), Some(0), "{fixture}: {}", stderr(&build));
+        assert_eq!(
+            build.status.code(),
+            Some(0),
+            "{fixture}: {}",
+            stderr(&build)
+        );
         let c = load(&src);
-        let bundle = dir.join("out").join(&c.id).join("stix").join(format!("{}.json", c.id));
+        let bundle = dir
+            .join("out")
+            .join(&c.id)
+            .join("stix")
+            .join(format!("{}.json", c.id));
         stix_round_trip(&src, &bundle, &work);
     }
 }
@@ -358,7 +499,10 @@ fn iocc_stix_output_round_trips() {
 fn patterns_iocc_cannot_express_are_named_per_indicator() {
     let dir = scratch("import-patterns");
     let o = import(&dir, "stix-bundle.json", "x.yaml", &["--dry-run"]);
-    let diags = json(&o)["diagnostics"]["diagnostics"].as_array().unwrap().clone();
+    let diags = json(&o)["diagnostics"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .clone();
     for (id, what) in [
         ("cd05", "`AND` across objects"),
         ("cd06", "`FOLLOWEDBY`"),
@@ -368,13 +512,19 @@ fn patterns_iocc_cannot_express_are_named_per_indicator() {
     ] {
         let hit = diags.iter().any(|d| {
             d["code"] == "unsupported-pattern"
-                && d["message"].as_str().unwrap().contains(&format!("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3{id}"))
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3{id}"))
                 && d["message"].as_str().unwrap().contains(what)
         });
         assert!(hit, "{id}: {what} not named in {diags:#?}");
     }
     let c = stdout(&o);
-    assert!(!c.contains("193.142.146.41") && !c.contains("193.142.146.42"), "{c}");
+    assert!(
+        !c.contains("193.142.146.41") && !c.contains("193.142.146.42"),
+        "{c}"
+    );
 }
 
 #[test]
@@ -405,7 +555,12 @@ fn known_benign_values_never_reach_a_block_list() {
         .unwrap()
         .iter()
         .filter(|d| d["code"] == "benign-indicator")
-        .map(|d| (d["severity"].as_str().unwrap().to_owned(), d["message"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     for (value, severity, list) in [
         ("8.8.8.8", "error", "public-dns-v4"),
@@ -415,7 +570,9 @@ fn known_benign_values_never_reach_a_block_list() {
         ("https://www.google.com/x", "warning", "tranco10k"),
     ] {
         assert!(
-            found.iter().any(|(s, m)| s == severity && m.contains(value) && m.contains(list)),
+            found
+                .iter()
+                .any(|(s, m)| s == severity && m.contains(value) && m.contains(list)),
             "{value}: {found:?}"
         );
     }
@@ -425,21 +582,51 @@ fn known_benign_values_never_reach_a_block_list() {
     let o = iocc_in(&dir, &["check", "benign.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("benign-indicator"), "{}", stderr(&o));
-    let b = iocc_in(&dir, &["build", "benign.yaml", "--out", "out", "--target", "firewall"]);
+    let b = iocc_in(
+        &dir,
+        &[
+            "build",
+            "benign.yaml",
+            "--out",
+            "out",
+            "--target",
+            "firewall",
+        ],
+    );
     assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
     let nft = std::fs::read_to_string(dir.join("out/benign/firewall/benign.nft")).unwrap();
-    assert!(nft.contains("benign lifted for 8.8.8.8/32: lab resolver under test"), "{nft}");
+    assert!(
+        nft.contains("benign lifted for 8.8.8.8/32: lab resolver under test"),
+        "{nft}"
+    );
+    assert!(nft.contains("benign lifted for google.com: r"), "{nft}");
     // A domain override needs rail benign.
-    std::fs::write(dir.join("bad.yaml"), cat(&ind("x", "domain", "a.example", "block"), "{domain: a.example, rail: private, reason: r}")).unwrap();
+    std::fs::write(
+        dir.join("bad.yaml"),
+        cat(
+            &ind("x", "domain", "a.example", "block"),
+            "{domain: a.example, rail: private, reason: r}",
+        ),
+    )
+    .unwrap();
     let o = iocc_in(&dir, &["check", "bad.yaml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("lifted per network, not per domain"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("lifted per network, not per domain"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn misp_feed_folders_merge_events() {
     let dir = scratch("import-misp-feed");
-    let o = import(&dir, "misp-feed", "feed.yaml", &["--reference", "https://example.org/feed"]);
+    let o = import(
+        &dir,
+        "misp-feed",
+        "feed.yaml",
+        &["--reference", "https://example.org/feed"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v = json(&o);
     let merged = v["import"]["merged"].as_array().unwrap();
@@ -448,7 +635,10 @@ fn misp_feed_folders_merge_events() {
     let c = load(&dir.join("feed.yaml"));
     // The strictest marking of the events wins (tlp:white and tlp:amber).
     assert_eq!(c.tlp, iocc::model::Tlp::Amber);
-    assert!(c.indicators.iter().all(|i| i.meta.references == ["https://example.org/feed"]));
+    assert!(c
+        .indicators
+        .iter()
+        .all(|i| i.meta.references == ["https://example.org/feed"]));
     // A bad uuid in a manifest cannot name another path.
     let feed = dir.join("evil-feed");
     std::fs::create_dir_all(&feed).unwrap();
@@ -466,11 +656,65 @@ fn bulk_side_files_keep_each_entry_s_provenance() {
     let c = load(&dir.join("tf.yaml"));
     assert!(!c.bulk.is_empty());
     let sides: Vec<PathBuf> = c.bulk.iter().map(|b| b.file.clone()).collect();
-    let text: String = sides.iter().map(|s| std::fs::read_to_string(s).unwrap()).collect();
-    assert!(text.starts_with("value,valid_from,valid_until,name,source,references\r\n"), "{text}");
-    assert!(text.contains("threatfox.csv line 7 (ioc_id 1400001)"), "{text}");
+    let text: String = sides
+        .iter()
+        .map(|s| std::fs::read_to_string(s).unwrap())
+        .collect();
+    assert!(
+        text.starts_with("value,valid_from,valid_until,name,source,references\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("threatfox.csv line 7 (ioc_id 1400001)"),
+        "{text}"
+    );
     // A formula in a text cell is neutralised for spreadsheets.
     assert!(text.contains(",'=cmd") && !text.contains(",=cmd"), "{text}");
     // URLs and hashes stay indicators: bulk lists hold addresses and domains.
-    assert!(c.indicators.iter().all(|i| !matches!(i.observable, Observable::Address(_) | Observable::Domain(_))));
+    assert!(c
+        .indicators
+        .iter()
+        .all(|i| !matches!(i.observable, Observable::Address(_) | Observable::Domain(_))));
+}
+
+/// The README's `Importing` examples, run as written from a folder laid out like the
+/// repository (fixtures linked, catalogues copied).
+#[test]
+fn readme_import_examples_run() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Importing\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has an Importing section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("an sh block");
+    let commands: Vec<&str> = block.lines().filter(|l| l.starts_with("iocc ")).collect();
+    assert!(commands.len() >= 10, "{commands:?}");
+    let dir = scratch("import-readme");
+    std::os::unix::fs::symlink(root().join("tests"), dir.join("tests")).unwrap();
+    std::fs::create_dir_all(dir.join("iocs")).unwrap();
+    for f in ["contec-cms8000.yaml", "contec-cms8000.sids.lock"] {
+        std::fs::copy(root().join("iocs").join(f), dir.join("iocs").join(f)).unwrap();
+    }
+    for c in &commands {
+        assert!(
+            !c.contains(['"', '\'', '$', '|']),
+            "keep README commands free of shell syntax: {c}"
+        );
+        let args: Vec<&str> = c.split_whitespace().skip(1).collect();
+        let o = iocc_in(&dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{c}: {}", stderr(&o));
+        if let Some(i) = args.iter().position(|a| *a == "--out") {
+            assert!(dir.join(args[i + 1]).is_file(), "{c}: nothing written");
+        }
+    }
+    assert_eq!(
+        std::fs::read(dir.join("iocs/contec-cms8000.yaml")).unwrap(),
+        std::fs::read(root().join("iocs/contec-cms8000.yaml")).unwrap(),
+        "the --dry-run example changed the catalogue"
+    );
 }

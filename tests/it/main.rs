@@ -5,6 +5,7 @@
 //! the real engines. Engine tests skip with a loud message when an engine is missing, unless
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
+mod benign;
 mod bundle;
 mod cli;
 mod common;

@@ -256,6 +256,11 @@ impl Header {
                     rail: o.rail.clone(),
                     reason: o.reason.clone(),
                 })
+                .chain(c.policy.domain_overrides.iter().map(|o| OverrideView {
+                    network: o.domain.clone(),
+                    rail: crate::benign::check::RAIL.to_owned(),
+                    reason: o.reason.clone(),
+                }))
                 .collect(),
         }
     }

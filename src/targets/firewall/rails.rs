@@ -17,7 +17,7 @@ use ipnet::IpNet;
 
 use super::aggregate::{interval, merge, overlaps_any, Interval};
 use crate::diag::{At, Code, Diagnostic};
-use crate::model::{Action, Catalogue, NetworkEntry, Origin};
+use crate::model::{Action, Catalogue, NetworkEntry, Origin, Policy};
 
 /// Refusal diagnostics reported before the rest are only counted.
 pub const MAX_REFUSALS: usize = 50;
@@ -198,7 +198,7 @@ pub struct Trip {
 
 /// The rails, prepared once per catalogue (parsed ranges, merged allowlist).
 pub struct Rails<'a> {
-    catalogue: &'a Catalogue,
+    policy: &'a Policy,
     /// Special ranges as (is IPv4, interval): integer comparisons on the hot path.
     special: Vec<(bool, Interval, &'static Special)>,
     allow_v4: Vec<Interval>,
@@ -207,6 +207,12 @@ pub struct Rails<'a> {
 
 impl<'a> Rails<'a> {
     pub fn new(catalogue: &'a Catalogue) -> Rails<'a> {
+        Rails::for_policy(&catalogue.policy)
+    }
+
+    /// The rails of a policy (what `new` uses; validation screens with it before a catalogue
+    /// exists).
+    pub fn for_policy(policy: &'a Policy) -> Rails<'a> {
         let special = SPECIAL
             .iter()
             .map(|s| {
@@ -215,14 +221,14 @@ impl<'a> Rails<'a> {
             })
             .collect();
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
-        for n in &catalogue.policy.allowlist {
+        for n in &policy.allowlist {
             match n {
                 IpNet::V4(_) => v4.push(interval(*n)),
                 IpNet::V6(_) => v6.push(interval(*n)),
             }
         }
         Rails {
-            catalogue,
+            policy,
             special,
             allow_v4: merge(&mut v4),
             allow_v6: merge(&mut v6),
@@ -231,7 +237,7 @@ impl<'a> Rails<'a> {
 
     /// Every rail `net` trips, before overrides.
     pub fn trips(&self, net: IpNet) -> Vec<Trip> {
-        let policy = &self.catalogue.policy;
+        let policy = self.policy;
         if net.prefix_len() == 0 {
             return vec![Trip {
                 rail: DEFAULT_ROUTE,
@@ -305,7 +311,6 @@ impl<'a> Rails<'a> {
         let mut trips = self.trips(net);
         trips.retain(|t| {
             !self
-                .catalogue
                 .policy
                 .overrides
                 .iter()
