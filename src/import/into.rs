@@ -97,7 +97,7 @@ pub fn add(text: &str, key: &str, items_yaml: &str) -> Result<String, String> {
                     out.push_str(&text[..s]);
                     out.push_str(key);
                     out.push_str(":\n");
-                    out.push_str(&text[e..b.at].trim_start_matches(['\r', '\n']).to_owned());
+                    out.push_str(text[e..b.at].trim_start_matches(['\r', '\n']));
                 }
                 None => out.push_str(&text[..b.at]),
             }

@@ -344,9 +344,8 @@ fn sco(r: &mut Reader<'_>, line: u32, o: &Value, parent: Option<String>) {
         "file" => {
             let hashes = o.get("hashes").and_then(Value::as_object);
             for (name, v) in hashes.into_iter().flatten() {
-                match (hash_algo(name), v.as_str()) {
-                    (Some(algo), Some(v)) => add(r, Hint::Hash(algo), v),
-                    _ => {}
+                if let (Some(algo), Some(v)) = (hash_algo(name), v.as_str()) {
+                    add(r, Hint::Hash(algo), v);
                 }
             }
         }

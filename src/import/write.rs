@@ -32,18 +32,8 @@ fn failed(message: String, help: &str) -> Diagnostic {
     Diagnostic::error(Code::ImportFailed, message).help(help.to_owned())
 }
 
-pub fn run(
-    opts: &ImportOptions,
-    feeds: Vec<Feed>,
-    mut report: ImportReport,
-    cache: &mut SourceCache,
-    diags: &mut Diagnostics,
-) -> Option<ImportReport> {
-    let target = target(opts, cache, diags)?;
-    let policy = match &target.existing {
-        Some((c, _)) => c.clone(),
-        None => skeleton()?,
-    };
+/// The sources' combined header facts and every entry, in source order.
+fn gather(feeds: Vec<Feed>) -> (super::SourceMeta, Vec<super::Entry>) {
     let mut meta = super::SourceMeta::default();
     let mut entries = Vec::new();
     for f in feeds {
@@ -62,6 +52,22 @@ pub fn run(
         meta.dates.extend(f.meta.dates);
         entries.extend(f.entries);
     }
+    (meta, entries)
+}
+
+/// Screens and merges the entries; returns the items not yet in the target catalogue.
+fn items(
+    entries: Vec<super::Entry>,
+    opts: &ImportOptions,
+    target: &Target,
+    meta: &super::SourceMeta,
+    report: &mut ImportReport,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Item>> {
+    let policy = match &target.existing {
+        Some((c, _)) => c.clone(),
+        None => skeleton()?,
+    };
     let mut found = Vec::new();
     let (entries, left_out) = screen::screen(entries, opts.action, &policy, &mut found);
     report.skipped += left_out;
@@ -69,24 +75,35 @@ pub fn run(
     let (items, merged) = screen::merge(entries, opts.action);
     report.merged = merged;
     let present = present_values(target.existing.as_ref().map(|(c, _)| c));
-    let (items, already): (Vec<Item>, Vec<Item>) = items
+    let (mut items, already): (Vec<Item>, Vec<Item>) = items
         .into_iter()
         .partition(|i| !present.contains(&i.observable));
     report.already_present = already.len();
-    report.catalogue = display(&target.catalogue);
-
-    let extra_refs: Vec<String> = opts
-        .references
-        .iter()
-        .filter_map(|r| values::reference(r))
-        .collect();
     // Entries that cite nothing cite their feed's own sources.
-    let mut items = items;
     for i in &mut items {
         if i.references.is_empty() {
             i.references = meta.references.clone();
         }
     }
+    Some(items)
+}
+
+pub fn run(
+    opts: &ImportOptions,
+    feeds: Vec<Feed>,
+    mut report: ImportReport,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<ImportReport> {
+    let target = target(opts, cache, diags)?;
+    let (meta, entries) = gather(feeds);
+    let items = items(entries, opts, &target, &meta, &mut report, diags)?;
+    report.catalogue = display(&target.catalogue);
+    let extra_refs: Vec<String> = opts
+        .references
+        .iter()
+        .filter_map(|r| values::reference(r))
+        .collect();
     let plan = plan(&items, opts, &target, &extra_refs, &meta);
     for (what, origin) in &plan.cuts {
         diags.push(
@@ -124,31 +141,16 @@ pub fn run(
         .iter()
         .map(|s| format!("{} ({} entries)", display(&s.path), s.count))
         .collect();
+    let nothing_new = plan.indicators + plan.bulk_entries == 0 && old_text.is_some();
     if old_text == Some(new_text.as_str())
-        || (plan.indicators + plan.bulk_entries == 0 && old_text.is_some())
+        || nothing_new
+        || same_as_disk(&plan, &target, old_text, &new_text, diags)?
     {
         report.status = "unchanged".into();
-        return Some(report);
-    }
-    if let (None, Ok(disk)) = (old_text, std::fs::read_to_string(&target.catalogue)) {
-        // `--out` over an existing file: only the same import again is accepted.
-        let sides_same = plan
-            .sides
-            .iter()
-            .all(|s| std::fs::read(&s.path).is_ok_and(|b| b == s.bytes));
-        if disk == new_text && sides_same {
-            report.status = "unchanged".into();
+        if old_text.is_none() {
             report.diff.clear();
-            return Some(report);
         }
-        diags.push(
-            failed(
-                format!("`{}` already exists", display(&target.catalogue)),
-                "use --into to add to an existing catalogue, or choose another --out file",
-            )
-            .in_file(&target.catalogue),
-        );
-        return None;
+        return Some(report);
     }
     if !verify(
         &plan, opts, &meta, &target, old_text, &new_text, cache, diags,
@@ -159,6 +161,48 @@ pub fn run(
         report.status = "dry run".into();
         return Some(report);
     }
+    write_all(&plan, &target, new_text, cache, diags)?;
+    report.status = "written".into();
+    Some(report)
+}
+
+/// `--out` over an existing file: `Some(true)` when it (and its side files) already hold this
+/// very import, an `import-failed` error (`None`) when it holds something else.
+fn same_as_disk(
+    plan: &Plan,
+    target: &Target,
+    old: Option<&str>,
+    new_text: &str,
+    diags: &mut Diagnostics,
+) -> Option<bool> {
+    let (None, Ok(disk)) = (old, std::fs::read_to_string(&target.catalogue)) else {
+        return Some(false);
+    };
+    let sides_same = plan
+        .sides
+        .iter()
+        .all(|s| std::fs::read(&s.path).is_ok_and(|b| b == s.bytes));
+    if disk == new_text && sides_same {
+        return Some(true);
+    }
+    diags.push(
+        failed(
+            format!("`{}` already exists", display(&target.catalogue)),
+            "use --into to add to an existing catalogue, or choose another --out file",
+        )
+        .in_file(&target.catalogue),
+    );
+    None
+}
+
+/// Writes the side files, then the catalogue that names them, each atomically.
+fn write_all(
+    plan: &Plan,
+    target: &Target,
+    new_text: String,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<()> {
     let parents = plan
         .sides
         .iter()
@@ -177,15 +221,6 @@ pub fn run(
         }
     }
     for s in &plan.sides {
-        if let Some(dir) = s.path.parent() {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                diags.push(failed(
-                    format!("cannot create `{}`: {e}", display(dir)),
-                    "check permissions",
-                ));
-                return None;
-            }
-        }
         if let Err(d) = write_file_atomic(&s.path, &s.bytes) {
             diags.push(d);
             return None;
@@ -196,8 +231,7 @@ pub fn run(
         return None;
     }
     cache.insert(&target.catalogue, new_text);
-    report.status = "written".into();
-    Some(report)
+    Some(())
 }
 
 fn stricter(a: Tlp, b: Tlp) -> Tlp {
@@ -316,6 +350,15 @@ struct Side {
     count: usize,
 }
 
+/// What the entries of one bulk list share: kind, action, confidence, severity, direction.
+type GroupKey = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 /// What the import adds.
 struct Plan {
     indicators_yaml: Vec<emit::OutIndicator>,
@@ -354,8 +397,7 @@ fn plan(
 ) -> Plan {
     let mut cuts = Vec::new();
     // Groups of addresses or domains sharing every list-level attribute.
-    let mut groups: BTreeMap<(&str, &str, &str, Option<&str>, Option<&str>), Vec<&Item>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<&Item>> = BTreeMap::new();
     for item in items {
         if let Some(kind) = emit::bulk_kind(&item.observable) {
             groups
@@ -403,6 +445,27 @@ fn plan(
         .zip(parents)
         .map(|((i, id), parent)| emit::indicator(i, id.clone(), parent, extra_refs, &mut cuts))
         .collect::<Vec<_>>();
+    let sides = sides(bulk_groups, opts, target, meta, extra_refs, &mut ids);
+    let bulk_entries = sides.iter().map(|s| s.count).sum();
+    Plan {
+        indicators: indicators_yaml.len(),
+        indicators_yaml,
+        sides,
+        bulk_entries,
+        cuts,
+    }
+}
+
+/// The bulk lists of the groups over the threshold, with their side files.
+fn sides(
+    bulk_groups: Vec<(GroupKey, Vec<&Item>)>,
+    opts: &ImportOptions,
+    target: &Target,
+    meta: &super::SourceMeta,
+    extra_refs: &[String],
+    ids: &mut HashSet<String>,
+) -> Vec<Side> {
+    let existing = target.existing.as_ref().map(|(c, _)| c);
     let stem = catalogue_stem(&target.catalogue);
     let dir = target
         .catalogue
@@ -446,7 +509,7 @@ fn plan(
             base.push('-');
             base.push_str(&hex::encode(&sha2::Digest::finalize(h)[..4]));
         }
-        let id = unique(base, &mut ids);
+        let id = unique(base, ids);
         let rel = format!("{stem}/{id}.csv");
         let bytes = emit::side_file(&members);
         sides.push(Side {
@@ -472,14 +535,7 @@ fn plan(
             count: members.len(),
         });
     }
-    let bulk_entries = sides.iter().map(|s| s.count).sum();
-    Plan {
-        indicators: indicators_yaml.len(),
-        indicators_yaml,
-        sides,
-        bulk_entries,
-        cuts,
-    }
+    sides
 }
 
 fn unique(base: String, ids: &mut HashSet<String>) -> String {
@@ -719,6 +775,30 @@ fn diff(old: &str, new: &str, path: &Path) -> String {
         .to_string()
 }
 
+/// Writes the temporary copies that [`verify`] checks.
+fn write_copies(
+    plan: &Plan,
+    dir: &Path,
+    names: &[String],
+    catalogue: &Path,
+    text: &str,
+) -> Result<(), Diagnostic> {
+    let fail = |p: &Path, e: std::io::Error| {
+        failed(
+            format!("cannot write `{}`: {e}", display(p)),
+            "check free space and permissions",
+        )
+    };
+    for (s, name) in plan.sides.iter().zip(names) {
+        let p = dir.join(name);
+        p.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&p, &s.bytes))
+            .map_err(|e| fail(&p, e))?;
+    }
+    std::fs::write(catalogue, text).map_err(|e| fail(catalogue, e))
+}
+
 /// Checks the result as `iocc check` would, on temporary copies beside the catalogue.
 #[allow(clippy::too_many_arguments)]
 fn verify(
@@ -771,31 +851,8 @@ fn verify(
         let _ = std::fs::remove_dir_all(&temp_dir);
         let _ = std::fs::remove_dir_all(&scratch);
     };
-    let mut ok = true;
-    for (s, name) in plan.sides.iter().zip(&temp_names) {
-        let p = dir.join(name);
-        let written = p
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&p, &s.bytes));
-        if let Err(e) = written {
-            diags.push(failed(
-                format!("cannot write `{}`: {e}", display(&p)),
-                "check free space and permissions",
-            ));
-            ok = false;
-        }
-    }
-    if ok {
-        if let Err(e) = std::fs::write(&temp_cat, &text) {
-            diags.push(failed(
-                format!("cannot write `{}`: {e}", display(&temp_cat)),
-                "check free space and permissions",
-            ));
-            ok = false;
-        }
-    }
-    if !ok {
+    if let Err(d) = write_copies(plan, dir, &temp_names, &temp_cat, &text) {
+        diags.push(d);
         cleanup();
         return false;
     }
