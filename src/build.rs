@@ -19,7 +19,8 @@ use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Tree};
-use crate::render::Templates;
+use crate::rules::{self, RulePlan};
+use crate::targets::coverage::Status;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
 
 /// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
@@ -41,7 +42,7 @@ fn version_not_bumped(
         return None;
     }
     changed.then(|| {
-        Diagnostic::error(
+        Diagnostic::new(
             Code::VersionNotBumped,
             format!(
                 "the output of `{}` changed but its version `{}` did not (recorded in `{}`)",
@@ -56,16 +57,25 @@ fn version_not_bumped(
     })
 }
 
-/// What `iocc build` was asked to do.
-#[derive(Debug, Clone, Default)]
+/// What `iocc build` was asked to do; also its command-line arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct BuildOptions {
-    /// Catalogue files or folders; empty means `iocs/`.
+    /// Catalogue files or folders of catalogues (default: iocs/).
     pub paths: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "out")]
     pub out: PathBuf,
-    /// Targets to build; empty means each catalogue's `policy.targets`.
+    /// Build only these targets (repeatable; default: the catalogue's policy.targets).
+    #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
+    /// Fail instead of changing a lock file (SID locks).
+    #[arg(long)]
     pub locked: bool,
+    /// Compare a fresh build with the output folder and fail if they differ; write nothing.
+    #[arg(long)]
     pub check: bool,
+    /// Folder whose templates replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 
@@ -102,6 +112,8 @@ pub struct Compiled {
     pub owned: Vec<String>,
     pub state: Vec<StateFile>,
     pub reports: Vec<TargetReport>,
+    /// The rule plan the build published, if it published rules.
+    pub rules: Option<RulePlan>,
 }
 
 /// Expands files and folders into catalogue files (`*.yaml`, `*.yml`), sorted per folder.
@@ -129,7 +141,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             found.sort();
             if found.is_empty() {
                 diags.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::NoCatalogues,
                         format!("`{}` holds no `.yaml` catalogue", display(&root)),
                     )
@@ -147,7 +159,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error(Code::NoCatalogues, "no catalogue to work on")
+            Diagnostic::new(Code::NoCatalogues, "no catalogue to work on")
                 .help("run from the project folder (with `iocs/`) or name catalogue files"),
         );
     }
@@ -182,7 +194,7 @@ pub fn load_all(
     for c in &out {
         if let Some(first) = seen.insert(c.id.clone(), c.source.path.clone()) {
             diags.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::DuplicateCatalogue,
                     format!(
                         "catalogue id `{}` is used by `{}` and `{}`",
@@ -204,17 +216,31 @@ pub fn load_all(
 pub fn compile(
     catalogue: Catalogue,
     selected: &[&'static dyn Target],
-    templates: &Templates,
+    templates: &crate::render::Templates,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let mut tree = Tree::new();
     let mut state = Vec::new();
     let mut reports = Vec::new();
     let mut errors = Vec::new();
+    // The rule plan comes before every target; its problems (the SID lock) are reported
+    // where the publishing target stands, and that target is then not compiled.
+    let publishes = |t: &dyn Target| t.name() == rules::plan::PUBLISHER;
+    let (plan, mut plan_errors) = match selected.iter().any(|t| publishes(*t)) {
+        false => (None, Vec::new()),
+        true => match rules::plan::plan(&catalogue) {
+            Ok(p) => (Some(p), Vec::new()),
+            Err(e) => (None, e),
+        },
+    };
     for target in selected {
+        if publishes(*target) && plan.is_none() {
+            errors.append(&mut plan_errors);
+            continue;
+        }
         let result = target.compile(&TargetContext {
             catalogue: &catalogue,
             templates,
-            prior: &tree,
+            rules: plan.as_ref(),
         });
         match result {
             Ok(out) => {
@@ -222,7 +248,7 @@ pub fn compile(
                 for f in out.files {
                     if !output::is_safe_relative(&f.path) {
                         errors.push(
-                            Diagnostic::error(
+                            Diagnostic::new(
                                 Code::WriteFailed,
                                 format!(
                                     "target `{}` produced an unsafe path `{}`",
@@ -242,7 +268,7 @@ pub fn compile(
                 reports.push(TargetReport {
                     target: target.name().to_owned(),
                     files,
-                    coverage: out.coverage,
+                    coverage: targets::coverage(*target, &catalogue, &out.refused),
                 });
             }
             Err(diags) => errors.extend(diags),
@@ -259,12 +285,17 @@ pub fn compile(
     );
     let mut owned: Vec<String> = selected.iter().map(|t| t.name().to_owned()).collect();
     owned.push(VERSION_FILE.to_owned());
+    state.extend(plan.as_ref().map(|p| StateFile {
+        path: p.lock.path.clone(),
+        contents: p.lock.contents.clone(),
+    }));
     Ok(Compiled {
         catalogue,
         tree,
         owned,
         state,
         reports,
+        rules: plan,
     })
 }
 
@@ -314,7 +345,7 @@ pub fn compile_all(
     for t in &opts.targets {
         if targets::by_name(t).is_none() {
             diags.push(
-                Diagnostic::error(Code::UnknownTarget, format!("`{t}` is not a target"))
+                Diagnostic::new(Code::UnknownTarget, format!("`{t}` is not a target"))
                     .help(format!("known targets: {}", targets::names().join(", "))),
             );
         }
@@ -328,7 +359,7 @@ pub fn compile_all(
     if diags.has_errors() {
         return None;
     }
-    let templates = match Templates::new(targets::registry(), opts.templates.as_deref()) {
+    let templates = match targets::templates(opts.templates.as_deref()) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d);
@@ -356,9 +387,49 @@ pub fn run(
     diags: &mut Diagnostics,
 ) -> Option<BuildReport> {
     let compiled = compile_all(opts, cache, diags)?;
+    let pending_state = state_changes(opts, &compiled, diags);
+    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
+    // time, and read whole only for `--check`'s report.
     let mut report = BuildReport::default();
-    let mut pending_state = Vec::new();
+    let mut unchanged_all = Vec::with_capacity(compiled.len());
     for c in &compiled {
+        let dest = opts.out.join(&c.catalogue.id);
+        let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
+        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
+        unchanged_all.push(unchanged);
+        if opts.check {
+            diags.extend(stale(c, &dest, &owned_disk));
+        }
+        report
+            .catalogues
+            .push(catalogue_report(opts, c, &dest, unchanged));
+    }
+    if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
+        diags.extend(orphans(&opts.out, &compiled));
+    }
+    if diags.has_errors() || opts.check {
+        return Some(report);
+    }
+    write(
+        opts,
+        &compiled,
+        &pending_state,
+        &unchanged_all,
+        &mut report,
+        diags,
+    );
+    Some(report)
+}
+
+/// The state files (SID locks) that would change: refused with `--locked` or `--check`,
+/// otherwise returned to be written.
+fn state_changes<'c>(
+    opts: &BuildOptions,
+    compiled: &'c [Compiled],
+    diags: &mut Diagnostics,
+) -> Vec<&'c StateFile> {
+    let mut pending = Vec::new();
+    for c in compiled {
         for s in &c.state {
             let current = std::fs::read(&s.path).ok();
             if current.as_deref() == Some(s.contents.as_slice()) {
@@ -371,99 +442,113 @@ pub fn run(
                     "would change"
                 };
                 diags.push(
-                    Diagnostic::error(Code::LockChanged, format!("`{}` {what}", display(&s.path)))
+                    Diagnostic::new(Code::LockChanged, format!("`{}` {what}", display(&s.path)))
                         .in_file(&c.catalogue.source.path)
                         .help("run `iocc build` without --locked/--check, review the lock change, and commit it with the catalogue"),
                 );
             } else {
-                pending_state.push(s);
+                pending.push(s);
             }
         }
     }
-    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
-    // time, and read whole only for `--check`'s report.
-    let mut unchanged_all = Vec::with_capacity(compiled.len());
-    for c in &compiled {
-        let dest = opts.out.join(&c.catalogue.id);
-        let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
-        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
-        unchanged_all.push(unchanged);
-        if opts.check {
-            let diff = output::diff_files(&dest, &owned_disk, &c.tree);
-            if !diff.is_empty() {
-                let list = diff
-                    .iter()
-                    .take(10)
-                    .map(|(p, w)| format!("{}/{p} ({w})", display(&dest)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                diags.push(
-                    Diagnostic::error(
-                        Code::StaleOutput,
-                        format!(
-                            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
-                            display(&dest),
-                            diff.len()
-                        ),
-                    )
-                    .in_file(&c.catalogue.source.path)
-                    .help("run `iocc build` and commit the result"),
-                );
-                let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
-                let recorded = recorded_version(&dest, &owned_disk);
-                diags.extend(version_not_bumped(c, recorded.as_deref(), changed, &dest));
-            }
-        }
-        report.catalogues.push(CatalogueReport {
-            id: c.catalogue.id.clone(),
-            version: c.catalogue.version.to_string(),
-            file: display(&c.catalogue.source.path),
-            out: display(&dest),
-            status: if opts.check {
-                "checked"
-            } else if unchanged {
-                "unchanged"
-            } else {
-                "written"
-            },
-            items: c.catalogue.indicators.len()
-                + c.catalogue.bulk.len()
-                + c.catalogue.detections.len(),
-            targets: c
-                .reports
-                .iter()
-                .map(|r| TargetReport {
-                    target: r.target.clone(),
-                    files: r.files.clone(),
-                    coverage: r.coverage.clone(),
-                })
-                .collect(),
-        });
+    pending
+}
+
+/// `--check`: the files of `dest` that differ from the fresh build, and a version that was
+/// not bumped although they differ.
+fn stale(c: &Compiled, dest: &std::path::Path, owned_disk: &[String]) -> Vec<Diagnostic> {
+    let diff = output::diff_files(dest, owned_disk, &c.tree);
+    if diff.is_empty() {
+        return Vec::new();
     }
-    if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
-        let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
-        if let Ok(rd) = std::fs::read_dir(&opts.out) {
-            let mut extra: Vec<String> = rd
-                .flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.starts_with('.') && !ids.contains(n.as_str()))
-                .collect();
-            extra.sort();
-            for n in extra {
-                diags.push(
-                    Diagnostic::error(
-                        Code::StaleOutput,
-                        format!("`{}` has no catalogue", display(&opts.out.join(&n))),
-                    )
-                    .help("delete the folder: its catalogue was removed or renamed"),
-                );
-            }
-        }
+    let list = diff
+        .iter()
+        .take(10)
+        .map(|(p, w)| format!("{}/{p} ({w})", display(dest)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut found = vec![Diagnostic::new(
+        Code::StaleOutput,
+        format!(
+            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
+            display(dest),
+            diff.len()
+        ),
+    )
+    .in_file(&c.catalogue.source.path)
+    .help("run `iocc build` and commit the result")];
+    let changed = diff.iter().any(|(p, _)| p != VERSION_FILE);
+    let recorded = recorded_version(dest, owned_disk);
+    found.extend(version_not_bumped(c, recorded.as_deref(), changed, dest));
+    found
+}
+
+fn catalogue_report(
+    opts: &BuildOptions,
+    c: &Compiled,
+    dest: &std::path::Path,
+    unchanged: bool,
+) -> CatalogueReport {
+    CatalogueReport {
+        id: c.catalogue.id.clone(),
+        version: c.catalogue.version.to_string(),
+        file: display(&c.catalogue.source.path),
+        out: display(dest),
+        status: if opts.check {
+            "checked"
+        } else if unchanged {
+            "unchanged"
+        } else {
+            "written"
+        },
+        items: c.catalogue.indicators.len() + c.catalogue.bulk.len() + c.catalogue.detections.len(),
+        targets: c
+            .reports
+            .iter()
+            .map(|r| TargetReport {
+                target: r.target.clone(),
+                files: r.files.clone(),
+                coverage: r.coverage.clone(),
+            })
+            .collect(),
     }
-    if diags.has_errors() || opts.check {
-        return Some(report);
-    }
+}
+
+/// `--check` of the whole tree: output folders whose catalogue is gone.
+fn orphans(out: &std::path::Path, compiled: &[Compiled]) -> Vec<Diagnostic> {
+    let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
+    let Ok(rd) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut extra: Vec<String> = rd
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !ids.contains(n.as_str()))
+        .collect();
+    extra.sort();
+    extra
+        .into_iter()
+        .map(|n| {
+            Diagnostic::new(
+                Code::StaleOutput,
+                format!("`{}` has no catalogue", display(&out.join(&n))),
+            )
+            .help("delete the folder: its catalogue was removed or renamed")
+        })
+        .collect()
+}
+
+/// Writes the state files, then each changed output folder atomically. A failed write
+/// stops there and marks the catalogues not written yet as such.
+fn write(
+    opts: &BuildOptions,
+    compiled: &[Compiled],
+    pending_state: &[&StateFile],
+    unchanged_all: &[bool],
+    report: &mut BuildReport,
+    diags: &mut Diagnostics,
+) {
     // A failed write must not leave the report claiming `written`.
     let not_written = |report: &mut BuildReport, from: usize| {
         for c in report.catalogues.iter_mut().skip(from) {
@@ -475,35 +560,30 @@ pub fn run(
     for s in pending_state {
         if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
             diags.push(d);
-            not_written(&mut report, 0);
-            return Some(report);
+            not_written(report, 0);
+            return;
         }
     }
     for (i, (c, unchanged)) in compiled.iter().zip(unchanged_all).enumerate() {
-        if unchanged {
+        if *unchanged {
             continue;
         }
         let dest = opts.out.join(&c.catalogue.id);
         let (owned_disk, kept) = owned_paths(output::list_files(&dest), &c.owned);
         // The output differs: with the same recorded version, some file other than the
-        // version file does.
+        // version file does. Writing is allowed (work in progress); publishing needs the bump.
         let recorded = recorded_version(&dest, &owned_disk);
         if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
-            // Writing is allowed (work in progress); publishing needs the bump.
-            diags.push(Diagnostic {
-                severity: crate::diag::Severity::Warning,
-                ..d
-            });
+            diags.push(d.as_warning());
         }
         // Keep the folders of targets this run did not build.
         let kept = output::read_files(&dest, &kept);
         if let Err(d) = output::replace_dir(&dest, kept.iter().chain(&c.tree)) {
             diags.push(d);
-            not_written(&mut report, i);
-            return Some(report);
+            not_written(report, i);
+            return;
         }
     }
-    Some(report)
 }
 
 /// Prints the build report for people.
@@ -526,10 +606,11 @@ pub fn render_report(report: &BuildReport) -> String {
                 out.push('\n');
             } else {
                 out.push_str("; cannot express:\n");
+                let statuses = t.coverage.statuses();
                 for s in &t.coverage.skipped {
-                    // An item both carried and skipped is in the output with a limit (e.g. an
-                    // outbound address the firewall blocks both ways): say so.
-                    let part = if t.coverage.carried.contains(&s.id) {
+                    // An item carried with a limit (e.g. an outbound address the firewall
+                    // blocks both ways) is in the output: say so.
+                    let part = if statuses.get(s.id.as_str()) == Some(&Status::Partly) {
                         " (carried in part)"
                     } else {
                         ""

@@ -1,8 +1,8 @@
 //! Versioned release bundles (`iocc bundle`) and their verification (`iocc verify`).
 //!
 //! Guarantees: a bundle is `<catalogue>-<version>.tar.gz` holding the freshly compiled pack in
-//! the layout consumers expect (`rules/` for Suricata, `zeek/` for the zkg package, then
-//! `firewall/`, `csv/`, `stix/`, ... one folder per other target), a `README.md` with the
+//! the layout consumers expect (one folder per target, named by the target's `bundle_dir`:
+//! `rules/` for Suricata, `zeek/` for the zkg package, `firewall/`, ...), a `README.md` with the
 //! coverage table and a `manifest.json` with the SHA-256 of every other file. It is
 //! byte-reproducible: entries sorted, directories included, mode 0644/0755, uid/gid 0, no
 //! user or host names, every mtime (tar and gzip header) fixed to `SOURCE_DATE_EPOCH` or the
@@ -21,19 +21,25 @@ use sha2::{Digest, Sha256};
 
 use crate::build::{self, BuildOptions, Compiled, TargetReport};
 use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::escape::escape_markdown;
 use crate::output::{self, Tree};
-use crate::targets::summary::escape_markdown;
+use crate::targets::coverage::Status;
 
 /// Name of the manifest inside a bundle.
 pub const MANIFEST: &str = "manifest.json";
 /// Name of the README inside a bundle.
 pub const README: &str = "README.md";
 
-/// What `iocc bundle` was asked to do.
-#[derive(Debug, Clone, Default)]
+/// What `iocc bundle` was asked to do; also its command-line arguments.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleOptions {
+    /// Catalogue files or folders of catalogues (default: iocs/).
     pub paths: Vec<PathBuf>,
+    /// Folder for the archives.
+    #[arg(long, default_value = "dist")]
     pub out: PathBuf,
+    /// Folder whose templates replace the embedded ones of the same name.
+    #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 
@@ -85,14 +91,20 @@ fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
 
-/// Where a target's file goes in the bundle: Suricata's under `rules/` (what suricata-update
-/// and Scirius expect), every other target under its own name. `None` for build bookkeeping.
+/// Where a target's file goes in the bundle: under the target's
+/// [`bundle_dir`](crate::targets::Target::bundle_dir). `None` for build bookkeeping.
 pub fn bundle_path(tree_path: &str) -> Option<String> {
     let (top, rest) = tree_path.split_once('/')?;
-    Some(match top {
-        "suricata" => format!("rules/{rest}"),
-        _ => tree_path.to_owned(),
-    })
+    let dir = crate::targets::by_name(top).map_or(top, |t| t.bundle_dir());
+    Some(format!("{dir}/{rest}"))
+}
+
+/// What a bundle folder holds, from the target that owns it.
+fn folder_note(folder: &str) -> &'static str {
+    crate::targets::registry()
+        .iter()
+        .find(|t| t.bundle_dir() == folder)
+        .map_or("target output", |t| t.bundle_note())
 }
 
 /// The fixed mtime of every entry: `SOURCE_DATE_EPOCH`, else midnight UTC of
@@ -144,15 +156,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         }
     }
     for (folder, n) in &folders {
-        let what = match *folder {
-            "rules" => "Suricata rules and the data files they load (suricata-update source)",
-            "zeek" => "zkg package (`zkg install` from a git checkout of this folder)",
-            "firewall" => "firewall ACLs and address sets",
-            "csv" => "CSV blocklists",
-            "stix" => "STIX 2.1 bundle (publish to a TAXII collection)",
-            "summary" => "Markdown overview for reviewers",
-            _ => "target output",
-        };
+        let what = folder_note(folder);
         md.push_str(&format!("| `{folder}/` | {n} | {what} |\n"));
     }
     md.push_str(&format!(
@@ -188,19 +192,11 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
     for d in &cat.detections {
         rows.push((d.id.clone(), "detection".into(), d.title.clone()));
     }
+    let statuses: Vec<_> = reports.iter().map(|r| r.coverage.statuses()).collect();
     for (id, kind, value) in &rows {
         md.push_str(&format!("| {} | {} | {} |", e(id), e(kind), e(value)));
-        for r in reports {
-            // A target may carry an item with a limit (e.g. the firewall blocks an outbound
-            // address in both directions): it is in the output, so not "no".
-            let carried = r.coverage.carried.iter().any(|x| x == id);
-            let skipped = r.coverage.skipped.iter().any(|s| &s.id == id);
-            let cell = match (carried, skipped) {
-                (true, true) => "partly",
-                (true, false) => "yes",
-                (false, true) => "no",
-                (false, false) => "-",
-            };
+        for s in &statuses {
+            let cell = s.get(id.as_str()).copied().unwrap_or(Status::Out).word();
             md.push_str(&format!(" {cell} |"));
         }
         md.push('\n');
@@ -308,7 +304,7 @@ fn lock_problems(c: &Compiled) -> Vec<Diagnostic> {
         .iter()
         .filter(|s| std::fs::read(&s.path).ok().as_deref() != Some(s.contents.as_slice()))
         .map(|s| {
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::LockChanged,
                 format!("`{}` would change", display(&s.path)),
             )
@@ -344,7 +340,7 @@ pub fn run(
             Ok(b) => b,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error(Code::WriteFailed, format!("cannot pack the bundle: {e}"))
+                    Diagnostic::new(Code::WriteFailed, format!("cannot pack the bundle: {e}"))
                         .help("this is a bug in iocc, please report it"),
                 );
                 return None;
@@ -356,7 +352,7 @@ pub fn run(
         let md5 = md5_hex(&bytes);
         if let Err(e) = std::fs::create_dir_all(&opts.out) {
             diags.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::WriteFailed,
                     format!("cannot create `{}`: {e}", display(&opts.out)),
                 )
@@ -402,13 +398,13 @@ pub struct VerifyReport {
 }
 
 fn mismatch(bundle: &Path, msg: String) -> Diagnostic {
-    Diagnostic::error(Code::BundleMismatch, msg)
+    Diagnostic::new(Code::BundleMismatch, msg)
         .in_file(bundle)
         .help("the bundle was changed after it was made: fetch it again from its publisher, or rebuild it with `iocc bundle`")
 }
 
 fn invalid(bundle: &Path, msg: String) -> Diagnostic {
-    Diagnostic::error(Code::InvalidBundle, msg)
+    Diagnostic::new(Code::InvalidBundle, msg)
         .in_file(bundle)
         .help("`iocc verify` takes a `.tar.gz` made by `iocc bundle`")
 }

@@ -1,8 +1,8 @@
 //! Release notes: the Markdown changelog between two versions of a catalogue.
 //!
 //! Guarantees: the text lists added, removed and changed indicators, bulk-list entries,
-//! detections and CVEs (from the validated catalogues), Suricata rules with their sid/rev (by
-//! reading the `.rules` files of the two compiled trees) and firewall ACL entries (line
+//! detections and CVEs (from the validated catalogues), Suricata rules with their sid/rev (from
+//! the two rule plans, compared as typed rules) and firewall ACL entries (line
 //! differences of the `firewall/` files). It is deterministic (everything sorted or in
 //! catalogue order) and every catalogue- or output-derived string passes the Markdown escaper
 //! of the summary target, so a value cannot open a link, a code block or a table row.
@@ -11,10 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::build::Compiled;
+use crate::escape::escape_markdown;
 use crate::model::Catalogue;
 use crate::output::Tree;
-use crate::ruletext::{self, RuleLine};
-use crate::targets::summary::escape_markdown;
+use crate::rules::dialect::{Dialect, Suricata7};
+use crate::rules::{PlannedRule, RulePlan};
 
 /// How many values a list shows before summarising the rest.
 const SHOW: usize = 50;
@@ -172,10 +174,7 @@ fn detections(c: &Catalogue) -> BTreeMap<String, (Value, String)> {
                     .content
                     .iter()
                     .map(|c| {
-                        let mut s = format!(
-                            "\"{}\"",
-                            crate::targets::suricata::escape::content_hex(&c.bytes)
-                        );
+                        let mut s = format!("\"{}\"", crate::rules::escape::content_hex(&c.bytes));
                         if let Some(o) = c.offset {
                             s.push_str(&format!(" offset {o}"));
                         }
@@ -249,41 +248,44 @@ fn bulk_section(md: &mut String, old: &Catalogue, new: &Catalogue) {
     }
 }
 
-fn rules(tree: &Tree) -> BTreeMap<(u32, u32), RuleLine> {
-    ruletext::rule_files(tree, "suricata")
-        .into_values()
-        .flat_map(|f| f.rules)
-        .map(|r| ((r.gid, r.sid), r))
+/// The planned rules of a compiled catalogue by (gid, sid).
+fn rules(plan: Option<&RulePlan>) -> BTreeMap<(u32, u32), &PlannedRule> {
+    plan.map(|p| &p.rules)
+        .into_iter()
+        .flatten()
+        .map(|r| ((r.rule.gid(), r.sid), r))
         .collect()
 }
 
-fn rule_label(r: &RuleLine) -> String {
-    format!(
-        "sid {} rev {}: {}",
-        r.sid,
-        r.rev,
-        e(r.msg.as_deref().unwrap_or("(no msg)"))
-    )
+/// A rule's msg as the published rule carries it.
+fn rule_msg(r: &PlannedRule) -> String {
+    e(&r.rule
+        .msg()
+        .map_or_else(|| "(no msg)".to_owned(), |m| Suricata7.as_read(m)))
 }
 
-fn rules_section(md: &mut String, old: &Tree, new: &Tree) {
+fn rule_label(r: &PlannedRule) -> String {
+    format!("sid {} rev {}: {}", r.sid, r.rev, rule_msg(r))
+}
+
+fn rules_section(md: &mut String, old: Option<&RulePlan>, new: Option<&RulePlan>) {
     let (o, n) = (rules(old), rules(new));
-    let added: Vec<&RuleLine> = n
+    let added: Vec<&PlannedRule> = n
         .iter()
         .filter(|(k, _)| !o.contains_key(*k))
-        .map(|(_, r)| r)
+        .map(|(_, r)| *r)
         .collect();
-    let removed: Vec<&RuleLine> = o
+    let removed: Vec<&PlannedRule> = o
         .iter()
         .filter(|(k, _)| !n.contains_key(*k))
-        .map(|(_, r)| r)
+        .map(|(_, r)| *r)
         .collect();
-    let changed: Vec<(&RuleLine, &RuleLine)> = n
+    let changed: Vec<(&PlannedRule, &PlannedRule)> = n
         .iter()
         .filter_map(|(k, r)| {
             o.get(k)
-                .filter(|old| old.text != r.text)
-                .map(|old| (old, r))
+                .filter(|old| old.rule != r.rule)
+                .map(|old| (*old, *r))
         })
         .collect();
     if added.is_empty() && removed.is_empty() && changed.is_empty() {
@@ -311,7 +313,7 @@ fn rules_section(md: &mut String, old: &Tree, new: &Tree) {
                 b.sid,
                 a.rev,
                 b.rev,
-                e(b.msg.as_deref().unwrap_or("(no msg)"))
+                rule_msg(b)
             )
         });
     }
@@ -399,9 +401,10 @@ fn acl_section(md: &mut String, old: &Tree, new: &Tree, versions: (&str, &str)) 
     }
 }
 
-/// The Markdown changelog from `old` to `new`; the trees are their compiled outputs, keyed
-/// `<target>/<path>` as the build produces them.
-pub fn changelog(old: &Catalogue, new: &Catalogue, old_tree: &Tree, new_tree: &Tree) -> String {
+/// The Markdown changelog from `old` to `new`, two compiled versions of a catalogue.
+pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
+    let (old, new) = (&old_build.catalogue, &new_build.catalogue);
+    let (old_tree, new_tree) = (&old_build.tree, &new_build.tree);
     let mut md = format!("# {} {} → {}\n\n", e(&new.id), old.version, new.version);
     if old.id != new.id {
         md.push_str(&format!(
@@ -421,7 +424,7 @@ pub fn changelog(old: &Catalogue, new: &Catalogue, old_tree: &Tree, new_tree: &T
     bulk_section(&mut md, old, new);
     section_by_id(&mut md, "Detections", detections(old), detections(new));
     section_by_id(&mut md, "Vulnerabilities", cves(old), cves(new));
-    rules_section(&mut md, old_tree, new_tree);
+    rules_section(&mut md, old_build.rules.as_ref(), new_build.rules.as_ref());
     let (ov, nv) = (old.version.to_string(), new.version.to_string());
     acl_section(&mut md, old_tree, new_tree, (&ov, &nv));
     if md.len() == start {
@@ -455,6 +458,44 @@ mod tests {
             .collect()
     }
 
+    /// A compiled version of `c` with the files of `tree`, the rules of its
+    /// `suricata/*.rules` files read into the rule plan the build would have made.
+    fn compiled(c: &Catalogue, tree: Tree) -> Compiled {
+        let mut rules = Vec::new();
+        for (path, bytes) in &tree {
+            if !(path.starts_with("suricata/") && path.ends_with(".rules")) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            for (_, rule) in crate::rules::read::read_text(&text).unwrap() {
+                rules.push(PlannedRule {
+                    key: format!("k{}", rule.sid().unwrap()),
+                    sid: rule.sid().unwrap(),
+                    rev: rule.rev().unwrap(),
+                    rule,
+                });
+            }
+        }
+        let plan = (!rules.is_empty()).then(|| RulePlan {
+            rules,
+            files: Vec::new(),
+            categories: Vec::new(),
+            not_expressed: Vec::new(),
+            lock: crate::rules::plan::LockFile {
+                path: "c.sids.lock".into(),
+                contents: Vec::new(),
+            },
+        });
+        Compiled {
+            catalogue: c.clone(),
+            tree,
+            owned: Vec::new(),
+            state: Vec::new(),
+            reports: Vec::new(),
+            rules: plan,
+        }
+    }
+
     #[test]
     fn rules_and_acl_entries_are_diffed() {
         let c = contec();
@@ -466,7 +507,7 @@ mod tests {
             ("suricata/c.rules", "# c\nalert ip any any -> any any (msg:\"IOCC kept\"; sid:1000001; rev:1;)\nalert ip any any -> 1.2.3.5 any (msg:\"IOCC bumped\"; sid:1000003; rev:2;)\nalert ip any any -> any any (msg:\"IOCC new [x](y)\"; sid:1000004; rev:1;)\n"),
             ("firewall/c.nft", "# header changed\nadd element inet ioc v4 { 202.114.4.0/24 }\nadd element inet ioc v6 { 2001:db8::/32 }\n"),
         ]);
-        let md = changelog(&c, &c, &old, &new);
+        let md = changelog(&compiled(&c, old), &compiled(&c, new));
         assert!(
             md.contains(
                 "## Suricata rules\n\n### Added\n\n- sid 1000004 rev 1: IOCC new \\[x\\](y)\n"
@@ -497,7 +538,7 @@ mod tests {
             "suricata/c.rules",
             "alert ip any any -> 1.2.3.5 any (msg:\"m\"; sid:7; rev:3;)\n",
         )]);
-        let md = changelog(&c, &c, &old, &new);
+        let md = changelog(&compiled(&c, old), &compiled(&c, new));
         assert!(
             md.contains("- sid 7 rev 3 → 3 (text changed but rev did not): m\n"),
             "{md}"
@@ -514,7 +555,8 @@ mod tests {
             replace_version("add 10.1.0.0/16 and 1.0.0.0/8", "1.0.0", "1.1.0"),
             "add 10.1.0.0/16 and 1.0.0.0/8"
         );
-        let c = contec();
+        let mut c = contec();
+        c.version = semver::Version::new(1, 0, 0);
         let mut newer = c.clone();
         newer.version = semver::Version::new(1, 1, 0);
         let old = tree(&[(
@@ -525,7 +567,7 @@ mod tests {
             "firewall/c.ios",
             " remark iocc 1.1.0\n host 202.114.4.119\n host 202.114.4.120\n",
         )]);
-        let md = changelog(&c, &newer, &old, &new);
+        let md = changelog(&compiled(&c, old), &compiled(&newer, new));
         assert!(
             md.contains("### firewall/c.ios: +1 −0\n\n- added: host 202.114.4.120\n"),
             "{md}"
@@ -551,7 +593,7 @@ mod tests {
         });
         d.content[0].bytes = b"\x0bMSH|^~".to_vec();
         d.content[0].nocase = true;
-        let md = changelog(&c, &newer, &Tree::new(), &Tree::new());
+        let md = changelog(&compiled(&c, Tree::new()), &compiled(&newer, Tree::new()));
         assert!(md.contains("ports 511 → 511,2575-2580/tcp"), "{md}");
         assert!(
             md.contains("content \"\\|0b\\|MSH\\|7c\\|\" depth 5 → \"\\|0b\\|MSH\\|7c\\|^\\~\" depth 5 nocase"),
@@ -573,7 +615,7 @@ mod tests {
             "firewall/c.edl",
             "1.1.1.1 iocc catalogue c version 1.0.0: 3 IPv4 prefixes\n2.2.2.2 iocc c 1.0.0\n3.3.3.3 iocc c 1.0.0\n",
         )]);
-        let md = changelog(&c, &c, &old, &new);
+        let md = changelog(&compiled(&c, old), &compiled(&c, new));
         assert!(
             md.contains("### firewall/c.edl: +1 −0\n\n- added: 3.3.3.3\n"),
             "{md}"
@@ -584,7 +626,7 @@ mod tests {
     #[test]
     fn identical_inputs_report_no_change() {
         let c = contec();
-        let md = changelog(&c, &c, &Tree::new(), &Tree::new());
+        let md = changelog(&compiled(&c, Tree::new()), &compiled(&c, Tree::new()));
         assert!(
             md.ends_with("No changes to indicators, detections, rules or ACL entries.\n"),
             "{md}"

@@ -7,9 +7,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
+use crate::bundle::BundleOptions;
 use crate::diag::{
     display, json_report, render_human, render_json, Code, Diagnostic, Diagnostics, Format,
     SourceCache,
@@ -23,9 +25,10 @@ Examples:
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc bundle --out dist/                     reproducible release archives of every catalogue
-  iocc verify dist/contec-cms8000-1.0.0.tar.gz check a bundle against its manifest
+  iocc verify dist/contec-cms8000-1.0.1.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
+  iocc explain date-order                     what a diagnostic code means, with an example
   iocc targets                                list the output targets
   iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
   iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
@@ -49,164 +52,97 @@ pub struct Cli {
 pub enum Command {
     /// Validate catalogues and compile them in memory (firewall safety rails included); report
     /// every problem; writes nothing.
-    Check {
-        /// Catalogue files or folders of catalogues (default: iocs/).
-        paths: Vec<PathBuf>,
-    },
+    Check(CheckArgs),
     /// Compile catalogues into out/<catalogue>/<target>/, atomically.
-    Build {
-        /// Catalogue files or folders of catalogues (default: iocs/).
-        paths: Vec<PathBuf>,
-        /// Output folder.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Build only these targets (repeatable; default: the catalogue's policy.targets).
-        #[arg(long = "target", value_name = "NAME")]
-        targets: Vec<String>,
-        /// Fail instead of changing a lock file (SID locks).
-        #[arg(long)]
-        locked: bool,
-        /// Compare a fresh build with the output folder and fail if they differ; write nothing.
-        #[arg(long)]
-        check: bool,
-        /// Folder whose templates replace the embedded ones of the same name.
-        #[arg(long, value_name = "DIR")]
-        templates: Option<PathBuf>,
-    },
+    Build(BuildOptions),
     /// Pack each catalogue's compiled output into a reproducible <catalogue>-<version>.tar.gz
     /// with manifest.json, README.md, and .sha256/.md5 files beside it.
-    Bundle {
-        /// Catalogue files or folders of catalogues (default: iocs/).
-        paths: Vec<PathBuf>,
-        /// Folder for the archives.
-        #[arg(long, default_value = "dist")]
-        out: PathBuf,
-        /// Folder whose templates replace the embedded ones of the same name.
-        #[arg(long, value_name = "DIR")]
-        templates: Option<PathBuf>,
-    },
+    Bundle(BundleOptions),
     /// Recompute every checksum of a bundle against its manifest (and its .sha256/.md5 files).
-    Verify {
-        /// The .tar.gz made by `iocc bundle`.
-        bundle: PathBuf,
-    },
+    Verify(VerifyArgs),
     /// Print the Markdown changelog between two versions of a catalogue (release notes).
     /// Each version is compiled with the lock files beside it: give the old release's
     /// catalogue from a checkout of that release (e.g. `git worktree add`) so its SIDs/revs are
     /// the released ones.
-    Changelog {
-        /// The previous catalogue file.
-        old: PathBuf,
-        /// The new catalogue file.
-        new: PathBuf,
-    },
+    Changelog(Versions),
     /// Print the JSON Schema of the catalogue format.
     Schema,
+    /// Explain a diagnostic code (`error[date-order]` -> `iocc explain date-order`), with an
+    /// example; without a code, list every code.
+    Explain(ExplainArgs),
     /// List the output targets.
     Targets,
     /// Check Suricata rule files with iocc's own rule parser: syntax, quoting, required
     /// `msg`/`sid`/`rev`, and sids unique across all files given.
-    Lint {
-        /// `.rules` files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    Lint(LintArgs),
     /// Compare two versions of a catalogue: a summary, and per firewall platform the
     /// commands that take a device from the old block list to the new one.
-    Diff {
-        /// The earlier version of the catalogue.
-        old: PathBuf,
-        /// The new version of the catalogue.
-        new: PathBuf,
-        /// Platforms to print (repeatable): firewall (all, the default), nftables, iptables,
-        /// ios, asa, junos, pf, edl.
-        #[arg(long = "target", value_name = "NAME")]
-        targets: Vec<String>,
-        /// Print only the delta commands of the one platform named with --target, ready to
-        /// pipe into the device tool (e.g. `| nft -f -`).
-        #[arg(long, requires = "targets")]
-        commands: bool,
-    },
+    Diff(DiffArgs),
     /// Import indicators from STIX 2.1, MISP, abuse.ch (ThreatFox, URLhaus, Feodo Tracker) or
     /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
     /// against known-benign lists; shows what it adds as a diff.
-    Import(ImportArgs),
+    Import(crate::import::ImportOptions),
 }
 
-/// `iocc import`: the sources and where they go.
-#[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "into"])))]
-pub struct ImportArgs {
-    /// Source files (a MISP feed is a folder with manifest.json).
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Catalogue files or folders of catalogues (default: iocs/).
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The .tar.gz made by `iocc bundle`.
+    pub bundle: PathBuf,
+}
+
+/// Two versions of one catalogue.
+#[derive(Debug, Args)]
+pub struct Versions {
+    /// The previous catalogue file.
+    pub old: PathBuf,
+    /// The new catalogue file.
+    pub new: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code, as printed in brackets after `error` or `warning`.
+    #[arg(value_parser = PossibleValuesParser::new(Code::ALL.iter().map(|c| c.as_str())), hide_possible_values = true)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// `.rules` files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Source format (default: detected from each file's content).
-    #[arg(long = "from", value_enum, value_name = "FORMAT")]
-    pub from: Option<crate::import::Format>,
-    /// Write a new catalogue (its bulk side files go to a folder named after it).
-    #[arg(long, value_name = "NEW.yaml")]
-    pub out: Option<PathBuf>,
-    /// Add to an existing catalogue: its indicators, detections and SID lock stay as they are.
-    #[arg(long, value_name = "EXISTING.yaml")]
-    pub into: Option<PathBuf>,
-    /// Show the diff and the problems; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// CSV lists: the header of the value column (default: the first column).
-    #[arg(long)]
-    pub column: Option<String>,
-    /// Action of entries whose source does not set one: block, alert or monitor.
-    #[arg(long, default_value = "block", value_parser = parse_action)]
-    pub action: crate::model::Action,
-    /// New catalogue: id (default: from the --out file name).
-    #[arg(long)]
-    pub id: Option<String>,
-    /// New catalogue: title (default: from the source).
-    #[arg(long)]
-    pub title: Option<String>,
-    /// New catalogue: publisher (default: from the source).
-    #[arg(long)]
-    pub publisher: Option<String>,
-    /// New catalogue: TLP (default: from the source, else amber).
-    #[arg(long, value_parser = parse_tlp)]
-    pub tlp: Option<crate::model::Tlp>,
-    /// New catalogue: advisory date YYYY-MM-DD (default: the sources' dates, else today).
-    #[arg(long, value_parser = parse_date)]
-    pub date: Option<jiff::civil::Date>,
-    /// A source URL cited by every imported entry (repeatable).
-    #[arg(long = "reference", value_name = "URL")]
-    pub references: Vec<String>,
-    /// Groups of more addresses or domains than this go to bulk side files.
-    #[arg(long, default_value_t = crate::import::DEFAULT_BULK_ABOVE)]
-    pub bulk_above: usize,
 }
 
-fn parse_action(s: &str) -> Result<crate::model::Action, String> {
-    use crate::model::Action;
-    match s {
-        "block" => Ok(Action::Block),
-        "alert" => Ok(Action::Alert),
-        "monitor" => Ok(Action::Monitor),
-        _ => Err("use block, alert or monitor".into()),
-    }
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier version of the catalogue.
+    pub old: PathBuf,
+    /// The new version of the catalogue.
+    pub new: PathBuf,
+    #[arg(long = "target", value_name = "NAME", help = diff_target_help())]
+    pub targets: Vec<String>,
+    /// Print only the delta commands of the one platform named with --target, ready to
+    /// pipe into the device tool (e.g. `| nft -f -`).
+    #[arg(long, requires = "targets")]
+    pub commands: bool,
 }
 
-fn parse_tlp(s: &str) -> Result<crate::model::Tlp, String> {
-    use crate::model::Tlp;
-    match s.to_ascii_lowercase().trim_start_matches("tlp:") {
-        "clear" | "white" => Ok(Tlp::Clear),
-        "green" => Ok(Tlp::Green),
-        "amber" => Ok(Tlp::Amber),
-        "amber+strict" => Ok(Tlp::AmberStrict),
-        "red" => Ok(Tlp::Red),
-        _ => Err("use clear, green, amber, amber+strict or red".into()),
-    }
-}
-
-fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    crate::import::values::date(s)
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| "write the date as YYYY-MM-DD".into())
+/// The help of `iocc diff --target`, listing the platforms of the registry.
+fn diff_target_help() -> String {
+    format!(
+        "Platforms to print (repeatable): firewall (all, the default), {}",
+        crate::targets::firewall::PLATFORMS
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Writes to stdout. A closed stdout (`iocc diff A B | head`) ends the process quietly with
@@ -284,256 +220,255 @@ fn compile_one(
 
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    let mut cache = SourceCache::default();
-    let mut diags = Diagnostics::default();
+    let f = cli.format;
     match cli.command {
-        Command::Check { paths } => {
-            // A catalogue is fine when it builds: every target of its policy is compiled in
-            // memory too (the firewall safety rails refuse entries there), nothing is written.
-            let opts = BuildOptions {
-                paths,
-                ..BuildOptions::default()
-            };
-            let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
-            print_diags(cli.format, &diags, &mut cache);
-            if cli.format == Format::Human && !diags.has_errors() {
-                for c in compiled.iter().map(|c| &c.catalogue) {
-                    outln!(
-                        "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
-                        display(&c.source.path),
-                        c.id,
-                        c.version,
-                        c.indicator_count(),
-                        c.bulk.len(),
-                        c.detections.len()
-                    );
-                }
-            }
-            code(&diags)
-        }
-        Command::Build {
-            paths,
-            out,
-            targets,
-            locked,
-            check,
-            templates,
-        } => {
-            let opts = BuildOptions {
-                paths,
-                out,
-                targets,
-                locked,
-                check,
-                templates,
-            };
-            let report = build::run(&opts, &mut cache, &mut diags);
-            match cli.format {
-                Format::Human => {
-                    print_diags(cli.format, &diags, &mut cache);
-                    if let Some(r) = &report {
-                        out!("{}", build::render_report(r));
-                    }
-                }
-                Format::Json => {
-                    print_json(&diags, &mut cache, &[("report", serde_json::json!(report))]);
-                }
-            }
-            code(&diags)
-        }
-        Command::Bundle {
-            paths,
-            out,
-            templates,
-        } => {
-            let opts = crate::bundle::BundleOptions {
-                paths,
-                out,
-                templates,
-            };
-            let reports = crate::bundle::run(&opts, &mut cache, &mut diags);
-            if cli.format == Format::Human {
-                print_diags(cli.format, &diags, &mut cache);
-                for r in reports.iter().flatten() {
-                    outln!(
-                        "{} {} -> {} ({} files, sha256 {})",
-                        r.catalogue,
-                        r.version,
-                        r.path,
-                        r.files,
-                        r.sha256
-                    );
-                }
-            } else {
-                print_json(
-                    &diags,
-                    &mut cache,
-                    &[("bundles", serde_json::json!(reports))],
-                );
-            }
-            code(&diags)
-        }
-        Command::Verify { bundle } => {
-            let report = crate::bundle::verify(&bundle, &mut diags);
-            if cli.format == Format::Json {
-                print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
-            } else {
-                print_diags(cli.format, &diags, &mut cache);
-                if let (Some(r), false) = (&report, diags.has_errors()) {
-                    outln!(
-                        "ok: {} ({} {}): {} files match manifest.json",
-                        r.bundle,
-                        r.catalogue.as_deref().unwrap_or("?"),
-                        r.version.as_deref().unwrap_or("?"),
-                        r.files
-                    );
-                }
-            }
-            code(&diags)
-        }
-        Command::Changelog { old, new } => {
-            let old = compile_one(old, &mut cache, &mut diags);
-            let new = compile_one(new, &mut cache, &mut diags);
-            let md = match (old, new, diags.has_errors()) {
-                (Some(o), Some(n), false) => Some(crate::changelog::changelog(
-                    &o.catalogue,
-                    &n.catalogue,
-                    &o.tree,
-                    &n.tree,
-                )),
-                _ => None,
-            };
-            if cli.format == Format::Json {
-                print_json(&diags, &mut cache, &[("changelog", serde_json::json!(md))]);
-            } else {
-                print_diags(cli.format, &diags, &mut cache);
-                if let Some(md) = md {
-                    out!("{md}");
-                }
-            }
-            code(&diags)
-        }
-        Command::Schema => {
-            let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
+        Command::Check(args) => check(args, f),
+        Command::Build(opts) => build(&opts, f),
+        Command::Bundle(opts) => bundle(&opts, f),
+        Command::Verify(args) => verify(&args, f),
+        Command::Changelog(v) => changelog(v, f),
+        Command::Schema => schema(),
+        Command::Explain(args) => explain(&args, f),
+        Command::Targets => targets(),
+        Command::Lint(args) => lint(&args, f),
+        Command::Diff(args) => diff(args, f),
+        Command::Import(opts) => import(&opts, f),
+    }
+}
+
+/// `iocc check`: a catalogue is fine when it builds: every target of its policy is compiled
+/// in memory too (the firewall safety rails refuse entries there), nothing is written.
+fn check(args: CheckArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let opts = BuildOptions {
+        paths: args.paths,
+        ..BuildOptions::default()
+    };
+    let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
+    print_diags(format, &diags, &mut cache);
+    if format == Format::Human && !diags.has_errors() {
+        for c in compiled.iter().map(|c| &c.catalogue) {
             outln!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
+                "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
+                display(&c.source.path),
+                c.id,
+                c.version,
+                c.indicator_count(),
+                c.bulk.len(),
+                c.detections.len()
             );
-            ExitCode::SUCCESS
         }
-        Command::Lint { files } => {
-            let (found, counts) = crate::targets::suricata::lint::lint_files(&files);
-            diags.extend(found);
-            print_diags(cli.format, &diags, &mut cache);
-            if cli.format == Format::Human && !diags.has_errors() {
-                for (f, n) in counts {
-                    outln!("ok: {} ({n} rules)", display(&f));
+    }
+    code(&diags)
+}
+
+fn build(opts: &BuildOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let report = build::run(opts, &mut cache, &mut diags);
+    match format {
+        Format::Human => {
+            print_diags(format, &diags, &mut cache);
+            if let Some(r) = &report {
+                out!("{}", build::render_report(r));
+            }
+        }
+        Format::Json => {
+            print_json(&diags, &mut cache, &[("report", serde_json::json!(report))]);
+        }
+    }
+    code(&diags)
+}
+
+fn bundle(opts: &BundleOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let reports = crate::bundle::run(opts, &mut cache, &mut diags);
+    if format == Format::Human {
+        print_diags(format, &diags, &mut cache);
+        for r in reports.iter().flatten() {
+            outln!(
+                "{} {} -> {} ({} files, sha256 {})",
+                r.catalogue,
+                r.version,
+                r.path,
+                r.files,
+                r.sha256
+            );
+        }
+    } else {
+        print_json(
+            &diags,
+            &mut cache,
+            &[("bundles", serde_json::json!(reports))],
+        );
+    }
+    code(&diags)
+}
+
+fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let report = crate::bundle::verify(&args.bundle, &mut diags);
+    if format == Format::Json {
+        print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
+    } else {
+        print_diags(format, &diags, &mut cache);
+        if let (Some(r), false) = (&report, diags.has_errors()) {
+            outln!(
+                "ok: {} ({} {}): {} files match manifest.json",
+                r.bundle,
+                r.catalogue.as_deref().unwrap_or("?"),
+                r.version.as_deref().unwrap_or("?"),
+                r.files
+            );
+        }
+    }
+    code(&diags)
+}
+
+fn changelog(v: Versions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let old = compile_one(v.old, &mut cache, &mut diags);
+    let new = compile_one(v.new, &mut cache, &mut diags);
+    let md = match (old, new, diags.has_errors()) {
+        (Some(o), Some(n), false) => Some(crate::changelog::changelog(&o, &n)),
+        _ => None,
+    };
+    if format == Format::Json {
+        print_json(&diags, &mut cache, &[("changelog", serde_json::json!(md))]);
+    } else {
+        print_diags(format, &diags, &mut cache);
+        if let Some(md) = md {
+            out!("{md}");
+        }
+    }
+    code(&diags)
+}
+
+fn schema() -> ExitCode {
+    let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    );
+    ExitCode::SUCCESS
+}
+
+fn explain(args: &ExplainArgs, format: Format) -> ExitCode {
+    let one = args.code.as_deref().and_then(Code::parse);
+    match (format, one) {
+        (Format::Json, _) => {
+            let codes = one.map_or_else(|| Code::ALL.to_vec(), |c| vec![c]);
+            let list: Vec<_> = codes.into_iter().map(crate::explain::json).collect();
+            let (mut cache, diags) = (SourceCache::default(), Diagnostics::default());
+            print_json(&diags, &mut cache, &[("codes", serde_json::json!(list))]);
+        }
+        (Format::Human, Some(code)) => out!("{}", crate::explain::explain(code)),
+        (Format::Human, None) => out!("{}", crate::explain::list()),
+    }
+    ExitCode::SUCCESS
+}
+
+fn targets() -> ExitCode {
+    for t in crate::targets::registry() {
+        outln!("{:<10} {}", t.name(), t.description());
+    }
+    ExitCode::SUCCESS
+}
+
+fn lint(args: &LintArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (found, counts) = crate::rules::lint::lint_files(&args.files);
+    diags.extend(found);
+    print_diags(format, &diags, &mut cache);
+    if format == Format::Human && !diags.has_errors() {
+        for (f, n) in counts {
+            outln!("ok: {} ({n} rules)", display(&f));
+        }
+    }
+    code(&diags)
+}
+
+/// `iocc diff`: both versions are compiled in full (the changelog lists rules and ACL lines
+/// too), then compared.
+fn diff(args: DiffArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let Some(platforms) = diff_platforms(&args, &mut diags) else {
+        print_diags(format, &diags, &mut cache);
+        return code(&diags);
+    };
+    let old = compile_one(args.old, &mut cache, &mut diags);
+    let new = compile_one(args.new, &mut cache, &mut diags);
+    let (cmp, changelog) = match (old, new) {
+        (Some(o), Some(n)) if !diags.has_errors() => {
+            let changelog = crate::changelog::changelog(&o, &n);
+            match crate::diff::compare(o.catalogue, n.catalogue) {
+                Ok(c) => (Some(c), Some(changelog)),
+                Err(e) => {
+                    diags.extend(e);
+                    (None, None)
                 }
             }
-            code(&diags)
         }
-        Command::Diff {
-            old,
-            new,
-            targets,
-            commands,
-        } => {
-            let platforms = match crate::diff::platforms(&targets) {
-                Ok(p) if commands && p.len() != 1 => {
-                    diags.push(
-                        Diagnostic::error(Code::DiffFailed, "`--commands` prints one platform's commands")
-                            .help("name exactly one platform with --target: nftables, iptables, ios, asa, junos, pf or edl"),
-                    );
-                    print_diags(cli.format, &diags, &mut cache);
-                    return code(&diags);
-                }
-                Ok(p) => p,
-                Err(d) => {
-                    diags.push(d);
-                    print_diags(cli.format, &diags, &mut cache);
-                    return code(&diags);
-                }
-            };
-            // Both versions are compiled in full: the changelog lists rules and ACL lines too.
-            let old = compile_one(old, &mut cache, &mut diags);
-            let new = compile_one(new, &mut cache, &mut diags);
-            let (cmp, changelog) = match (old, new) {
-                (Some(o), Some(n)) if !diags.has_errors() => {
-                    let changelog =
-                        crate::changelog::changelog(&o.catalogue, &n.catalogue, &o.tree, &n.tree);
-                    match crate::diff::compare(o.catalogue, n.catalogue) {
-                        Ok(c) => (Some(c), Some(changelog)),
-                        Err(e) => {
-                            diags.extend(e);
-                            (None, None)
-                        }
+        _ => (None, None),
+    };
+    match format {
+        Format::Human => {
+            print_diags(format, &diags, &mut cache);
+            match (&cmp, &changelog) {
+                (Some(c), _) if args.commands => {
+                    for (_, text) in crate::diff::commands(c, &platforms) {
+                        out!("{text}");
                     }
                 }
-                _ => (None, None),
-            };
-            match cli.format {
-                Format::Human => {
-                    print_diags(cli.format, &diags, &mut cache);
-                    match (&cmp, &changelog) {
-                        (Some(c), _) if commands => {
-                            for (_, text) in crate::diff::commands(c, &platforms) {
-                                out!("{text}");
-                            }
-                        }
-                        (Some(c), Some(log)) => {
-                            out!("{}", crate::diff::render_text(c, &platforms));
-                            out!("\n{log}");
-                        }
-                        _ => {}
-                    }
+                (Some(c), Some(log)) => {
+                    out!("{}", crate::diff::render_text(c, &platforms));
+                    out!("\n{log}");
                 }
-                Format::Json => {
-                    let diff = cmp
-                        .as_ref()
-                        .map(|c| crate::diff::render_json(c, &platforms));
-                    let fields = [
-                        ("diff", serde_json::json!(diff)),
-                        ("changelog", serde_json::json!(changelog)),
-                    ];
-                    print_json(&diags, &mut cache, &fields);
-                }
+                _ => {}
             }
-            code(&diags)
         }
-        Command::Import(args) => import(cli.format, args, &mut cache, &mut diags),
-        Command::Targets => {
-            for t in crate::targets::registry() {
-                outln!("{:<10} {}", t.name(), t.description());
-            }
-            ExitCode::SUCCESS
+        Format::Json => {
+            let diff = cmp
+                .as_ref()
+                .map(|c| crate::diff::render_json(c, &platforms));
+            let fields = [
+                ("diff", serde_json::json!(diff)),
+                ("changelog", serde_json::json!(changelog)),
+            ];
+            print_json(&diags, &mut cache, &fields);
+        }
+    }
+    code(&diags)
+}
+
+/// The platforms `iocc diff --target` selects; `--commands` needs exactly one.
+fn diff_platforms(args: &DiffArgs, diags: &mut Diagnostics) -> Option<Vec<&'static str>> {
+    match crate::diff::platforms(&args.targets) {
+        Ok(p) if args.commands && p.len() != 1 => {
+            diags.push(
+                Diagnostic::new(
+                    Code::DiffFailed,
+                    "`--commands` prints one platform's commands",
+                )
+                .help(format!(
+                    "name exactly one platform with --target: {}",
+                    crate::diff::platform_list("or")
+                )),
+            );
+            None
+        }
+        Ok(p) => Some(p),
+        Err(d) => {
+            diags.push(d);
+            None
         }
     }
 }
 
-/// Runs `iocc import`.
-fn import(
-    format: Format,
-    args: ImportArgs,
-    cache: &mut SourceCache,
-    diags: &mut Diagnostics,
-) -> ExitCode {
-    let opts = crate::import::ImportOptions {
-        files: args.files,
-        format: args.from,
-        out: args.out,
-        into: args.into,
-        dry_run: args.dry_run,
-        column: args.column,
-        action: args.action,
-        id: args.id,
-        title: args.title,
-        publisher: args.publisher,
-        tlp: args.tlp,
-        date: args.date,
-        references: args.references,
-        bulk_above: args.bulk_above,
-    };
-    let report = crate::import::run(&opts, cache, diags);
+/// `iocc import`: the diff of what is added, then one line saying what was done.
+fn import(opts: &crate::import::ImportOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (cache, diags) = (&mut cache, &mut diags);
+    let report = crate::import::run(opts, cache, diags);
     match format {
         Format::Human => {
             print_diags(format, diags, cache);

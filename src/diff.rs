@@ -89,7 +89,7 @@ fn same_bulk(a: &BulkList, b: &BulkList) -> bool {
 /// Compares two validated catalogues with the same id.
 pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnostic>> {
     if old.id != new.id {
-        return Err(vec![Diagnostic::error(
+        return Err(vec![Diagnostic::new(
             Code::DiffFailed,
             format!(
                 "`{}` and `{}` are different catalogues",
@@ -134,7 +134,7 @@ pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnos
 
 /// The platform names `--target` accepts: `firewall` (all) or one platform.
 pub fn platforms(selected: &[String]) -> Result<Vec<&'static str>, Diagnostic> {
-    let all: Vec<&'static str> = PLATFORMS.iter().map(|(n, _)| *n).collect();
+    let all: Vec<&'static str> = PLATFORMS.iter().map(|p| p.name()).collect();
     if selected.is_empty() || selected.iter().any(|s| s == "firewall") {
         return Ok(all);
     }
@@ -143,7 +143,7 @@ pub fn platforms(selected: &[String]) -> Result<Vec<&'static str>, Diagnostic> {
         match all.iter().find(|n| **n == s.as_str()) {
             Some(n) => out.push(*n),
             None => {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::new(
                     Code::DiffFailed,
                     format!("`{s}` is not a platform `iocc diff` knows"),
                 )
@@ -155,6 +155,16 @@ pub fn platforms(selected: &[String]) -> Result<Vec<&'static str>, Diagnostic> {
         }
     }
     Ok(all.into_iter().filter(|n| out.contains(n)).collect())
+}
+
+/// The platform names as a sentence: `nftables, iptables, ... <last_word> edl`.
+pub fn platform_list(last_word: &str) -> String {
+    let names: Vec<&str> = PLATFORMS.iter().map(|p| p.name()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} {last_word} {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn list(ids: &[String]) -> String {
@@ -232,14 +242,14 @@ pub fn commands(c: &Comparison, platforms: &[&str]) -> Vec<(&'static str, String
     let header = Header::new(&c.new, &c.new_plan);
     PLATFORMS
         .iter()
-        .filter(|(name, _)| platforms.contains(name))
-        .map(|(name, title)| {
+        .filter(|p| platforms.contains(&p.name()))
+        .map(|p| {
             let text = if c.delta.is_empty() {
                 "# no change to the block list\n".to_owned()
             } else {
-                firewall::delta_commands(name, &c.delta, &c.new_plan.names, &header)
+                p.delta(&c.delta, &header)
             };
-            (*title, text)
+            (p.description(), text)
         })
         .collect()
 }

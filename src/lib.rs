@@ -3,23 +3,26 @@
 //! Pipeline: `load` (read, parse YAML) → `validate` (typed [`model::Catalogue`], every problem
 //! collected as a [`diag::Diagnostic`]) → `targets` (each turns the catalogue into files through
 //! the auto-escaping templates of `render`) → `build` (compare with or atomically write `out/`).
-//! Each stage is a function from one type to the next; no stage reaches back.
+//! Each stage is a function from one type to the next; no stage reaches back. `ARCHITECTURE.md`
+//! describes the modules, the registries and how to extend them.
 
 pub mod benign;
 pub mod build;
-pub mod bulk;
 pub mod bundle;
 pub mod changelog;
 pub mod cli;
 pub mod diag;
 pub mod diff;
+pub mod escape;
+pub mod explain;
 pub mod grammar;
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod net;
 pub mod output;
 pub mod render;
-pub mod ruletext;
+pub mod rules;
 pub mod shape;
 pub mod targets;
 pub mod validate;

@@ -4,15 +4,17 @@
 //! (syntax, unknown or missing fields, wrong types, duplicate keys, nesting or alias bombs) stop
 //! the file with one precise diagnostic; value problems are all collected by `validate`.
 
+use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::bulk::read_file;
 use crate::diag::{At, Code, Diagnostic, SourceCache};
 use crate::model::raw::RawCatalogue;
 use crate::model::Catalogue;
+use crate::validate::bulk::read_file;
 use crate::validate::{short, validate, Inputs};
 
 /// Largest catalogue file read; bigger feeds belong in bulk side files.
@@ -52,7 +54,7 @@ pub fn load_catalogue(
             .count()
                 + 1;
             return fail(
-                Diagnostic::error(Code::NotUtf8, format!("the file is not UTF-8 text (bad byte at line {line}, column {column})"))
+                Diagnostic::new(Code::NotUtf8, format!("the file is not UTF-8 text (bad byte at line {line}, column {column})"))
                     .in_file(file)
                     .help("catalogues are UTF-8 YAML; is this a binary file, or saved in another encoding?"),
             );
@@ -79,7 +81,7 @@ fn check_text(
     if text.contains('\0') {
         let offset = text.find('\0').unwrap_or(0);
         return fail(
-            Diagnostic::error(Code::NotUtf8, "the file contains a NUL byte")
+            Diagnostic::new(Code::NotUtf8, "the file contains a NUL byte")
                 .in_file(file)
                 .at(At::Bytes(offset..offset + 1))
                 .help("catalogues are UTF-8 YAML text; this looks like a binary file"),
@@ -87,7 +89,7 @@ fn check_text(
     }
     if is_blank(text) {
         return fail(
-            Diagnostic::error(Code::EmptyFile, "the file holds no YAML document")
+            Diagnostic::new(Code::EmptyFile, "the file holds no YAML document")
                 .in_file(file)
                 .help(
                     "start from the example catalogue in the README, or `iocs/contec-cms8000.yaml`",
@@ -160,178 +162,221 @@ struct Frame {
 /// nesting deeper than [`MAX_DEPTH`], aliases expanding beyond [`ALIAS_FACTOR`] uses per
 /// event, or a repeated mapping key. `None` when the text is structurally sound.
 pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
-    use saphyr_parser::{Event, Parser};
-    use std::collections::HashMap;
-    let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, u64> = HashMap::new();
-    let mut documents = 0usize;
-    let mut events = 0u64;
-    let mut root_jumps = 0u64;
-    let at = |line: usize, col: usize| At::LineColumn {
-        line,
-        column: col + 1,
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut scan = Scan {
+        file,
+        text,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        documents: 0,
+        events: 0,
+        root_jumps: 0,
     };
-    // Adds a finished node's alias uses to its parent and records its anchor.
-    fn finish(
-        stack: &mut [Frame],
-        root: &mut u64,
-        anchors: &mut HashMap<usize, u64>,
-        anchor: usize,
-        jumps: u64,
-    ) {
-        if anchor != 0 {
-            anchors.insert(anchor, jumps);
-        }
-        match stack.last_mut() {
-            Some(parent) => parent.jumps = parent.jumps.saturating_add(jumps),
-            None => *root = root.saturating_add(jumps),
-        }
-    }
     loop {
         let (event, span) = match parser.next_event()? {
             Ok(ev) => ev,
-            Err(e) => {
-                let m = e.marker();
-                let info = e.info();
-                let tab = info.contains("tab")
-                    || text
-                        .lines()
-                        .nth(m.line().saturating_sub(1))
-                        .is_some_and(|l| l.chars().nth(m.col()) == Some('\t'));
-                // The scanner has its own flow-nesting limit; that is depth, not syntax.
-                let (code, help) = if info.contains("recursion limit") {
-                    (
-                        Code::NestingTooDeep,
-                        "a catalogue nests only a few levels deep; this file is not a catalogue",
-                    )
-                } else if tab {
-                    (
-                        Code::YamlSyntax,
-                        "YAML indentation must use spaces, not tabs",
-                    )
-                } else {
-                    (Code::YamlSyntax, "fix the YAML syntax at the caret")
-                };
-                let message = if code == Code::NestingTooDeep {
-                    format!("the YAML nests too deeply ({info})")
-                } else {
-                    // An unclosed flow collection is the usual cause of a puzzling error
-                    // further down: name where it opened.
-                    let open = stack.iter().rev().find_map(|f| {
-                        let (l, c) = f.start;
-                        let ch = text.lines().nth(l.saturating_sub(1))?.chars().nth(c)?;
-                        matches!(ch, '[' | '{').then_some((ch, l, c + 1))
-                    });
-                    match open {
-                        Some((ch, l, c)) if (l, c) != (m.line(), m.col() + 1) => {
-                            format!("{info} (inside the `{ch}` opened at line {l}, column {c})")
-                        }
-                        _ => info.to_owned(),
-                    }
-                };
-                return Some(
-                    Diagnostic::error(code, message)
-                        .in_file(file)
-                        .at(at(m.line(), m.col()))
-                        .help(help),
-                );
-            }
+            Err(e) => return Some(scan.syntax_error(&e)),
         };
-        events += 1;
-        let (line, col) = (span.start.line(), span.start.col());
-        // A scalar or alias in key position of a mapping: check for a repeat.
-        // Only scalar keys are compared; alias and collection keys just take their turn.
-        let key_check = |stack: &mut Vec<Frame>, key: Option<&str>| -> Option<Diagnostic> {
-            let top = stack.last_mut()?;
-            let keys = top.keys.as_mut()?;
-            let is_key = top.expect_key;
-            top.expect_key = !top.expect_key;
-            let key = key.filter(|_| is_key)?;
-            if !keys.insert(key.to_owned()) {
-                return Some(
-                    Diagnostic::error(
-                        Code::DuplicateKey,
-                        format!("the key `{}` appears twice in this mapping", short(key)),
-                    )
-                    .in_file(file)
-                    .at(at(line, col))
-                    .help("a key may appear once per mapping: keep one of the entries"),
-                );
-            }
-            None
-        };
-        match event {
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Some(
-                        Diagnostic::error(
-                            Code::MultipleDocuments,
-                            "a second YAML document starts here",
-                        )
-                        .in_file(file)
-                        .at(at(line, col))
-                        .help("keep one catalogue per file: remove the `---` separator and split the file"),
-                    );
-                }
-            }
-            Event::Scalar(value, _, anchor, _) => {
-                if let Some(d) = key_check(&mut stack, Some(&value)) {
-                    return Some(d);
-                }
-                finish(&mut stack, &mut root_jumps, &mut anchors, anchor, 0);
-            }
-            Event::Alias(id) => {
-                let _ = key_check(&mut stack, None);
-                let jumps = anchors.get(&id).copied().unwrap_or(0).saturating_add(1);
-                finish(&mut stack, &mut root_jumps, &mut anchors, 0, jumps);
-                let total = stack
-                    .iter()
-                    .map(|f| f.jumps)
-                    .fold(root_jumps, u64::saturating_add);
-                if total > events.max(100).saturating_mul(ALIAS_FACTOR) {
-                    return Some(
-                        Diagnostic::error(
-                            Code::AliasLimit,
-                            format!("aliases expand into {total} copies after only {events} YAML events (the limit is {ALIAS_FACTOR} per event)"),
-                        )
-                        .in_file(file)
-                        .at(at(line, col))
-                        .help("aliases here expand into far too many nodes; write the values out instead"),
-                    );
-                }
-            }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                let _ = key_check(&mut stack, None);
-                if stack.len() >= MAX_DEPTH {
-                    return Some(
-                        Diagnostic::error(
-                            Code::NestingTooDeep,
-                            format!("the YAML nests deeper than {MAX_DEPTH} levels"),
-                        )
-                        .in_file(file)
-                        .at(at(line, col))
-                        .help("a catalogue nests only a few levels deep; this file is not a catalogue"),
-                    );
-                }
-                let map = matches!(event, Event::MappingStart(..));
-                stack.push(Frame {
-                    anchor,
-                    jumps: 0,
-                    keys: map.then(std::collections::HashSet::new),
-                    expect_key: map,
-                    start: (line, col),
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(f) = stack.pop() {
-                    finish(&mut stack, &mut root_jumps, &mut anchors, f.anchor, f.jumps);
-                }
-            }
-            Event::StreamEnd => return None,
-            _ => {}
+        scan.events += 1;
+        if let ControlFlow::Break(found) = scan.event(event, span.start.line(), span.start.col()) {
+            return found;
         }
+    }
+}
+
+/// The state of [`structure_problem`]'s scan.
+struct Scan<'a> {
+    file: &'a Path,
+    text: &'a str,
+    /// The collections open around the current event.
+    stack: Vec<Frame>,
+    /// Alias uses inside each anchored node, by anchor id.
+    anchors: HashMap<usize, u64>,
+    documents: usize,
+    events: u64,
+    /// Alias uses outside any collection.
+    root_jumps: u64,
+}
+
+impl Scan<'_> {
+    /// A diagnostic at a 1-based line and 0-based column of the text.
+    fn at(&self, code: Code, message: String, line: usize, col: usize) -> Diagnostic {
+        Diagnostic::new(code, message)
+            .in_file(self.file)
+            .at(At::LineColumn {
+                line,
+                column: col + 1,
+            })
+    }
+
+    /// One event; `Break` ends the scan, with the problem found or `None` at the end.
+    fn event(
+        &mut self,
+        event: saphyr_parser::Event<'_>,
+        line: usize,
+        col: usize,
+    ) -> ControlFlow<Option<Diagnostic>> {
+        use saphyr_parser::Event;
+        let found = match event {
+            Event::DocumentStart(_) => self.document(line, col),
+            Event::Scalar(value, _, anchor, _) => self.key(Some(&value), line, col).or_else(|| {
+                self.finish(anchor, 0);
+                None
+            }),
+            Event::Alias(id) => self.alias(id, line, col),
+            Event::SequenceStart(anchor, _) => self.open(anchor, false, line, col),
+            Event::MappingStart(anchor, _) => self.open(anchor, true, line, col),
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(f) = self.stack.pop() {
+                    self.finish(f.anchor, f.jumps);
+                }
+                None
+            }
+            Event::StreamEnd => return ControlFlow::Break(None),
+            _ => None,
+        };
+        match found {
+            Some(d) => ControlFlow::Break(Some(d)),
+            None => ControlFlow::Continue(()),
+        }
+    }
+
+    /// Adds a finished node's alias uses to its parent and records its anchor.
+    fn finish(&mut self, anchor: usize, jumps: u64) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, jumps);
+        }
+        match self.stack.last_mut() {
+            Some(parent) => parent.jumps = parent.jumps.saturating_add(jumps),
+            None => self.root_jumps = self.root_jumps.saturating_add(jumps),
+        }
+    }
+
+    /// A scalar, alias or collection in the current mapping takes its turn as key or value;
+    /// a scalar key is checked for a repeat (alias and collection keys are not compared).
+    fn key(&mut self, key: Option<&str>, line: usize, col: usize) -> Option<Diagnostic> {
+        let top = self.stack.last_mut()?;
+        let keys = top.keys.as_mut()?;
+        let is_key = top.expect_key;
+        top.expect_key = !top.expect_key;
+        let key = key.filter(|_| is_key)?;
+        if keys.insert(key.to_owned()) {
+            return None;
+        }
+        Some(
+            self.at(
+                Code::DuplicateKey,
+                format!("the key `{}` appears twice in this mapping", short(key)),
+                line,
+                col,
+            )
+            .help("a key may appear once per mapping: keep one of the entries"),
+        )
+    }
+
+    fn document(&mut self, line: usize, col: usize) -> Option<Diagnostic> {
+        self.documents += 1;
+        (self.documents > 1).then(|| {
+            self.at(
+                Code::MultipleDocuments,
+                "a second YAML document starts here".into(),
+                line,
+                col,
+            )
+            .help("keep one catalogue per file: remove the `---` separator and split the file")
+        })
+    }
+
+    fn alias(&mut self, id: usize, line: usize, col: usize) -> Option<Diagnostic> {
+        let _ = self.key(None, line, col);
+        let jumps = self
+            .anchors
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+            .saturating_add(1);
+        self.finish(0, jumps);
+        let total = self
+            .stack
+            .iter()
+            .map(|f| f.jumps)
+            .fold(self.root_jumps, u64::saturating_add);
+        let events = self.events;
+        (total > events.max(100).saturating_mul(ALIAS_FACTOR)).then(|| {
+            self.at(
+                Code::AliasLimit,
+                format!("aliases expand into {total} copies after only {events} YAML events (the limit is {ALIAS_FACTOR} per event)"),
+                line,
+                col,
+            )
+            .help("aliases here expand into far too many nodes; write the values out instead")
+        })
+    }
+
+    fn open(&mut self, anchor: usize, map: bool, line: usize, col: usize) -> Option<Diagnostic> {
+        let _ = self.key(None, line, col);
+        if self.stack.len() >= MAX_DEPTH {
+            return Some(
+                self.at(
+                    Code::NestingTooDeep,
+                    format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+                    line,
+                    col,
+                )
+                .help("a catalogue nests only a few levels deep; this file is not a catalogue"),
+            );
+        }
+        self.stack.push(Frame {
+            anchor,
+            jumps: 0,
+            keys: map.then(std::collections::HashSet::new),
+            expect_key: map,
+            start: (line, col),
+        });
+        None
+    }
+
+    /// The parser's own error: a syntax error, a tab, or its flow-nesting limit.
+    fn syntax_error(&self, e: &saphyr_parser::ScanError) -> Diagnostic {
+        let m = e.marker();
+        let info = e.info();
+        let tab = info.contains("tab")
+            || self
+                .text
+                .lines()
+                .nth(m.line().saturating_sub(1))
+                .is_some_and(|l| l.chars().nth(m.col()) == Some('\t'));
+        // The scanner has its own flow-nesting limit; that is depth, not syntax.
+        if info.contains("recursion limit") {
+            return self
+                .at(
+                    Code::NestingTooDeep,
+                    format!("the YAML nests too deeply ({info})"),
+                    m.line(),
+                    m.col(),
+                )
+                .help("a catalogue nests only a few levels deep; this file is not a catalogue");
+        }
+        let help = if tab {
+            "YAML indentation must use spaces, not tabs"
+        } else {
+            "fix the YAML syntax at the caret"
+        };
+        // An unclosed flow collection is the usual cause of a puzzling error further down:
+        // name where it opened.
+        let open = self.stack.iter().rev().find_map(|f| {
+            let (l, c) = f.start;
+            let ch = self.text.lines().nth(l.saturating_sub(1))?.chars().nth(c)?;
+            matches!(ch, '[' | '{').then_some((ch, l, c + 1))
+        });
+        let message = match open {
+            Some((ch, l, c)) if (l, c) != (m.line(), m.col() + 1) => {
+                format!("{info} (inside the `{ch}` opened at line {l}, column {c})")
+            }
+            _ => info.to_owned(),
+        };
+        self.at(Code::YamlSyntax, message, m.line(), m.col())
+            .help(help)
     }
 }
 
@@ -391,7 +436,7 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     } else {
         (Code::YamlSyntax, "fix the YAML syntax at the caret")
     };
-    let d = Diagnostic::error(code, message).in_file(file).help(help);
+    let d = Diagnostic::new(code, message).in_file(file).help(help);
     // The YAML reader reports bad characters by byte offset only (its line and column stay 1:1).
     if let Some(offset) = reader_offset(&full) {
         return d.at(At::Bytes(offset..offset + 1));

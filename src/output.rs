@@ -26,7 +26,7 @@ pub fn is_safe_relative(path: &str) -> bool {
 }
 
 fn write_failed(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::new(
         Code::WriteFailed,
         format!("cannot write `{}`: {e}", display(path)),
     )

@@ -1,11 +1,16 @@
 //! The template environment: one minijinja `Environment` for every target.
 //!
 //! Guarantees: undefined variables are errors (never an empty string); every value a template
-//! prints goes through the escaper registered for the template's file extension (the name
-//! without `.j2`), unless it is a typed, already-safe value built by Rust code; a template
-//! whose extension has no escaper cannot print anything. Templates are embedded in the binary;
-//! `--templates DIR` replaces any of them by the file of the same name under DIR.
+//! prints goes through the escaper its own target registered for the template's file
+//! extension (the name without `.j2`): templates are named `<target>/<file>.j2` and escapers are
+//! looked up by that target and extension, so no target's template can pick up another
+//! target's escaper, and two escapers claiming one extension of one target are refused when
+//! the environment is built. A value skips its escaper only when it is a typed, already-safe
+//! value built by Rust code; a template whose extension has no escaper cannot print anything.
+//! Templates are embedded in the binary ([`template!`](crate::template)); `--templates DIR`
+//! replaces any of them by the file of the same name under DIR.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use minijinja::value::Serde;
@@ -13,19 +18,49 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic};
-use crate::targets::Target;
 
 /// Appends a value to the output in a form safe for the output language, or refuses it.
 pub type EscapeFn = fn(value: &str, out: &mut String) -> Result<(), String>;
 
 /// An escaper for one output language.
+#[derive(Clone, Copy)]
 pub struct Escaper {
-    /// Name used for `AutoEscape::Custom`.
+    /// Its name, unique within the target that registers it.
     pub name: &'static str,
     /// Template extensions (after stripping `.j2`) rendered with this escaper, e.g. `rules`.
     pub extensions: &'static [&'static str],
     /// Appends `value` to `out` in a form that cannot break out of its context, or refuses.
     pub escape: EscapeFn,
+}
+
+/// An embedded template: its name, which is also its path under `templates/`
+/// (`<target>/<file>.j2`), and its source.
+#[derive(Debug, Clone, Copy)]
+pub struct Template {
+    pub name: &'static str,
+    pub source: &'static str,
+}
+
+/// The embedded template at a path under `templates/`, e.g.
+/// `template!("zeek/zkg.meta.j2")`: the path is written once and gives both the name and the
+/// embedded source.
+#[macro_export]
+macro_rules! template {
+    ($path:literal) => {
+        $crate::render::Template {
+            name: $path,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $path)),
+        }
+    };
+}
+
+/// What one target brings to the environment: its templates (each named `<target>/...`) and
+/// the escapers of their extensions.
+#[derive(Clone)]
+pub struct TemplateSet {
+    pub target: &'static str,
+    pub templates: Vec<Template>,
+    pub escapers: &'static [Escaper],
 }
 
 /// The template environment shared by all targets of a build.
@@ -39,15 +74,59 @@ fn extension(name: &str) -> &str {
     file.rsplit_once('.').map_or("", |(_, ext)| ext)
 }
 
+/// The escapers of every set, keyed by (target, extension), and by `<target>/<escaper>` for
+/// the formatter. Refuses a template outside its target's folder and two escapers of one
+/// target claiming the same extension: either would let a value be escaped for the wrong
+/// language.
+struct EscaperTable {
+    by_extension: BTreeMap<(&'static str, &'static str), String>,
+    by_key: BTreeMap<String, EscapeFn>,
+}
+
+impl EscaperTable {
+    fn new(sets: &[TemplateSet]) -> Result<EscaperTable, Diagnostic> {
+        let mut table = EscaperTable {
+            by_extension: BTreeMap::new(),
+            by_key: BTreeMap::new(),
+        };
+        for set in sets {
+            if let Some(t) = set
+                .templates
+                .iter()
+                .find(|t| t.name.split_once('/').map(|(dir, _)| dir) != Some(set.target))
+            {
+                return Err(bug(format!(
+                    "template `{}` of target `{}` is not under `{}/`",
+                    t.name, set.target, set.target
+                )));
+            }
+            for e in set.escapers {
+                let key = format!("{}/{}", set.target, e.name);
+                for ext in e.extensions {
+                    if let Some(other) = table.by_extension.insert((set.target, ext), key.clone()) {
+                        return Err(bug(format!(
+                            "target `{}` registers two escapers for `.{ext}` templates: `{other}` and `{key}`",
+                            set.target
+                        )));
+                    }
+                }
+                table.by_key.insert(key, e.escape);
+            }
+        }
+        Ok(table)
+    }
+}
+
+fn bug(message: String) -> Diagnostic {
+    Diagnostic::new(Code::TemplateError, message).help("this is a bug in iocc, please report it")
+}
+
 impl Templates {
-    /// Builds the environment from the targets' embedded templates and escapers.
-    pub fn new(
-        targets: &[&'static dyn Target],
-        override_dir: Option<&Path>,
-    ) -> Result<Templates, Diagnostic> {
+    /// Builds the environment from each target's embedded templates and escapers.
+    pub fn new(sets: &[TemplateSet], override_dir: Option<&Path>) -> Result<Templates, Diagnostic> {
         // A mistyped --templates folder would otherwise silently build the embedded templates.
         if let Some(dir) = override_dir.filter(|d| !d.is_dir()) {
-            return Err(Diagnostic::error(
+            return Err(Diagnostic::new(
                 Code::FileNotFound,
                 format!(
                     "the template folder `{}` does not exist",
@@ -56,6 +135,7 @@ impl Templates {
             )
             .help("--templates names a folder laid out like `templates/`, e.g. `my-templates/summary/summary.md.j2`"));
         }
+        let escapers = EscaperTable::new(sets)?;
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -65,21 +145,16 @@ impl Templates {
             .build()
             .map_err(|e| template_error(&e, None))?;
         env.set_syntax(syntax);
-        let escapers: Vec<&'static Escaper> = targets.iter().flat_map(|t| t.escapers()).collect();
-        let by_ext: Vec<(&'static str, &'static str)> = escapers
-            .iter()
-            .flat_map(|e| e.extensions.iter().map(move |x| (*x, e.name)))
-            .collect();
+        let by_extension = escapers.by_extension;
         env.set_auto_escape_callback(move |name| {
-            let ext = extension(name);
-            let esc = by_ext
+            let target = name.split_once('/').map_or("", |(dir, _)| dir);
+            let key = by_extension
                 .iter()
-                .find(|(x, _)| *x == ext)
-                .map_or("unregistered", |(_, n)| n);
-            AutoEscape::Custom(esc.into())
+                .find(|((t, x), _)| *t == target && *x == extension(name))
+                .map_or_else(|| "unregistered".to_owned(), |(_, k)| k.clone());
+            AutoEscape::Custom(key.into())
         });
-        let table: Vec<(&'static str, EscapeFn)> =
-            escapers.iter().map(|e| (e.name, e.escape)).collect();
+        let by_key = escapers.by_key;
         env.set_formatter(move |out, state, value| {
             if value.is_undefined() || value.is_none() {
                 return Err(minijinja::Error::new(
@@ -90,13 +165,13 @@ impl Templates {
             if value.is_safe() {
                 return write!(out, "{value}").map_err(minijinja::Error::from);
             }
-            let AutoEscape::Custom(name) = state.auto_escape() else {
+            let AutoEscape::Custom(key) = state.auto_escape() else {
                 return Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
                     "no escaper for this template",
                 ));
             };
-            let Some((_, escape)) = table.iter().find(|(n, _)| n == name) else {
+            let Some(escape) = by_key.get(key.as_ref()) else {
                 return Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
                     format!(
@@ -112,30 +187,8 @@ impl Templates {
             })?;
             out.write_str(&buf).map_err(minijinja::Error::from)
         });
-        for target in targets {
-            for (name, source) in target.templates() {
-                let custom =
-                    match override_dir {
-                        Some(dir) => match std::fs::read_to_string(dir.join(name)) {
-                            Ok(s) => Some(s),
-                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                            Err(e) => return Err(Diagnostic::error(
-                                Code::TemplateError,
-                                format!("cannot read template override `{name}`: {e}"),
-                            )
-                            .in_file(&dir.join(name))
-                            .help(
-                                "make the file readable, or remove it to use the embedded template",
-                            )),
-                        },
-                        None => None,
-                    };
-                let added = match custom {
-                    Some(s) => env.add_template_owned(*name, s),
-                    None => env.add_template(name, source),
-                };
-                added.map_err(|e| template_error(&e, override_dir))?;
-            }
+        for t in sets.iter().flat_map(|s| &s.templates) {
+            add_template(&mut env, t, override_dir)?;
         }
         Ok(Templates { env })
     }
@@ -151,6 +204,34 @@ impl Templates {
     }
 }
 
+/// Adds an embedded template, or its override from `--templates DIR` when that file exists.
+fn add_template(
+    env: &mut Environment<'static>,
+    t: &Template,
+    override_dir: Option<&Path>,
+) -> Result<(), Diagnostic> {
+    let custom = match override_dir {
+        Some(dir) => match std::fs::read_to_string(dir.join(t.name)) {
+            Ok(s) => Some(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(Diagnostic::new(
+                    Code::TemplateError,
+                    format!("cannot read template override `{}`: {e}", t.name),
+                )
+                .in_file(&dir.join(t.name))
+                .help("make the file readable, or remove it to use the embedded template"))
+            }
+        },
+        None => None,
+    };
+    let added = match custom {
+        Some(s) => env.add_template_owned(t.name, s),
+        None => env.add_template(t.name, t.source),
+    };
+    added.map_err(|e| template_error(&e, override_dir))
+}
+
 fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
@@ -158,7 +239,7 @@ fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
         msg.push_str(&format!(": {s}"));
         source = s.source();
     }
-    let d = Diagnostic::error(Code::TemplateError, msg).help(
+    let d = Diagnostic::new(Code::TemplateError, msg).help(
         "a template failed: if you passed --templates, check your override; otherwise this is a bug in iocc, please report it",
     );
     match (dir, e.name()) {
@@ -178,4 +259,91 @@ fn template_error(e: &minijinja::Error, dir: Option<&Path>) -> Diagnostic {
 /// auto-escaper leaves it alone. Only Rust code can make such values; templates cannot.
 pub fn safe(text: String) -> Value {
     Value::from_safe_string(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upper(v: &str, out: &mut String) -> Result<(), String> {
+        out.push_str(&v.to_uppercase());
+        Ok(())
+    }
+
+    fn lower(v: &str, out: &mut String) -> Result<(), String> {
+        out.push_str(&v.to_lowercase());
+        Ok(())
+    }
+
+    static UPPER: [Escaper; 1] = [Escaper {
+        name: "upper",
+        extensions: &["txt"],
+        escape: upper,
+    }];
+    static LOWER: [Escaper; 1] = [Escaper {
+        name: "lower",
+        extensions: &["txt"],
+        escape: lower,
+    }];
+    static BOTH: [Escaper; 2] = [UPPER[0], LOWER[0]];
+
+    const A: Template = Template {
+        name: "a/x.txt.j2",
+        source: "{{ v }}",
+    };
+    const B: Template = Template {
+        name: "b/x.txt.j2",
+        source: "{{ v }}",
+    };
+
+    fn set(
+        target: &'static str,
+        templates: &[Template],
+        escapers: &'static [Escaper],
+    ) -> TemplateSet {
+        TemplateSet {
+            target,
+            templates: templates.to_vec(),
+            escapers,
+        }
+    }
+
+    #[test]
+    fn each_template_uses_its_own_targets_escaper() {
+        let t = Templates::new(&[set("a", &[A], &UPPER), set("b", &[B], &LOWER)], None).unwrap();
+        let v = minijinja::context! { v => "MiXed" };
+        assert_eq!(t.render(A.name, &v).unwrap(), "MIXED");
+        assert_eq!(t.render(B.name, &v).unwrap(), "mixed");
+    }
+
+    #[test]
+    fn a_template_never_borrows_another_targets_escaper() {
+        // `b` registers no escaper: its `.txt` template must not fall back to `a`'s.
+        let t = Templates::new(&[set("a", &[A], &UPPER), set("b", &[B], &[])], None).unwrap();
+        let err = t
+            .render(B.name, &minijinja::context! { v => "x" })
+            .unwrap_err();
+        assert!(err.message.contains("no escaper"), "{}", err.message);
+    }
+
+    #[test]
+    fn two_escapers_for_one_extension_are_refused_at_start_up() {
+        let Err(d) = Templates::new(&[set("a", &[A], &BOTH)], None) else {
+            panic!("two `.txt` escapers of one target were accepted");
+        };
+        assert_eq!(d.code, Code::TemplateError);
+        assert!(
+            d.message.contains("two escapers for `.txt`"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn a_template_outside_its_targets_folder_is_refused() {
+        let Err(d) = Templates::new(&[set("b", &[A], &UPPER)], None) else {
+            panic!("a template of `b` named `a/...` was accepted");
+        };
+        assert!(d.message.contains("is not under `b/`"), "{}", d.message);
+    }
 }

@@ -108,92 +108,12 @@ fn walk(v: &Yaml, s: &Json, defs: &Map<String, Json>, path: &str, out: &mut Vec<
         }
         return;
     }
-    let types: Vec<&str> = match s.get("type") {
-        Some(Json::String(t)) => vec![t.as_str()],
-        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
-        _ => Vec::new(),
-    };
-    if !types.is_empty() && !types.iter().any(|t| fits(v, t)) {
-        let want: Vec<&str> = types
-            .iter()
-            .filter(|t| **t != "null")
-            .map(|t| words(t))
-            .collect();
-        let where_ = if path.is_empty() {
-            "the catalogue".to_owned()
-        } else {
-            format!("`{path}`")
-        };
-        out.push(
-            Diagnostic::error(Code::InvalidType, format!("{where_} must be {}, not {}", want.join(" or "), kind(v)))
-                .at_path(path)
-                .help("see `iocc schema` for the expected type; quote values that YAML would read as numbers, booleans or null"),
-        );
+    if let Some(d) = type_problem(v, s, path) {
+        out.push(d);
         return;
     }
     match v {
-        Yaml::Mapping(m) => {
-            let props = s.get("properties").and_then(Json::as_object);
-            let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
-            for (k, val) in m {
-                let key = match k {
-                    Yaml::String(k) => k.clone(),
-                    other => serde_yaml::to_string(other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned(),
-                };
-                match props.and_then(|p| p.get(&key)) {
-                    Some(sub) => walk(val, sub, defs, &child(path, &key), out),
-                    None if closed => {
-                        let mut known: Vec<&str> = props
-                            .map(|p| p.keys().map(String::as_str).collect())
-                            .unwrap_or_default();
-                        known.sort_unstable();
-                        out.push(
-                            Diagnostic::error(
-                                Code::UnknownField,
-                                if path.is_empty() {
-                                    format!("unknown field `{key}`")
-                                } else {
-                                    format!("unknown field `{key}` in `{path}`")
-                                },
-                            )
-                            .at_key(child(path, &key))
-                            .help(format!(
-                                "remove it or fix its spelling; the fields here are {}",
-                                known
-                                    .iter()
-                                    .map(|k| format!("`{k}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        );
-                    }
-                    None => {}
-                }
-            }
-            for r in s
-                .get("required")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str)
-            {
-                if !m.contains_key(r) {
-                    let where_ = if path.is_empty() {
-                        "the catalogue".to_owned()
-                    } else {
-                        format!("`{path}`")
-                    };
-                    out.push(
-                        Diagnostic::error(Code::MissingField, format!("{where_} lacks the required field `{r}`"))
-                            .at_path(path)
-                            .help("add the field; the README's catalogue format and `iocc schema` list the required ones"),
-                    );
-                }
-            }
-        }
+        Yaml::Mapping(m) => walk_mapping(m, s, defs, path, out),
         Yaml::Sequence(items) => {
             if let Some(item) = s.get("items") {
                 for (i, x) in items.iter().enumerate() {
@@ -203,6 +123,104 @@ fn walk(v: &Yaml, s: &Json, defs: &Map<String, Json>, path: &str, out: &mut Vec<
         }
         _ => {}
     }
+}
+
+/// `the catalogue` or `` `path` ``, for messages.
+fn where_(path: &str) -> String {
+    if path.is_empty() {
+        "the catalogue".to_owned()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+/// A value whose YAML type the schema does not allow there.
+fn type_problem(v: &Yaml, s: &Json, path: &str) -> Option<Diagnostic> {
+    let types: Vec<&str> = match s.get("type") {
+        Some(Json::String(t)) => vec![t.as_str()],
+        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if types.is_empty() || types.iter().any(|t| fits(v, t)) {
+        return None;
+    }
+    let want: Vec<&str> = types
+        .iter()
+        .filter(|t| **t != "null")
+        .map(|t| words(t))
+        .collect();
+    Some(
+        Diagnostic::new(Code::InvalidType, format!("{} must be {}, not {}", where_(path), want.join(" or "), kind(v)))
+            .at_path(path)
+            .help("see `iocc schema` for the expected type; quote values that YAML would read as numbers, booleans or null"),
+    )
+}
+
+/// A mapping: each known key against its schema, unknown keys of a closed mapping, and the
+/// required keys.
+fn walk_mapping(
+    m: &serde_yaml::Mapping,
+    s: &Json,
+    defs: &Map<String, Json>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let props = s.get("properties").and_then(Json::as_object);
+    let closed = s.get("additionalProperties") == Some(&Json::Bool(false));
+    for (k, val) in m {
+        let key = match k {
+            Yaml::String(k) => k.clone(),
+            other => serde_yaml::to_string(other)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        };
+        match props.and_then(|p| p.get(&key)) {
+            Some(sub) => walk(val, sub, defs, &child(path, &key), out),
+            None if closed => out.push(unknown_field(props, path, &key)),
+            None => {}
+        }
+    }
+    for r in s
+        .get("required")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        if !m.contains_key(r) {
+            out.push(
+                Diagnostic::new(Code::MissingField, format!("{} lacks the required field `{r}`", where_(path)))
+                    .at_path(path)
+                    .help("add the field; the README's catalogue format and `iocc schema` list the required ones"),
+            );
+        }
+    }
+}
+
+/// A key a closed mapping does not define; the help lists the keys it does.
+fn unknown_field(props: Option<&Map<String, Json>>, path: &str, key: &str) -> Diagnostic {
+    let mut known: Vec<&str> = props
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    known.sort_unstable();
+    Diagnostic::new(
+        Code::UnknownField,
+        if path.is_empty() {
+            format!("unknown field `{key}`")
+        } else {
+            format!("unknown field `{key}` in `{path}`")
+        },
+    )
+    .at_key(child(path, key))
+    .help(format!(
+        "remove it or fix its spelling; the fields here are {}",
+        known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 #[cfg(test)]

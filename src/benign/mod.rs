@@ -11,7 +11,6 @@
 //! (substrings), so a million-entry feed is screened in a fraction of a second. The shipped lists
 //! are parsed once, on first use.
 
-pub mod check;
 pub mod lists;
 mod ranges;
 
@@ -35,6 +34,9 @@ const ADDRESS_ATTRS: &[&str] = &[
 ];
 const DOMAIN_ATTRS: &[&str] = &["domain", "hostname", "domain|ip"];
 const URL_ATTRS: &[&str] = &["url", "uri"];
+
+/// The `policy.overrides` rail that lifts a warninglist match (with a `network` or a `domain`).
+pub const RAIL: &str = "benign";
 
 /// What a value matched: the list and the entry that matched it.
 #[derive(Debug, Clone, Copy)]

@@ -16,7 +16,9 @@ use serde::Serialize;
 
 pub use code::Code;
 pub use locate::SourceCache;
-pub use render::{display_path as display, json_report, render_human, render_json, Format};
+pub use render::{
+    display_path as display, json_report, render_human, render_json, render_one, Format,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,10 +64,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, with the code's own severity ([`Code::severity`]).
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            severity: Severity::Error,
+            severity: code.severity(),
             message: message.into(),
             help: None,
             file: None,
@@ -73,10 +76,28 @@ impl Diagnostic {
         }
     }
 
+    /// [`Diagnostic::new`] for a code whose severity is error, spelt out at the call site.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.severity(), Severity::Error, "{code} is not an error");
+        Diagnostic::new(code, message)
+    }
+
+    /// [`Diagnostic::new`] for a code whose severity is warning, spelt out at the call site.
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(
+            code.severity(),
+            Severity::Warning,
+            "{code} is not a warning"
+        );
+        Diagnostic::new(code, message)
+    }
+
+    /// The same diagnostic as a warning, for a command that tolerates what its code forbids
+    /// elsewhere (a writing build warns that a version was not bumped; `--check` fails).
+    pub fn as_warning(self) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
+            ..self
         }
     }
 

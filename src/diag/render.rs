@@ -20,45 +20,51 @@ pub enum Format {
     Json,
 }
 
+/// One diagnostic for people: the title with its code, the source line with a caret under
+/// the position, the help (no trailing newline).
+pub fn render_one(d: &Diagnostic, cache: &mut SourceCache) -> String {
+    let renderer = Renderer::plain();
+    let pos = position(d, cache);
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+    let display = d.file.as_deref().map(display_path);
+    let line_text;
+    let mut group = match (&display, &pos) {
+        (Some(path), Some(pos)) => {
+            let text = cache
+                .text(d.file.as_deref().unwrap_or(Path::new("")))
+                .unwrap_or("");
+            let (src, span) = line_of(text, pos);
+            line_text = src.to_owned();
+            Group::with_title(title).element(
+                Snippet::source(line_text.as_str())
+                    .line_start(pos.line)
+                    .path(path.as_str())
+                    .annotation(AnnotationKind::Primary.span(span)),
+            )
+        }
+        (Some(path), None) => Group::with_title(title).element(Origin::path(path.as_str())),
+        (None, _) => Group::with_title(title),
+    };
+    if let At::Yaml { path, .. } | At::YamlKey { path } = &d.at {
+        if pos.is_none() && !path.is_empty() {
+            group = group.element(Level::NOTE.message(format!("at `{path}`")));
+        }
+    }
+    if let Some(help) = &d.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    renderer.render(&[group])
+}
+
 /// Renders every diagnostic as readable text, followed by a count line.
 pub fn render_human(diags: &Diagnostics, cache: &mut SourceCache) -> String {
-    let renderer = Renderer::plain();
     let mut out = String::new();
     for d in &diags.0 {
-        let pos = position(d, cache);
-        let level = match d.severity {
-            Severity::Error => Level::ERROR,
-            Severity::Warning => Level::WARNING,
-        };
-        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
-        let display = d.file.as_deref().map(display_path);
-        let line_text;
-        let mut group = match (&display, &pos) {
-            (Some(path), Some(pos)) => {
-                let text = cache
-                    .text(d.file.as_deref().unwrap_or(Path::new("")))
-                    .unwrap_or("");
-                let (src, span) = line_of(text, pos);
-                line_text = src.to_owned();
-                Group::with_title(title).element(
-                    Snippet::source(line_text.as_str())
-                        .line_start(pos.line)
-                        .path(path.as_str())
-                        .annotation(AnnotationKind::Primary.span(span)),
-                )
-            }
-            (Some(path), None) => Group::with_title(title).element(Origin::path(path.as_str())),
-            (None, _) => Group::with_title(title),
-        };
-        if let At::Yaml { path, .. } | At::YamlKey { path } = &d.at {
-            if pos.is_none() && !path.is_empty() {
-                group = group.element(Level::NOTE.message(format!("at `{path}`")));
-            }
-        }
-        if let Some(help) = &d.help {
-            group = group.element(Level::HELP.message(help.as_str()));
-        }
-        out.push_str(&renderer.render(&[group]));
+        out.push_str(&render_one(d, cache));
         out.push_str("\n\n");
     }
     let (e, w) = (diags.error_count(), diags.warning_count());

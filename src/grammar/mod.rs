@@ -1,10 +1,12 @@
-//! The small grammars of the catalogue, as nom parsers: port lists, Suricata content
-//! notation, and the STIX patterning language `iocc import` reads. Each parser consumes its
-//! whole input or fails with the character offset of the first thing it could not read, so a
-//! caret can point at it inside the YAML scalar.
+//! The small grammars of iocc, as nom parsers: the catalogue's port lists, Suricata content
+//! notation, Suricata rule lines ([`rule`], behind `iocc lint` and the check of every
+//! generated pack), and the STIX patterning language `iocc import` reads. Each parser consumes
+//! its whole input or fails with the character offset of the first thing it could not read, so
+//! a caret can point at it inside the YAML scalar.
 
 pub mod content;
 pub mod ports;
+pub mod rule;
 pub mod stix_pattern;
 
 /// A grammar failure: what was expected, at which character of the input.

@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{abusech, misp, plain, stix, Feed, ImportOptions, Reader};
-use crate::bulk::{read_file, MAX_BULK_BYTES};
 use crate::diag::{At, Code, Diagnostic};
+use crate::validate::bulk::{read_file, MAX_BULK_BYTES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -47,7 +47,7 @@ impl Format {
 /// Reads one source: its format (given or detected), its entries, and every diagnostic.
 pub fn read(file: &Path, opts: &ImportOptions) -> (Option<Format>, Option<Feed>, Vec<Diagnostic>) {
     if file.is_dir() {
-        if opts.format.is_some_and(|f| f != Format::Misp) {
+        if opts.from.is_some_and(|f| f != Format::Misp) {
             let d = Diagnostic::error(
                 Code::InvalidFeed,
                 format!("`{}` is a folder", crate::diag::display(file)),
@@ -84,7 +84,7 @@ pub fn read(file: &Path, opts: &ImportOptions) -> (Option<Format>, Option<Feed>,
             return (None, None, vec![d]);
         }
     };
-    let format = match opts.format {
+    let format = match opts.from {
         Some(f) => f,
         None => match detect(text) {
             Some(f) => f,

@@ -356,24 +356,25 @@ fn attribute(r: &mut Reader<'_>, line: u32, a: &Value, object: Option<&str>, ev:
 pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
     let manifest = dir.join("manifest.json");
     let mut r = Reader::new(&manifest);
-    let text = match crate::bulk::read_file(&manifest, crate::bulk::MAX_BULK_BYTES) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(d) => {
-            let d = Diagnostic::error(
-                Code::InvalidFeed,
-                format!(
-                    "`{}` is not a MISP feed: it has no readable manifest.json",
-                    crate::diag::display(dir)
-                ),
-            )
-            .in_file(dir)
-            .help(format!(
-                "a MISP feed folder holds manifest.json and one <uuid>.json per event ({})",
-                d.message
-            ));
-            return (Feed::default(), vec![d]);
-        }
-    };
+    let text =
+        match crate::validate::bulk::read_file(&manifest, crate::validate::bulk::MAX_BULK_BYTES) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(d) => {
+                let d = Diagnostic::error(
+                    Code::InvalidFeed,
+                    format!(
+                        "`{}` is not a MISP feed: it has no readable manifest.json",
+                        crate::diag::display(dir)
+                    ),
+                )
+                .in_file(dir)
+                .help(format!(
+                    "a MISP feed folder holds manifest.json and one <uuid>.json per event ({})",
+                    d.message
+                ));
+                return (Feed::default(), vec![d]);
+            }
+        };
     let uuids: Vec<String> = match serde_json::from_str::<serde_json::Map<String, Value>>(&text) {
         Ok(m) => m.keys().cloned().collect(),
         Err(e) => {
@@ -406,23 +407,24 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
             );
             continue;
         }
-        let text = match crate::bulk::read_file(&file, crate::bulk::MAX_BULK_BYTES) {
-            Ok(b) => match String::from_utf8(b) {
-                Ok(t) => t,
-                Err(_) => {
-                    diags.push(
-                        Diagnostic::error(Code::NotUtf8, "the event file is not UTF-8 text")
-                            .in_file(&file)
-                            .help("MISP event files are UTF-8 JSON"),
-                    );
+        let text =
+            match crate::validate::bulk::read_file(&file, crate::validate::bulk::MAX_BULK_BYTES) {
+                Ok(b) => match String::from_utf8(b) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::error(Code::NotUtf8, "the event file is not UTF-8 text")
+                                .in_file(&file)
+                                .help("MISP event files are UTF-8 JSON"),
+                        );
+                        continue;
+                    }
+                },
+                Err(d) => {
+                    diags.push(d);
                     continue;
                 }
-            },
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
+            };
         let mut er = Reader::new(&file);
         read_event_file(&mut er, &text);
         let (f, d) = er.finish();

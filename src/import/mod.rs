@@ -39,52 +39,79 @@ pub const MAX_REPORTED: usize = 50;
 /// Default size above which a group of addresses or domains goes to a bulk side file.
 pub const DEFAULT_BULK_ABOVE: usize = 1000;
 
-/// What `iocc import` was asked to do.
-#[derive(Debug, Clone)]
+/// What `iocc import` was asked to do (also its command line).
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "into"])))]
 pub struct ImportOptions {
+    /// Source files (a MISP feed is a folder with manifest.json).
+    #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// `None`: detected from each file's content.
-    pub format: Option<Format>,
-    /// A new catalogue to write.
+    /// Source format (default: detected from each file's content).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub from: Option<Format>,
+    /// Write a new catalogue (its bulk side files go to a folder named after it).
+    #[arg(long, value_name = "NEW.yaml")]
     pub out: Option<PathBuf>,
-    /// An existing catalogue to add to.
+    /// Add to an existing catalogue: its indicators, detections and SID lock stay as they are.
+    #[arg(long, value_name = "EXISTING.yaml")]
     pub into: Option<PathBuf>,
+    /// Show the diff and the problems; write nothing.
+    #[arg(long)]
     pub dry_run: bool,
-    /// CSV lists: the header of the value column.
+    /// CSV lists: the header of the value column (default: the first column).
+    #[arg(long)]
     pub column: Option<String>,
-    /// The action of entries whose source does not say (MISP `to_ids: false` is `monitor`).
+    /// Action of entries whose source does not set one: block, alert or monitor (MISP
+    /// `to_ids: false` is always monitor).
+    #[arg(long, default_value = "block", value_parser = parse_action)]
     pub action: Action,
-    /// New catalogues: id (default: the file name), title, publisher, TLP, advisory date.
+    /// New catalogue: id (default: from the --out file name).
+    #[arg(long)]
     pub id: Option<String>,
+    /// New catalogue: title (default: from the source).
+    #[arg(long)]
     pub title: Option<String>,
+    /// New catalogue: publisher (default: from the source).
+    #[arg(long)]
     pub publisher: Option<String>,
+    /// New catalogue: TLP (default: from the source, else amber).
+    #[arg(long, value_parser = parse_tlp)]
     pub tlp: Option<Tlp>,
+    /// New catalogue: advisory date YYYY-MM-DD (default: the sources' dates, else today).
+    #[arg(long, value_parser = parse_date)]
     pub date: Option<Date>,
-    /// Source URLs added to every entry and to the advisory.
+    /// A source URL cited by every imported entry (repeatable).
+    #[arg(long = "reference", value_name = "URL")]
     pub references: Vec<String>,
-    /// Groups of addresses or domains larger than this go to bulk side files.
+    /// Groups of more addresses or domains than this go to bulk side files.
+    #[arg(long, default_value_t = DEFAULT_BULK_ABOVE)]
     pub bulk_above: usize,
 }
 
-impl Default for ImportOptions {
-    fn default() -> Self {
-        ImportOptions {
-            files: Vec::new(),
-            format: None,
-            out: None,
-            into: None,
-            dry_run: false,
-            column: None,
-            action: Action::Block,
-            id: None,
-            title: None,
-            publisher: None,
-            tlp: None,
-            date: None,
-            references: Vec::new(),
-            bulk_above: DEFAULT_BULK_ABOVE,
-        }
+fn parse_action(s: &str) -> Result<Action, String> {
+    match s {
+        "block" => Ok(Action::Block),
+        "alert" => Ok(Action::Alert),
+        "monitor" => Ok(Action::Monitor),
+        _ => Err("use block, alert or monitor".into()),
     }
+}
+
+fn parse_tlp(s: &str) -> Result<Tlp, String> {
+    match s.to_ascii_lowercase().trim_start_matches("tlp:") {
+        "clear" | "white" => Ok(Tlp::Clear),
+        "green" => Ok(Tlp::Green),
+        "amber" => Ok(Tlp::Amber),
+        "amber+strict" => Ok(Tlp::AmberStrict),
+        "red" => Ok(Tlp::Red),
+        _ => Err("use clear, green, amber, amber+strict or red".into()),
+    }
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    values::date(s)
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| "write the date as YYYY-MM-DD".into())
 }
 
 /// Where an entry came from.
@@ -264,9 +291,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A diagnostic about something left out of the import: a warning, the import goes on.
+/// A diagnostic about something left out of the import: a warning whatever the code's own
+/// severity (a known-benign value or a cut text fails a check, not an import).
 pub fn skipped(code: Code, message: String) -> Diagnostic {
-    Diagnostic::warning(code, message)
+    Diagnostic::new(code, message).as_warning()
 }
 
 /// Line numbers of a source text: the start of every line, found once, so that locating each

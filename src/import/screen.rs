@@ -11,10 +11,10 @@
 use std::collections::HashMap;
 
 use super::{values, Entry, Merged, Origin};
-use crate::benign::check::value_hit;
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Observable, Severity};
 use crate::targets::firewall::rails::Rails;
+use crate::validate::value_hit;
 
 /// One indicator to write, from one or more entries.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use ipnet::IpNet;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::bulk::parse_net;
 use crate::model::{HashAlgo, Observable};
+use crate::validate::bulk::parse_net;
 use crate::validate::{check_domain, check_url, short};
 
 /// What a feed says a value is.

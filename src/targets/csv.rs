@@ -14,7 +14,7 @@
 
 use ipnet::IpNet;
 
-use super::{Coverage, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, Support, Target, TargetContext, TargetOutput};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
 
@@ -107,9 +107,9 @@ fn net_kind(n: IpNet) -> &'static str {
     }
 }
 
-/// An address bare, a network with its length (IPv4 through the firewall's fast formatter).
+/// An address bare, a network with its length (IPv4 through the fast formatter of `net`).
 fn show(n: IpNet, out: &mut String) {
-    use crate::targets::firewall::{V4Net, V4};
+    use crate::net::{V4Net, V4};
     use std::fmt::Write as _;
     let _ = match n {
         IpNet::V4(v) if v.prefix_len() == 32 => write!(out, "{}", V4(v.addr())),
@@ -297,32 +297,29 @@ impl Target for Csv {
         "RFC 4180 blocklist: one row per indicator, fixed columns, spreadsheet-safe"
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "CSV blocklists"
+    }
+
+    /// Every indicator and every bulk entry is a row, whatever its action.
+    fn support(&self, item: &Item) -> Support {
+        match item.kind {
+            ItemKind::Detection => Support::No(
+                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows".into(),
+            ),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let bytes = write(c).map_err(|e| {
             vec![
-                Diagnostic::error(Code::WriteFailed, format!("cannot write the CSV: {e}"))
+                Diagnostic::new(Code::WriteFailed, format!("cannot write the CSV: {e}"))
                     .help("this is a bug in iocc, please report it"),
             ]
         })?;
-        let mut coverage = Coverage::default();
-        for i in &c.indicators {
-            coverage.carry(&i.id);
-        }
-        for b in &c.bulk {
-            coverage.carry(&b.id);
-        }
-        for d in &c.detections {
-            coverage.skip(
-                &d.id,
-                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows",
-            );
-        }
-        Ok(TargetOutput::one_file(
-            format!("{}.csv", c.id),
-            bytes,
-            coverage,
-        ))
+        Ok(TargetOutput::one_file(format!("{}.csv", c.id), bytes))
     }
 }
 

@@ -3,9 +3,12 @@
 //! A target turns a validated [`Catalogue`] into files under `out/<catalogue>/<target>/`,
 //! plus (optionally) state files kept beside the catalogue, such as a SID lock. It never
 //! writes anything itself: the build collects every target's output in memory and writes it
-//! atomically, so a failing target leaves the previous output untouched. A target must say
-//! what it carries and what it cannot express ([`Coverage`]): nothing is dropped silently.
+//! atomically, so a failing target leaves the previous output untouched. A target declares
+//! what it carries and what it cannot express, per kind of item ([`Target::support`]); the
+//! build derives each catalogue's [`Coverage`] from that ([`coverage::derive`]), so nothing is
+//! dropped silently.
 
+pub mod coverage;
 pub mod csv;
 pub mod firewall;
 pub mod stix;
@@ -15,11 +18,10 @@ pub mod zeek;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{Escaper, Templates};
+use crate::render::{Escaper, Template, TemplateSet, Templates};
+pub use coverage::{Coverage, Item, ItemKind, Skipped, Support};
 
 /// One output target.
 pub trait Target: Sync {
@@ -27,15 +29,29 @@ pub trait Target: Sync {
     fn name(&self) -> &'static str;
     /// One line for `iocc targets`.
     fn description(&self) -> &'static str;
-    /// The embedded templates this target renders: (name, source). None for targets that
-    /// serialise with a library (CSV, JSON).
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
+    /// The embedded templates this target renders, each named `<target>/<file>.j2` (see
+    /// [`template!`](crate::template)). None for targets that serialise with a library (CSV,
+    /// JSON).
+    fn templates(&self) -> Vec<Template> {
+        Vec::new()
     }
-    /// The escapers of the template extensions this target owns.
+    /// The escapers of this target's templates, by extension; only this target's templates
+    /// use them.
     fn escapers(&self) -> &'static [Escaper] {
         &[]
     }
+    /// Its folder in a release bundle (`iocc bundle`), where its consumers' tools look.
+    fn bundle_dir(&self) -> &'static str {
+        self.name()
+    }
+    /// What its bundle folder holds and is for, in the bundle's README.
+    fn bundle_note(&self) -> &'static str {
+        "target output"
+    }
+    /// What it does with an item of this kind, action and direction: carried, carried with a
+    /// limit, or not, with the reason. Declared before any output exists; the build report,
+    /// the bundle README and the targets' own reports derive from it.
+    fn support(&self, item: &Item) -> Support;
     /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
 }
@@ -44,9 +60,9 @@ pub trait Target: Sync {
 pub struct TargetContext<'a> {
     pub catalogue: &'a Catalogue,
     pub templates: &'a Templates,
-    /// Files already produced in this build by targets earlier in [`registry`] order, keyed
-    /// `<target>/<path>` (e.g. STIX reads the Suricata rules). Empty for targets not built.
-    pub prior: &'a crate::output::Tree,
+    /// The catalogue's rule plan (typed rules with their SIDs), made once before the targets
+    /// when the build publishes rules ([`crate::rules::plan::PUBLISHER`] selected), else None.
+    pub rules: Option<&'a crate::rules::RulePlan>,
 }
 
 impl TargetContext<'_> {
@@ -75,48 +91,30 @@ pub struct StateFile {
     pub contents: Vec<u8>,
 }
 
-/// What a target carried and what it could not express.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Coverage {
-    /// Ids of indicators, bulk lists and detections this target expresses.
-    pub carried: Vec<String>,
-    /// Items it cannot express, with the reason.
-    pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
-    pub id: String,
-    pub reason: String,
-}
-
-impl Coverage {
-    pub fn carry(&mut self, id: impl Into<String>) {
-        self.carried.push(id.into());
-    }
-    pub fn skip(&mut self, id: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            id: id.into(),
-            reason: reason.into(),
-        });
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct TargetOutput {
     pub files: Vec<OutputFile>,
     pub state: Vec<StateFile>,
-    pub coverage: Coverage,
+    /// Items this catalogue's data kept out although the target's
+    /// [`support`](Target::support) carries their kind, or a more precise reason for an item it
+    /// cannot carry, or a note about the build; see [`coverage::derive`].
+    pub refused: Vec<Skipped>,
 }
 
 impl TargetOutput {
     /// The output of a target that writes one file and keeps no state.
-    pub fn one_file(path: String, contents: Vec<u8>, coverage: Coverage) -> Self {
+    pub fn one_file(path: String, contents: Vec<u8>) -> Self {
         TargetOutput {
             files: vec![OutputFile { path, contents }],
             state: Vec::new(),
-            coverage,
+            refused: Vec::new(),
         }
+    }
+
+    /// The same output with refusals found while compiling.
+    pub fn refusing(mut self, refused: Vec<Skipped>) -> Self {
+        self.refused = refused;
+        self
     }
 }
 
@@ -132,6 +130,28 @@ pub fn registry() -> &'static [&'static dyn Target] {
     ]
 }
 
+/// The templates and escapers of every target, for [`Templates::new`].
+pub fn template_sets() -> Vec<TemplateSet> {
+    registry()
+        .iter()
+        .map(|t| TemplateSet {
+            target: t.name(),
+            templates: t.templates(),
+            escapers: t.escapers(),
+        })
+        .collect()
+}
+
+/// The template environment of every target, with the overrides of `--templates DIR`.
+pub fn templates(override_dir: Option<&Path>) -> Result<Templates, Diagnostic> {
+    Templates::new(&template_sets(), override_dir)
+}
+
+/// The coverage of one target for a catalogue, from its declaration and its refusals.
+pub fn coverage(target: &dyn Target, c: &Catalogue, refused: &[Skipped]) -> Coverage {
+    coverage::derive(|item| target.support(item), c, refused)
+}
+
 /// The names of every target.
 pub fn names() -> Vec<&'static str> {
     registry().iter().map(|t| t.name()).collect()
@@ -140,4 +160,28 @@ pub fn names() -> Vec<&'static str> {
 /// Finds a target by name.
 pub fn by_name(name: &str) -> Option<&'static dyn Target> {
     registry().iter().copied().find(|t| t.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_template_builds() {
+        assert!(templates(None).is_ok());
+    }
+
+    #[test]
+    fn targets_have_distinct_names_and_bundle_folders() {
+        let mut names = std::collections::BTreeSet::new();
+        let mut dirs = std::collections::BTreeSet::new();
+        for t in registry() {
+            assert!(names.insert(t.name()), "two targets named {}", t.name());
+            assert!(
+                dirs.insert(t.bundle_dir()),
+                "two targets bundle into {}",
+                t.bundle_dir()
+            );
+        }
+    }
 }

@@ -8,40 +8,16 @@
 
 use serde::Serialize;
 
-use super::{Coverage, Target, TargetContext, TargetOutput};
+use super::{Item, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, Confidence, Protocol};
-use crate::render::Escaper;
+use crate::render::{Escaper, Template};
 
 pub struct Summary;
 
-const TEMPLATE: &str = "summary/summary.md.j2";
+const TEMPLATE: Template = crate::template!("summary/summary.md.j2");
 
-static ESCAPERS: [Escaper; 1] = [Escaper {
-    name: "markdown",
-    extensions: &["md"],
-    escape: escape_markdown,
-}];
-
-/// Escapes Markdown and HTML syntax; newlines and control characters become spaces so a value
-/// stays inside its table cell.
-pub fn escape_markdown(value: &str, out: &mut String) -> Result<(), String> {
-    for c in value.chars() {
-        match c {
-            // Emphasis, code, tables, strikeout, and `[`, which opens every link and image.
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    Ok(())
-}
+static ESCAPERS: [Escaper; 1] = [crate::escape::MARKDOWN];
 
 #[derive(Serialize)]
 struct View<'a> {
@@ -139,45 +115,14 @@ fn word<T: Serialize>(v: &T) -> String {
 }
 
 fn view(c: &Catalogue) -> View<'_> {
-    let cvss = |s: &Option<crate::model::Cvss>| {
-        s.as_ref()
-            .map_or("-".to_owned(), |s| format!("{:.1} {}", s.score, s.vector))
-    };
     View {
         id: &c.id,
         title: &c.title,
         version: c.version.to_string(),
         tlp: c.tlp.label(),
         publisher: &c.publisher,
-        advisory: AdvisoryView {
-            id: &c.advisory.id,
-            title: &c.advisory.title,
-            issuer: &c.advisory.issuer,
-            published: c.advisory.published.to_string(),
-            modified: c.advisory.modified.to_string(),
-            revisions: c
-                .advisory
-                .revisions
-                .iter()
-                .map(|r| RevisionView {
-                    date: r.date.to_string(),
-                    label: &r.label,
-                    summary: r.summary.as_deref().unwrap_or("-"),
-                })
-                .collect(),
-        },
-        cves: c
-            .advisory
-            .cves
-            .iter()
-            .map(|v| CveView {
-                id: &v.id,
-                cwe: &v.cwe,
-                v3: cvss(&v.cvss_v3),
-                v4: cvss(&v.cvss_v4),
-                summary: &v.summary,
-            })
-            .collect(),
+        advisory: advisory(c),
+        cves: c.advisory.cves.iter().map(cve).collect(),
         products: c
             .advisory
             .products
@@ -188,69 +133,103 @@ fn view(c: &Catalogue) -> View<'_> {
                 versions: p.versions.join(", "),
             })
             .collect(),
-        indicators: c
-            .indicators
+        indicators: c.indicators.iter().map(indicator).collect(),
+        bulk: c.bulk.iter().map(bulk).collect(),
+        detections: c.detections.iter().map(detection).collect(),
+    }
+}
+
+fn advisory(c: &Catalogue) -> AdvisoryView<'_> {
+    AdvisoryView {
+        id: &c.advisory.id,
+        title: &c.advisory.title,
+        issuer: &c.advisory.issuer,
+        published: c.advisory.published.to_string(),
+        modified: c.advisory.modified.to_string(),
+        revisions: c
+            .advisory
+            .revisions
             .iter()
-            .map(|i| IndicatorView {
-                id: i.id.clone(),
-                kind: i.observable.kind(),
-                value: i.observable.value(),
-                role: i.meta.role.clone().unwrap_or_else(|| "-".into()),
-                confidence: confidence(i.meta.confidence),
-                action: word(&i.meta.action),
-                direction: word(&i.meta.direction),
+            .map(|r| RevisionView {
+                date: r.date.to_string(),
+                label: &r.label,
+                summary: r.summary.as_deref().unwrap_or("-"),
             })
             .collect(),
-        bulk: c
-            .bulk
+    }
+}
+
+fn cve(v: &crate::model::Cve) -> CveView<'_> {
+    let cvss = |s: &Option<crate::model::Cvss>| {
+        s.as_ref()
+            .map_or("-".to_owned(), |s| format!("{:.1} {}", s.score, s.vector))
+    };
+    CveView {
+        id: &v.id,
+        cwe: &v.cwe,
+        v3: cvss(&v.cvss_v3),
+        v4: cvss(&v.cvss_v4),
+        summary: &v.summary,
+    }
+}
+
+fn indicator(i: &crate::model::Indicator) -> IndicatorView {
+    IndicatorView {
+        id: i.id.clone(),
+        kind: i.observable.kind(),
+        value: i.observable.value(),
+        role: i.meta.role.clone().unwrap_or_else(|| "-".into()),
+        confidence: confidence(i.meta.confidence),
+        action: word(&i.meta.action),
+        direction: word(&i.meta.direction),
+    }
+}
+
+fn bulk(b: &crate::model::BulkList) -> BulkView<'_> {
+    BulkView {
+        id: &b.id,
+        kind: match b.kind {
+            crate::model::BulkKind::Address => "address",
+            crate::model::BulkKind::Domain => "domain",
+        },
+        count: b.networks.len() + b.domains.len(),
+        role: b.meta.role.as_deref().unwrap_or("-"),
+        confidence: confidence(b.meta.confidence),
+        action: word(&b.meta.action),
+        direction: word(&b.meta.direction),
+    }
+}
+
+fn detection(d: &crate::model::Detection) -> DetectionView<'_> {
+    DetectionView {
+        id: &d.id,
+        title: &d.title,
+        protocols: d
+            .protocols
             .iter()
-            .map(|b| BulkView {
-                id: &b.id,
-                kind: match b.kind {
-                    crate::model::BulkKind::Address => "address",
-                    crate::model::BulkKind::Domain => "domain",
-                },
-                count: b.networks.len() + b.domains.len(),
-                role: b.meta.role.as_deref().unwrap_or("-"),
-                confidence: confidence(b.meta.confidence),
-                action: word(&b.meta.action),
-                direction: word(&b.meta.direction),
+            .map(|p| match p {
+                Protocol::Ip => "ip",
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
             })
-            .collect(),
-        detections: c
-            .detections
-            .iter()
-            .map(|d| DetectionView {
-                id: &d.id,
-                title: &d.title,
-                protocols: d
-                    .protocols
-                    .iter()
-                    .map(|p| match p {
-                        Protocol::Ip => "ip",
-                        Protocol::Tcp => "tcp",
-                        Protocol::Udp => "udp",
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                ports: if d.ports.is_empty() {
-                    "any".into()
-                } else {
-                    d.ports
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                indicators: d.indicators.join(", "),
-                confidence: confidence(d.confidence),
-                cves: if d.cves.is_empty() {
-                    "-".into()
-                } else {
-                    d.cves.join(", ")
-                },
-            })
-            .collect(),
+            .collect::<Vec<_>>()
+            .join(", "),
+        ports: if d.ports.is_empty() {
+            "any".into()
+        } else {
+            d.ports
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        indicators: d.indicators.join(", "),
+        confidence: confidence(d.confidence),
+        cves: if d.cves.is_empty() {
+            "-".into()
+        } else {
+            d.cves.join(", ")
+        },
     }
 }
 
@@ -263,49 +242,32 @@ impl Target for Summary {
         "Markdown overview of the catalogue: advisory, CVEs, indicators, detections"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../templates/summary/summary.md.j2"),
-        )]
+    fn templates(&self) -> Vec<Template> {
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
         &ESCAPERS
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "Markdown overview for reviewers"
+    }
+
+    /// The overview lists every item.
+    fn support(&self, _: &Item) -> Support {
+        Support::Yes
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let text = cx
             .templates
-            .render(TEMPLATE, &view(c))
+            .render(TEMPLATE.name, &view(c))
             .map_err(|d| vec![d])?;
-        let mut coverage = Coverage::default();
-        for i in &c.indicators {
-            coverage.carry(&i.id);
-        }
-        for b in &c.bulk {
-            coverage.carry(&b.id);
-        }
-        for d in &c.detections {
-            coverage.carry(&d.id);
-        }
         Ok(TargetOutput::one_file(
             format!("{}.md", c.id),
             text.into_bytes(),
-            coverage,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_escaper_keeps_values_in_their_cell() {
-        let mut out = String::new();
-        escape_markdown("a|b\n| x | <script>[l](u)", &mut out).unwrap();
-        assert_eq!(out, "a\\|b \\| x \\| &lt;script&gt;\\[l\\](u)");
     }
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use ipnet::IpNet;
 
+use super::bulk;
 use super::values::{short, MAX_SHORT, MAX_TEXT};
 use super::{dangling, Ctx, CLASSTYPES};
-use crate::bulk;
 use crate::diag::{Code, Diagnostic};
 use crate::grammar::{content::parse_content, ports::parse_ports};
-use crate::model::raw::{RawCatalogue, RawMeta};
+use crate::model::raw::{RawCatalogue, RawContent, RawDetection, RawMeta};
 use crate::model::*;
 
 impl Ctx<'_> {
@@ -34,7 +34,7 @@ impl Ctx<'_> {
             Some(c) => self.confidence(format_args!("{path}.confidence"), c),
             None => {
                 self.push(
-                    Diagnostic::error(Code::MissingField, "`confidence` is missing")
+                    Diagnostic::new(Code::MissingField, "`confidence` is missing")
                         .at_path(path)
                         .help("say `confidence: sourced` if a source states it, `confidence: inferred` otherwise"),
                 );
@@ -69,7 +69,7 @@ impl Ctx<'_> {
         if let (Some(f), Some(u)) = (valid_from, valid_until) {
             if u < f {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::DateOrder,
                         format!("valid-until {u} is before valid-from {f}"),
                     )
@@ -82,7 +82,7 @@ impl Ctx<'_> {
         if let Some(u) = valid_until {
             if u < self.today {
                 self.push(
-                    Diagnostic::warning(
+                    Diagnostic::new(
                         Code::ExpiredValidity,
                         format!("the indicator expired on {u}"),
                     )
@@ -201,7 +201,7 @@ fn port_value(cx: &mut Ctx<'_>, path: &str, s: &str) -> Option<Observable> {
             }),
             _ => {
                 cx.push(
-                    Diagnostic::error(Code::InvalidPort, format!("`{}` is not a single port or range with its protocol", short(s)))
+                    Diagnostic::new(Code::InvalidPort, format!("`{}` is not a single port or range with its protocol", short(s)))
                         .at_path(path)
                         .help("a port indicator is one port or range with a protocol, e.g. `515/tcp` or `515-520/tcp`"),
                 );
@@ -210,7 +210,7 @@ fn port_value(cx: &mut Ctx<'_>, path: &str, s: &str) -> Option<Observable> {
         },
         Err(e) => {
             cx.push(
-                Diagnostic::error(Code::InvalidPort, format!("invalid port: {}", e.message))
+                Diagnostic::new(Code::InvalidPort, format!("invalid port: {}", e.message))
                     .at_path_offset(path, e.offset)
                     .help(
                         "write a port or range with its protocol, e.g. `515/tcp` or `515-520/tcp`",
@@ -237,7 +237,7 @@ fn duplicate_values(cx: &mut Ctx<'_>, inds: &[Indicator]) {
     for ind in inds {
         if let Some(first) = seen.insert(&ind.observable, &ind.id) {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::DuplicateIndicator,
                     format!(
                         "`{}` is listed twice (as `{first}` and `{}`)",
@@ -276,7 +276,7 @@ fn part_of_and_overlaps(cx: &mut Ctx<'_>, raw: &RawCatalogue, inds: &[Indicator]
                 };
                 if !contained {
                     cx.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             Code::PartOfMismatch,
                             format!("`{}` does not lie inside `{}` ({})", ind.observable.value(), p.id, p.observable.value()),
                         )
@@ -302,7 +302,7 @@ fn part_of_and_overlaps(cx: &mut Ctx<'_>, raw: &RawCatalogue, inds: &[Indicator]
             let declared = ancestors(ind, &by_id).any(|a| a == container.id);
             if *outer != net && !declared {
                 cx.push(
-                    Diagnostic::warning(
+                    Diagnostic::new(
                         Code::OverlappingIndicators,
                         format!(
                             "`{}` (`{}`) lies inside `{}` (`{}`)",
@@ -390,265 +390,347 @@ pub(super) fn bulk_lists(
     out
 }
 
+/// The indicators a detection may name, looked up by id. Hashed: detections may name
+/// indicators of a 100 000-item catalogue.
+struct IndicatorIds<'a> {
+    /// Every indicator id as written, valid or not, in catalogue order (for suggestions).
+    written: Vec<&'a str>,
+    all: HashSet<&'a str>,
+    /// The indicators that validated.
+    valid: HashMap<&'a str, &'a Indicator>,
+}
+
+impl<'a> IndicatorIds<'a> {
+    fn new(raw: &'a RawCatalogue, inds: &'a [Indicator]) -> Self {
+        let written: Vec<&str> = raw.indicators.iter().map(|r| r.id.as_str()).collect();
+        let mut valid: HashMap<&str, &Indicator> = HashMap::with_capacity(inds.len());
+        for x in inds {
+            valid.entry(x.id.as_str()).or_insert(x);
+        }
+        IndicatorIds {
+            all: written.iter().copied().collect(),
+            written,
+            valid,
+        }
+    }
+}
+
 pub(super) fn detections(
     cx: &mut Ctx<'_>,
     raw: &RawCatalogue,
     inds: &[Indicator],
     cves: &[&str],
 ) -> Vec<Detection> {
-    let ids: Vec<&str> = raw.indicators.iter().map(|r| r.id.as_str()).collect();
-    // Lookups by id are hashed: detections may name indicators of a 100 000-item catalogue.
-    let all_ids: HashSet<&str> = ids.iter().copied().collect();
-    let mut by_id: HashMap<&str, &Indicator> = HashMap::with_capacity(inds.len());
-    for x in inds {
-        by_id.entry(x.id.as_str()).or_insert(x);
+    let ids = IndicatorIds::new(raw, inds);
+    raw.detections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| detection(cx, format!("detections[{i}]"), d, &ids, cves))
+        .collect()
+}
+
+/// One detection, checked group of fields by group of fields in the order the diagnostics are
+/// reported; `None` if any field is invalid.
+fn detection(
+    cx: &mut Ctx<'_>,
+    path: String,
+    d: &RawDetection,
+    ids: &IndicatorIds<'_>,
+    cves: &[&str],
+) -> Option<Detection> {
+    let mut ok = cx.id(format_args!("{path}.id"), &d.id);
+    cx.text(format_args!("{path}.title"), &d.title, MAX_SHORT);
+    if let Some(desc) = &d.description {
+        cx.text(format_args!("{path}.description"), desc, MAX_TEXT);
     }
-    let mut out = Vec::new();
-    for (i, d) in raw.detections.iter().enumerate() {
-        let path = format!("detections[{i}]");
-        let mut ok = cx.id(format_args!("{path}.id"), &d.id);
-        cx.text(format_args!("{path}.title"), &d.title, MAX_SHORT);
-        if let Some(desc) = &d.description {
-            cx.text(format_args!("{path}.description"), desc, MAX_TEXT);
-        }
-        let mut protocols = Vec::new();
-        for (j, p) in d.protocols.iter().enumerate() {
-            match p.as_str() {
-                "ip" => protocols.push(Protocol::Ip),
-                "tcp" => protocols.push(Protocol::Tcp),
-                "udp" => protocols.push(Protocol::Udp),
-                other => {
-                    cx.bad_word::<()>(
-                        format_args!("{path}.protocols[{j}]"),
-                        other,
-                        "protocol",
-                        &["ip", "tcp", "udp"],
-                    );
-                    ok = false;
-                }
+    let protocols = protocols(cx, &path, &d.protocols, &mut ok);
+    let ports = ports(cx, &path, d.ports.as_deref(), &protocols, &mut ok);
+    let direction = cx.direction(format_args!("{path}.direction"), &d.direction);
+    ok &= indicator_refs(cx, &path, &d.indicators, ids);
+    let content = content(cx, &path, &d.content, &protocols, &mut ok);
+    let rpc = d.rpc.as_ref().map(|r| Rpc {
+        program: r.program,
+        version: r.version,
+        procedure: r.procedure,
+        path: r.path.clone(),
+    });
+    if let Some(r) = &rpc {
+        ok &= rpc_call(cx, &path, r, &protocols);
+    }
+    ok &= classtype(cx, &path, &d.classtype);
+    cx.cve_refs(&path, &d.cves, cves);
+    cx.references(format_args!("{path}.references"), &d.references);
+    cx.missing_references(
+        &path,
+        format_args!("detection `{}`", short(&d.id)),
+        &d.references,
+    );
+    let confidence = cx.confidence(format_args!("{path}.confidence"), &d.confidence);
+    let severity = d.severity.as_ref().map_or(Some(Severity::Medium), |s| {
+        cx.severity(format_args!("{path}.severity"), s)
+    });
+    let (true, Some(direction), Some(confidence), Some(severity)) =
+        (ok, direction, confidence, severity)
+    else {
+        return None;
+    };
+    Some(Detection {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        description: d.description.clone(),
+        protocols,
+        ports,
+        direction,
+        indicators: d.indicators.clone(),
+        content,
+        rpc,
+        cves: d.cves.clone(),
+        classtype: d.classtype.clone(),
+        confidence,
+        severity,
+        references: d.references.clone(),
+        origin: Origin::Yaml {
+            file: cx.file.to_path_buf(),
+            path,
+        },
+    })
+}
+
+/// `protocols`: `[ip]` alone, or `tcp` and/or `udp`. An empty list is reported only when
+/// nothing was wrong before (`ok`): a list of unknown words is already reported word by word.
+fn protocols(cx: &mut Ctx<'_>, path: &str, raw: &[String], ok: &mut bool) -> Vec<Protocol> {
+    let mut protocols = Vec::new();
+    for (j, p) in raw.iter().enumerate() {
+        match p.as_str() {
+            "ip" => protocols.push(Protocol::Ip),
+            "tcp" => protocols.push(Protocol::Tcp),
+            "udp" => protocols.push(Protocol::Udp),
+            other => {
+                cx.bad_word::<()>(
+                    format_args!("{path}.protocols[{j}]"),
+                    other,
+                    "protocol",
+                    &["ip", "tcp", "udp"],
+                );
+                *ok = false;
             }
         }
-        if protocols.is_empty() && ok || protocols.contains(&Protocol::Ip) && protocols.len() > 1 {
+    }
+    if protocols.is_empty() && *ok || protocols.contains(&Protocol::Ip) && protocols.len() > 1 {
+        cx.push(
+            Diagnostic::new(Code::InvalidProtocol, "`protocols` must be `[ip]` alone or a non-empty list of `tcp` and `udp`")
+                .at_path(format!("{path}.protocols"))
+                .help("use `[ip]` for any traffic, or `[tcp]`, `[udp]`, `[tcp, udp]` for port-based behaviours"),
+        );
+        *ok = false;
+    }
+    protocols
+}
+
+/// `ports`: the port grammar, on the detection's own transports.
+fn ports(
+    cx: &mut Ctx<'_>,
+    path: &str,
+    raw: Option<&str>,
+    protocols: &[Protocol],
+    ok: &mut bool,
+) -> Vec<PortRange> {
+    let Some(s) = raw else {
+        return Vec::new();
+    };
+    let list = match parse_ports(s) {
+        Ok(list) => list,
+        Err(e) => {
             cx.push(
-                Diagnostic::error(Code::InvalidProtocol, "`protocols` must be `[ip]` alone or a non-empty list of `tcp` and `udp`")
-                    .at_path(format!("{path}.protocols"))
-                    .help("use `[ip]` for any traffic, or `[tcp]`, `[udp]`, `[tcp, udp]` for port-based behaviours"),
+                Diagnostic::new(Code::InvalidPort, format!("invalid port list: {}", e.message))
+                    .at_path_offset(format!("{path}.ports"), e.offset)
+                    .help("write ports as `515`, ranges as `515-520`, and join them with `,`; add `/tcp` or `/udp` to bind one protocol"),
             );
-            ok = false;
+            *ok = false;
+            return Vec::new();
         }
-        let ports = match &d.ports {
-            None => Vec::new(),
-            Some(s) => match parse_ports(s) {
-                Ok(list) => {
-                    if protocols == [Protocol::Ip] {
-                        cx.push(
-                            Diagnostic::error(Code::InvalidProtocol, "ports given for `protocols: [ip]`")
-                                .at_path(format!("{path}.ports"))
-                                .help("IP has no ports: remove `ports` or name `tcp`/`udp` in `protocols`"),
-                        );
-                        ok = false;
-                    }
-                    for r in &list {
-                        let declared = r.transport.is_none_or(|t| {
-                            protocols.iter().any(|p| {
-                                matches!(
-                                    (p, t),
-                                    (Protocol::Tcp, Transport::Tcp)
-                                        | (Protocol::Udp, Transport::Udp)
-                                )
-                            })
-                        });
-                        if !declared {
-                            cx.push(
-                                Diagnostic::error(Code::InvalidProtocol, format!("port `{}` uses a protocol the detection does not list", r))
-                                    .at_path(format!("{path}.ports"))
-                                    .help("add the protocol to `protocols` or drop the `/tcp` or `/udp` suffix"),
-                            );
-                            ok = false;
-                        }
-                    }
-                    list
-                }
-                Err(e) => {
-                    cx.push(
-                        Diagnostic::error(Code::InvalidPort, format!("invalid port list: {}", e.message))
-                            .at_path_offset(format!("{path}.ports"), e.offset)
-                            .help("write ports as `515`, ranges as `515-520`, and join them with `,`; add `/tcp` or `/udp` to bind one protocol"),
-                    );
-                    ok = false;
-                    Vec::new()
-                }
-            },
-        };
-        let direction = cx.direction(format_args!("{path}.direction"), &d.direction);
-        if d.indicators.is_empty() {
-            cx.push(
-                Diagnostic::error(Code::MissingField, "a detection names no indicator")
-                    .at_path(format!("{path}.indicators"))
-                    .help("list the ids of the address or network indicators at the far end"),
-            );
-            ok = false;
-        }
-        for (j, id) in d.indicators.iter().enumerate() {
-            let p = format!("{path}.indicators[{j}]");
-            match by_id.get(id.as_str()) {
-                Some(x) if x.observable.as_net().is_none() => {
-                    cx.push(
-                        Diagnostic::error(
-                            Code::DanglingReference,
-                            format!(
-                                "indicator `{id}` is a {}, not an address or network",
-                                x.observable.kind()
-                            ),
-                        )
-                        .at_path(p)
-                        .help("detections involve address (`ipv4`, `ipv6`) or `cidr` indicators"),
-                    );
-                    ok = false;
-                }
-                Some(_) => {}
-                None if all_ids.contains(id.as_str()) => ok = false,
-                None => {
-                    dangling(cx, &p, "indicator", id, &ids);
-                    ok = false;
-                }
-            }
-        }
-        let mut content = Vec::new();
-        for (j, c) in d.content.iter().enumerate() {
-            match parse_content(&c.pattern) {
-                Ok(bytes) => {
-                    if let Some(depth) = c.depth {
-                        if (depth as usize) < bytes.len() {
-                            cx.push(
-                                Diagnostic::error(
-                                    Code::InvalidContent,
-                                    format!(
-                                        "depth {depth} is shorter than the {}-byte pattern",
-                                        bytes.len()
-                                    ),
-                                )
-                                .at_path(format!("{path}.content[{j}].depth"))
-                                .help("depth counts from offset and must cover the whole pattern"),
-                            );
-                            ok = false;
-                        }
-                    }
-                    content.push(ContentMatch {
-                        bytes,
-                        offset: c.offset,
-                        depth: c.depth,
-                        nocase: c.nocase,
-                    });
-                }
-                Err(e) => {
-                    cx.push(
-                        Diagnostic::error(Code::InvalidContent, format!("invalid content: {}", e.message))
-                            .at_path_offset(format!("{path}.content[{j}].match"), e.offset)
-                            .help("write text with hex bytes between pipes, e.g. `|0b|MSH|7c|`; escape `\\`, `|`, `\"` and `;` with `\\` or as hex"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        if !content.is_empty() && protocols == [Protocol::Ip] {
-            cx.push(
-                Diagnostic::error(
-                    Code::InvalidProtocol,
-                    "payload content needs `tcp` or `udp`",
+    };
+    if protocols == [Protocol::Ip] {
+        cx.push(
+            Diagnostic::new(Code::InvalidProtocol, "ports given for `protocols: [ip]`")
+                .at_path(format!("{path}.ports"))
+                .help("IP has no ports: remove `ports` or name `tcp`/`udp` in `protocols`"),
+        );
+        *ok = false;
+    }
+    for r in &list {
+        let declared = r.transport.is_none_or(|t| {
+            protocols.iter().any(|p| {
+                matches!(
+                    (p, t),
+                    (Protocol::Tcp, Transport::Tcp) | (Protocol::Udp, Transport::Udp)
                 )
-                .at_path(format!("{path}.content"))
-                .help("name the transport in `protocols`"),
-            );
-            ok = false;
-        }
-        let rpc = d.rpc.as_ref().map(|r| Rpc {
-            program: r.program,
-            version: r.version,
-            procedure: r.procedure,
-            path: r.path.clone(),
+            })
         });
-        if let Some(r) = &rpc {
-            if protocols == [Protocol::Ip] {
+        if !declared {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidProtocol,
+                    format!("port `{r}` uses a protocol the detection does not list"),
+                )
+                .at_path(format!("{path}.ports"))
+                .help("add the protocol to `protocols` or drop the `/tcp` or `/udp` suffix"),
+            );
+            *ok = false;
+        }
+    }
+    list
+}
+
+/// `indicators`: at least one, each the id of an address or network indicator. An id whose
+/// indicator is itself invalid fails quietly (its own diagnostic says why).
+fn indicator_refs(cx: &mut Ctx<'_>, path: &str, named: &[String], ids: &IndicatorIds<'_>) -> bool {
+    let mut ok = true;
+    if named.is_empty() {
+        cx.push(
+            Diagnostic::new(Code::MissingField, "a detection names no indicator")
+                .at_path(format!("{path}.indicators"))
+                .help("list the ids of the address or network indicators at the far end"),
+        );
+        ok = false;
+    }
+    for (j, id) in named.iter().enumerate() {
+        let p = format!("{path}.indicators[{j}]");
+        match ids.valid.get(id.as_str()) {
+            Some(x) if x.observable.as_net().is_none() => {
                 cx.push(
-                    Diagnostic::error(Code::InvalidRpc, "a Sun RPC call needs `tcp` or `udp`")
-                        .at_path(format!("{path}.rpc"))
-                        .help("Sun RPC runs over UDP or TCP: list them in `protocols`"),
+                    Diagnostic::new(
+                        Code::DanglingReference,
+                        format!(
+                            "indicator `{id}` is a {}, not an address or network",
+                            x.observable.kind()
+                        ),
+                    )
+                    .at_path(p)
+                    .help("detections involve address (`ipv4`, `ipv6`) or `cidr` indicators"),
                 );
                 ok = false;
             }
-            if let Some(p) = &r.path {
-                let problem = if r.program != 100_005 {
-                    Some((
-                        "`rpc.path` is the path argument of a MOUNT (100005) call",
-                        "use `path` only with `program: 100005`",
-                    ))
-                } else if !p.starts_with('/') || p.len() > 1024 {
-                    Some((
-                        "`rpc.path` must be an absolute path of at most 1024 bytes",
-                        "write the exported path as the client mounts it, e.g. `/pm`",
-                    ))
-                } else if p.chars().any(char::is_control) {
-                    Some((
-                        "`rpc.path` holds a control character",
-                        "remove the control character (newline, tab, NUL...) from the path",
-                    ))
-                } else {
-                    None
-                };
-                if let Some((message, help)) = problem {
-                    cx.push(
-                        Diagnostic::error(Code::InvalidRpc, message)
-                            .at_path(format!("{path}.rpc.path"))
-                            .help(help),
-                    );
-                    ok = false;
-                }
+            Some(_) => {}
+            None if ids.all.contains(id.as_str()) => ok = false,
+            None => {
+                dangling(cx, &p, "indicator", id, &ids.written);
+                ok = false;
             }
         }
-        if !CLASSTYPES.contains(&d.classtype.as_str()) {
-            cx.push(
-                Diagnostic::error(Code::InvalidClasstype, format!("`{}` is not a Suricata classtype", short(&d.classtype)))
-                    .at_path(format!("{path}.classtype"))
-                    .help("use a classtype from Suricata's classification.config, e.g. `trojan-activity`, `policy-violation`, `rpc-portmap-decode`"),
-            );
-            ok = false;
-        }
-        cx.cve_refs(&path, &d.cves, cves);
-        cx.references(format_args!("{path}.references"), &d.references);
-        cx.missing_references(
-            &path,
-            format_args!("detection `{}`", short(&d.id)),
-            &d.references,
-        );
-        let confidence = cx.confidence(format_args!("{path}.confidence"), &d.confidence);
-        let severity = d.severity.as_ref().map_or(Some(Severity::Medium), |s| {
-            cx.severity(format_args!("{path}.severity"), s)
-        });
-        if let (true, Some(direction), Some(confidence), Some(severity)) =
-            (ok, direction, confidence, severity)
-        {
-            out.push(Detection {
-                id: d.id.clone(),
-                title: d.title.clone(),
-                description: d.description.clone(),
-                protocols,
-                ports,
-                direction,
-                indicators: d.indicators.clone(),
-                content,
-                rpc,
-                cves: d.cves.clone(),
-                classtype: d.classtype.clone(),
-                confidence,
-                severity,
-                references: d.references.clone(),
-                origin: Origin::Yaml {
-                    file: cx.file.to_path_buf(),
-                    path,
-                },
-            });
-        }
     }
-    out
+    ok
+}
+
+/// `content`: each pattern in content notation, deep enough for its bytes, on tcp or udp.
+fn content(
+    cx: &mut Ctx<'_>,
+    path: &str,
+    raw: &[RawContent],
+    protocols: &[Protocol],
+    ok: &mut bool,
+) -> Vec<ContentMatch> {
+    let mut content = Vec::new();
+    for (j, c) in raw.iter().enumerate() {
+        let bytes = match parse_content(&c.pattern) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                cx.push(
+                    Diagnostic::new(Code::InvalidContent, format!("invalid content: {}", e.message))
+                        .at_path_offset(format!("{path}.content[{j}].match"), e.offset)
+                        .help("write text with hex bytes between pipes, e.g. `|0b|MSH|7c|`; escape `\\`, `|`, `\"` and `;` with `\\` or as hex"),
+                );
+                *ok = false;
+                continue;
+            }
+        };
+        if let Some(depth) = c.depth.filter(|d| (*d as usize) < bytes.len()) {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidContent,
+                    format!(
+                        "depth {depth} is shorter than the {}-byte pattern",
+                        bytes.len()
+                    ),
+                )
+                .at_path(format!("{path}.content[{j}].depth"))
+                .help("depth counts from offset and must cover the whole pattern"),
+            );
+            *ok = false;
+        }
+        content.push(ContentMatch {
+            bytes,
+            offset: c.offset,
+            depth: c.depth,
+            nocase: c.nocase,
+        });
+    }
+    if !content.is_empty() && protocols == [Protocol::Ip] {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidProtocol,
+                "payload content needs `tcp` or `udp`",
+            )
+            .at_path(format!("{path}.content"))
+            .help("name the transport in `protocols`"),
+        );
+        *ok = false;
+    }
+    content
+}
+
+/// `rpc`: over tcp or udp; `path` only on a MOUNT call, absolute, bounded, printable.
+fn rpc_call(cx: &mut Ctx<'_>, path: &str, r: &Rpc, protocols: &[Protocol]) -> bool {
+    let mut ok = true;
+    if protocols == [Protocol::Ip] {
+        cx.push(
+            Diagnostic::new(Code::InvalidRpc, "a Sun RPC call needs `tcp` or `udp`")
+                .at_path(format!("{path}.rpc"))
+                .help("Sun RPC runs over UDP or TCP: list them in `protocols`"),
+        );
+        ok = false;
+    }
+    let Some(p) = &r.path else {
+        return ok;
+    };
+    let problem = if r.program != 100_005 {
+        Some((
+            "`rpc.path` is the path argument of a MOUNT (100005) call",
+            "use `path` only with `program: 100005`",
+        ))
+    } else if !p.starts_with('/') || p.len() > 1024 {
+        Some((
+            "`rpc.path` must be an absolute path of at most 1024 bytes",
+            "write the exported path as the client mounts it, e.g. `/pm`",
+        ))
+    } else if p.chars().any(char::is_control) {
+        Some((
+            "`rpc.path` holds a control character",
+            "remove the control character (newline, tab, NUL...) from the path",
+        ))
+    } else {
+        None
+    };
+    if let Some((message, help)) = problem {
+        cx.push(
+            Diagnostic::new(Code::InvalidRpc, message)
+                .at_path(format!("{path}.rpc.path"))
+                .help(help),
+        );
+        ok = false;
+    }
+    ok
+}
+
+/// `classtype`: one of Suricata's default classification.config.
+fn classtype(cx: &mut Ctx<'_>, path: &str, classtype: &str) -> bool {
+    if CLASSTYPES.contains(&classtype) {
+        return true;
+    }
+    cx.push(
+        Diagnostic::new(Code::InvalidClasstype, format!("`{}` is not a Suricata classtype", short(classtype)))
+            .at_path(format!("{path}.classtype"))
+            .help("use a classtype from Suricata's classification.config, e.g. `trojan-activity`, `policy-violation`, `rpc-portmap-decode`"),
+    );
+    false
 }

@@ -5,6 +5,8 @@
 //! only when no error was found, so targets only ever see values that hold the invariants
 //! documented on [`crate::model::catalogue`]. Warnings do not block a catalogue.
 
+mod benign;
+pub mod bulk;
 mod items;
 mod policy;
 mod values;
@@ -19,10 +21,11 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::raw::RawCatalogue;
+use crate::model::raw::{RawAdvisory, RawCatalogue, RawCve, RawCvss, RawProduct, RawRevision};
 use crate::model::{Advisory, Catalogue, CatalogueSource, Cve, Cvss, Product, Revision};
 use values::{MAX_SHORT, MAX_TEXT};
 
+pub use benign::value_hit;
 pub use values::{check_domain, check_url, short};
 
 /// Suricata's classification.config (7.x): the only classtypes a rule may use.
@@ -117,7 +120,7 @@ impl Ctx<'_> {
         for (list, i, id) in ids {
             if let Some((first_list, first)) = seen.get(id) {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::DuplicateId,
                         format!("{what} id `{}` is used twice", short(id)),
                     )
@@ -138,7 +141,7 @@ impl Ctx<'_> {
         if refs.is_empty() {
             // Point at the item: an absent `references:` key has no position.
             self.push(
-                Diagnostic::warning(Code::MissingReferences, format!("{what} cites no source"))
+                Diagnostic::new(Code::MissingReferences, format!("{what} cites no source"))
                     .at_path(item.to_string())
                     .help("add `references:` with the URL of each source that states it"),
             );
@@ -158,7 +161,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
         Ok(v) => Some(v),
         Err(e) => {
             cx.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidVersion,
                     format!("`{}` is not a semantic version: {e}", short(&raw.version)),
                 )
@@ -184,7 +187,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
     let detections = items::detections(&mut cx, raw, &indicators, &cve_ids);
     let policy = policy::policy(&mut cx, &raw.policy, inputs.known_targets);
     if let Some(p) = &policy {
-        for d in crate::benign::check::screen(&indicators, &bulk, p) {
+        for d in benign::screen(&indicators, &bulk, p) {
             cx.push(d);
         }
     }
@@ -210,7 +213,7 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
     );
     if raw.indicators.is_empty() && raw.bulk.is_empty() && raw.detections.is_empty() {
         cx.push(
-            Diagnostic::warning(
+            Diagnostic::new(
                 Code::EmptyCatalogue,
                 "the catalogue has no indicators, bulk lists or detections",
             )
@@ -247,75 +250,21 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
     cx.text("advisory.id", &a.id, MAX_SHORT);
     cx.text("advisory.title", &a.title, MAX_SHORT);
     cx.text("advisory.issuer", &a.issuer, MAX_SHORT);
-    let published = cx.date("advisory.published", &a.published);
-    let modified = cx.date("advisory.modified", &a.modified);
-    if let (Some(p), Some(m)) = (published, modified) {
-        if m < p {
-            cx.push(
-                Diagnostic::error(
-                    Code::DateOrder,
-                    format!("modified date {m} is before the published date {p}"),
-                )
-                .at_path("advisory.modified")
-                .help(
-                    "`modified` is the date of the latest revision; it cannot precede `published`",
-                ),
-            );
-        }
-    }
+    let (published, modified) = advisory_dates(cx, a);
     cx.references("advisory.references", &a.references);
     cx.missing_references("advisory", "the advisory", &a.references);
     let revisions: Vec<Option<Revision>> = a
         .revisions
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let p = format!("advisory.revisions[{i}]");
-            cx.text(format_args!("{p}.label"), &r.label, MAX_SHORT);
-            if let Some(s) = &r.summary {
-                cx.text(format_args!("{p}.summary"), s, MAX_TEXT);
-            }
-            Some(Revision {
-                date: cx.date(format_args!("{p}.date"), &r.date)?,
-                label: r.label.clone(),
-                summary: r.summary.clone(),
-            })
-        })
+        .map(|(i, r)| revision(cx, i, r))
         .collect();
     let product_ids: Vec<&str> = a.products.iter().map(|p| p.id.as_str()).collect();
     let products: Vec<Product> = a
         .products
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            let path = format!("advisory.products[{i}]");
-            cx.id(format_args!("{path}.id"), &p.id);
-            cx.text(format_args!("{path}.vendor"), &p.vendor, MAX_SHORT);
-            cx.text(format_args!("{path}.name"), &p.name, MAX_SHORT);
-            for (j, v) in p.versions.iter().enumerate() {
-                cx.text(format_args!("{path}.versions[{j}]"), v, MAX_SHORT);
-            }
-            if let Some(of) = &p.relabel_of {
-                if !product_ids.contains(&of.as_str()) || of == &p.id {
-                    dangling(
-                        cx,
-                        &format!("{path}.relabel-of"),
-                        "product",
-                        of,
-                        &product_ids,
-                    );
-                }
-            }
-            cx.references(format_args!("{path}.references"), &p.references);
-            Product {
-                id: p.id.clone(),
-                vendor: p.vendor.clone(),
-                name: p.name.clone(),
-                versions: p.versions.clone(),
-                relabel_of: p.relabel_of.clone(),
-                references: p.references.clone(),
-            }
-        })
+        .map(|(i, p)| product(cx, i, p, &product_ids))
         .collect();
     cx.unique_ids(
         "product",
@@ -328,47 +277,7 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
         .cves
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let path = format!("advisory.cves[{i}]");
-            cx.cve_id(format_args!("{path}.id"), &c.id);
-            cx.cwe(format_args!("{path}.cwe"), &c.cwe);
-            cx.text(format_args!("{path}.summary"), &c.summary, MAX_TEXT);
-            if let Some(v3) = &c.cvss_v3 {
-                cx.cvss(format_args!("{path}.cvss-v3"), v3.score, &v3.vector, "3.1");
-            }
-            if let Some(v4) = &c.cvss_v4 {
-                cx.cvss(format_args!("{path}.cvss-v4"), v4.score, &v4.vector, "4.0");
-            }
-            for (j, p) in c.products.iter().enumerate() {
-                if !product_ids.contains(&p.as_str()) {
-                    dangling(
-                        cx,
-                        &format!("{path}.products[{j}]"),
-                        "product",
-                        p,
-                        &product_ids,
-                    );
-                }
-            }
-            cx.references(format_args!("{path}.references"), &c.references);
-            cx.missing_references(&path, short(&c.id), &c.references);
-            let cvss = |r: &Option<crate::model::raw::RawCvss>| {
-                r.as_ref().map(|r| Cvss {
-                    score: r.score,
-                    vector: r.vector.clone(),
-                })
-            };
-            Cve {
-                id: c.id.clone(),
-                cwe: c.cwe.clone(),
-                cwe_name: c.cwe_name.clone(),
-                summary: c.summary.clone(),
-                cvss_v3: cvss(&c.cvss_v3),
-                cvss_v4: cvss(&c.cvss_v4),
-                products: c.products.clone(),
-                references: c.references.clone(),
-            }
-        })
+        .map(|(i, c)| cve(cx, i, c, &product_ids))
         .collect();
     cx.unique_ids(
         "CVE",
@@ -391,6 +300,114 @@ fn advisory(cx: &mut Ctx<'_>, raw: &RawCatalogue) -> Option<Advisory> {
     })
 }
 
+/// `published` and `modified`, in that order.
+fn advisory_dates(cx: &mut Ctx<'_>, a: &RawAdvisory) -> (Option<Date>, Option<Date>) {
+    let published = cx.date("advisory.published", &a.published);
+    let modified = cx.date("advisory.modified", &a.modified);
+    if let (Some(p), Some(m)) = (published, modified) {
+        if m < p {
+            cx.push(
+                Diagnostic::new(
+                    Code::DateOrder,
+                    format!("modified date {m} is before the published date {p}"),
+                )
+                .at_path("advisory.modified")
+                .help(
+                    "`modified` is the date of the latest revision; it cannot precede `published`",
+                ),
+            );
+        }
+    }
+    (published, modified)
+}
+
+fn revision(cx: &mut Ctx<'_>, i: usize, r: &RawRevision) -> Option<Revision> {
+    let p = format!("advisory.revisions[{i}]");
+    cx.text(format_args!("{p}.label"), &r.label, MAX_SHORT);
+    if let Some(s) = &r.summary {
+        cx.text(format_args!("{p}.summary"), s, MAX_TEXT);
+    }
+    Some(Revision {
+        date: cx.date(format_args!("{p}.date"), &r.date)?,
+        label: r.label.clone(),
+        summary: r.summary.clone(),
+    })
+}
+
+/// A product; `relabel-of` names another product of the advisory.
+fn product(cx: &mut Ctx<'_>, i: usize, p: &RawProduct, product_ids: &[&str]) -> Product {
+    let path = format!("advisory.products[{i}]");
+    cx.id(format_args!("{path}.id"), &p.id);
+    cx.text(format_args!("{path}.vendor"), &p.vendor, MAX_SHORT);
+    cx.text(format_args!("{path}.name"), &p.name, MAX_SHORT);
+    for (j, v) in p.versions.iter().enumerate() {
+        cx.text(format_args!("{path}.versions[{j}]"), v, MAX_SHORT);
+    }
+    if let Some(of) = &p.relabel_of {
+        if !product_ids.contains(&of.as_str()) || of == &p.id {
+            dangling(
+                cx,
+                &format!("{path}.relabel-of"),
+                "product",
+                of,
+                product_ids,
+            );
+        }
+    }
+    cx.references(format_args!("{path}.references"), &p.references);
+    Product {
+        id: p.id.clone(),
+        vendor: p.vendor.clone(),
+        name: p.name.clone(),
+        versions: p.versions.clone(),
+        relabel_of: p.relabel_of.clone(),
+        references: p.references.clone(),
+    }
+}
+
+/// A CVE: id, CWE, CVSS vectors, and the advisory's products it affects.
+fn cve(cx: &mut Ctx<'_>, i: usize, c: &RawCve, product_ids: &[&str]) -> Cve {
+    let path = format!("advisory.cves[{i}]");
+    cx.cve_id(format_args!("{path}.id"), &c.id);
+    cx.cwe(format_args!("{path}.cwe"), &c.cwe);
+    cx.text(format_args!("{path}.summary"), &c.summary, MAX_TEXT);
+    if let Some(v3) = &c.cvss_v3 {
+        cx.cvss(format_args!("{path}.cvss-v3"), v3.score, &v3.vector, "3.1");
+    }
+    if let Some(v4) = &c.cvss_v4 {
+        cx.cvss(format_args!("{path}.cvss-v4"), v4.score, &v4.vector, "4.0");
+    }
+    for (j, p) in c.products.iter().enumerate() {
+        if !product_ids.contains(&p.as_str()) {
+            dangling(
+                cx,
+                &format!("{path}.products[{j}]"),
+                "product",
+                p,
+                product_ids,
+            );
+        }
+    }
+    cx.references(format_args!("{path}.references"), &c.references);
+    cx.missing_references(&path, short(&c.id), &c.references);
+    let cvss = |r: &Option<RawCvss>| {
+        r.as_ref().map(|r| Cvss {
+            score: r.score,
+            vector: r.vector.clone(),
+        })
+    };
+    Cve {
+        id: c.id.clone(),
+        cwe: c.cwe.clone(),
+        cwe_name: c.cwe_name.clone(),
+        summary: c.summary.clone(),
+        cvss_v3: cvss(&c.cvss_v3),
+        cvss_v4: cvss(&c.cvss_v4),
+        products: c.products.clone(),
+        references: c.references.clone(),
+    }
+}
+
 /// Reports a reference to an id that does not exist, suggesting the known ones.
 pub(crate) fn dangling(cx: &mut Ctx<'_>, path: &str, what: &str, id: &str, known: &[&str]) {
     let known_list = if known.is_empty() {
@@ -408,7 +425,7 @@ pub(crate) fn dangling(cx: &mut Ctx<'_>, path: &str, what: &str, id: &str, known
         )
     };
     cx.push(
-        Diagnostic::error(
+        Diagnostic::new(
             Code::DanglingReference,
             format!("no {what} has the id `{}`", short(id)),
         )

@@ -676,7 +676,7 @@ fn bulk_not_utf8_names_the_line() {
 
 #[test]
 fn bulk_caps_reported_lines() {
-    let many: String = (0..crate::bulk::MAX_LINE_ERRORS + 7)
+    let many: String = (0..super::bulk::MAX_LINE_ERRORS + 7)
         .map(|i| format!("bad{i}\n"))
         .collect();
     let dir = bulk_dir("many", &[("a.txt", many.as_bytes())]);
@@ -694,6 +694,6 @@ fn bulk_caps_reported_lines() {
             known_targets: &[],
         },
     );
-    assert_eq!(diags.len(), crate::bulk::MAX_LINE_ERRORS + 1);
+    assert_eq!(diags.len(), super::bulk::MAX_LINE_ERRORS + 1);
     assert_eq!(diags.last().unwrap().message, "7 more bad lines not shown");
 }

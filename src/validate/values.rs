@@ -31,7 +31,7 @@ impl Ctx<'_> {
                 .find(|&(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
                 .map_or(0, |(i, _)| id[..i].chars().count());
             self.push(
-                Diagnostic::error(Code::InvalidId, format!("`{}` is not a valid id", short(id)))
+                Diagnostic::new(Code::InvalidId, format!("`{}` is not a valid id", short(id)))
                     .at_path_offset(path.to_string(), bad)
                     .help("ids use lowercase letters, digits and `-`, start with a letter or digit, and have at most 64 characters"),
             );
@@ -45,7 +45,7 @@ impl Ctx<'_> {
         let n = text.chars().count();
         if n > max {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::ValueTooLong,
                     format!("text is {n} characters long, more than the {max} allowed here"),
                 )
@@ -70,7 +70,7 @@ impl Ctx<'_> {
             Ok(d) if shape => Some(d),
             _ => {
                 self.push(
-                    Diagnostic::error(Code::InvalidDate, format!("`{}` is not a date", short(s)))
+                    Diagnostic::new(Code::InvalidDate, format!("`{}` is not a date", short(s)))
                         .at_path(path.to_string())
                         .help("write dates as YYYY-MM-DD, e.g. 2025-01-30"),
                 );
@@ -148,7 +148,7 @@ impl Ctx<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         self.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::InvalidValue,
                 format!("`{}` is not a valid {what}", short(s)),
             )
@@ -169,7 +169,7 @@ impl Ctx<'_> {
                     ("IPv4", "ipv4")
                 };
                 self.push(
-                    Diagnostic::error(Code::InvalidAddress, format!("`{s}` is an {is} address"))
+                    Diagnostic::new(Code::InvalidAddress, format!("`{s}` is an {is} address"))
                         .at_path(path.to_string())
                         .help(format!(
                             "set `kind: {want}` or give an address of the declared family"
@@ -184,7 +184,7 @@ impl Ctx<'_> {
                     "write a plain IPv4 (203.0.113.7) or IPv6 (2001:db8::7) address"
                 };
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::InvalidAddress,
                         format!("`{}` is not an IP address", short(s)),
                     )
@@ -202,7 +202,7 @@ impl Ctx<'_> {
             Ok(n) if n.trunc() == n => Some(n),
             Ok(n) => {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::NonCanonicalNetwork,
                         format!("`{s}` has host bits set"),
                     )
@@ -220,7 +220,7 @@ impl Ctx<'_> {
                     Some((_, len)) => format!("`/{len}` must be a prefix length of 0-32 (IPv4) or 0-128 (IPv6) after a valid address"),
                 };
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::InvalidAddress,
                         format!("`{}` is not a network", short(s)),
                     )
@@ -246,7 +246,7 @@ impl Ctx<'_> {
             Ok(d) => Some(d),
             Err((offset, why)) => {
                 self.push(
-                    Diagnostic::error(Code::InvalidDomain, format!("`{}` is not a domain name: {why}", short(s)))
+                    Diagnostic::new(Code::InvalidDomain, format!("`{}` is not a domain name: {why}", short(s)))
                         .at_path_offset(path.to_string(), offset)
                         .help("labels of letters, digits and `-` (1-63 characters) joined by dots, at least two labels, at most 253 characters"),
                 );
@@ -260,7 +260,7 @@ impl Ctx<'_> {
             Some(s.to_owned())
         } else {
             self.push(
-                Diagnostic::error(Code::InvalidUrl, format!("`{}` is not an absolute URL", short(s)))
+                Diagnostic::new(Code::InvalidUrl, format!("`{}` is not an absolute URL", short(s)))
                     .at_path(path.to_string())
                     .help("write scheme://host/path with no spaces or control characters, e.g. http://203.0.113.7/update.bin"),
             );
@@ -286,7 +286,7 @@ impl Ctx<'_> {
             ),
         };
         self.push(
-            Diagnostic::error(Code::InvalidHash, msg)
+            Diagnostic::new(Code::InvalidHash, msg)
                 .at_path_offset(path.to_string(), offset)
                 .help(format!(
                     "write the {} digest as {} hex digits",
@@ -312,7 +312,7 @@ impl Ctx<'_> {
             });
         if !ok {
             self.push(
-                Diagnostic::error(Code::InvalidCveId, format!("`{}` is not a CVE id", short(s)))
+                Diagnostic::new(Code::InvalidCveId, format!("`{}` is not a CVE id", short(s)))
                     .at_path(path.to_string())
                     .help("write CVE ids as CVE-YYYY-NNNN, e.g. CVE-2025-0626 (uppercase, four or more digits)"),
             );
@@ -326,7 +326,7 @@ impl Ctx<'_> {
         });
         if !ok {
             self.push(
-                Diagnostic::error(Code::InvalidCwe, format!("`{}` is not a CWE id", short(s)))
+                Diagnostic::new(Code::InvalidCwe, format!("`{}` is not a CWE id", short(s)))
                     .at_path(path.to_string())
                     .help("write CWE ids as CWE-N, e.g. CWE-912"),
             );
@@ -337,7 +337,7 @@ impl Ctx<'_> {
     pub fn cvss(&mut self, path: impl Display, score: f64, vector: &str, version: &str) {
         if !(0.0..=10.0).contains(&score) {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidCvss,
                     format!("score {score} is outside 0.0-10.0"),
                 )
@@ -384,7 +384,7 @@ impl Ctx<'_> {
         };
         if let Some(why) = problem {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::InvalidCvss,
                     format!("malformed CVSS v{version} vector: {why}"),
                 )
@@ -402,7 +402,7 @@ impl Ctx<'_> {
             let ok = (r.starts_with("https://") || r.starts_with("http://")) && check_url(r);
             if !ok {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         Code::InvalidReference,
                         format!("`{}` is not an http(s) URL", short(r)),
                     )

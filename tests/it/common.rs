@@ -56,16 +56,51 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// True when `.ci/run` asks for every engine (`IOCC_REQUIRE_ENGINES=1`).
+pub fn engines_required() -> bool {
+    std::env::var("IOCC_REQUIRE_ENGINES").as_deref() == Ok("1")
+}
+
+/// Skips loudly, or fails under `IOCC_REQUIRE_ENGINES=1`: `what` could not be used because of
+/// `why`.
+pub fn skip_or_fail(what: &str, why: &str) {
+    if engines_required() {
+        panic!("{what} is required (IOCC_REQUIRE_ENGINES=1) but {why}: run .ci/install-engines");
+    }
+    eprintln!(
+        "\n!!!!!!!! SKIPPED: {what}: {why}; run .ci/install-engines to test against it !!!!!!!!\n"
+    );
+}
+
+fn found_or_skip(name: &str, found: Option<PathBuf>) -> Option<PathBuf> {
+    if found.is_none() {
+        skip_or_fail(&format!("engine `{name}`"), "it is not installed");
+    }
+    found
+}
+
 /// Finds an engine binary on PATH or in the venv. When it is missing: fails the test if
 /// `IOCC_REQUIRE_ENGINES=1`, otherwise prints a loud skip notice and returns `None`.
 pub fn engine(name: &str) -> Option<PathBuf> {
     let found =
         on_path(name).or_else(|| Some(venv().join("bin").join(name)).filter(|p| p.is_file()));
-    if found.is_none() {
-        if std::env::var("IOCC_REQUIRE_ENGINES").as_deref() == Ok("1") {
-            panic!("engine `{name}` is required (IOCC_REQUIRE_ENGINES=1) but missing: run .ci/install-engines");
-        }
-        eprintln!("\n!!!!!!!! SKIPPED: engine `{name}` is not installed; run .ci/install-engines to test against it !!!!!!!!\n");
-    }
-    found
+    found_or_skip(name, found)
+}
+
+/// Zeek: on PATH (`.ci/install-engines` links it there) or where `../shared/tools/zeek`
+/// installs it.
+pub fn zeek() -> Option<PathBuf> {
+    let found = on_path("zeek")
+        .or_else(|| Some(PathBuf::from("/opt/zeek/bin/zeek")).filter(|p| p.is_file()));
+    found_or_skip("zeek", found)
+}
+
+/// Suricata 8, installed beside Debian's Suricata 7 (which keeps the name `suricata`).
+pub const SURICATA8: &str = "/opt/suricata8/bin/suricata";
+/// Suricata 8's packaged configuration.
+pub const SURICATA8_YAML: &str = "/opt/suricata8/etc/suricata/suricata.yaml";
+
+pub fn suricata8() -> Option<PathBuf> {
+    let found = Some(PathBuf::from(SURICATA8)).filter(|p| p.is_file());
+    found_or_skip("suricata 8 (/opt/suricata8)", found)
 }

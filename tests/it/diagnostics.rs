@@ -14,8 +14,9 @@ use crate::common::*;
 
 /// Codes no fixture here can raise, each tested where it arises: `lock-changed` by the SID
 /// stability test (tests/it/suricata.rs), `version-not-bumped` and `bundle-mismatch` by the
-/// CI-mode and verify tests (tests/it/bundle.rs), `unreadable-rule` by the STIX unit tests
-/// (the Suricata target never writes an unreadable rule, so no catalogue can reach it).
+/// CI-mode and verify tests (tests/it/bundle.rs), `unreadable-rule` by the unit tests of the
+/// Suricata target's check of its rendered pack (the target never writes an unreadable rule,
+/// so no catalogue can reach it).
 const RAISED_BY_TARGETS: &[Code] = &[
     Code::LockChanged,
     Code::VersionNotBumped,
@@ -87,39 +88,7 @@ fn cases() -> Vec<Case> {
         "duplicate-catalogue",
         &["check", "tests/fixtures/bad/duplicate-catalogue"],
     ));
-    // `iocc import`: a source that is not its format, entries left out (bad values,
-    // patterns that cannot be read or expressed, known-benign values), an existing --out.
-    scratch("diag-import");
-    out.push(case(
-        "import-invalid-feed",
-        &[
-            "import",
-            "tests/fixtures/bad/import/broken.json",
-            "--from",
-            "stix",
-            "--out",
-            "target/test-scratch/diag-import/broken.yaml",
-        ],
-    ));
-    out.push(case(
-        "import-entries",
-        &[
-            "import",
-            "tests/fixtures/bad/import/entries.json",
-            "--dry-run",
-            "--out",
-            "target/test-scratch/diag-import/entries.yaml",
-        ],
-    ));
-    out.push(case(
-        "import-failed",
-        &[
-            "import",
-            "tests/fixtures/bad/import/entries.json",
-            "--out",
-            "tests/fixtures/good/readme-example.yaml",
-        ],
-    ));
+    out.extend(import_cases());
     // Over the size cap: a sparse file, made at test time (never committed).
     let big = scratch("diag-too-large");
     let f = std::fs::File::create(big.join("big.yaml")).unwrap();
@@ -161,6 +130,44 @@ fn cases() -> Vec<Case> {
             "tests/fixtures/bad/templates",
             "--out",
             "target/test-scratch/diag-template",
+        ],
+    ));
+    out
+}
+
+/// `iocc import`: a source that is not its format, entries left out (bad values, patterns that
+/// cannot be read or expressed, known-benign values), an existing --out.
+fn import_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    scratch("diag-import");
+    out.push(case(
+        "import-invalid-feed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/broken.json",
+            "--from",
+            "stix",
+            "--out",
+            "target/test-scratch/diag-import/broken.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-entries",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--dry-run",
+            "--out",
+            "target/test-scratch/diag-import/entries.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-failed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--out",
+            "tests/fixtures/good/readme-example.yaml",
         ],
     ));
     out

@@ -791,18 +791,22 @@ fn committed_outputs_apply_in_a_fresh_namespace() {
 #[test]
 fn firewall_golden_files() {
     let fw = root().join("out/contec-cms8000/firewall");
-    for ext in [
-        "nft",
-        "ipset",
-        "iptables",
-        "ip6tables",
-        "ios",
-        "asa",
-        "junos",
-        "pf",
-        "pf.table",
-        "edl",
-    ] {
+    // Every file of every platform of the registry: a new platform gets its golden file.
+    let exts: Vec<&str> = iocc::targets::firewall::PLATFORMS
+        .iter()
+        .flat_map(|p| p.extensions().iter().copied())
+        .collect();
+    let mut written: Vec<String> = std::fs::read_dir(&fw)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_prefix("contec-cms8000.").map(str::to_owned))
+        .collect();
+    written.sort();
+    let mut declared: Vec<String> = exts.iter().map(|x| (*x).to_owned()).collect();
+    declared.sort();
+    assert_eq!(written, declared, "files on disk and declared extensions");
+    for ext in exts {
         insta::assert_snapshot!(
             format!("contec-{ext}"),
             read(&fw, &format!("contec-cms8000.{ext}"))
@@ -1191,68 +1195,94 @@ fn csv_neutralises_formulas_and_lists_bulk_entries() {
     assert_eq!(&rows[1][1], "cidr");
 }
 
-/// Writes an old and a new catalogue, then checks `iocc diff` output and applies the nft and
-/// ipset deltas for real on top of the old files.
+/// Two versions of one catalogue, written under `<dir>/old` and `<dir>/new`.
+struct Versions {
+    old_dir: PathBuf,
+    old_cat: PathBuf,
+    new_cat: PathBuf,
+    new: Fixture,
+}
+
+impl Versions {
+    fn write(dir: &Path) -> Versions {
+        let old_dir = dir.join("old");
+        let new_dir = dir.join("new");
+        std::fs::create_dir_all(&old_dir).unwrap();
+        std::fs::create_dir_all(&new_dir).unwrap();
+        let mut old = Fixture::new("delta");
+        old.net("23.1.2.0/24".parse().unwrap(), "block");
+        old.net("45.9.9.9/32".parse().unwrap(), "block");
+        old.net("2a02:26f0::/32".parse().unwrap(), "block");
+        let mut new = Fixture::new("delta");
+        new.version = "1.1.0".into();
+        new.net("23.1.2.0/23".parse().unwrap(), "block");
+        new.net("2a02:26f0::/32".parse().unwrap(), "block");
+        new.net("2a0b:4342::1/128".parse().unwrap(), "block");
+        new.net("77.7.7.7/32".parse().unwrap(), "block");
+        Versions {
+            old_cat: old.write(&old_dir),
+            new_cat: new.write(&new_dir),
+            old_dir,
+            new,
+        }
+    }
+
+    /// `iocc [--format json] diff OLD NEW` followed by `more`.
+    fn diff(&self, json: bool, more: &[&str]) -> std::process::Output {
+        let mut args = if json {
+            vec!["--format", "json"]
+        } else {
+            Vec::new()
+        };
+        args.extend([
+            "diff",
+            self.old_cat.to_str().unwrap(),
+            self.new_cat.to_str().unwrap(),
+        ]);
+        args.extend(more);
+        iocc(&args)
+    }
+}
+
+/// `iocc diff` between two catalogue versions: every platform's section, one platform, JSON,
+/// and an unknown platform.
 #[test]
-fn diff_deltas_take_a_device_from_old_to_new() {
+fn diff_reports_every_platform() {
     let dir = scratch("fw-diff");
-    let old_dir = dir.join("old");
-    let new_dir = dir.join("new");
-    std::fs::create_dir_all(&old_dir).unwrap();
-    std::fs::create_dir_all(&new_dir).unwrap();
-    let mut old = Fixture::new("delta");
-    old.net("23.1.2.0/24".parse().unwrap(), "block");
-    old.net("45.9.9.9/32".parse().unwrap(), "block");
-    old.net("2a02:26f0::/32".parse().unwrap(), "block");
-    let mut new = Fixture::new("delta");
-    new.version = "1.1.0".into();
-    new.net("23.1.2.0/23".parse().unwrap(), "block");
-    new.net("2a02:26f0::/32".parse().unwrap(), "block");
-    new.net("2a0b:4342::1/128".parse().unwrap(), "block");
-    new.net("77.7.7.7/32".parse().unwrap(), "block");
-    let old_cat = old.write(&old_dir);
-    let new_cat = new.write(&new_dir);
-    let o = iocc(&["diff", old_cat.to_str().unwrap(), new_cat.to_str().unwrap()]);
+    let v = Versions::write(&dir);
+    let o = v.diff(false, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     let redacted = text.replace(&dir.display().to_string(), "[dir]");
     insta::assert_snapshot!("diff-all-platforms", redacted);
 
-    let one = iocc(&[
-        "diff",
-        old_cat.to_str().unwrap(),
-        new_cat.to_str().unwrap(),
-        "--target",
-        "junos",
-    ]);
+    let one = v.diff(false, &["--target", "junos"]);
     assert!(stdout(&one).contains("== Juniper JunOS (set format) =="));
     assert!(!stdout(&one).contains("== nftables"));
-    let json = iocc(&[
-        "--format",
-        "json",
-        "diff",
-        old_cat.to_str().unwrap(),
-        new_cat.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["ok"], true);
-    assert_eq!(v["diff"]["commands"].as_array().unwrap().len(), 7);
+    let json = v.diff(true, &[]);
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["ok"], true);
     assert_eq!(
-        v["diff"]["block_list"]["removed"],
+        j["diff"]["commands"].as_array().unwrap().len(),
+        iocc::targets::firewall::PLATFORMS.len()
+    );
+    assert_eq!(
+        j["diff"]["block_list"]["removed"],
         serde_json::json!(["23.1.2.0/24", "45.9.9.9/32"])
     );
-    let bad = iocc(&[
-        "diff",
-        old_cat.to_str().unwrap(),
-        new_cat.to_str().unwrap(),
-        "--target",
-        "nope",
-    ]);
+    let bad = v.diff(false, &["--target", "nope"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("error[diff-failed]"));
+}
 
-    // Apply OLD's files, then the deltas, in one namespace; the kernel must hold NEW's list.
-    let out = build(&old_dir, &old_cat, &["firewall"]);
+/// Applies OLD's files, then the nft and ipset deltas of `iocc diff`, for real in one
+/// namespace; the kernel must hold NEW's list.
+#[test]
+fn diff_deltas_take_a_device_from_old_to_new() {
+    let dir = scratch("fw-diff-apply");
+    let v = Versions::write(&dir);
+    let text = stdout(&v.diff(false, &[]));
+    let out = build(&v.old_dir, &v.old_cat, &["firewall"]);
     let fw = out.join("delta/firewall");
     let section = |title: &str| -> String {
         let start = text.find(&format!("== {title}")).unwrap();
@@ -1262,14 +1292,7 @@ fn diff_deltas_take_a_device_from_old_to_new() {
     };
     // `--commands` prints exactly one platform's section, ready to pipe into its tool.
     let commands = |platform: &str| -> String {
-        let o = iocc(&[
-            "diff",
-            old_cat.to_str().unwrap(),
-            new_cat.to_str().unwrap(),
-            "--target",
-            platform,
-            "--commands",
-        ]);
+        let o = v.diff(false, &["--target", platform, "--commands"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         stdout(&o)
     };
@@ -1278,7 +1301,7 @@ fn diff_deltas_take_a_device_from_old_to_new() {
     assert_eq!(ipset_delta, section("ipset"));
     std::fs::write(fw.join("delta.nft-delta"), nft_delta).unwrap();
     std::fs::write(fw.join("delta.ipset-delta"), ipset_delta).unwrap();
-    let want = new.expected();
+    let want = v.new.expected();
     if let Some((rc, out, err)) = in_netns(
         &fw,
         "nft -f delta.nft && nft -f delta.nft-delta && nft list set inet iocc_delta block_v4 && echo @@ && nft list set inet iocc_delta block_v6",

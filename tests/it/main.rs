@@ -5,13 +5,18 @@
 //! the real engines. Engine tests skip with a loud message when an engine is missing, unless
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
+mod architecture;
 mod benign;
 mod bundle;
 mod cli;
 mod common;
 mod diagnostics;
 mod firewall;
+mod flows;
 mod import;
+mod lowering_fixes;
 mod pcap;
 mod suricata;
+mod traffic;
 mod zeek;
+mod zeek_run;

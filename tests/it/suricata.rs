@@ -45,7 +45,7 @@ fn rule_lines(text: &str) -> Vec<&str> {
 }
 
 /// Reads a SID lock into key -> (sid, rev).
-fn lock(path: &Path) -> BTreeMap<String, (u32, u32)> {
+pub(crate) fn lock(path: &Path) -> BTreeMap<String, (u32, u32)> {
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()
         .filter_map(|l| {
@@ -217,7 +217,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     // 2 directions for the host, 1 for the IPv6 network, dataset and iprep (2 directions
     // each) for the address list, dns+tls datasets for the domain list; the URL is reported.
     assert_eq!(rules.len(), 16, "{text}");
-    let (parsed, problems) = iocc::targets::suricata::lint::lint_text(&text);
+    let (parsed, problems) = iocc::rules::lint::lint_text(&text);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(parsed.len(), 16);
     let allowed: BTreeSet<&str> = [
@@ -439,36 +439,36 @@ fn every_pack_loads_in_suricata() {
     assert_pack_loads(&suricata, &large, "suricata-large");
 }
 
-fn ip(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
+pub(crate) fn ip(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
     Ipv4Addr::new(a, b, c, d)
 }
 
 const MONITOR: (u8, u8, u8, u8) = (192, 168, 1, 50);
 
-fn monitor(port: u16) -> (Ipv4Addr, u16) {
+pub(crate) fn monitor(port: u16) -> (Ipv4Addr, u16) {
     (ip(MONITOR.0, MONITOR.1, MONITOR.2, MONITOR.3), port)
 }
 
 /// A Contec-like CMS block (binary, not HL7): header bytes then patient fields.
-fn cms_payload() -> Vec<u8> {
+pub(crate) fn cms_payload() -> Vec<u8> {
     let mut p = vec![0xa5, 0x5a, 0x05, 0x3e, 0x00, 0x40];
     p.extend_from_slice(b"PATIENT\x00DOE^JANE\x00HR=72;SPO2=98");
     p
 }
 
-fn hl7_mllp() -> Vec<u8> {
+pub(crate) fn hl7_mllp() -> Vec<u8> {
     let mut m = vec![0x0b];
     m.extend_from_slice(b"MSH|^~\\&|CMS8000|CONTEC|HIS|HOSP|20250130120000||ADT^A01|1|P|2.3\rPID|1||12345||DOE^JANE\r");
     m.extend_from_slice(&[0x1c, 0x0d]);
     m
 }
 
-fn cms_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
+pub(crate) fn cms_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
     let mut t = Tcp::open(p, monitor(49152), (server, port));
     t.send(&cms_payload()).reply(b"\x05\x3e\x00\x01").close();
 }
 
-fn hl7_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
+pub(crate) fn hl7_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
     let mut t = Tcp::open(p, monitor(49153), (server, port));
     t.send(&hl7_mllp())
         .reply(b"\x0bMSH|^~\\&|HIS|HOSP|CMS8000|CONTEC|20250130120001||ACK|2|P|2.3\rMSA|AA|1\r\x1c\x0d")
@@ -476,13 +476,13 @@ fn hl7_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
 }
 
 /// HL7 without MLLP framing (some interface engines send bare messages).
-fn hl7_unframed_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
+pub(crate) fn hl7_unframed_flow(p: &mut Pcap, server: Ipv4Addr, port: u16) {
     let mut t = Tcp::open(p, monitor(49154), (server, port));
     t.send(b"MSH|^~\\&|CMS8000|CONTEC|HIS|HOSP|20250130120000||ORU^R01|7|P|2.3\rOBX|1|NM|HR||72\r")
         .close();
 }
 
-fn getport_udp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn getport_udp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x1001, 100_000, 2, 3, &getport_args(100_005, 3, 17));
     p.udp(monitor(800), (server, 111), &call);
     p.udp(
@@ -492,7 +492,7 @@ fn getport_udp(p: &mut Pcap, server: Ipv4Addr) {
     );
 }
 
-fn getport_tcp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn getport_tcp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x1002, 100_000, 2, 3, &getport_args(100_005, 3, 6));
     let mut t = Tcp::open(p, monitor(801), (server, 111));
     t.send(&record(&call))
@@ -500,7 +500,7 @@ fn getport_tcp(p: &mut Pcap, server: Ipv4Addr) {
         .close();
 }
 
-fn mnt_udp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn mnt_udp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x2001, 100_005, 3, 1, &xdr_string(b"/pm"));
     p.udp(monitor(802), (server, 20048), &call);
     let mut body = 0u32.to_be_bytes().to_vec();
@@ -510,7 +510,7 @@ fn mnt_udp(p: &mut Pcap, server: Ipv4Addr) {
     p.udp((server, 20048), monitor(802), &rpc_reply(0x2001, &body));
 }
 
-fn mnt_tcp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn mnt_tcp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x2002, 100_005, 3, 1, &xdr_string(b"/pm"));
     let mut t = Tcp::open(p, monitor(803), (server, 20048));
     t.send(&record(&call))
@@ -518,7 +518,7 @@ fn mnt_tcp(p: &mut Pcap, server: Ipv4Addr) {
         .close();
 }
 
-fn nfs_udp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn nfs_udp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x3001, 100_003, 3, 1, &xdr_string(&[0x11; 32]));
     p.udp(monitor(804), (server, 2049), &call);
     p.udp(
@@ -528,7 +528,7 @@ fn nfs_udp(p: &mut Pcap, server: Ipv4Addr) {
     );
 }
 
-fn nfs_tcp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn nfs_tcp(p: &mut Pcap, server: Ipv4Addr) {
     let call = rpc_call(0x3002, 100_003, 3, 1, &xdr_string(&[0x11; 32]));
     let mut t = Tcp::open(p, monitor(805), (server, 2049));
     t.send(&record(&call))
@@ -536,12 +536,12 @@ fn nfs_tcp(p: &mut Pcap, server: Ipv4Addr) {
         .close();
 }
 
-fn plain_udp(p: &mut Pcap, server: Ipv4Addr) {
+pub(crate) fn plain_udp(p: &mut Pcap, server: Ipv4Addr) {
     p.udp(monitor(40000), (server, 9999), b"hello");
     p.udp((server, 9999), monitor(40000), b"world");
 }
 
-type LookAlike = (&'static str, fn(&mut Pcap));
+pub(crate) type LookAlike = (&'static str, fn(&mut Pcap));
 type Scenario = (&'static str, fn(&mut Pcap), &'static [&'static str]);
 
 const RANGE: [&str; 2] = [
@@ -637,13 +637,9 @@ fn contec_behaviours_raise_their_own_rules() {
     assert_eq!(got, BTreeSet::from([sids[RANGE[1]].0]));
 }
 
-#[test]
-fn benign_look_alikes_stay_silent() {
-    let Some(suricata) = engine("suricata") else {
-        return;
-    };
-    let rules = root().join(CONTEC_RULES);
-    let scenarios: Vec<LookAlike> = vec![
+/// Benign traffic shaped like the Contec behaviours (also replayed in Zeek, `zeek_run.rs`).
+pub(crate) fn look_alikes() -> Vec<LookAlike> {
+    vec![
         ("lpd-print-job", |p| {
             // RFC 1179: receive job, control file, data file, to an internal printer.
             let mut t = Tcp::open(p, monitor(721), (ip(192, 168, 1, 20), 515));
@@ -676,8 +672,16 @@ fn benign_look_alikes_stay_silent() {
             nfs_udp(p, ip(202, 114, 5, 119));
             plain_udp(p, ip(202, 114, 5, 7));
         }),
-    ];
-    for (name, make) in scenarios {
+    ]
+}
+
+#[test]
+fn benign_look_alikes_stay_silent() {
+    let Some(suricata) = engine("suricata") else {
+        return;
+    };
+    let rules = root().join(CONTEC_RULES);
+    for (name, make) in look_alikes() {
         let mut p = Pcap::new();
         make(&mut p);
         let got = replay(&suricata, name, &p, &rules);
@@ -741,7 +745,7 @@ fn suricata_check_finds_nothing_above_info() {
 }
 
 /// A DNS A query (RFC 1035) for `name`.
-fn dns_query(id: u16, name: &str) -> Vec<u8> {
+pub(crate) fn dns_query(id: u16, name: &str) -> Vec<u8> {
     let mut m = id.to_be_bytes().to_vec();
     m.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
     for label in name.split('.') {
@@ -926,7 +930,7 @@ fn over_long_text_is_refused_before_any_rule_is_written() {
 }
 
 /// A TLS 1.2 ClientHello record (RFC 5246, RFC 6066) carrying `sni`.
-fn client_hello(sni: &str) -> Vec<u8> {
+pub(crate) fn client_hello(sni: &str) -> Vec<u8> {
     let name = sni.as_bytes();
     let mut sni_ext = Vec::new();
     sni_ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());

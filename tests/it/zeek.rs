@@ -4,10 +4,10 @@
 //! What is checked where: every generated `.zeek` file is parsed by `zeek-script parse`
 //! (zeekscript, syntax only); the package is installed offline by `zkg` into a scratch state
 //! folder; every Intel file passes the strict checker below (written here, independent of the
-//! target: header, exact field count, type names, values parsed as their type). A `zeek`
-//! binary cannot be installed here: when one is on PATH the package is also parsed and type
-//! checked with `zeek -a`, otherwise that step is skipped. Hostile fixture strings must never
-//! break a script, a signature, `zkg.meta` or an Intel column.
+//! target: header, exact field count, type names, values parsed as their type); Zeek itself
+//! parses and type checks the package (`zeek -a`). Hostile fixture strings must never break a
+//! script, a signature, `zkg.meta` or an Intel column. `zeek_run.rs` runs the packages in
+//! Zeek on traffic.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -283,10 +283,13 @@ fn sig_checker_rejects_malformed_files() {
 
 /// The event prototypes the module may handle, as Zeek declares them (`event.bif`,
 /// `rpc/events.bif`, the signature framework).
-const EVENTS: [&str; 7] = [
+const EVENTS: [&str; 10] = [
     "event zeek_init()",
     "event new_connection(c: connection)",
     "event pm_request_getport(r: connection, pr: pm_port_request, p: port)",
+    "event pm_request_dump(r: connection, m: pm_mappings)",
+    "event udp_contents(u: connection, is_orig: bool, contents: string)",
+    "event tcp_contents(c: connection, is_orig: bool, seq: count, contents: string)",
     "event pm_attempt_getport(r: connection, status: rpc_status, pr: pm_port_request)",
     "event mount_proc_mnt(c: connection, info: MOUNT3::info_t, req: MOUNT3::dirmntargs_t, rep: MOUNT3::mnt_reply_t)",
     "event rpc_call(c: connection, xid: count, prog: count, ver: count, proc: count, call_len: count)",
@@ -334,7 +337,11 @@ fn lint_module(main: &str) {
     }
     let suffixes = ["_nets", "_ports", "_paths", "_sigs", "_port_set"];
     for w in &words {
-        let zeek_own = ["likely_server_ports", "register_for_ports"];
+        let zeek_own = [
+            "likely_server_ports",
+            "register_for_ports",
+            "udp_content_ports",
+        ];
         if suffixes.iter().any(|s| w.ends_with(s)) && !zeek_own.contains(w) {
             assert!(declared.contains(*w), "{w} is used but not declared");
         }
@@ -425,30 +432,7 @@ fn zeek_script_rejects_a_broken_script() {
 fn zkg_installs(pkg: &Path, name: &str, id: &str) -> Option<String> {
     let zkg = engine("zkg")?;
     let dir = scratch(&format!("zkg-{id}"));
-    let repo = dir.join(name);
-    copy_dir(pkg, &repo);
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(["-c", "user.name=iocc", "-c", "user.email=iocc@localhost"])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .expect("run git");
-        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "package"]);
-    let state = dir.join("state");
-    let config = dir.join("zkg.config");
-    std::fs::write(
-        &config,
-        format!(
-            "[sources]\n[paths]\nstate_dir = {s}\nscript_dir = {s}/script_dir\nplugin_dir = {s}/plugin_dir\nbin_dir = {s}/bin\nzeek_dist =\n",
-            s = state.display()
-        ),
-    )
-    .unwrap();
+    let (repo, config, state) = zkg_setup(pkg, &dir, name);
     let run = |args: &[&str]| {
         Command::new(&zkg)
             .arg("--configfile")
@@ -493,7 +477,38 @@ fn zkg_installs(pkg: &Path, name: &str, id: &str) -> Option<String> {
     Some(stdout(&o))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// A committed git copy of the package in `dir/name` (zkg installs only from a clean git tree)
+/// and a private zkg configuration with no package source (state under `dir/state`), for an
+/// offline `zkg install`. Returns the repository, the configuration and the state folder.
+pub(crate) fn zkg_setup(pkg: &Path, dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let repo = dir.join(name);
+    copy_dir(pkg, &repo);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=iocc", "-c", "user.email=iocc@localhost"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("run git");
+        assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "package"]);
+    let state = dir.join("state");
+    let config = dir.join("zkg.config");
+    std::fs::write(
+        &config,
+        format!(
+            "[sources]\n[paths]\nstate_dir = {s}\nscript_dir = {s}/script_dir\nplugin_dir = {s}/plugin_dir\nbin_dir = {s}/bin\nzeek_dist =\n",
+            s = state.display()
+        ),
+    )
+    .unwrap();
+    (repo, config, state)
+}
+
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let p = e.path();
@@ -515,15 +530,9 @@ fn zkg_keys(info: &str) -> Vec<String> {
         .collect()
 }
 
-/// `zeek -a` (parse and type check only) when a Zeek binary is on PATH; a Zeek binary cannot
-/// be installed on this project's machines, so its absence is not a failure.
+/// `zeek -a` (parse and type check only): rc 0 and nothing on stderr.
 fn zeek_parse_only(pkg: &Path) {
-    let Some(zeek) = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("zeek"))
-            .find(|p| p.is_file())
-    }) else {
-        eprintln!("note: no `zeek` binary on PATH; `zeek -a` not run");
+    let Some(zeek) = zeek() else {
         return;
     };
     let o = Command::new(zeek)
@@ -532,6 +541,7 @@ fn zeek_parse_only(pkg: &Path) {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "zeek -a: {}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "zeek -a: {}", stderr(&o));
 }
 
 // ---------------------------------------------------------------- the Contec package
@@ -546,7 +556,7 @@ fn contec_package_parses_installs_and_carries_every_indicator() {
     zeek_script_parses(&pkg);
     zeek_parse_only(&pkg);
     if let Some(info) = zkg_installs(&pkg, "zeek", "contec-cms8000") {
-        assert!(info.contains("\t\tversion = 1.0.0\n"), "{info}");
+        assert!(info.contains("\t\tversion = 1.0.1\n"), "{info}");
         assert!(info.contains("\t\taliases = contec-cms8000\n"), "{info}");
         assert!(info.contains("\t\tscript_dir = scripts\n"), "{info}");
         assert!(info.contains("\t\t\tzeek >=6.0.0\n"), "{info}");
@@ -746,23 +756,11 @@ fn only_in_strings_or_comments(line: &str, marker: &str) -> bool {
         .all(|(i, _)| i >= comment_from || inert[i])
 }
 
-#[test]
-fn hostile_fixture_keeps_every_file_intact() {
-    let pkg = build("tests/fixtures/zeek-hostile.yaml", "zeek-hostile");
-    zeek_script_parses(&pkg);
-    zeek_parse_only(&pkg);
-
-    // Intel: exact shape, every indicator on its own line.
-    let intel = read(&pkg.join("scripts/zeek-hostile.intel"));
-    let rows = check_intel(&intel).unwrap();
-    assert_eq!(rows.len(), 5 + 3, "5 indicators and 3 bulk entries");
-    assert!(rows
-        .iter()
-        .any(|r| r.kind == "Intel::URL"
-            && r.indicator == "evil.example/a;b)c'd\\e%25f{g}|h<i>?j=k&l#m"));
-
+/// The hostile package's Zeek scripts: hostile text only inside string literals and comments,
+/// never in a format string.
+fn hostile_scripts_stay_inert(pkg: &Path) {
     // Zeek scripts: hostile text only inside string literals and comments.
-    for f in files(&pkg, "zeek") {
+    for f in files(pkg, "zeek") {
         let text = read(&f);
         for (n, line) in text.lines().enumerate() {
             for marker in [
@@ -790,17 +788,15 @@ fn hostile_fixture_keeps_every_file_intact() {
         );
     }
     assert_eq!(main.matches("NOTICE([").count(), 3);
-    assert_eq!(main.lines().filter(|l| l.starts_with("event ")).count(), 5);
+    // Three detection handlers, zeek_init, and the portmapper's (version tracking, GETPORT,
+    // DUMP and rpcbind GETADDR following over UDP and TCP).
+    assert_eq!(main.lines().filter(|l| l.starts_with("event ")).count(), 9);
     assert!(main.contains("\t\t\"/pm\\\"; } event zeek_init() { print \\\"x\\\"; } # \\\\ é\",\n"));
+}
 
-    // Signatures: comments and exactly the generated blocks.
-    let sig = read(&pkg.join("scripts/zeek-hostile.sig"));
-    assert_eq!(check_sig(&sig).unwrap(), 4);
-    assert!(sig.contains(
-        "  payload /(.|\\n){0,25}\\x0b\\x41\\x22\\x42\\x5c\\x43\\x3b\\x44\\x2f\\x0a\\x0d\\x00\\xff\\x7c\\x5d/\n"
-    ));
-
-    // zkg.meta: the same eight lines, and zkg sees exactly the generated keys.
+/// The hostile package's zkg.meta: the same eight lines, and zkg sees exactly the generated
+/// keys.
+fn hostile_meta_keeps_its_keys(pkg: &Path) {
     let meta = read(&pkg.join("zkg.meta"));
     let keys: Vec<&str> = meta
         .lines()
@@ -820,7 +816,7 @@ fn hostile_fixture_keeps_every_file_intact() {
             "\tzeek >=6.0.0"
         ]
     );
-    if let Some(info) = zkg_installs(&pkg, "zeek-hostile", "zeek-hostile") {
+    if let Some(info) = zkg_installs(pkg, "zeek-hostile", "zeek-hostile") {
         assert_eq!(
             zkg_keys(&info),
             [
@@ -835,6 +831,33 @@ fn hostile_fixture_keeps_every_file_intact() {
             "{info}"
         );
     }
+}
+
+#[test]
+fn hostile_fixture_keeps_every_file_intact() {
+    let pkg = build("tests/fixtures/zeek-hostile.yaml", "zeek-hostile");
+    zeek_script_parses(&pkg);
+    zeek_parse_only(&pkg);
+
+    // Intel: exact shape, every indicator on its own line.
+    let intel = read(&pkg.join("scripts/zeek-hostile.intel"));
+    let rows = check_intel(&intel).unwrap();
+    assert_eq!(rows.len(), 5 + 3, "5 indicators and 3 bulk entries");
+    assert!(rows
+        .iter()
+        .any(|r| r.kind == "Intel::URL"
+            && r.indicator == "evil.example/a;b)c'd\\e%25f{g}|h<i>?j=k&l#m"));
+
+    hostile_scripts_stay_inert(&pkg);
+
+    // Signatures: comments and exactly the generated blocks.
+    let sig = read(&pkg.join("scripts/zeek-hostile.sig"));
+    assert_eq!(check_sig(&sig).unwrap(), 4);
+    assert!(sig.contains(
+        "  payload /(.|\\n){0,25}\\x0b\\x41\\x22\\x42\\x5c\\x43\\x3b\\x44\\x2f\\x0a\\x0d\\x00\\xff\\x7c\\x5d/\n"
+    ));
+
+    hostile_meta_keeps_its_keys(&pkg);
 
     // README: one notice row per detection.
     let readme = read(&pkg.join("README.md"));

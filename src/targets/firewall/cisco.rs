@@ -1,23 +1,16 @@
-//! Cisco outputs: IOS/IOS-XE (object groups + extended ACL, IPv6 object group + `ipv6
-//! access-list`) and ASA (object groups with netmasks + one extended access-list), with their
-//! deltas.
+//! What the two Cisco platforms ([`ios`](super::ios) and [`asa`](super::asa)) share: object-group
+//! entries in Cisco notation, the remark, and the delta's object-group edits.
 //!
-//! Guarantees: addresses are written in each platform's own notation (IOS object groups and
-//! ASA network-objects: `host A` or `A NETMASK` for IPv4, `host A` or `P/L` for IPv6), the
-//! ACLs deny both directions and end with an explicit permit, and a family with nothing to
-//! block gets no empty object group (IOS deletes empty groups). Deltas edit only the object
-//! groups, adding before removing so nothing is unblocked in between.
+//! Guarantees: addresses are written in Cisco's object-group notation (`host A` or
+//! `A NETMASK` for IPv4, `host A` or `P/L` for IPv6); the remark is bounded to fit Cisco's 100
+//! characters; group edits add before they remove, so nothing is unblocked in between, and a
+//! family that appears or disappears is named instead of edited.
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::{block, Delta, Header, Names, Plan, V4};
-use crate::diag::Diagnostic;
+use super::{block, Delta};
 use crate::model::Catalogue;
-use crate::render::{safe, Templates};
-use crate::targets::OutputFile;
-
-pub const IOS: &str = "firewall/firewall.ios.j2";
-pub const ASA: &str = "firewall/firewall.asa.j2";
+use crate::net::V4;
 
 /// An IPv4 object-group entry: `host A` or `A NETMASK` (IOS and ASA both use netmasks here).
 pub fn v4_object(n: &Ipv4Net) -> String {
@@ -46,47 +39,6 @@ pub fn remark(c: &Catalogue) -> String {
         .chars()
         .take(MAX_REMARK)
         .collect()
-}
-
-pub fn render(
-    c: &Catalogue,
-    plan: &Plan,
-    h: &Header,
-    t: &Templates,
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let n = &plan.names;
-    let l = &plan.list;
-    let remark = remark(c);
-    let ios = t.render(
-        IOS,
-        &minijinja::context! {
-            h => super::ser(h), n => super::ser(n), remark => &remark,
-            has_v4 => !l.v4.is_empty(),
-            has_v6 => !l.v6.is_empty(),
-            entries_v4 => safe(block(l.v4.iter().map(|p| format!(" {}", v4_object(p))))),
-            entries_v6 => safe(block(l.v6.iter().map(|p| format!(" {}", v6_object(p))))),
-        },
-    )?;
-    let asa = t.render(
-        ASA,
-        &minijinja::context! {
-            h => super::ser(h), n => super::ser(n), remark => &remark,
-            has_v4 => !l.v4.is_empty(),
-            has_v6 => !l.v6.is_empty(),
-            entries_v4 => safe(block(l.v4.iter().map(|p| format!(" network-object {}", v4_object(p))))),
-            entries_v6 => safe(block(l.v6.iter().map(|p| format!(" network-object {}", v6_object(p))))),
-        },
-    )?;
-    Ok(vec![
-        OutputFile {
-            path: format!("{}.ios", c.id),
-            contents: ios.into_bytes(),
-        },
-        OutputFile {
-            path: format!("{}.asa", c.id),
-            contents: asa.into_bytes(),
-        },
-    ])
 }
 
 /// A family that appears or disappears needs its objects and ACL lines, not a group edit.
@@ -129,38 +81,33 @@ fn group_edit(
     out.push_str(" exit\n");
 }
 
-/// IOS configuration-mode lines editing the object groups.
-pub fn ios_delta(d: &Delta, n: &Names) -> String {
-    let mut out = String::from("! paste into configuration mode (configure terminal)\n");
-    if family_note(&mut out, "IPv4", d.old_v4, d.new_v4) {
-        group_edit(
-            &mut out,
-            &format!("object-group network {}", n.ios_group_v4),
-            "",
-            d.add_v4.iter().map(v4_object),
-            d.del_v4.iter().map(v4_object),
-        );
-    }
-    if family_note(&mut out, "IPv6", d.old_v6, d.new_v6) {
-        group_edit(
-            &mut out,
-            &format!("object-group v6-network {}", n.ios_group_v6),
-            "",
-            d.add_v6.iter().map(v6_object),
-            d.del_v6.iter().map(v6_object),
-        );
-    }
-    out
+/// The IPv4 and IPv6 entries of a block list, one ` <entry prefix><object>` line each.
+pub fn entries(prefix: &str, v4: &[Ipv4Net], v6: &[Ipv6Net]) -> (String, String) {
+    (
+        block(v4.iter().map(|p| format!(" {prefix}{}", v4_object(p)))),
+        block(v6.iter().map(|p| format!(" {prefix}{}", v6_object(p)))),
+    )
 }
 
-/// ASA configuration-mode lines editing the object groups.
-pub fn asa_delta(d: &Delta, n: &Names) -> String {
+/// The object groups a Cisco platform's delta edits.
+pub struct Groups<'a> {
+    /// `object-group network <v4>`.
+    pub v4: &'a str,
+    /// `object-group <v6_kind> <v6>`.
+    pub v6: &'a str,
+    pub v6_kind: &'static str,
+    /// What starts an entry line inside a group (`network-object ` on the ASA).
+    pub entry: &'static str,
+}
+
+/// Configuration-mode lines editing the object groups.
+pub fn groups_delta(d: &Delta, g: &Groups<'_>) -> String {
     let mut out = String::from("! paste into configuration mode (configure terminal)\n");
     if family_note(&mut out, "IPv4", d.old_v4, d.new_v4) {
         group_edit(
             &mut out,
-            &format!("object-group network {}", n.asa_group_v4),
-            "network-object ",
+            &format!("object-group network {}", g.v4),
+            g.entry,
             d.add_v4.iter().map(v4_object),
             d.del_v4.iter().map(v4_object),
         );
@@ -168,8 +115,8 @@ pub fn asa_delta(d: &Delta, n: &Names) -> String {
     if family_note(&mut out, "IPv6", d.old_v6, d.new_v6) {
         group_edit(
             &mut out,
-            &format!("object-group network {}", n.asa_group_v6),
-            "network-object ",
+            &format!("object-group {} {}", g.v6_kind, g.v6),
+            g.entry,
             d.add_v6.iter().map(v6_object),
             d.del_v6.iter().map(v6_object),
         );

@@ -5,18 +5,22 @@
 //! use it, overrides), and every other entry carries a short comment naming the catalogue and
 //! advisory. Comments pass the EDL escaper; an empty list is one `#` line saying so.
 
-use super::{escape, show_v4, show_v6, Delta, Header, Plan};
+use super::escape::{self, MAX_EDL};
+use super::platform::{Naming, Platform, PlatformContext};
+use super::{Delta, Header};
 use crate::diag::Diagnostic;
-use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::net::{show_v4, show_v6};
+use crate::render::{safe, Escaper, Template};
 use crate::targets::OutputFile;
 
-pub const TEMPLATE: &str = "firewall/firewall.edl.j2";
+pub struct Edl;
+
+const TEMPLATE: Template = crate::template!("firewall/firewall.edl.j2");
 
 fn short_comment(h: &Header) -> String {
     let mut s = String::new();
     // The escaper cannot fail; it only replaces and bounds.
-    let _ = escape::edl(
+    let _ = escape::comment::<MAX_EDL>(
         &format!("iocc {} {} {}", h.catalogue, h.version, h.advisory),
         &mut s,
     );
@@ -37,54 +41,76 @@ fn first_comment(h: &Header) -> String {
     s
 }
 
-pub fn render(
-    c: &Catalogue,
-    plan: &Plan,
-    h: &Header,
-    t: &Templates,
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let l = &plan.list;
-    let comment = short_comment(h);
-    let mut entries = l.v4.iter().map(show_v4).chain(l.v6.iter().map(show_v6));
-    let first = entries.next().unwrap_or_default();
-    let mut rest = String::new();
-    for e in entries {
-        rest.push_str(&e);
-        rest.push(' ');
-        rest.push_str(&comment);
-        rest.push('\n');
+impl Platform for Edl {
+    fn name(&self) -> &'static str {
+        "edl"
     }
-    let text = t.render(
-        TEMPLATE,
-        &minijinja::context! {
-            first => safe(first), first_comment => first_comment(h), rest => safe(rest),
-        },
-    )?;
-    Ok(vec![OutputFile {
-        path: format!("{}.edl", c.id),
-        contents: text.into_bytes(),
-    }])
-}
 
-/// The entries to add to and remove from the hosted list.
-pub fn delta(d: &Delta, h: &Header) -> String {
-    let comment = short_comment(h);
-    let mut out = String::from("# the EDL is fetched from its web server: publish the new file; the entries that change are:\n");
-    for p in d
-        .add_v4
-        .iter()
-        .map(show_v4)
-        .chain(d.add_v6.iter().map(show_v6))
-    {
-        out.push_str(&format!("add {p} {comment}\n"));
+    fn description(&self) -> &'static str {
+        "Palo Alto EDL"
     }
-    for p in d
-        .del_v4
-        .iter()
-        .map(show_v4)
-        .chain(d.del_v6.iter().map(show_v6))
-    {
-        out.push_str(&format!("remove {p}\n"));
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["edl"]
     }
-    out
+
+    fn templates(&self) -> &'static [Template] {
+        &[TEMPLATE]
+    }
+
+    fn escaper(&self) -> Escaper {
+        escape::comments::<MAX_EDL>("edl", &["edl"])
+    }
+
+    /// The list is fetched by URL: it names no object on the device.
+    fn object_names(&self) -> &'static [Naming] {
+        &[]
+    }
+
+    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+        let l = cx.list;
+        let comment = short_comment(cx.header);
+        let mut entries = l.v4.iter().map(show_v4).chain(l.v6.iter().map(show_v6));
+        let first = entries.next().unwrap_or_default();
+        let mut rest = String::new();
+        for e in entries {
+            rest.push_str(&e);
+            rest.push(' ');
+            rest.push_str(&comment);
+            rest.push('\n');
+        }
+        let text = cx.render(
+            TEMPLATE,
+            &minijinja::context! {
+                first => safe(first), first_comment => first_comment(cx.header), rest => safe(rest),
+            },
+        )?;
+        Ok(vec![OutputFile {
+            path: format!("{}.edl", cx.catalogue.id),
+            contents: text.into_bytes(),
+        }])
+    }
+
+    /// The entries to add to and remove from the hosted list.
+    fn delta(&self, d: &Delta, h: &Header) -> String {
+        let comment = short_comment(h);
+        let mut out = String::from("# the EDL is fetched from its web server: publish the new file; the entries that change are:\n");
+        for p in d
+            .add_v4
+            .iter()
+            .map(show_v4)
+            .chain(d.add_v6.iter().map(show_v6))
+        {
+            out.push_str(&format!("add {p} {comment}\n"));
+        }
+        for p in d
+            .del_v4
+            .iter()
+            .map(show_v4)
+            .chain(d.del_v6.iter().map(show_v6))
+        {
+            out.push_str(&format!("remove {p}\n"));
+        }
+        out
+    }
 }

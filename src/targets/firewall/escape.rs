@@ -1,4 +1,5 @@
-//! The escapers of the firewall templates, one per platform file extension.
+//! The escaper of the firewall templates: every platform registers [`comments`] for its own
+//! template extensions, with its own bound.
 //!
 //! Guarantees: catalogue text only ever lands in comments, remarks and descriptions, and the
 //! escaper keeps it there: the result is one line of printable ASCII drawn from a small safe
@@ -10,79 +11,27 @@
 
 use crate::render::Escaper;
 
-/// The escapers the firewall target registers.
-pub static ESCAPERS: [Escaper; 8] = [
-    Escaper {
-        name: "firewall-nft",
-        extensions: &["nft"],
-        escape: nft,
-    },
-    Escaper {
-        name: "firewall-ipset",
-        extensions: &["ipset"],
-        escape: ipset,
-    },
-    Escaper {
-        name: "firewall-iptables",
-        extensions: &["iptables"],
-        escape: iptables,
-    },
-    Escaper {
-        name: "firewall-ios",
-        extensions: &["ios"],
-        escape: ios,
-    },
-    Escaper {
-        name: "firewall-asa",
-        extensions: &["asa"],
-        escape: asa,
-    },
-    Escaper {
-        name: "firewall-junos",
-        extensions: &["junos"],
-        escape: junos,
-    },
-    Escaper {
-        name: "firewall-pf",
-        extensions: &["pf"],
-        escape: pf,
-    },
-    Escaper {
-        name: "firewall-edl",
-        extensions: &["edl"],
-        escape: edl,
-    },
-];
-
 /// Longest value in a comment line of the text formats.
 pub const MAX_COMMENT: usize = 200;
 /// Longest EDL comment (the first entry's comment carries the whole header).
 pub const MAX_EDL: usize = 1000;
 
-fn nft(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
+/// The escaper of a platform's templates: catalogue text as one safe line of at most `MAX`
+/// characters ([`comment`]). Every platform uses this one escaper type, with its own bound.
+pub const fn comments<const MAX: usize>(
+    name: &'static str,
+    extensions: &'static [&'static str],
+) -> Escaper {
+    Escaper {
+        name,
+        extensions,
+        escape: comment::<MAX>,
+    }
 }
-fn ipset(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-fn iptables(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-fn ios(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-fn asa(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-fn junos(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-fn pf(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_COMMENT, out)
-}
-/// The Palo Alto EDL escaper (also used by Rust for the per-entry comment).
-pub fn edl(v: &str, out: &mut String) -> Result<(), String> {
-    line(v, MAX_EDL, out)
+
+/// One safe comment line of at most `MAX` characters (see [`line`]).
+pub fn comment<const MAX: usize>(v: &str, out: &mut String) -> Result<(), String> {
+    line(v, MAX, out)
 }
 
 fn allowed(c: char) -> bool {

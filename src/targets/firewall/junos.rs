@@ -8,13 +8,41 @@
 
 use serde::Serialize;
 
-use super::{block, Delta, Header, Names, Plan};
+use super::escape::{self, MAX_COMMENT};
+use super::platform::{Case, Naming, Platform, PlatformContext};
+use super::{block, ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::model::Catalogue;
-use crate::render::{safe, Templates};
+use crate::net::V4Net;
+use crate::render::{safe, Escaper, Template};
 use crate::targets::OutputFile;
 
-pub const TEMPLATE: &str = "firewall/firewall.junos.j2";
+pub struct Junos;
+
+const TEMPLATE: Template = crate::template!("firewall/firewall.junos.j2");
+const LIST_V4: Naming = Naming {
+    key: "junos_list_v4",
+    case: Case::Upper,
+    suffix: "-V4",
+    max: 64,
+};
+const LIST_V6: Naming = Naming {
+    key: "junos_list_v6",
+    case: Case::Upper,
+    suffix: "-V6",
+    max: 64,
+};
+const FILTER_V4: Naming = Naming {
+    key: "junos_filter_v4",
+    case: Case::Upper,
+    suffix: "-V4",
+    max: 64,
+};
+const FILTER_V6: Naming = Naming {
+    key: "junos_filter_v6",
+    case: Case::Upper,
+    suffix: "-V6",
+    max: 64,
+};
 
 #[derive(Serialize)]
 struct Family<'a> {
@@ -30,113 +58,137 @@ fn entry(list: &str, prefix: &str) -> String {
     format!("set policy-options prefix-list {list} {prefix}")
 }
 
-pub fn render(
-    c: &Catalogue,
-    plan: &Plan,
-    h: &Header,
-    t: &Templates,
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let n = &plan.names;
-    let l = &plan.list;
-    let mut families = Vec::new();
-    if !l.v4.is_empty() {
-        families.push(Family {
-            family: "inet",
-            list: &n.junos_list_v4,
-            filter: &n.junos_filter_v4,
-            counter_from: format!("{}-FROM", n.junos_filter_v4),
-            counter_to: format!("{}-TO", n.junos_filter_v4),
-            entries: safe(block(
-                l.v4.iter()
-                    .map(|p| entry(&n.junos_list_v4, &super::V4Net(*p).to_string())),
-            )),
-        });
+impl Platform for Junos {
+    fn name(&self) -> &'static str {
+        "junos"
     }
-    if !l.v6.is_empty() {
-        families.push(Family {
-            family: "inet6",
-            list: &n.junos_list_v6,
-            filter: &n.junos_filter_v6,
-            counter_from: format!("{}-FROM", n.junos_filter_v6),
-            counter_to: format!("{}-TO", n.junos_filter_v6),
-            entries: safe(block(
-                l.v6.iter().map(|p| entry(&n.junos_list_v6, &p.to_string())),
-            )),
-        });
+
+    fn description(&self) -> &'static str {
+        "Juniper JunOS (set format)"
     }
-    let text = t.render(TEMPLATE, &minijinja::context! { h => super::ser(h), n => super::ser(n), families => super::ser(&families) })?;
-    Ok(vec![OutputFile {
-        path: format!("{}.junos", c.id),
-        contents: text.into_bytes(),
-    }])
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["junos"]
+    }
+
+    fn templates(&self) -> &'static [Template] {
+        &[TEMPLATE]
+    }
+
+    fn escaper(&self) -> Escaper {
+        escape::comments::<MAX_COMMENT>("junos", &["junos"])
+    }
+
+    fn object_names(&self) -> &'static [Naming] {
+        &[LIST_V4, LIST_V6, FILTER_V4, FILTER_V6]
+    }
+
+    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+        let id = &cx.catalogue.id;
+        let l = cx.list;
+        let names = [
+            (LIST_V4.name(id), FILTER_V4.name(id)),
+            (LIST_V6.name(id), FILTER_V6.name(id)),
+        ];
+        let mut families = Vec::new();
+        if !l.v4.is_empty() {
+            let (list, filter) = &names[0];
+            families.push(family(
+                "inet",
+                list,
+                filter,
+                l.v4.iter().map(|p| V4Net(*p).to_string()),
+            ));
+        }
+        if !l.v6.is_empty() {
+            let (list, filter) = &names[1];
+            families.push(family(
+                "inet6",
+                list,
+                filter,
+                l.v6.iter().map(ToString::to_string),
+            ));
+        }
+        let text = cx.render(
+            TEMPLATE,
+            &minijinja::context! { h => ser(cx.header), n => cx.names(self.object_names()), families => ser(&families) },
+        )?;
+        Ok(vec![OutputFile {
+            path: format!("{id}.junos"),
+            contents: text.into_bytes(),
+        }])
+    }
+
+    /// `load set` lines editing the prefix lists (adds first, then deletes; one commit).
+    fn delta(&self, d: &Delta, h: &Header) -> String {
+        let id = &h.catalogue;
+        let (list_v4, list_v6) = (LIST_V4.name(id), LIST_V6.name(id));
+        let (filter_v4, filter_v6) = (FILTER_V4.name(id), FILTER_V6.name(id));
+        let mut out = String::from("# configure; load set terminal; paste; commit check; commit\n");
+        let mut adds = Vec::new();
+        let mut dels = Vec::new();
+        let v4 =
+            |v: &[ipnet::Ipv4Net]| -> Vec<String> { v.iter().map(ToString::to_string).collect() };
+        let v6 =
+            |v: &[ipnet::Ipv6Net]| -> Vec<String> { v.iter().map(ToString::to_string).collect() };
+        for (old, new, family, filter, list, add, del) in [
+            (
+                d.old_v4,
+                d.new_v4,
+                "inet",
+                &filter_v4,
+                &list_v4,
+                v4(&d.add_v4),
+                v4(&d.del_v4),
+            ),
+            (
+                d.old_v6,
+                d.new_v6,
+                "inet6",
+                &filter_v6,
+                &list_v6,
+                v6(&d.add_v6),
+                v6(&d.del_v6),
+            ),
+        ] {
+            if old == 0 && new > 0 {
+                out.push_str(&format!(
+                    "# the family {family} list is new: load the family {family} part of the full file\n"
+                ));
+            } else if old > 0 && new == 0 {
+                out.push_str(&format!(
+                    "# the family {family} list is now empty: unbind the filter from its interfaces, then\n"
+                ));
+                dels.push(format!("delete firewall family {family} filter {filter}"));
+                dels.push(format!("delete policy-options prefix-list {list}"));
+            } else {
+                adds.extend(add.iter().map(|p| entry(list, p)));
+                dels.extend(
+                    del.iter()
+                        .map(|p| format!("delete policy-options prefix-list {list} {p}")),
+                );
+            }
+        }
+        for line in adds.into_iter().chain(dels) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
 }
 
-/// `load set` lines editing the prefix lists (adds first, then deletes; one commit).
-pub fn delta(d: &Delta, n: &Names) -> String {
-    let mut out = String::from("# configure; load set terminal; paste; commit check; commit\n");
-    let v4: Vec<(String, String)> = d
-        .add_v4
-        .iter()
-        .map(|p| (n.junos_list_v4.clone(), p.to_string()))
-        .collect();
-    let v6: Vec<(String, String)> = d
-        .add_v6
-        .iter()
-        .map(|p| (n.junos_list_v6.clone(), p.to_string()))
-        .collect();
-    let r4: Vec<(String, String)> = d
-        .del_v4
-        .iter()
-        .map(|p| (n.junos_list_v4.clone(), p.to_string()))
-        .collect();
-    let r6: Vec<(String, String)> = d
-        .del_v6
-        .iter()
-        .map(|p| (n.junos_list_v6.clone(), p.to_string()))
-        .collect();
-    let mut adds = Vec::new();
-    let mut dels = Vec::new();
-    for (old, new, family, filter, list, add, del) in [
-        (
-            d.old_v4,
-            d.new_v4,
-            "inet",
-            &n.junos_filter_v4,
-            &n.junos_list_v4,
-            v4,
-            r4,
-        ),
-        (
-            d.old_v6,
-            d.new_v6,
-            "inet6",
-            &n.junos_filter_v6,
-            &n.junos_list_v6,
-            v6,
-            r6,
-        ),
-    ] {
-        if old == 0 && new > 0 {
-            out.push_str(&format!(
-                "# the family {family} list is new: load the family {family} part of the full file\n"
-            ));
-        } else if old > 0 && new == 0 {
-            out.push_str(&format!(
-                "# the family {family} list is now empty: unbind the filter from its interfaces, then\n"
-            ));
-            dels.push(format!("delete firewall family {family} filter {filter}"));
-            dels.push(format!("delete policy-options prefix-list {list}"));
-        } else {
-            adds.extend(add.into_iter().map(|(l, p)| entry(&l, &p)));
-            dels.extend(
-                del.into_iter()
-                    .map(|(l, p)| format!("delete policy-options prefix-list {l} {p}")),
-            );
-        }
+fn family<'a>(
+    family: &'static str,
+    list: &'a str,
+    filter: &'a str,
+    prefixes: impl Iterator<Item = String>,
+) -> Family<'a> {
+    Family {
+        family,
+        list,
+        filter,
+        counter_from: format!("{filter}-FROM"),
+        counter_to: format!("{filter}-TO"),
+        entries: safe(block(prefixes.map(|p| entry(list, &p)))),
     }
-    for line in adds.into_iter().chain(dels) {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }

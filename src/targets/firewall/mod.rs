@@ -1,4 +1,5 @@
-//! The `firewall` target: block lists for seven platforms in `out/<catalogue>/firewall/`.
+//! The `firewall` target: block lists for every platform of [`PLATFORMS`] in
+//! `out/<catalogue>/firewall/`.
 //!
 //! Guarantees: every platform file blocks exactly the same address set: the `block` address
 //! and network entries of the catalogue (indicators and bulk lists) that pass the safety
@@ -7,31 +8,36 @@
 //! file opens with a comment naming the catalogue, its version, the advisory, how to apply
 //! the file and every rail override; no timestamps. Addresses are formatted by Rust from
 //! typed networks; catalogue text passes the platform's escaper ([`escape`]).
-//! Platforms: nftables, ipset + iptables-restore + ip6tables-restore, Cisco IOS/IOS-XE,
-//! Cisco ASA, Juniper JunOS (set format), OpenBSD pf, Palo Alto EDL.
+//! Platforms are the rows of [`PLATFORMS`]: each is one file implementing [`Platform`] (name,
+//! description, file extensions, escaper, object naming, render and delta) and its templates
+//! under `templates/firewall/`; the target's templates, escapers and description and `iocc
+//! diff --target` all derive from that registry.
 
 pub mod aggregate;
+pub mod asa;
 pub mod cisco;
 pub mod edl;
 pub mod escape;
+pub mod ios;
+pub mod iptables;
 pub mod junos;
-pub mod netfilter;
+pub mod nftables;
 pub mod pf;
+pub mod platform;
 pub mod rails;
 
 use std::collections::BTreeSet;
-
-use std::net::Ipv4Addr;
+use std::sync::LazyLock;
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
-use crate::model::{Action, BulkKind, Catalogue, Direction, Observable};
-use crate::render::{Escaper, Templates};
+use crate::model::{Action, Catalogue, Direction};
+use crate::render::{Escaper, Template, Templates};
 use aggregate::Aggregated;
+pub use platform::{Platform, PlatformContext};
 
 pub struct Firewall;
 
@@ -39,19 +45,13 @@ pub struct Firewall;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub list: Aggregated,
-    pub names: Names,
-    pub coverage: Coverage,
 }
 
 /// Computes the block list: rails, then aggregation minus the allowlist.
 pub fn plan(c: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
     let blocked = rails::check(c)?;
     let list = aggregate::aggregate(blocked, &c.policy.allowlist);
-    Ok(Plan {
-        list,
-        names: Names::new(&c.id),
-        coverage: coverage(c),
-    })
+    Ok(Plan { list })
 }
 
 fn word(d: Direction) -> &'static str {
@@ -62,69 +62,6 @@ fn word(d: Direction) -> &'static str {
     }
 }
 
-fn coverage(c: &Catalogue) -> Coverage {
-    let mut cov = Coverage::default();
-    let widened = |cov: &mut Coverage, id: &str, d: Direction| {
-        if d != Direction::Both {
-            cov.skip(
-                id,
-                format!(
-                    "direction `{}` is not kept: the firewall lists block both directions",
-                    word(d)
-                ),
-            );
-        }
-    };
-    for i in &c.indicators {
-        match (&i.observable, i.meta.action) {
-            (Observable::Address(_) | Observable::Network(_), Action::Block) => {
-                cov.carry(&i.id);
-                widened(&mut cov, &i.id, i.meta.direction);
-            }
-            (Observable::Address(_) | Observable::Network(_), a) => cov.skip(
-                &i.id,
-                format!(
-                    "action `{}`: the firewall lists block `block` entries only",
-                    action(a)
-                ),
-            ),
-            (o, _) => cov.skip(
-                &i.id,
-                format!(
-                    "a {} indicator: the firewall lists hold addresses and networks only",
-                    o.kind()
-                ),
-            ),
-        }
-    }
-    for b in &c.bulk {
-        match (b.kind, b.meta.action) {
-            (BulkKind::Address, Action::Block) => {
-                cov.carry(&b.id);
-                widened(&mut cov, &b.id, b.meta.direction);
-            }
-            (BulkKind::Address, a) => cov.skip(
-                &b.id,
-                format!(
-                    "action `{}`: the firewall lists block `block` entries only",
-                    action(a)
-                ),
-            ),
-            (BulkKind::Domain, _) => cov.skip(
-                &b.id,
-                "a domain list: the firewall lists hold addresses and networks only",
-            ),
-        }
-    }
-    for d in &c.detections {
-        cov.skip(
-            &d.id,
-            "a behaviour (protocol, ports, payload): the firewall lists block whole addresses; the suricata and zeek targets carry it",
-        );
-    }
-    cov
-}
-
 fn action(a: Action) -> &'static str {
     match a {
         Action::Block => "block",
@@ -133,75 +70,38 @@ fn action(a: Action) -> &'static str {
     }
 }
 
-/// Object names on the devices, derived from the (validated, `[a-z0-9-]`) catalogue id and
-/// bounded to each platform's limit with a hash suffix so two long ids stay distinct.
-#[derive(Debug, Clone, Serialize)]
-pub struct Names {
-    /// nftables table (`inet` family).
-    pub nft_table: String,
-    /// ipset sets, their temporaries, and the iptables chain.
-    pub ipset_v4: String,
-    pub ipset_v6: String,
-    pub ipset_v4_tmp: String,
-    pub ipset_v6_tmp: String,
-    pub chain: String,
-    /// Cisco IOS object groups and ACLs.
-    pub ios_group_v4: String,
-    pub ios_group_v6: String,
-    pub ios_acl_v4: String,
-    pub ios_acl_v6: String,
-    /// Cisco ASA object groups and ACL.
-    pub asa_group_v4: String,
-    pub asa_group_v6: String,
-    pub asa_acl: String,
-    /// JunOS prefix lists, filters and counters.
-    pub junos_list_v4: String,
-    pub junos_list_v6: String,
-    pub junos_filter_v4: String,
-    pub junos_filter_v6: String,
-    /// pf table.
-    pub pf_table: String,
-}
-
-/// `base` + `suffix`, with `base` shortened (and a hash of it appended) to fit in `max`.
-fn bounded(base: &str, suffix: &str, max: usize) -> String {
-    if base.len() + suffix.len() <= max {
-        return format!("{base}{suffix}");
-    }
-    let hash = hex::encode(&Sha256::digest(base.as_bytes())[..3]);
-    let keep = max - suffix.len() - hash.len() - 1;
-    format!("{}-{hash}{suffix}", &base[..keep])
-}
-
-impl Names {
-    pub fn new(id: &str) -> Names {
-        let lower = format!("iocc-{id}");
-        let upper = lower.to_ascii_uppercase();
-        let under = lower.replace('-', "_");
-        Names {
-            nft_table: bounded(&under, "", 64),
-            // ipset names hold 31 characters; keep room for `-tmp`.
-            ipset_v4: bounded(&lower, "-v4", 27),
-            ipset_v6: bounded(&lower, "-v6", 27),
-            ipset_v4_tmp: bounded(&lower, "-v4-tmp", 31),
-            ipset_v6_tmp: bounded(&lower, "-v6-tmp", 31),
-            // iptables chain names hold 28 characters.
-            chain: bounded(&upper, "", 28),
-            ios_group_v4: bounded(&upper, "-V4-NETS", 64),
-            ios_group_v6: bounded(&upper, "-V6-NETS", 64),
-            ios_acl_v4: bounded(&upper, "-V4", 64),
-            ios_acl_v6: bounded(&upper, "-V6", 64),
-            // ASA object names hold 64 characters.
-            asa_group_v4: bounded(&upper, "-V4", 64),
-            asa_group_v6: bounded(&upper, "-V6", 64),
-            asa_acl: bounded(&upper, "", 64),
-            junos_list_v4: bounded(&upper, "-V4", 64),
-            junos_list_v6: bounded(&upper, "-V6", 64),
-            junos_filter_v4: bounded(&upper, "-V4", 64),
-            junos_filter_v6: bounded(&upper, "-V6", 64),
-            // pf table names hold 31 characters.
-            pf_table: bounded(&under, "", 31),
-        }
+/// What the lists carry: `block` addresses, networks and address lists, in both directions.
+fn support(item: &Item) -> Support {
+    let addresses = item.kind.is_address() || item.kind == ItemKind::AddressList;
+    match (item.kind, item.action) {
+        (ItemKind::Detection, _) => Support::No(
+            "a behaviour (protocol, ports, payload): the firewall lists block whole addresses; the suricata and zeek targets carry it".into(),
+        ),
+        (ItemKind::DomainList, _) => Support::No(
+            "a domain list: the firewall lists hold addresses and networks only".into(),
+        ),
+        (k, _) if !addresses => Support::No(
+            format!(
+                "a {} indicator: the firewall lists hold addresses and networks only",
+                k.word()
+            )
+            .into(),
+        ),
+        (_, Some(Action::Block)) if item.direction != Direction::Both => Support::Partly(
+            format!(
+                "direction `{}` is not kept: the firewall lists block both directions",
+                word(item.direction)
+            )
+            .into(),
+        ),
+        (_, Some(Action::Block)) => Support::Yes,
+        (_, a) => Support::No(
+            format!(
+                "action `{}`: the firewall lists block `block` entries only",
+                a.map_or("alert", action)
+            )
+            .into(),
+        ),
     }
 }
 
@@ -258,7 +158,7 @@ impl Header {
                 })
                 .chain(c.policy.domain_overrides.iter().map(|o| OverrideView {
                     network: o.domain.clone(),
-                    rail: crate::benign::check::RAIL.to_owned(),
+                    rail: crate::benign::RAIL.to_owned(),
                     reason: o.reason.clone(),
                 }))
                 .collect(),
@@ -276,67 +176,6 @@ pub fn block<I: IntoIterator<Item = String>>(lines: I) -> String {
         s.push('\n');
     }
     s
-}
-
-/// An IPv4 address with the same text as `Ipv4Addr`'s `Display`, written in one piece: a
-/// million-entry list is formatted once per platform, and `core::fmt` per octet dominated
-/// the target's time.
-#[derive(Debug, Clone, Copy)]
-pub struct V4(pub Ipv4Addr);
-
-impl std::fmt::Display for V4 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut buf = [0u8; 15];
-        let mut len = 0;
-        for (i, o) in self.0.octets().into_iter().enumerate() {
-            if i > 0 {
-                buf[len] = b'.';
-                len += 1;
-            }
-            if o >= 100 {
-                buf[len] = b'0' + o / 100;
-                len += 1;
-            }
-            if o >= 10 {
-                buf[len] = b'0' + o / 10 % 10;
-                len += 1;
-            }
-            buf[len] = b'0' + o % 10;
-            len += 1;
-        }
-        // Only ASCII digits and dots were written.
-        f.pad(std::str::from_utf8(&buf[..len]).unwrap_or_default())
-    }
-}
-
-/// An IPv4 network as `Ipv4Net`'s `Display` writes it (`A/L`), through [`V4`].
-#[derive(Debug, Clone, Copy)]
-pub struct V4Net(pub Ipv4Net);
-
-impl std::fmt::Display for V4Net {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", V4(self.0.addr()), self.0.prefix_len())
-    }
-}
-
-/// A host as a bare address, a network with its length.
-pub fn show_v4(n: &Ipv4Net) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(18);
-    if n.prefix_len() == 32 {
-        let _ = write!(s, "{}", V4(n.addr()));
-    } else {
-        let _ = write!(s, "{}", V4Net(*n));
-    }
-    s
-}
-
-pub fn show_v6(n: &Ipv6Net) -> String {
-    if n.prefix_len() == 128 {
-        n.addr().to_string()
-    } else {
-        n.to_string()
-    }
 }
 
 /// The change between two block lists, per family, sorted.
@@ -378,83 +217,49 @@ impl Delta {
     }
 }
 
-/// The platforms, in output order: (name for `iocc diff --target`, what it is).
-pub const PLATFORMS: &[(&str, &str)] = &[
-    ("nftables", "nftables (nft -f)"),
-    ("iptables", "ipset + iptables-restore + ip6tables-restore"),
-    ("ios", "Cisco IOS / IOS-XE"),
-    ("asa", "Cisco ASA"),
-    ("junos", "Juniper JunOS (set format)"),
-    ("pf", "OpenBSD pf"),
-    ("edl", "Palo Alto EDL"),
+/// Every platform, in output order: one row per platform (see [`Platform`]).
+pub const PLATFORMS: &[&dyn Platform] = &[
+    &nftables::Nftables,
+    &iptables::Iptables,
+    &ios::Ios,
+    &asa::Asa,
+    &junos::Junos,
+    &pf::Pf,
+    &edl::Edl,
 ];
 
-/// The ready-to-apply commands that take a device from the old list to the new one.
-pub fn delta_commands(platform: &str, d: &Delta, names: &Names, header: &Header) -> String {
-    match platform {
-        "nftables" => netfilter::nft_delta(d, names),
-        "iptables" => netfilter::ipset_delta(d, names),
-        "ios" => cisco::ios_delta(d, names),
-        "asa" => cisco::asa_delta(d, names),
-        "junos" => junos::delta(d, names),
-        "pf" => pf::delta(d, names),
-        "edl" => edl::delta(d, header),
-        _ => String::new(),
-    }
+/// Finds a platform by name.
+pub fn platform(name: &str) -> Option<&'static dyn Platform> {
+    PLATFORMS.iter().copied().find(|p| p.name() == name)
 }
 
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        netfilter::NFT,
-        include_str!("../../../templates/firewall/firewall.nft.j2"),
-    ),
-    (
-        netfilter::IPSET,
-        include_str!("../../../templates/firewall/firewall.ipset.j2"),
-    ),
-    (
-        netfilter::IPTABLES,
-        include_str!("../../../templates/firewall/firewall.iptables.j2"),
-    ),
-    (
-        cisco::IOS,
-        include_str!("../../../templates/firewall/firewall.ios.j2"),
-    ),
-    (
-        cisco::ASA,
-        include_str!("../../../templates/firewall/firewall.asa.j2"),
-    ),
-    (
-        junos::TEMPLATE,
-        include_str!("../../../templates/firewall/firewall.junos.j2"),
-    ),
-    (
-        pf::RULES,
-        include_str!("../../../templates/firewall/rules.pf.j2"),
-    ),
-    (
-        pf::TABLE,
-        include_str!("../../../templates/firewall/table.pf.j2"),
-    ),
-    (
-        edl::TEMPLATE,
-        include_str!("../../../templates/firewall/firewall.edl.j2"),
-    ),
-];
+/// `iocc targets`' line: the platforms of the registry.
+static DESCRIPTION: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<&str> = PLATFORMS.iter().map(|p| p.name()).collect();
+    format!("block lists per platform: {}", names.join(", "))
+});
 
-/// Renders every platform file of a plan.
+/// The escapers of every platform, registered by the firewall target.
+static ESCAPERS: LazyLock<Vec<Escaper>> =
+    LazyLock::new(|| PLATFORMS.iter().map(|p| p.escaper()).collect());
+
+/// Renders every platform's files of a plan.
 pub fn render(
     c: &Catalogue,
     plan: &Plan,
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostic> {
     let header = Header::new(c, plan);
+    let cx = PlatformContext {
+        catalogue: c,
+        list: &plan.list,
+        header: &header,
+        templates,
+    };
     let mut files = Vec::new();
-    files.extend(netfilter::render(c, plan, &header, templates)?);
-    files.extend(cisco::render(c, plan, &header, templates)?);
-    files.extend(junos::render(c, plan, &header, templates)?);
-    files.extend(pf::render(c, plan, &header, templates)?);
-    files.extend(edl::render(c, plan, &header, templates)?);
+    for p in PLATFORMS {
+        files.extend(p.render(&cx)?);
+    }
     Ok(files)
 }
 
@@ -464,15 +269,27 @@ impl Target for Firewall {
     }
 
     fn description(&self) -> &'static str {
-        "block lists: nftables, ipset+iptables, Cisco IOS and ASA, JunOS, pf, Palo Alto EDL"
+        DESCRIPTION.as_str()
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+    fn templates(&self) -> Vec<Template> {
+        PLATFORMS
+            .iter()
+            .flat_map(|p| p.templates())
+            .copied()
+            .collect()
     }
 
     fn escapers(&self) -> &'static [Escaper] {
-        &escape::ESCAPERS
+        &ESCAPERS
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "firewall ACLs and address sets"
+    }
+
+    fn support(&self, item: &Item) -> Support {
+        support(item)
     }
 
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
@@ -481,7 +298,7 @@ impl Target for Firewall {
         Ok(TargetOutput {
             files,
             state: Vec::new(),
-            coverage: plan.coverage,
+            refused: Vec::new(),
         })
     }
 }
@@ -494,48 +311,83 @@ pub fn ser<T: Serialize>(v: T) -> minijinja::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn v4_text_is_the_standard_text() {
-        for a in [
-            0u32,
-            1,
-            9,
-            10,
-            99,
-            100,
-            255,
-            0x0a00_0001,
-            0xc0a8_6401,
-            u32::MAX,
-            0x6403_0a09,
-        ] {
-            let a = Ipv4Addr::from(a);
-            assert_eq!(V4(a).to_string(), a.to_string());
-            for len in [0, 8, 24, 32] {
-                let n = Ipv4Net::new(a, len).unwrap();
-                assert_eq!(V4Net(n).to_string(), n.to_string());
-            }
-        }
-        assert_eq!(
-            format!("[{:>9}]", V4(Ipv4Addr::new(1, 2, 3, 4))),
-            "[  1.2.3.4]"
-        );
-    }
+    use platform::names;
 
     #[test]
     fn names_fit_platform_limits() {
         let long = "a".repeat(64);
-        let n = Names::new(&long);
-        assert!(n.ipset_v4_tmp.len() <= 31, "{}", n.ipset_v4_tmp);
-        assert!(n.ipset_v4.len() <= 27);
-        assert!(n.chain.len() <= 28);
-        assert!(n.pf_table.len() <= 31);
-        assert!(n.asa_acl.len() <= 64);
-        assert_ne!(Names::new(&"b".repeat(64)).chain, n.chain);
-        let short = Names::new("contec-cms8000");
-        assert_eq!(short.ipset_v4, "iocc-contec-cms8000-v4");
-        assert_eq!(short.nft_table, "iocc_contec_cms8000");
-        assert_eq!(short.chain, "IOCC-CONTEC-CMS8000");
+        for p in PLATFORMS {
+            for n in p.object_names() {
+                let name = n.name(&long);
+                assert!(name.len() <= n.max, "{} {}: {name}", p.name(), n.key);
+                assert_ne!(n.name(&"b".repeat(64)), name, "{} {}", p.name(), n.key);
+            }
+        }
+        let short = |p: &str| names(platform(p).unwrap().object_names(), "contec-cms8000");
+        assert_eq!(short("iptables")["ipset_v4"], "iocc-contec-cms8000-v4");
+        assert_eq!(short("iptables")["ipset_v4_tmp"].len(), 26);
+        assert_eq!(short("iptables")["chain"], "IOCC-CONTEC-CMS8000");
+        assert_eq!(short("nftables")["nft_table"], "iocc_contec_cms8000");
+    }
+
+    #[test]
+    fn each_template_extension_has_its_platforms_escaper() {
+        for p in PLATFORMS {
+            for t in p.templates() {
+                let base = t.name.trim_end_matches(".j2");
+                let ext = base.rsplit_once('.').map_or("", |(_, x)| x);
+                assert!(
+                    p.escaper().extensions.contains(&ext),
+                    "{}: `{}` has no escaper",
+                    p.name(),
+                    t.name
+                );
+                assert!(t.name.starts_with("firewall/"), "{}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn platforms_have_distinct_names_and_file_extensions() {
+        let mut names = BTreeSet::new();
+        let mut exts = BTreeSet::new();
+        for p in PLATFORMS {
+            assert!(names.insert(p.name()), "two platforms named {}", p.name());
+            for x in p.extensions() {
+                assert!(exts.insert(*x), "two platforms write `.{x}` files");
+            }
+        }
+    }
+
+    #[test]
+    fn every_file_carries_a_declared_extension() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        let c = crate::load::load_catalogue(
+            &path,
+            "2025-03-01".parse().unwrap(),
+            &crate::targets::names(),
+            &mut cache,
+        )
+        .catalogue
+        .unwrap();
+        let plan = plan(&c).unwrap();
+        let templates = crate::targets::templates(None).unwrap();
+        let header = Header::new(&c, &plan);
+        let cx = PlatformContext {
+            catalogue: &c,
+            list: &plan.list,
+            header: &header,
+            templates: &templates,
+        };
+        for p in PLATFORMS {
+            let files = p.render(&cx).unwrap();
+            assert!(!files.is_empty(), "{}", p.name());
+            for f in files {
+                let ext = f.path.strip_prefix("contec-cms8000.").unwrap_or_default();
+                assert!(p.extensions().contains(&ext), "{}: {}", p.name(), f.path);
+            }
+        }
     }
 }

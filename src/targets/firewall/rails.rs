@@ -17,7 +17,7 @@ use ipnet::IpNet;
 
 use super::aggregate::{interval, merge, overlaps_any, Interval};
 use crate::diag::{At, Code, Diagnostic};
-use crate::model::{Action, Catalogue, NetworkEntry, Origin, Policy};
+use crate::model::{Action, Catalogue, NetworkEntry, Origin};
 
 /// Refusal diagnostics reported before the rest are only counted.
 pub const MAX_REFUSALS: usize = 50;
@@ -198,7 +198,7 @@ pub struct Trip {
 
 /// The rails, prepared once per catalogue (parsed ranges, merged allowlist).
 pub struct Rails<'a> {
-    policy: &'a Policy,
+    catalogue: &'a Catalogue,
     /// Special ranges as (is IPv4, interval): integer comparisons on the hot path.
     special: Vec<(bool, Interval, &'static Special)>,
     allow_v4: Vec<Interval>,
@@ -207,12 +207,6 @@ pub struct Rails<'a> {
 
 impl<'a> Rails<'a> {
     pub fn new(catalogue: &'a Catalogue) -> Rails<'a> {
-        Rails::for_policy(&catalogue.policy)
-    }
-
-    /// The rails of a policy (what `new` uses; validation screens with it before a catalogue
-    /// exists).
-    pub fn for_policy(policy: &'a Policy) -> Rails<'a> {
         let special = SPECIAL
             .iter()
             .map(|s| {
@@ -221,14 +215,14 @@ impl<'a> Rails<'a> {
             })
             .collect();
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
-        for n in &policy.allowlist {
+        for n in &catalogue.policy.allowlist {
             match n {
                 IpNet::V4(_) => v4.push(interval(*n)),
                 IpNet::V6(_) => v6.push(interval(*n)),
             }
         }
         Rails {
-            policy,
+            catalogue,
             special,
             allow_v4: merge(&mut v4),
             allow_v6: merge(&mut v6),
@@ -237,7 +231,7 @@ impl<'a> Rails<'a> {
 
     /// Every rail `net` trips, before overrides.
     pub fn trips(&self, net: IpNet) -> Vec<Trip> {
-        let policy = self.policy;
+        let policy = &self.catalogue.policy;
         if net.prefix_len() == 0 {
             return vec![Trip {
                 rail: DEFAULT_ROUTE,
@@ -311,6 +305,7 @@ impl<'a> Rails<'a> {
         let mut trips = self.trips(net);
         trips.retain(|t| {
             !self
+                .catalogue
                 .policy
                 .overrides
                 .iter()
@@ -345,7 +340,7 @@ pub fn check(c: &Catalogue) -> Result<Vec<IpNet>, Vec<Diagnostic>> {
     }
     if more > 0 {
         diags.push(
-            Diagnostic::error(
+            Diagnostic::new(
                 Code::RefusedBlock,
                 format!("{more} more block entries are refused by the safety rails"),
             )
@@ -384,7 +379,7 @@ fn refusal(c: &Catalogue, e: &NetworkEntry<'_>, refused: &[Trip]) -> Diagnostic 
             "remove or narrow the entry; if blocking it is really intended, lift the rail explicitly: `policy.overrides: [{lifts}]` (every output header then says so)"
         )
     };
-    let d = Diagnostic::error(
+    let d = Diagnostic::new(
         Code::RefusedBlock,
         format!("refused to block `{shown}` of {what}: {rails}"),
     )

@@ -2,42 +2,38 @@
 //! iprep files its rules load (relative paths, beside the rules).
 //!
 //! Guarantees:
-//! - rule bodies come from typed shapes ([`shapes`]); catalogue text reaches the file only
-//!   through the `rules` auto-escaper ([`escape::escape_rules`]);
-//! - SIDs come from the SID lock beside the catalogue ([`lock`]), returned as a state file so
-//!   `--locked`/`--check` refuse any change; adding an item never changes another rule's
-//!   sid or rev;
-//! - before returning, the rendered file is re-parsed with the project's own rule parser
-//!   ([`lint`]): exactly one well-formed line per rule, sid/rev as locked, every line under
-//!   Suricata's line limit; anything else is an error, never a written file.
-
-pub mod escape;
-pub mod lint;
-pub mod lock;
-pub mod shapes;
-
-use std::path::PathBuf;
+//! - the rules are the catalogue's rule plan ([`crate::rules::plan`]: typed rules with the
+//!   SIDs of the lock beside the catalogue, made by the build before the targets, which also
+//!   writes the lock), each written as one line by the Suricata 7
+//!   dialect ([`crate::rules::dialect::Suricata7`]), which escapes every value; the template
+//!   adds only the comment header, whose catalogue text the `rules` auto-escaper
+//!   ([`crate::rules::escape::escape_rules`]) escapes;
+//! - before returning, the rendered file is read back with the project's rule grammar into
+//!   the model ([`crate::rules::verify`]): exactly one rule per planned rule, in order, with the planned
+//!   header, sid/rev and options, every line under Suricata's line limit; anything else is an
+//!   error, never a written file.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::{OutputFile, StateFile, Target, TargetContext, TargetOutput};
-use crate::diag::{display, Code, Diagnostic};
+use super::{OutputFile, Skipped, Target, TargetContext, TargetOutput};
+use crate::diag::{Code, Diagnostic};
 use crate::render::{safe, Escaper};
-use lock::{AssignError, Lock};
-use shapes::RuleSpec;
+use crate::rules::dialect::{Dialect, Suricata7};
+use crate::rules::plan::rules_file;
+use crate::rules::RulePlan;
 
 pub struct Suricata;
 
-const TEMPLATE: &str = "suricata/pack.rules.j2";
-/// Suricata reads a rule line into a buffer of about 8 kB; stay well below it.
-pub const MAX_LINE: usize = 7900;
+const TEMPLATE: crate::render::Template = crate::template!("suricata/pack.rules.j2");
 
 static ESCAPERS: [Escaper; 1] = [Escaper {
     name: "suricata",
     extensions: &["rules"],
-    escape: escape::escape_rules,
+    escape: crate::rules::escape::escape_rules,
 }];
+
+/// The dialect this target writes.
+const DIALECT: Suricata7 = Suricata7;
 
 #[derive(Serialize)]
 struct View {
@@ -50,69 +46,41 @@ struct View {
     iprep: bool,
     iprep_categories: String,
     iprep_file: String,
-    rules: Vec<RuleView>,
+    /// Each rule as one line written by the dialect (already safe).
+    rules: Vec<minijinja::Value>,
 }
 
-#[derive(Serialize)]
-struct RefView {
-    kind: minijinja::Value,
-    value: String,
-}
-
-#[derive(Serialize)]
-struct RuleView {
-    header: minijinja::Value,
-    msg: String,
-    detect: Vec<minijinja::Value>,
-    references: Vec<RefView>,
-    classtype: String,
-    sid: u32,
-    rev: u32,
-    metadata: Vec<String>,
-    target: minijinja::Value,
-}
-
-/// The SID lock path: `<catalogue file stem>.sids.lock` beside the catalogue.
-pub fn lock_path(cx: &TargetContext<'_>) -> PathBuf {
-    let stem = cx.catalogue.source.path.file_stem().map_or_else(
-        || cx.catalogue.id.clone(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    cx.catalogue_dir().join(format!("{stem}.sids.lock"))
-}
-
-fn body_hash(r: &RuleSpec) -> String {
-    let json = serde_json::to_vec(r).unwrap_or_default();
-    hex::encode(&Sha256::digest(&json)[..8])
-}
-
-fn read_lock(path: &PathBuf) -> Result<Lock, Diagnostic> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
-        Err(e) => {
-            return Err(Diagnostic::error(
-                Code::InvalidSidLock,
-                format!("cannot read the SID lock `{}`: {e}", display(path)),
-            )
-            .in_file(path)
-            .help("make the lock file readable (it is plain text), or restore it from git"))
-        }
-    };
-    Lock::parse(&text).map_err(|e| {
-        Diagnostic::error(
-            Code::InvalidSidLock,
-            format!("SID lock line {}: {}", e.line, e.message),
-        )
-        .in_file(path)
-        .at(crate::diag::At::Line(e.line as u32))
-        .help("restore the lock from git; it is written by `iocc build` and must not be edited by hand")
-    })
-}
-
+/// A rule plan this target cannot write: a bug in iocc, never a catalogue problem.
 fn bug(msg: String) -> Vec<Diagnostic> {
-    vec![Diagnostic::error(Code::RuleSyntax, msg)
-        .help("the rendered pack failed iocc's own rule check; this is a bug in iocc (or in a --templates override), please report it")]
+    vec![Diagnostic::error(Code::RuleSyntax, msg).help("this is a bug in iocc, please report it")]
+}
+
+/// The rule lines of the plan in the target's dialect.
+fn rule_lines(plan: &RulePlan) -> Result<Vec<minijinja::Value>, Vec<Diagnostic>> {
+    plan.rules
+        .iter()
+        .map(|r| {
+            DIALECT.write(&r.rule).map(safe).map_err(|u| {
+                bug(format!(
+                    "rule `{}` holds `{}`, which {} cannot write",
+                    r.key, u.keyword, u.dialect
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The iprep category and reputation files of the plan: `(categories, reputation)`.
+fn iprep_files(plan: &RulePlan) -> (String, String) {
+    let mut cats = String::new();
+    let mut rep = String::new();
+    for k in &plan.categories {
+        cats.push_str(&format!("{},{},{}\n", k.id, k.name, k.description));
+        for n in &k.nets {
+            rep.push_str(&format!("{n},{},127\n", k.id));
+        }
+    }
+    (cats, rep)
 }
 
 impl Target for Suricata {
@@ -124,74 +92,39 @@ impl Target for Suricata {
         "Suricata 7 rule pack: IP-only, protocol, dataset and iprep rules with locked SIDs"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            TEMPLATE,
-            include_str!("../../../templates/suricata/pack.rules.j2"),
-        )]
+    fn templates(&self) -> Vec<crate::render::Template> {
+        vec![TEMPLATE]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
         &ESCAPERS
     }
 
+    /// suricata-update and Scirius expect rules under `rules/`.
+    fn bundle_dir(&self) -> &'static str {
+        "rules"
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "Suricata rules and the data files they load (suricata-update source)"
+    }
+
+    /// Addresses, networks, domains, their lists and every detection become rules.
+    fn support(&self, item: &super::Item) -> super::Support {
+        use super::{ItemKind, Support};
+        match item.kind {
+            ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
+            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            k if k.is_hash() => Support::No("file hashes need file extraction and filehash lists, which this pack does not ship".into()),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let sh = shapes::shapes(c);
-        let lock_file = lock_path(cx);
-        let prev = read_lock(&lock_file).map_err(|d| vec![d])?;
-        let wanted: Vec<(String, String)> = sh
+        let plan = cx
             .rules
-            .iter()
-            .map(|r| (r.key.clone(), body_hash(r)))
-            .collect();
-        let cat_keys: Vec<String> = sh.categories.iter().map(|k| k.key.clone()).collect();
-        let range = (c.policy.sid_first, c.policy.sid_last);
-        let next =
-            lock::assign(&prev, &wanted, &cat_keys, range, c.advisory.modified).map_err(|e| {
-                let msg = match e {
-                    AssignError::RangeExhausted => format!(
-                        "the SID range {}-{} has no unused SID left for {} rules",
-                        range.0,
-                        range.1,
-                        sh.rules.len()
-                    ),
-                    AssignError::CategoriesExhausted => {
-                        "more than 60 iprep categories are needed".to_owned()
-                    }
-                };
-                vec![Diagnostic::error(Code::SidRangeExhausted, msg)
-                    .in_file(&c.source.path)
-                    .at_path("policy.sid-range")
-                    .help("widen `policy.sid-range`; retired SIDs are never reused")]
-            })?;
-        let rules: Vec<RuleView> = sh
-            .rules
-            .iter()
-            .map(|r| {
-                let e = &next.rules[&r.key];
-                let mut metadata = r.metadata.clone();
-                metadata.push(format!("updated_at {}", e.updated.strftime("%Y_%m_%d")));
-                RuleView {
-                    header: safe(r.header.clone()),
-                    msg: r.msg.clone(),
-                    detect: r.detect.iter().map(|d| safe(d.clone())).collect(),
-                    references: r
-                        .references
-                        .iter()
-                        .map(|(k, v)| RefView {
-                            kind: safe(k.clone()),
-                            value: v.clone(),
-                        })
-                        .collect(),
-                    classtype: r.classtype.clone(),
-                    sid: e.sid,
-                    rev: e.rev,
-                    metadata,
-                    target: safe(r.target.to_owned()),
-                }
-            })
-            .collect();
+            .ok_or_else(|| bug("the build made no rule plan for the suricata target".into()))?;
         let iprep_categories = format!("{}.iprep-categories", c.id);
         let iprep_file = format!("{}.iprep", c.id);
         let view = View {
@@ -200,36 +133,33 @@ impl Target for Suricata {
             version: c.version.to_string(),
             tlp: c.tlp.label(),
             advisory: c.advisory.id.clone(),
-            lock: lock_file
+            lock: plan
+                .lock
+                .path
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            iprep: !sh.categories.is_empty(),
+            iprep: !plan.categories.is_empty(),
             iprep_categories: iprep_categories.clone(),
             iprep_file: iprep_file.clone(),
-            rules,
+            rules: rule_lines(plan)?,
         };
-        let text = cx.templates.render(TEMPLATE, &view).map_err(|d| vec![d])?;
-        verify(&text, &sh.rules, &next)?;
+        let text = cx
+            .templates
+            .render(TEMPLATE.name, &view)
+            .map_err(|d| vec![d])?;
+        crate::rules::verify::verify(&text, plan, &DIALECT)?;
         let mut files = vec![OutputFile {
-            path: format!("{}.rules", c.id),
+            path: rules_file(&c.id),
             contents: text.into_bytes(),
         }];
-        for f in sh.files {
+        for f in &plan.files {
             files.push(OutputFile {
-                path: f.path,
-                contents: f.contents,
+                path: f.path.clone(),
+                contents: f.render(),
             });
         }
-        if !sh.categories.is_empty() {
-            let mut cats = String::new();
-            let mut rep = String::new();
-            for k in &sh.categories {
-                let id = next.categories[&k.key];
-                cats.push_str(&format!("{id},{},{}\n", k.name, k.description));
-                for n in &k.nets {
-                    rep.push_str(&format!("{n},{id},127\n"));
-                }
-            }
+        if !plan.categories.is_empty() {
+            let (cats, rep) = iprep_files(plan);
             files.push(OutputFile {
                 path: iprep_categories,
                 contents: cats.into_bytes(),
@@ -239,104 +169,82 @@ impl Target for Suricata {
                 contents: rep.into_bytes(),
             });
         }
+        // The SID lock is the plan's state file, which the build keeps.
         Ok(TargetOutput {
             files,
-            state: vec![StateFile {
-                path: lock_file,
-                contents: next.render(&c.id).into_bytes(),
-            }],
-            coverage: sh.coverage,
+            state: Vec::new(),
+            refused: plan
+                .not_expressed
+                .iter()
+                .map(|n| Skipped::new(&n.id, &n.reason))
+                .collect(),
         })
     }
 }
 
-/// Re-parses the rendered pack: one rule line per spec, in order, with the locked sid/rev.
-fn verify(text: &str, specs: &[RuleSpec], lock: &Lock) -> Result<(), Vec<Diagnostic>> {
-    if let Some((n, _)) = text.lines().enumerate().find(|(_, l)| l.len() > MAX_LINE) {
-        return Err(bug(format!(
-            "line {} of the pack is longer than {MAX_LINE} bytes",
-            n + 1
-        )));
-    }
-    let (rules, problems) = lint::lint_text(text);
-    if let Some(p) = problems.first() {
-        return Err(bug(format!(
-            "rendered rule at line {}, column {}: {}",
-            p.line, p.column, p.message
-        )));
-    }
-    if rules.len() != specs.len() {
-        return Err(bug(format!(
-            "the pack holds {} rules, expected {}",
-            rules.len(),
-            specs.len()
-        )));
-    }
-    for (r, s) in rules.iter().zip(specs) {
-        let e = &lock.rules[&s.key];
-        if r.sid() != Some(e.sid) || r.rev() != Some(e.rev) {
-            return Err(bug(format!(
-                "rule at line {} has sid {:?} rev {:?}, expected {} rev {}",
-                r.line,
-                r.sid(),
-                r.rev(),
-                e.sid,
-                e.rev
-            )));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    //! The plan against the committed catalogue (here, where the target names that
+    //! validate a catalogue's `policy.targets` are known).
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::model::Catalogue;
+    use crate::rules::lock::Lock;
+    use crate::rules::lower::lower;
+    use crate::rules::plan::{lock_path, plan, plan_with};
 
-    fn spec(key: &str) -> RuleSpec {
-        RuleSpec {
-            key: key.into(),
-            header: "alert ip $HOME_NET any -> 192.0.2.1 any".into(),
-            msg: "X POLICY m".into(),
-            detect: Vec::new(),
-            references: Vec::new(),
-            classtype: "policy-violation".into(),
-            metadata: Vec::new(),
-            target: "src_ip",
-        }
-    }
-
-    fn locked(keys: &[&str]) -> Lock {
-        let wanted: Vec<(String, String)> = keys
-            .iter()
-            .map(|k| ((*k).to_owned(), "h".to_owned()))
-            .collect();
-        lock::assign(
-            &Lock::default(),
-            &wanted,
-            &[],
-            (1_000_000, 1_999_999),
-            "2025-01-01".parse().unwrap(),
+    fn contec() -> Catalogue {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("iocs/contec-cms8000.yaml");
+        let mut cache = crate::diag::SourceCache::default();
+        crate::load::load_catalogue(
+            &path,
+            jiff::civil::date(2026, 11, 26),
+            &crate::targets::names(),
+            &mut cache,
         )
-        .unwrap()
-    }
-
-    const ONE: &str = "# c\nalert ip any any -> any any (msg:\"a\"; sid:1000000; rev:1;)\n";
-
-    #[test]
-    fn verify_accepts_the_expected_pack() {
-        assert!(verify(ONE, &[spec("a")], &locked(&["a"])).is_ok());
+        .catalogue
+        .expect("contec catalogue validates")
     }
 
     #[test]
-    fn verify_rejects_extra_missing_or_wrong_rules() {
-        let two = format!("{ONE}alert ip any any -> any any (msg:\"b\"; sid:1000001; rev:1;)\n");
-        assert!(verify(&two, &[spec("a")], &locked(&["a"])).is_err());
-        assert!(verify(ONE, &[spec("a"), spec("b")], &locked(&["a", "b"])).is_err());
-        let wrong = ONE.replace("rev:1", "rev:2");
-        assert!(verify(&wrong, &[spec("a")], &locked(&["a"])).is_err());
-        let broken = ONE.replace("\"a\"", "\"a;\"");
-        assert!(verify(&broken, &[spec("a")], &locked(&["a"])).is_err());
-        let long = ONE.replace("\"a\"", &format!("\"{}\"", "a".repeat(MAX_LINE)));
-        assert!(verify(&long, &[spec("a")], &locked(&["a"])).is_err());
+    fn the_committed_lock_is_reproduced() {
+        // The body hash of every rule is the one the committed lock holds: the lock (and so
+        // every sid and rev) is the same before and after the typed model.
+        let c = contec();
+        let committed = std::fs::read(lock_path(&c)).unwrap();
+        let plan = plan(&c).unwrap();
+        assert_eq!(
+            String::from_utf8(plan.lock.contents).unwrap(),
+            String::from_utf8(committed).unwrap()
+        );
+    }
+
+    #[test]
+    fn identity_goes_before_metadata() {
+        let c = contec();
+        let plan = plan_with(
+            &c,
+            lower(&c),
+            &Lock::default(),
+            PathBuf::from("x.sids.lock"),
+        )
+        .unwrap();
+        let first = &plan.rules[0];
+        assert_eq!((first.sid, first.rev), (c.policy.sid_first, 1));
+        let line = Suricata7.write(&first.rule).unwrap();
+        let updated = c.advisory.modified.strftime("%Y_%m_%d").to_string();
+        assert!(
+            line.contains(&format!(
+                "sid:{}; rev:1; metadata:affected_product",
+                c.policy.sid_first
+            )),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!(", updated_at {updated}; target:src_ip;)")),
+            "{line}"
+        );
     }
 }

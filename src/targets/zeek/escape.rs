@@ -1,4 +1,5 @@
-//! The escapers of the Zeek package, one per output language, and the identifier encoder.
+//! The escapers of the Zeek package, one per output language (the README uses the shared
+//! Markdown escaper), and the identifier encoder.
 //!
 //! Guarantees: a value printed through [`escape_zeek`] stays inside a Zeek string literal or
 //! a `#` comment (no raw `"`, `\`, newline or control character survives); a value printed
@@ -11,7 +12,8 @@
 use crate::render::Escaper;
 
 /// Every escaper of the target, by template extension.
-pub static ESCAPERS: [Escaper; 4] = [
+pub static ESCAPERS: [Escaper; 5] = [
+    crate::escape::MARKDOWN,
     Escaper {
         name: "zeek",
         extensions: &["zeek"],

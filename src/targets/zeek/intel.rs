@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use ipnet::IpNet;
 
 use super::escape::escape_intel;
-use crate::model::{Action, BulkKind, Catalogue, Meta, Observable};
-use crate::targets::Coverage;
+use crate::model::{Action, BulkKind, Catalogue, HashAlgo, Meta, Observable};
+use crate::targets::Skipped;
 
 /// The Intel rows, already escaped: a feed of a million entries is written here, line by
 /// line, rather than through a template loop. Every field passes [`escape_intel`] (the
@@ -126,7 +126,9 @@ fn row(out: &mut String, fields: [&str; 7]) {
     out.push('\n');
 }
 
-pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
+/// The Intel rows; a port indicator is refused with the reason naming the detections that
+/// match it.
+pub fn view<'c>(c: &'c Catalogue, refused: &mut Vec<Skipped>) -> IntelView {
     let src = source(c);
     let mut seen: HashSet<Key<'c>> = HashSet::with_capacity(c.indicator_count());
     let mut rows = String::with_capacity(c.indicator_count() * 96);
@@ -159,13 +161,12 @@ pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
             Observable::Url(u) => Key::Text("Intel::URL", strip_scheme(u)),
             Observable::FileHash { hex, .. } => Key::Text("Intel::FILE_HASH", hex),
             Observable::Port { .. } => {
-                coverage.skip(&i.id, port_reason(c, &i.observable));
+                refused.push(Skipped::new(&i.id, port_reason(c, &i.observable)));
                 continue;
             }
         };
         if let Some((kind, value)) = intel_of(&i.observable) {
             push(key, kind, &value, &desc(&i.id, &i.meta), &i.meta);
-            coverage.carry(&i.id);
         }
     }
     let mut value = String::new();
@@ -208,7 +209,6 @@ pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
                 }
             }
         }
-        coverage.carry(&b.id);
     }
     IntelView {
         rows,
@@ -217,9 +217,57 @@ pub fn view<'c>(c: &'c Catalogue, coverage: &mut Coverage) -> IntelView {
     }
 }
 
+/// The Zeek file analyzers that compute the digests of the catalogue's file hashes, once each
+/// (MD5, SHA1, SHA256 order). Zeek hashes no file by default, and `hash-all-files` computes
+/// MD5 and SHA1 only: without these an `Intel::FILE_HASH` row never matches.
+pub fn hash_analyzers(c: &Catalogue) -> Vec<&'static str> {
+    let has = |algo: HashAlgo| {
+        c.indicators
+            .iter()
+            .any(|i| matches!(&i.observable, Observable::FileHash { algo: a, .. } if *a == algo))
+    };
+    [
+        (HashAlgo::Md5, "Files::ANALYZER_MD5"),
+        (HashAlgo::Sha1, "Files::ANALYZER_SHA1"),
+        (HashAlgo::Sha256, "Files::ANALYZER_SHA256"),
+    ]
+    .into_iter()
+    .filter(|(algo, _)| has(*algo))
+    .map(|(_, tag)| tag)
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture(name: &str) -> Catalogue {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let mut cache = crate::diag::SourceCache::default();
+        let today = jiff::civil::date(2026, 11, 26);
+        crate::load::load_catalogue(&path, today, &crate::targets::names(), &mut cache)
+            .catalogue
+            .expect("fixture validates")
+    }
+
+    #[test]
+    fn file_hashes_get_the_analyzers_that_compute_them() {
+        // Regression: the package relied on the site hashing files; Zeek hashes none by
+        // default and hash-all-files has no SHA-256, so the Contec binary's row never matched.
+        assert_eq!(
+            hash_analyzers(&fixture("iocs/contec-cms8000.yaml")),
+            ["Files::ANALYZER_SHA256"]
+        );
+        assert_eq!(
+            hash_analyzers(&fixture("tests/fixtures/zeek-intel.yaml")),
+            [
+                "Files::ANALYZER_MD5",
+                "Files::ANALYZER_SHA1",
+                "Files::ANALYZER_SHA256"
+            ]
+        );
+        assert!(hash_analyzers(&fixture("tests/fixtures/good/bulk-only.yaml")).is_empty());
+    }
 
     #[test]
     fn urls_lose_their_scheme_only() {

@@ -17,40 +17,19 @@ pub mod sig;
 use minijinja::Value;
 use serde::Serialize;
 
-use super::{Coverage, OutputFile, Target, TargetContext, TargetOutput};
+use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Escaper};
+use crate::render::{safe, Escaper, Template};
 
 pub struct Zeek;
 
-const T_META: &str = "zeek/zkg.meta.j2";
-const T_LOAD: &str = "zeek/__load__.zeek.j2";
-const T_MAIN: &str = "zeek/main.zeek.j2";
-const T_INTEL: &str = "zeek/intel.intel.j2";
-const T_SIG: &str = "zeek/signatures.sig.j2";
-const T_README: &str = "zeek/README.md.j2";
-
-static TEMPLATES: [(&str, &str); 6] = [
-    (T_META, include_str!("../../../templates/zeek/zkg.meta.j2")),
-    (
-        T_LOAD,
-        include_str!("../../../templates/zeek/__load__.zeek.j2"),
-    ),
-    (T_MAIN, include_str!("../../../templates/zeek/main.zeek.j2")),
-    (
-        T_INTEL,
-        include_str!("../../../templates/zeek/intel.intel.j2"),
-    ),
-    (
-        T_SIG,
-        include_str!("../../../templates/zeek/signatures.sig.j2"),
-    ),
-    (
-        T_README,
-        include_str!("../../../templates/zeek/README.md.j2"),
-    ),
-];
+const T_META: Template = crate::template!("zeek/zkg.meta.j2");
+const T_LOAD: Template = crate::template!("zeek/__load__.zeek.j2");
+const T_MAIN: Template = crate::template!("zeek/main.zeek.j2");
+const T_INTEL: Template = crate::template!("zeek/intel.intel.j2");
+const T_SIG: Template = crate::template!("zeek/signatures.sig.j2");
+const T_README: Template = crate::template!("zeek/README.md.j2");
 
 /// What every template of the package sees.
 #[derive(Serialize)]
@@ -75,6 +54,8 @@ struct View<'a> {
     intel_count: usize,
     /// Entries that repeat an indicator already listed (the first one is kept).
     intel_duplicates: usize,
+    /// File analyzers the Intel file's hashes need (`Files::ANALYZER_SHA256`, ...).
+    hash_analyzers: Vec<Value>,
     detections: Vec<module::DetectionView>,
     analyzers: Vec<module::AnalyzerView>,
     follow: Vec<module::FollowView>,
@@ -113,19 +94,34 @@ impl Target for Zeek {
         "zkg package: Intel file, notice module for the detections, payload signatures"
     }
 
-    fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &TEMPLATES
+    fn templates(&self) -> Vec<Template> {
+        vec![T_META, T_LOAD, T_MAIN, T_INTEL, T_SIG, T_README]
     }
 
     fn escapers(&self) -> &'static [Escaper] {
         &escape::ESCAPERS
     }
 
+    fn bundle_note(&self) -> &'static str {
+        "zkg package (`zkg install` from a git checkout of this folder)"
+    }
+
+    /// The Intel file carries every indicator but ports (the module matches those through the
+    /// detections); the module carries every detection its analyzers can express.
+    fn support(&self, item: &Item) -> Support {
+        match item.kind {
+            ItemKind::Port => Support::No("a port is not an Intel indicator type".into()),
+            _ => Support::Yes,
+        }
+    }
+
     fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let mut coverage = Coverage::default();
-        let iv = intel::view(c, &mut coverage);
-        let parts = module::lower(c, &mut coverage);
+        let mut refused = Vec::new();
+        let iv = intel::view(c, &mut refused);
+        let parts = module::lower(c, &mut refused);
+        // The package README lists what it leaves out.
+        let coverage = super::coverage(self, c, &refused);
         let intel_file = format!("{}.intel", c.id);
         let sig_file = format!("{}.sig", c.id);
         let has_sigs = !parts.signatures.is_empty();
@@ -147,13 +143,17 @@ impl Target for Zeek {
             intel_count: iv.count,
             intel_duplicates: iv.duplicates,
             intel_rows: safe(iv.rows),
+            hash_analyzers: intel::hash_analyzers(c)
+                .into_iter()
+                .map(|t| safe(t.to_owned()))
+                .collect(),
             detections: parts.detections,
             analyzers: parts.analyzers,
             follow: parts.follow,
             signatures: parts.signatures,
-            skipped: coverage.skipped.clone(),
+            skipped: coverage.skipped,
         };
-        let render = |name: &str| cx.templates.render(name, &view).map_err(|d| vec![d]);
+        let render = |t: Template| cx.templates.render(t.name, &view).map_err(|d| vec![d]);
         let mut files = vec![
             OutputFile {
                 path: "zkg.meta".into(),
@@ -185,7 +185,7 @@ impl Target for Zeek {
         Ok(TargetOutput {
             files,
             state: Vec::new(),
-            coverage,
+            refused,
         })
     }
 }

@@ -19,7 +19,7 @@ use super::escape::{ident, notice_name};
 use super::sig::{self, Signature};
 use crate::model::{Catalogue, Detection, Direction, Protocol, Transport};
 use crate::render::safe;
-use crate::targets::Coverage;
+use crate::targets::Skipped;
 
 /// Port sets larger than this are not expanded into a `set[port]`.
 pub const MAX_PORTS: usize = 1024;
@@ -104,6 +104,8 @@ pub struct AnalyzerView {
     pub tag: Value,
     pub ports_const: Value,
     pub ports: Value,
+    /// The TCP ports one by one (`111/tcp`), for tables keyed by port.
+    pub tcp_ports: Vec<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -188,187 +190,218 @@ fn transport_test(var: &str, ts: &[Transport]) -> String {
     }
 }
 
-pub fn lower(c: &Catalogue, coverage: &mut Coverage) -> ModuleParts {
+/// Lowers every detection into its notice check; a detection Zeek cannot express is
+/// refused with the reason.
+pub fn lower(c: &Catalogue, refused: &mut Vec<Skipped>) -> ModuleParts {
+    let mut rpc = RpcUse::default();
     let mut detections = Vec::new();
     let mut signatures = Vec::new();
-    let mut analyzer_ports: std::collections::BTreeMap<RpcAnalyzer, BTreeSet<(u16, Transport)>> =
-        Default::default();
-    let mut analyzers_used: BTreeSet<RpcAnalyzer> = BTreeSet::new();
-
     for d in &c.detections {
-        let base = ident(&d.id);
-        let nets: Vec<IpNet> = d
-            .indicators
-            .iter()
-            .filter_map(|id| c.indicator(id).and_then(|i| i.observable.as_net()))
-            .collect();
-        let nets_const = format!("{base}_nets");
-        let mut notes = Vec::new();
-        let Some(ports) = expand_ports(d) else {
-            coverage.skip(
-                &d.id,
-                format!("its ports expand to more than {MAX_PORTS} Zeek port values"),
-            );
-            continue;
-        };
-        let ts = transports(d);
-        let mut view = DetectionView {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            msg: if d.cves.is_empty() {
-                d.title.clone()
-            } else {
-                format!("{} ({})", d.title, d.cves.join(", "))
-            },
-            indicators: d.indicators.join(", "),
-            kind: "conn",
-            notice: safe(notice_name(&d.id)),
-            nets_const: safe(nets_const.clone()),
-            nets: safe(
-                nets.iter()
-                    .map(subnet_literal)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            ports_const: None,
-            ports: safe(port_literals(&ports)),
-            paths_const: None,
-            paths: Vec::new(),
-            sigs_const: None,
-            sig_ids: Vec::new(),
-            test: safe(String::new()),
-            notes: Vec::new(),
-        };
-        if let Some(rpc) = &d.rpc {
-            let Some(an) = RpcAnalyzer::of(rpc.program) else {
-                coverage.skip(
-                    &d.id,
-                    format!(
-                        "Zeek has no analyzer for Sun RPC program {}; only portmapper (100000), NFS (100003) and MOUNT (100005) are decoded",
-                        rpc.program
-                    ),
-                );
-                continue;
-            };
-            analyzers_used.insert(an);
-            analyzer_ports
-                .entry(an)
-                .or_default()
-                .extend(ports.iter().copied());
-            if !d.content.is_empty() {
-                notes.push(
-                    "its payload pattern is not matched: the RPC analyzer decodes the call itself"
-                        .to_owned(),
-                );
-            }
-            let getport =
-                an == RpcAnalyzer::Portmapper && rpc.procedure == Some(3) && rpc.version.is_none();
-            let mnt = an == RpcAnalyzer::Mount && rpc.procedure == Some(1) && rpc.path.is_some();
-            if getport {
-                view.kind = "getport";
-                view.test =
-                    safe(host_test("r", d.direction, &nets_const) + &transport_test("r", &ts));
-            } else if mnt {
-                view.kind = "mnt";
-                let paths_const = format!("{base}_paths");
-                view.test = safe(format!(
-                    "{}{} && req$dirname in {paths_const}",
-                    host_test("c", d.direction, &nets_const),
-                    transport_test("c", &ts)
-                ));
-                view.paths_const = Some(safe(paths_const));
-                view.paths = rpc.path.iter().cloned().collect();
-                if let Some(v) = rpc.version {
-                    notes.push(format!(
-                        "MOUNT events do not carry the program version: version {v} is not checked"
-                    ));
-                }
-            } else {
-                view.kind = "rpc";
-                let mut test = format!("prog == {}", rpc.program);
-                if let Some(v) = rpc.version {
-                    test.push_str(&format!(" && ver == {v}"));
-                }
-                if let Some(p) = rpc.procedure {
-                    test.push_str(&format!(" && proc == {p}"));
-                }
-                test.push_str(&format!(" && {}", host_test("c", d.direction, &nets_const)));
-                test.push_str(&transport_test("c", &ts));
-                view.test = safe(test);
-            }
-        } else if !d.content.is_empty() {
-            view.kind = "sig";
-            let sigs = sig::signatures(&c.id, d, &nets, &ts);
-            if sigs.is_empty() {
-                coverage.skip(
-                    &d.id,
-                    "none of its protocols has a port to match the payload on",
-                );
-                continue;
-            }
-            let sigs_const = format!("{base}_sigs");
-            view.sig_ids = sigs.iter().map(|s| s.id.clone()).collect();
-            view.test = safe(format!(
-                "state$sig_id in {sigs_const} && {}",
-                host_test("c", d.direction, &nets_const)
-            ));
-            view.sigs_const = Some(safe(sigs_const));
-            signatures.extend(sigs);
-        } else {
-            let mut test = host_test("c", d.direction, &nets_const);
-            if !d.ports.is_empty() {
-                let ports_const = format!("{base}_ports");
-                test.push_str(&format!(" && c$id$resp_p in {ports_const}"));
-                view.ports_const = Some(safe(ports_const));
-            } else if !ts.is_empty() {
-                let protos: Vec<String> = ts
-                    .iter()
-                    .map(|t| format!("get_port_transport_proto(c$id$resp_p) == {}", t.as_str()))
-                    .collect();
-                test.push_str(&format!(" && ( {} )", protos.join(" || ")));
-            }
-            view.test = safe(test);
+        match detection(c, d, &mut rpc, &mut signatures) {
+            Ok(view) => detections.push(view),
+            Err(reason) => refused.push(Skipped::new(&d.id, reason)),
         }
-        view.notes = notes;
-        coverage.carry(&d.id);
-        detections.push(view);
     }
-
-    // The portmapper analyzer is needed to follow GETPORT answers to MOUNT and NFS.
-    let follow: Vec<FollowView> = analyzers_used
-        .iter()
-        .filter(|a| **a != RpcAnalyzer::Portmapper)
-        .map(|a| FollowView {
-            program: a.program(),
-            name: a.name(),
-            tag: safe(a.tag().to_owned()),
-        })
-        .collect();
-    if !follow.is_empty() {
-        analyzers_used.insert(RpcAnalyzer::Portmapper);
-    }
-    let analyzers = analyzers_used
-        .iter()
-        .map(|a| {
-            let mut ports = analyzer_ports.remove(a).unwrap_or_default();
-            if ports.is_empty() {
-                for p in a.default_ports() {
-                    ports.insert((*p, Transport::Tcp));
-                    ports.insert((*p, Transport::Udp));
-                }
-            }
-            AnalyzerView {
-                name: a.name(),
-                tag: safe(a.tag().to_owned()),
-                ports_const: safe(format!("rpc_{}_port_set", a.name())),
-                ports: safe(port_literals(&ports)),
-            }
-        })
-        .collect();
+    let (analyzers, follow) = rpc.views();
     ModuleParts {
         detections,
         analyzers,
         follow,
         signatures,
+    }
+}
+
+/// The RPC analyzers the detections need, and the ports each is registered on.
+#[derive(Default)]
+struct RpcUse {
+    ports: std::collections::BTreeMap<RpcAnalyzer, BTreeSet<(u16, Transport)>>,
+    used: BTreeSet<RpcAnalyzer>,
+}
+
+impl RpcUse {
+    /// The analyzers to register (with the portmapper whenever another one is used: it
+    /// follows GETPORT answers to MOUNT and NFS) and those the portmapper follows.
+    fn views(mut self) -> (Vec<AnalyzerView>, Vec<FollowView>) {
+        let follow: Vec<FollowView> = self
+            .used
+            .iter()
+            .filter(|a| **a != RpcAnalyzer::Portmapper)
+            .map(|a| FollowView {
+                program: a.program(),
+                name: a.name(),
+                tag: safe(a.tag().to_owned()),
+            })
+            .collect();
+        if !follow.is_empty() {
+            self.used.insert(RpcAnalyzer::Portmapper);
+        }
+        let analyzers = self
+            .used
+            .iter()
+            .map(|a| {
+                let mut ports = self.ports.remove(a).unwrap_or_default();
+                if ports.is_empty() {
+                    for p in a.default_ports() {
+                        ports.insert((*p, Transport::Tcp));
+                        ports.insert((*p, Transport::Udp));
+                    }
+                }
+                AnalyzerView {
+                    name: a.name(),
+                    tag: safe(a.tag().to_owned()),
+                    ports_const: safe(format!("rpc_{}_port_set", a.name())),
+                    ports: safe(port_literals(&ports)),
+                    tcp_ports: ports
+                        .iter()
+                        .filter(|(_, t)| *t == Transport::Tcp)
+                        .map(|(p, t)| safe(format!("{p}/{}", t.as_str())))
+                        .collect(),
+                }
+            })
+            .collect();
+        (analyzers, follow)
+    }
+}
+
+/// One detection's notice check: an RPC call, a payload signature, or a connection to the
+/// hosts (on the ports); `Err` with the reason when Zeek cannot express it.
+fn detection(
+    c: &Catalogue,
+    d: &Detection,
+    rpc_use: &mut RpcUse,
+    signatures: &mut Vec<Signature>,
+) -> Result<DetectionView, String> {
+    let base = ident(&d.id);
+    let nets: Vec<IpNet> = d
+        .indicators
+        .iter()
+        .filter_map(|id| c.indicator(id).and_then(|i| i.observable.as_net()))
+        .collect();
+    let nets_const = format!("{base}_nets");
+    let ports = expand_ports(d)
+        .ok_or_else(|| format!("its ports expand to more than {MAX_PORTS} Zeek port values"))?;
+    let ts = transports(d);
+    let mut view = DetectionView {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        msg: if d.cves.is_empty() {
+            d.title.clone()
+        } else {
+            format!("{} ({})", d.title, d.cves.join(", "))
+        },
+        indicators: d.indicators.join(", "),
+        kind: "conn",
+        notice: safe(notice_name(&d.id)),
+        nets_const: safe(nets_const.clone()),
+        nets: safe(
+            nets.iter()
+                .map(subnet_literal)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ports_const: None,
+        ports: safe(port_literals(&ports)),
+        paths_const: None,
+        paths: Vec::new(),
+        sigs_const: None,
+        sig_ids: Vec::new(),
+        test: safe(String::new()),
+        notes: Vec::new(),
+    };
+    if let Some(rpc) = &d.rpc {
+        let an = RpcAnalyzer::of(rpc.program).ok_or_else(|| {
+            format!(
+                "Zeek has no analyzer for Sun RPC program {}; only portmapper (100000), NFS (100003) and MOUNT (100005) are decoded",
+                rpc.program
+            )
+        })?;
+        rpc_use.used.insert(an);
+        rpc_use
+            .ports
+            .entry(an)
+            .or_default()
+            .extend(ports.iter().copied());
+        rpc_check(&mut view, d, rpc, an, &nets_const, &ts);
+    } else if !d.content.is_empty() {
+        view.kind = "sig";
+        let sigs = sig::signatures(&c.id, d, &nets, &ts);
+        if sigs.is_empty() {
+            return Err("none of its protocols has a port to match the payload on".into());
+        }
+        let sigs_const = format!("{base}_sigs");
+        view.sig_ids = sigs.iter().map(|s| s.id.clone()).collect();
+        view.test = safe(format!(
+            "state$sig_id in {sigs_const} && {}",
+            host_test("c", d.direction, &nets_const)
+        ));
+        view.sigs_const = Some(safe(sigs_const));
+        signatures.extend(sigs);
+    } else {
+        let mut test = host_test("c", d.direction, &nets_const);
+        if !d.ports.is_empty() {
+            let ports_const = format!("{base}_ports");
+            test.push_str(&format!(" && c$id$resp_p in {ports_const}"));
+            view.ports_const = Some(safe(ports_const));
+        } else if !ts.is_empty() {
+            let protos: Vec<String> = ts
+                .iter()
+                .map(|t| format!("get_port_transport_proto(c$id$resp_p) == {}", t.as_str()))
+                .collect();
+            test.push_str(&format!(" && ( {} )", protos.join(" || ")));
+        }
+        view.test = safe(test);
+    }
+    Ok(view)
+}
+
+/// The check of an RPC detection: a portmapper GETPORT answer, a MOUNT of a path, or any
+/// call of the program (version, procedure); notes say what Zeek cannot check.
+fn rpc_check(
+    view: &mut DetectionView,
+    d: &Detection,
+    rpc: &crate::model::Rpc,
+    an: RpcAnalyzer,
+    nets_const: &str,
+    ts: &[Transport],
+) {
+    if !d.content.is_empty() {
+        view.notes.push(
+            "its payload pattern is not matched: the RPC analyzer decodes the call itself"
+                .to_owned(),
+        );
+    }
+    let getport =
+        an == RpcAnalyzer::Portmapper && rpc.procedure == Some(3) && rpc.version.is_none();
+    let mnt = an == RpcAnalyzer::Mount && rpc.procedure == Some(1) && rpc.path.is_some();
+    if getport {
+        view.kind = "getport";
+        view.test = safe(host_test("r", d.direction, nets_const) + &transport_test("r", ts));
+    } else if mnt {
+        view.kind = "mnt";
+        let paths_const = format!("{}_paths", ident(&d.id));
+        view.test = safe(format!(
+            "{}{} && req$dirname in {paths_const}",
+            host_test("c", d.direction, nets_const),
+            transport_test("c", ts)
+        ));
+        view.paths_const = Some(safe(paths_const));
+        view.paths = rpc.path.iter().cloned().collect();
+        if let Some(v) = rpc.version {
+            view.notes.push(format!(
+                "MOUNT events do not carry the program version: version {v} is not checked"
+            ));
+        }
+    } else {
+        view.kind = "rpc";
+        let mut test = format!("prog == {}", rpc.program);
+        if let Some(v) = rpc.version {
+            test.push_str(&format!(" && ver == {v}"));
+        }
+        if let Some(p) = rpc.procedure {
+            test.push_str(&format!(" && proc == {p}"));
+        }
+        test.push_str(&format!(" && {}", host_test("c", d.direction, nets_const)));
+        test.push_str(&transport_test("c", ts));
+        view.test = safe(test);
     }
 }

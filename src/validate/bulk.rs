@@ -15,10 +15,10 @@ use std::path::{Component, Path, PathBuf};
 
 use ipnet::IpNet;
 
+use super::{check_domain, short};
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::raw::RawBulkList;
 use crate::model::BulkKind;
-use crate::validate::{check_domain, short};
 
 /// Largest bulk file read.
 pub const MAX_BULK_BYTES: u64 = 512 * 1024 * 1024;
@@ -40,56 +40,8 @@ pub fn load(
     kind: BulkKind,
     yaml_path: &str,
 ) -> Result<Loaded, Vec<Diagnostic>> {
-    let rel = Path::new(&raw.path);
-    let escapes = rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
-    if escapes || raw.path.is_empty() {
-        return Err(vec![Diagnostic::error(
-            Code::InvalidBulkFile,
-            format!(
-                "bulk path `{}` leaves the catalogue's folder",
-                short(&raw.path)
-            ),
-        )
-        .at_path(format!("{yaml_path}.path"))
-        .help(
-            "give a path relative to the catalogue, without `..`, e.g. `feeds/contec-extra.txt`",
-        )]);
-    }
-    let file = base.join(rel);
-    // A symbolic link (of the file or a folder on the way) must not lead out of the folder
-    // either: compare the resolved paths. A missing file is reported when it is read.
-    if let (Ok(real), Ok(root)) = (file.canonicalize(), base.canonicalize()) {
-        if !real.starts_with(&root) {
-            return Err(vec![Diagnostic::error(
-                Code::InvalidBulkFile,
-                format!(
-                    "bulk path `{}` leads out of the catalogue's folder through a symbolic link",
-                    short(&raw.path)
-                ),
-            )
-            .at_path(format!("{yaml_path}.path"))
-            .help(
-                "copy the list into the catalogue's folder instead of linking to it",
-            )]);
-        }
-    }
-    let format = match raw.format.as_deref() {
-        Some("text") => Format::Text,
-        Some("csv") => Format::Csv,
-        None if raw.path.ends_with(".csv") => Format::Csv,
-        None => Format::Text,
-        Some(other) => {
-            return Err(vec![Diagnostic::error(
-                Code::InvalidValue,
-                format!("`{}` is not a bulk format", short(other)),
-            )
-            .at_path(format!("{yaml_path}.format"))
-            .help("use `text` or `csv`")]);
-        }
-    };
+    let file = resolve(base, &raw.path, yaml_path).map_err(|d| vec![d])?;
+    let format = format(raw, yaml_path).map_err(|d| vec![d])?;
     let bytes = match read_capped(&file) {
         Ok(b) => b,
         // Point into the catalogue, at the `path:` that names the file (the file itself
@@ -102,122 +54,74 @@ pub fn load(
     // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of the
     // first value (or of the CSV header name).
     let bytes: &[u8] = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    let mut out = Loaded {
-        file: file.clone(),
-        ..Loaded::default()
-    };
-    let mut errors = Vec::new();
-    let mut extra = 0usize;
-    let mut push = |d: Diagnostic| {
-        if errors.len() < MAX_LINE_ERRORS {
-            errors.push(d);
-        } else {
-            extra += 1;
-        }
+    let mut reader = Reader {
+        out: Loaded {
+            file: file.clone(),
+            ..Loaded::default()
+        },
+        kind,
+        file: &file,
+        errors: Vec::new(),
+        extra: 0,
     };
     match format {
-        Format::Text => {
-            let text = match std::str::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    let line = bytes[..e.valid_up_to()]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count()
-                        + 1;
-                    // The file cannot be shown as text, so the message carries the line.
-                    return Err(vec![Diagnostic::error(
-                        Code::NotUtf8,
-                        format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
-                    )
-                    .in_file(&file)
-                    .at(At::Line(line as u32))
-                    .help("save the list as UTF-8 (ASCII addresses and domains are fine)")]);
-                }
-            };
-            for (n, line) in text.split('\n').enumerate() {
-                let value = line.split('#').next().unwrap_or("").trim();
-                if !value.is_empty() {
-                    entry(&mut out, kind, value, n as u32 + 1, &file, &mut push);
-                }
-            }
-        }
-        Format::Csv => {
-            // Rows starting with `#` are comments, as in text lists (feeds often carry a
-            // commented preamble); the header is the first row that is not a comment.
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .comment(Some(b'#'))
-                .from_reader(bytes);
-            let col = match rdr.headers() {
-                Ok(h) => match &raw.column {
-                    None => Some(0),
-                    Some(name) => h.iter().position(|c| c.trim() == name),
-                },
-                Err(_) => None,
-            };
-            let Some(col) = col else {
-                return Err(vec![Diagnostic::error(Code::InvalidBulkFile, format!("the CSV has no column `{}`", short(raw.column.as_deref().unwrap_or("?"))))
-                    .in_file(&file)
-                    .at(At::Line(1))
-                    .help("name a column of the header row in `column`, or leave it out to use the first column")]);
-            };
-            let mut record = csv::StringRecord::new();
-            loop {
-                match rdr.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line() as u32);
-                        let value = record.get(col).unwrap_or("").trim();
-                        // Addresses and domains never hold a newline: a value that does
-                        // was swallowed by a quote left open, which the CSV reader accepts.
-                        if value.contains('\n') {
-                            push(
-                                Diagnostic::error(
-                                    Code::InvalidBulkFile,
-                                    format!(
-                                        "the value of this record runs over {} lines: is a quote left open?",
-                                        value.lines().count()
-                                    ),
-                                )
-                                .in_file(&file)
-                                .at(At::Line(line))
-                                .help("close the quote, or remove the stray `\"`"),
-                            );
-                        } else if !value.is_empty() && !value.starts_with('#') {
-                            entry(&mut out, kind, value, line, &file, &mut push);
-                        }
-                    }
-                    Err(e) => {
-                        let line = e.position().map_or(0, |p| p.line() as u32);
-                        push(
-                            Diagnostic::error(Code::InvalidBulkFile, format!("CSV error: {e}"))
-                                .in_file(&file)
-                                .at(At::Line(line))
-                                .help("fix the CSV quoting on this line (RFC 4180)"),
-                        );
-                        if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        Format::Text => read_text(&mut reader, bytes),
+        Format::Csv => read_csv(&mut reader, bytes, raw.column.as_deref()),
     }
-    if extra > 0 {
-        errors.push(
-            Diagnostic::error(
+    .map_err(|d| vec![d])?;
+    reader.finish()
+}
+
+/// The side file a bulk path names: relative to the catalogue's folder and inside it, also
+/// through symbolic links.
+fn resolve(base: &Path, path: &str, yaml_path: &str) -> Result<PathBuf, Diagnostic> {
+    let rel = Path::new(path);
+    let escapes = rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes || path.is_empty() {
+        return Err(Diagnostic::new(
+            Code::InvalidBulkFile,
+            format!("bulk path `{}` leaves the catalogue's folder", short(path)),
+        )
+        .at_path(format!("{yaml_path}.path"))
+        .help(
+            "give a path relative to the catalogue, without `..`, e.g. `feeds/contec-extra.txt`",
+        ));
+    }
+    let file = base.join(rel);
+    // A symbolic link (of the file or a folder on the way) must not lead out of the folder
+    // either: compare the resolved paths. A missing file is reported when it is read.
+    if let (Ok(real), Ok(root)) = (file.canonicalize(), base.canonicalize()) {
+        if !real.starts_with(&root) {
+            return Err(Diagnostic::new(
                 Code::InvalidBulkFile,
-                format!("{extra} more bad lines not shown"),
+                format!(
+                    "bulk path `{}` leads out of the catalogue's folder through a symbolic link",
+                    short(path)
+                ),
             )
-            .in_file(&file)
-            .help("fix the lines above and run `iocc check` again"),
-        );
+            .at_path(format!("{yaml_path}.path"))
+            .help("copy the list into the catalogue's folder instead of linking to it"));
+        }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    Ok(file)
+}
+
+/// `format:`, or the format the file name implies.
+fn format(raw: &RawBulkList, yaml_path: &str) -> Result<Format, Diagnostic> {
+    match raw.format.as_deref() {
+        Some("text") => Ok(Format::Text),
+        Some("csv") => Ok(Format::Csv),
+        None if raw.path.ends_with(".csv") => Ok(Format::Csv),
+        None => Ok(Format::Text),
+        Some(other) => Err(Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{}` is not a bulk format", short(other)),
+        )
+        .at_path(format!("{yaml_path}.format"))
+        .help("use `text` or `csv`")),
     }
 }
 
@@ -226,36 +130,169 @@ enum Format {
     Csv,
 }
 
-fn entry(
-    out: &mut Loaded,
+/// Collects the entries of one file, and its bad lines up to [`MAX_LINE_ERRORS`].
+struct Reader<'a> {
+    out: Loaded,
     kind: BulkKind,
-    value: &str,
-    line: u32,
-    file: &Path,
-    push: &mut impl FnMut(Diagnostic),
-) {
-    match kind {
-        BulkKind::Address => match parse_net(value) {
-            Ok(net) => out.networks.push((net, line)),
-            Err((code, msg, help)) => push(
-                Diagnostic::error(code, format!("`{}` {msg}", short(value)))
-                    .in_file(file)
+    file: &'a Path,
+    errors: Vec<Diagnostic>,
+    /// Bad lines past the cap, only counted.
+    extra: usize,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, d: Diagnostic) {
+        if self.errors.len() < MAX_LINE_ERRORS {
+            self.errors.push(d);
+        } else {
+            self.extra += 1;
+        }
+    }
+
+    fn entry(&mut self, value: &str, line: u32) {
+        match self.kind {
+            BulkKind::Address => match parse_net(value) {
+                Ok(net) => self.out.networks.push((net, line)),
+                Err((code, msg, help)) => self.problem(
+                    Diagnostic::new(code, format!("`{}` {msg}", short(value)))
+                        .in_file(self.file)
+                        .at(At::Line(line))
+                        .help(help),
+                ),
+            },
+            BulkKind::Domain => match check_domain(value) {
+                Ok(d) => self.out.domains.push((d, line)),
+                Err((_, why)) => self.problem(
+                    Diagnostic::new(
+                        Code::InvalidDomain,
+                        format!("`{}` is not a domain name: {why}", short(value)),
+                    )
+                    .in_file(self.file)
                     .at(At::Line(line))
-                    .help(help),
-            ),
-        },
-        BulkKind::Domain => match check_domain(value) {
-            Ok(d) => out.domains.push((d, line)),
-            Err((_, why)) => push(
-                Diagnostic::error(
-                    Code::InvalidDomain,
-                    format!("`{}` is not a domain name: {why}", short(value)),
+                    .help("one domain per line, e.g. update.example.com"),
+                ),
+            },
+        }
+    }
+
+    fn finish(mut self) -> Result<Loaded, Vec<Diagnostic>> {
+        if self.extra > 0 {
+            self.errors.push(
+                Diagnostic::new(
+                    Code::InvalidBulkFile,
+                    format!("{} more bad lines not shown", self.extra),
                 )
-                .in_file(file)
-                .at(At::Line(line))
-                .help("one domain per line, e.g. update.example.com"),
-            ),
+                .in_file(self.file)
+                .help("fix the lines above and run `iocc check` again"),
+            );
+        }
+        if self.errors.is_empty() {
+            Ok(self.out)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// One value per line; `#` starts a comment anywhere on a line.
+fn read_text(r: &mut Reader<'_>, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            // The file cannot be shown as text, so the message carries the line.
+            return Err(Diagnostic::new(
+                Code::NotUtf8,
+                format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
+            )
+            .in_file(r.file)
+            .at(At::Line(line as u32))
+            .help("save the list as UTF-8 (ASCII addresses and domains are fine)"));
+        }
+    };
+    for (n, line) in text.split('\n').enumerate() {
+        let value = line.split('#').next().unwrap_or("").trim();
+        if !value.is_empty() {
+            r.entry(value, n as u32 + 1);
+        }
+    }
+    Ok(())
+}
+
+/// A CSV with a header row; the values are in the column named `column` (default: the
+/// first).
+fn read_csv(r: &mut Reader<'_>, bytes: &[u8], column: Option<&str>) -> Result<(), Diagnostic> {
+    // Rows starting with `#` are comments, as in text lists (feeds often carry a commented
+    // preamble); the header is the first row that is not a comment.
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(bytes);
+    let col = match rdr.headers() {
+        Ok(h) => match column {
+            None => Some(0),
+            Some(name) => h.iter().position(|c| c.trim() == name),
         },
+        Err(_) => None,
+    };
+    let Some(col) = col else {
+        return Err(Diagnostic::new(
+            Code::InvalidBulkFile,
+            format!("the CSV has no column `{}`", short(column.unwrap_or("?"))),
+        )
+        .in_file(r.file)
+        .at(At::Line(1))
+        .help(
+            "name a column of the header row in `column`, or leave it out to use the first column",
+        ));
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => csv_value(r, &record, col),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as u32);
+                r.problem(
+                    Diagnostic::new(Code::InvalidBulkFile, format!("CSV error: {e}"))
+                        .in_file(r.file)
+                        .at(At::Line(line))
+                        .help("fix the CSV quoting on this line (RFC 4180)"),
+                );
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of one CSV record.
+fn csv_value(r: &mut Reader<'_>, record: &csv::StringRecord, col: usize) {
+    let line = record.position().map_or(0, |p| p.line() as u32);
+    let value = record.get(col).unwrap_or("").trim();
+    // Addresses and domains never hold a newline: a value that does was swallowed by a quote
+    // left open, which the CSV reader accepts.
+    if value.contains('\n') {
+        r.problem(
+            Diagnostic::new(
+                Code::InvalidBulkFile,
+                format!(
+                    "the value of this record runs over {} lines: is a quote left open?",
+                    value.lines().count()
+                ),
+            )
+            .in_file(r.file)
+            .at(At::Line(line))
+            .help("close the quote, or remove the stray `\"`"),
+        );
+    } else if !value.is_empty() && !value.starts_with('#') {
+        r.entry(value, line);
     }
 }
 
@@ -301,7 +338,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
     let f = std::fs::File::open(file).map_err(|e| io_diag(file, &shown, &e))?;
     let meta = f.metadata().map_err(|e| io_diag(file, &shown, &e))?;
     if meta.is_dir() {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::new(
             Code::FileUnreadable,
             format!("`{shown}` is a folder, not a file"),
         )
@@ -323,7 +360,7 @@ pub fn read_file(file: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
 }
 
 fn too_large(file: &Path, shown: &str, len: u64, cap: u64) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::new(
         Code::FileTooLarge,
         format!("`{shown}` is {len} bytes, over the {cap}-byte cap"),
     )
@@ -337,7 +374,7 @@ fn io_diag(file: &Path, shown: &str, e: &std::io::Error) -> Diagnostic {
         std::io::ErrorKind::PermissionDenied => (Code::FileUnreadable, format!("`{shown}` cannot be read: permission denied"), "make the file readable by this user"),
         _ => (Code::FileUnreadable, format!("`{shown}` cannot be read: {e}"), "check that the path names a regular, readable file"),
     };
-    Diagnostic::error(code, msg).in_file(file).help(help)
+    Diagnostic::new(code, msg).in_file(file).help(help)
 }
 
 #[cfg(test)]

@@ -14,10 +14,72 @@
 //! retired <sid> <key>
 //! category <key> <id>
 //! ```
+//!
+//! The body hash ([`body_hash`]) is a function of the typed rule and its key, through one
+//! fixed encoding: the JSON object `{key, header, msg, detect, references, classtype,
+//! metadata, target}` that earlier versions of iocc hashed, with the header and the detection
+//! options written in Suricata 7 syntax ([`crate::rules::dialect::Suricata7`]). It is kept so
+//! that every existing lock keeps its hashes (a new encoding would bump the rev of every rule
+//! in every catalogue). It does not depend on the dialect a pack is written in: every dialect
+//! shares the lock. A change to how Suricata 7 writes an option changes the hash of the rules
+//! holding it, and so their rev, which is what a changed rule text should do.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::dialect::{Dialect, Suricata7};
+use super::model::{Reference, Rule, RuleOption};
+
+/// The hashed encoding of a rule body (field order and types are part of the lock format).
+#[derive(Serialize)]
+struct Body<'a> {
+    key: &'a str,
+    header: String,
+    msg: &'a str,
+    detect: Vec<String>,
+    references: Vec<(&'a str, &'a str)>,
+    classtype: &'a str,
+    metadata: Vec<String>,
+    target: &'static str,
+}
+
+/// The body hash of the rule of `key`: the first 8 bytes of the SHA-256 of [`Body`]'s JSON,
+/// in hex. The rule holds no `sid`, `rev` or `updated_at` (those come from the lock).
+pub fn body_hash(key: &str, rule: &Rule) -> String {
+    let mut header = String::new();
+    Suricata7.header(&rule.header, &mut header);
+    let mut body = Body {
+        key,
+        header,
+        msg: "",
+        detect: Vec::new(),
+        references: Vec::new(),
+        classtype: "",
+        metadata: Vec::new(),
+        target: "",
+    };
+    for o in &rule.options {
+        match o {
+            RuleOption::Msg(m) => body.msg = m,
+            RuleOption::Reference(r) => body.references.push(match r {
+                Reference::Cve(n) => ("cve", n.as_str()),
+                Reference::Url(u) => ("url", u.as_str()),
+                Reference::Other { system, id } => (system.as_str(), id.as_str()),
+            }),
+            RuleOption::Classtype(c) => body.classtype = c,
+            RuleOption::Metadata(pairs) => {
+                body.metadata = pairs.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            }
+            RuleOption::Target(side) => body.target = side.as_str(),
+            other => Suricata7.option(other, &mut body.detect),
+        }
+    }
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    hex::encode(&Sha256::digest(&json)[..8])
+}
 
 /// Largest iprep category id Suricata accepts.
 pub const MAX_CATEGORY: u32 = 60;

@@ -1,5 +1,5 @@
 //! The `benign-indicator` check of `iocc check` and `iocc build`: every indicator and bulk
-//! entry is screened against the shipped warninglists.
+//! entry is screened against the shipped warninglists (`crate::benign`).
 //!
 //! Guarantees: a match is an error for a `block` item (a known-benign value in a block list is
 //! an outage) and a warning for `alert` and `monitor`; each names the list, its version and the
@@ -13,17 +13,13 @@
 
 use ipnet::IpNet;
 
-use super::{url_host, Category, Hit, Screen};
+use super::short;
+use crate::benign::{url_host, Category, Hit, Screen, RAIL};
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::{Action, BulkList, Indicator, Meta, Observable, Origin, Policy};
-use crate::targets::firewall::rails::Rails;
-use crate::validate::short;
 
 /// Diagnostics reported per catalogue before the rest are only counted.
 pub const MAX_REPORTED: usize = 50;
-
-/// The rail name that lifts a warninglist match.
-pub const RAIL: &str = "benign";
 
 /// What was matched, for the message and the override.
 enum Value<'a> {
@@ -120,13 +116,14 @@ impl Report {
         }
         if self.more_warnings > 0 {
             self.diags.push(
-                Diagnostic::warning(
+                Diagnostic::new(
                     Code::BenignIndicator,
                     format!(
                         "{} more alert or monitor entries are on known-benign lists",
                         self.more_warnings
                     ),
                 )
+                .as_warning()
                 .help(help),
             );
         }
@@ -160,6 +157,35 @@ pub fn value_hit(o: &Observable, action: Action, policy: &Policy) -> Option<Hit<
     matched(Screen::shipped(), &value, action, policy)
 }
 
+/// Whether the firewall safety rails refuse a block entry for a reason of the policy's own
+/// (wider or narrower than `widest-prefix`/`narrowest-prefix`, a default route, inside or
+/// around the allowlist) that no override lifts: the rails (`targets::firewall::rails`,
+/// which validation may not import) report it with the precise rail, so the known-benign
+/// check stays quiet. Special-purpose ranges are excluded by their list's category instead.
+fn rails_refuse(policy: &Policy, net: IpNet) -> bool {
+    if !policy.targets.iter().any(|t| t == "firewall") {
+        return false;
+    }
+    let (widest, narrowest) = match net {
+        IpNet::V4(_) => (policy.widest_prefix.ipv4, policy.narrowest_prefix.ipv4),
+        IpNet::V6(_) => (policy.widest_prefix.ipv6, policy.narrowest_prefix.ipv6),
+    };
+    let lifted = |rail: &str| {
+        policy
+            .overrides
+            .iter()
+            .any(|o| o.rail == rail && o.network.contains(&net))
+    };
+    net.prefix_len() == 0
+        || (net.prefix_len() < widest && !lifted("too-wide"))
+        || (net.prefix_len() > narrowest && !lifted("too-narrow"))
+        || (policy
+            .allowlist
+            .iter()
+            .any(|a| a.contains(&net) || net.contains(a))
+            && !lifted("allowlist"))
+}
+
 /// The hit of `value`, unless an override lifts it or the safety rails own it.
 fn matched<'s>(
     screen: &'s Screen,
@@ -180,11 +206,7 @@ fn matched<'s>(
         if hit.list.category == Some(Category::SpecialPurpose) {
             return None;
         }
-        let firewall = policy.targets.iter().any(|t| t == "firewall");
-        if action == Action::Block
-            && firewall
-            && !Rails::for_policy(policy).refusals(*net).is_empty()
-        {
+        if action == Action::Block && rails_refuse(policy, *net) {
             return None;
         }
         let lifted = policy
@@ -247,8 +269,10 @@ fn diagnostic(value: &Value<'_>, hit: &Hit<'_>, meta: &Meta, what: &str) -> Diag
             "blocking a known-benign value causes outages and false positives: remove it or use `action: alert`{lift}"
         ))
     } else {
-        Diagnostic::warning(Code::BenignIndicator, message).help(format!(
-            "a known-benign value alerts on ordinary traffic: check the source{lift}"
-        ))
+        Diagnostic::new(Code::BenignIndicator, message)
+            .as_warning()
+            .help(format!(
+                "a known-benign value alerts on ordinary traffic: check the source{lift}"
+            ))
     }
 }

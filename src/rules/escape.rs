@@ -1,7 +1,8 @@
-//! Suricata escaping: the one place where catalogue text is made safe for a rule line.
+//! Suricata rule escaping: the one place where text is made safe for a rule line, used by
+//! every dialect writer ([`super::dialect`]) and as the auto-escaper of `.rules` templates.
 //!
 //! Guarantees:
-//! - [`escape_rules`] (the auto-escaper of every `.rules` template) turns any string into text
+//! - [`escape_rules`] turns any string into text
 //!   that stays inside one quoted or unquoted option value: `\`, `"` and `;` are
 //!   backslash-escaped, CR/LF/NUL/tabs and every other control character become a space,
 //!   non-ASCII characters become `?`, and the result is bounded ([`MAX_VALUE`] bytes, cut with
@@ -9,8 +10,7 @@
 //!   start a new line or push a rule past Suricata's ~8 kB line buffer.
 //! - [`content_hex`] encodes payload bytes into Suricata content notation with every byte of
 //!   the style guide's hazard set (`: ; space " ' { | \ / $ ( )`, plus backtick) and every
-//!   non-printable byte in lowercase `|xx xx|` hex blocks; its output is safe by construction
-//!   and is the only kind of text passed to templates with [`crate::render::safe`].
+//!   non-printable byte in lowercase `|xx xx|` hex blocks; its output is safe by construction.
 //! - [`metadata_value`] keeps `[A-Za-z0-9_.-]` only (spaces become `_`), so a value can never
 //!   carry `,` `;` or `"`; [`msg_text`] additionally defangs domain-like words (`a.com` →
 //!   `a .com`) as the style guide asks; [`reference_url`] drops the scheme (kept when the

@@ -1,0 +1,203 @@
+//! The rule plan: the catalogue's lowered rules with their SIDs and revs from the SID lock,
+//! made once per catalogue before any target runs.
+//!
+//! Guarantees: each planned rule holds its `sid` and `rev` (written before `metadata`) and its
+//! `updated_at` metadata, all from the lock ([`super::lock`]); the lock after the plan is a
+//! state file the build writes only when every target succeeded (and refuses to change under
+//! `--locked`/`--check`); a missing lock is an empty one, an unreadable one an error at its
+//! line, and a SID range without room for the rules an error at `policy.sid-range`.
+
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+
+use super::lock::{self, AssignError, Entry, Lock};
+use super::lower::{lower, DataFile, Lowered, NotExpressed};
+use super::model::{Rule, RuleOption};
+use crate::diag::{display, At, Code, Diagnostic};
+use crate::model::Catalogue;
+
+/// The target that publishes the plan's rules. The build makes the plan (reading and writing
+/// the SID lock) only when this target is selected, so a build of other targets never touches
+/// the lock, and targets that refer to the published rules (STIX) name its rules file.
+pub const PUBLISHER: &str = "suricata";
+
+/// The rules file of a catalogue inside the publisher's folder.
+pub fn rules_file(catalogue_id: &str) -> String {
+    format!("{catalogue_id}.rules")
+}
+
+/// A rule with its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRule {
+    /// The stable key the lock knows the rule by.
+    pub key: String,
+    pub sid: u32,
+    pub rev: u32,
+    /// The rule, `sid`, `rev` and `updated_at` included.
+    pub rule: Rule,
+}
+
+/// An iprep category with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCategory {
+    pub id: u32,
+    pub name: String,
+    pub description: String,
+    pub nets: Vec<IpNet>,
+}
+
+/// The SID lock file as the plan leaves it, to be written beside the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockFile {
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
+/// The catalogue's rules, ready for any dialect.
+#[derive(Debug)]
+pub struct RulePlan {
+    /// In pack order.
+    pub rules: Vec<PlannedRule>,
+    /// Data files the rules load (datasets), beside the rules file.
+    pub files: Vec<DataFile>,
+    pub categories: Vec<PlannedCategory>,
+    /// The items the rules cannot express, with the reason.
+    pub not_expressed: Vec<NotExpressed>,
+    /// The SID lock after this plan.
+    pub lock: LockFile,
+}
+
+/// The SID lock path: `<catalogue file stem>.sids.lock` beside the catalogue.
+pub fn lock_path(c: &Catalogue) -> PathBuf {
+    let stem = c
+        .source
+        .path
+        .file_stem()
+        .map_or_else(|| c.id.clone(), |s| s.to_string_lossy().into_owned());
+    let dir = c.source.path.parent().unwrap_or(Path::new("."));
+    dir.join(format!("{stem}.sids.lock"))
+}
+
+fn read_lock(path: &Path) -> Result<Lock, Diagnostic> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
+        Err(e) => {
+            return Err(Diagnostic::error(
+                Code::InvalidSidLock,
+                format!("cannot read the SID lock `{}`: {e}", display(path)),
+            )
+            .in_file(path)
+            .help("make the lock file readable (it is plain text), or restore it from git"))
+        }
+    };
+    Lock::parse(&text).map_err(|e| {
+        Diagnostic::error(
+            Code::InvalidSidLock,
+            format!("SID lock line {}: {}", e.line, e.message),
+        )
+        .in_file(path)
+        .at(At::Line(e.line as u32))
+        .help("restore the lock from git; it is written by `iocc build` and must not be edited by hand")
+    })
+}
+
+/// The rule with its identity from the lock: `sid` and `rev` before `metadata` (at the end
+/// when it has none), `updated_at` last in `metadata`.
+fn identify(mut rule: Rule, e: &Entry) -> Rule {
+    let updated = (
+        "updated_at".to_owned(),
+        e.updated.strftime("%Y_%m_%d").to_string(),
+    );
+    let at = rule
+        .options
+        .iter()
+        .position(|o| matches!(o, RuleOption::Metadata(_)));
+    match at {
+        Some(n) => {
+            if let RuleOption::Metadata(pairs) = &mut rule.options[n] {
+                pairs.push(updated);
+            }
+            rule.options
+                .splice(n..n, [RuleOption::Sid(e.sid), RuleOption::Rev(e.rev)]);
+        }
+        None => rule
+            .options
+            .extend([RuleOption::Sid(e.sid), RuleOption::Rev(e.rev)]),
+    }
+    rule
+}
+
+/// Plans the catalogue's rules with the lock beside it.
+pub fn plan(c: &Catalogue) -> Result<RulePlan, Vec<Diagnostic>> {
+    let path = lock_path(c);
+    let prev = read_lock(&path).map_err(|d| vec![d])?;
+    plan_with(c, lower(c), &prev, path)
+}
+
+/// Plans lowered rules with a given previous lock (written to `path`).
+pub fn plan_with(
+    c: &Catalogue,
+    lowered: Lowered,
+    prev: &Lock,
+    path: PathBuf,
+) -> Result<RulePlan, Vec<Diagnostic>> {
+    let wanted: Vec<(String, String)> = lowered
+        .rules
+        .iter()
+        .map(|r| (r.key.clone(), lock::body_hash(&r.key, &r.rule)))
+        .collect();
+    let cat_keys: Vec<String> = lowered.categories.iter().map(|k| k.key.clone()).collect();
+    let range = (c.policy.sid_first, c.policy.sid_last);
+    let next = lock::assign(prev, &wanted, &cat_keys, range, c.advisory.modified).map_err(|e| {
+        let msg = match e {
+            AssignError::RangeExhausted => format!(
+                "the SID range {}-{} has no unused SID left for {} rules",
+                range.0,
+                range.1,
+                lowered.rules.len()
+            ),
+            AssignError::CategoriesExhausted => {
+                "more than 60 iprep categories are needed".to_owned()
+            }
+        };
+        vec![Diagnostic::error(Code::SidRangeExhausted, msg)
+            .in_file(&c.source.path)
+            .at_path("policy.sid-range")
+            .help("widen `policy.sid-range`; retired SIDs are never reused")]
+    })?;
+    let rules = lowered
+        .rules
+        .into_iter()
+        .map(|r| {
+            let e = &next.rules[&r.key];
+            PlannedRule {
+                sid: e.sid,
+                rev: e.rev,
+                rule: identify(r.rule, e),
+                key: r.key,
+            }
+        })
+        .collect();
+    let categories = lowered
+        .categories
+        .into_iter()
+        .map(|k| PlannedCategory {
+            id: next.categories[&k.key],
+            name: k.name,
+            description: k.description,
+            nets: k.nets,
+        })
+        .collect();
+    Ok(RulePlan {
+        rules,
+        files: lowered.files,
+        categories,
+        not_expressed: lowered.not_expressed,
+        lock: LockFile {
+            contents: next.render(&c.id).into_bytes(),
+            path,
+        },
+    })
+}

@@ -1,0 +1,280 @@
+//! Bulk-list entries (possibly millions) as indicators, without one object per entry in memory.
+//!
+//! Guarantees: each list's entries share every field but four, so one prototype indicator per
+//! list is serialised by serde_json and its text reused, with the four fields of each entry
+//! (id, name, description, pattern) escaped by serde_json into the slots ([`EntryShape`]). The
+//! bytes are the same as for objects built one by one; only (UUID, list, entry) triples are
+//! kept until the output is written, in id order, straight into the bundle. Of entries with
+//! the same id (a value listed twice), the last one is kept, as a map keyed by id would.
+
+use uuid::Uuid;
+
+use super::builder::{Builder, IndicatorSpec};
+use super::objects::{pretty, PatternType};
+use super::pattern::observable_pattern;
+use crate::model::{BulkList, Observable};
+use crate::targets::Coverage;
+
+/// A bulk entry to write: its id's UUID, its list and its index in the list (networks first,
+/// then domains).
+struct BulkRef {
+    uuid: [u8; 16],
+    list: u32,
+    entry: u32,
+}
+
+/// The entry of index `e` (networks, then domains) as a value in canonical text form.
+fn entry_value(list: &BulkList, e: usize, out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    match list.networks.get(e) {
+        Some((n, _)) if n.prefix_len() == n.max_prefix_len() => {
+            let _ = write!(out, "{}", n.addr());
+        }
+        Some((n, _)) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.push_str(&list.domains[e - list.networks.len()].0),
+    }
+}
+
+/// The observable of the entry of index `e`, as the catalogue would write it.
+fn entry_observable(list: &BulkList, e: usize) -> Observable {
+    match list.networks.get(e) {
+        Some((n, _)) if n.prefix_len() == n.max_prefix_len() => Observable::Address(n.addr()),
+        Some((n, _)) => Observable::Network(*n),
+        None => Observable::Domain(list.domains[e - list.networks.len()].0.clone()),
+    }
+}
+
+/// The serialised form of one bulk list's entries, indented for the bundle: fixed text
+/// around four slots (id, name, description, pattern) in the order serde_json writes them.
+struct EntryShape {
+    /// `segments.len() == slots.len() + 1`.
+    segments: Vec<Vec<u8>>,
+    slots: Vec<Slot>,
+    /// Bytes of an entry, roughly (capacity planning).
+    estimate: usize,
+    /// `"{label}: "` and `"{label} (line "`, and `" of bulk list `{id}`)."`.
+    name_prefix: String,
+    description_prefix: String,
+    description_suffix: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Id,
+    Name,
+    Description,
+    Pattern,
+}
+
+impl EntryShape {
+    fn new(b: &Builder<'_>, list: &BulkList, label: &str) -> EntryShape {
+        let fields = [Slot::Id, Slot::Name, Slot::Description, Slot::Pattern];
+        // Sentinels that occur exactly once in the prototype's text: each is then surely the
+        // slot, whatever the catalogue's own strings hold (a clash only picks another nonce).
+        let mut nonce = 0u64;
+        let (text, sentinels) = loop {
+            let sentinels: Vec<String> = (0..fields.len())
+                .map(|k| format!("iocc-slot-{k}-{nonce}"))
+                .collect();
+            let mut prototype = b.indicator_object(IndicatorSpec {
+                key: "",
+                name: sentinels[1].clone(),
+                description: sentinels[2].clone(),
+                pattern: sentinels[3].clone(),
+                pattern_type: PatternType::Stix,
+                meta: Some(&list.meta),
+                cves: &list.meta.cves,
+                urls: &list.meta.references,
+            });
+            prototype.id = sentinels[0].clone();
+            let text = indent(&pretty(&prototype));
+            let quoted: Vec<String> = sentinels.iter().map(|s| format!("\"{s}\"")).collect();
+            if quoted.iter().all(|q| text.matches(q.as_str()).count() == 1) {
+                break (text, quoted);
+            }
+            nonce += 1;
+        };
+        let mut at: Vec<(usize, Slot, usize)> = sentinels
+            .iter()
+            .zip(fields)
+            .map(|(q, f)| (text.find(q.as_str()).unwrap_or(0), f, q.len()))
+            .collect();
+        at.sort_by_key(|a| a.0);
+        let mut segments = Vec::new();
+        let mut slots = Vec::new();
+        let mut pos = 0;
+        for (start, slot, len) in at {
+            segments.push(text.as_bytes()[pos..start].to_vec());
+            slots.push(slot);
+            pos = start + len;
+        }
+        segments.push(text.as_bytes()[pos..].to_vec());
+        let fixed: usize = segments.iter().map(Vec::len).sum();
+        EntryShape {
+            segments,
+            slots,
+            estimate: fixed + 2 * label.len() + list.id.len() + 160,
+            name_prefix: format!("{label}: "),
+            description_prefix: format!("{label} (line "),
+            description_suffix: format!(" of bulk list `{}`).", list.id),
+        }
+    }
+
+    /// Appends the entry of index `e` of `list`, whose id is `id`; `value` is scratch space.
+    fn write(&self, list: &BulkList, e: usize, id: &str, value: &mut String, out: &mut Vec<u8>) {
+        use std::fmt::Write as _;
+        entry_value(list, e, value);
+        let line = match list.networks.get(e) {
+            Some((_, line)) => *line,
+            None => list.domains[e - list.networks.len()].1,
+        };
+        let mut field = String::new();
+        for (k, slot) in self.slots.iter().enumerate() {
+            out.extend_from_slice(&self.segments[k]);
+            field.clear();
+            let text: &str = match slot {
+                Slot::Id => id,
+                Slot::Name => {
+                    field.push_str(&self.name_prefix);
+                    field.push_str(value);
+                    &field
+                }
+                Slot::Description => {
+                    let _ = write!(
+                        field,
+                        "{}{line}{}",
+                        self.description_prefix, self.description_suffix
+                    );
+                    &field
+                }
+                Slot::Pattern => {
+                    field = observable_pattern(&entry_observable(list, e));
+                    &field
+                }
+            };
+            // A `&str` always serialises.
+            let _ = serde_json::to_writer(&mut *out, text);
+        }
+        out.extend_from_slice(&self.segments[self.slots.len()]);
+    }
+}
+
+/// Pretty JSON text indented one level (four spaces) deeper, as inside the bundle's array.
+pub fn indent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (j, line) in text.lines().enumerate() {
+        if j > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// Every bulk entry of the catalogue, in id order, ready to be written.
+pub struct BulkEntries<'c> {
+    lists: &'c [BulkList],
+    shapes: Vec<EntryShape>,
+    entries: Vec<BulkRef>,
+}
+
+impl<'c> BulkEntries<'c> {
+    /// Collects the entries of every list (and the relationships of small lists to their
+    /// CVEs, which `b` keeps).
+    pub fn collect(b: &mut Builder<'c>, coverage: &mut Coverage) -> BulkEntries<'c> {
+        let c = b.c;
+        let mut shapes = Vec::with_capacity(c.bulk.len());
+        let total = c
+            .bulk
+            .iter()
+            .map(|l| l.networks.len() + l.domains.len())
+            .sum();
+        let mut entries: Vec<BulkRef> = Vec::with_capacity(total);
+        let mut value = String::new();
+        for (li, list) in c.bulk.iter().enumerate() {
+            let label = list.meta.role.clone().unwrap_or_else(|| list.id.clone());
+            let n = list.networks.len() + list.domains.len();
+            // Large lists (a merged feed) link to their CVEs through `external_references`
+            // only: one relationship per entry and CVE would multiply the bundle for no new
+            // fact.
+            let relate = n <= c.policy.large_list_threshold as usize;
+            shapes.push(EntryShape::new(b, list, &label));
+            for e in 0..n {
+                entry_value(list, e, &mut value);
+                let uuid = b.uuid(&format!("bulk/{}/{value}", list.id));
+                if relate {
+                    b.relate_cves(&format!("indicator--{uuid}"), &list.meta.cves);
+                }
+                entries.push(BulkRef {
+                    uuid: *uuid.as_bytes(),
+                    list: li as u32,
+                    entry: e as u32,
+                });
+            }
+            coverage.carry(&list.id);
+        }
+        // By id; of entries with the same id, the last one is kept.
+        entries.sort_unstable_by(|x, y| (x.uuid, y.list, y.entry).cmp(&(y.uuid, x.list, x.entry)));
+        entries.dedup_by(|later, kept| later.uuid == kept.uuid);
+        BulkEntries {
+            lists: &c.bulk,
+            shapes,
+            entries,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Bytes of the written entries, roughly (capacity planning).
+    pub fn estimate(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|e| self.shapes[e.list as usize].estimate)
+            .sum()
+    }
+
+    /// The entries in id order: each id, and a writer of the entry.
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.entries
+            .iter()
+            .map(move |e| Entry { bulk: self, at: e })
+    }
+}
+
+/// One entry of [`BulkEntries`].
+pub struct Entry<'b> {
+    bulk: &'b BulkEntries<'b>,
+    at: &'b BulkRef,
+}
+
+impl Entry<'_> {
+    /// Writes the entry's id (`indicator--<uuid>`) into `id`.
+    pub fn id_into(&self, id: &mut String) {
+        id.clear();
+        id.push_str("indicator--");
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        id.push_str(
+            Uuid::from_bytes(self.at.uuid)
+                .hyphenated()
+                .encode_lower(&mut buf),
+        );
+    }
+
+    /// Appends the entry, whose id is `id`; `value` is scratch space.
+    pub fn write(&self, id: &str, value: &mut String, out: &mut Vec<u8>) {
+        let list = self.at.list as usize;
+        self.bulk.shapes[list].write(
+            &self.bulk.lists[list],
+            self.at.entry as usize,
+            id,
+            value,
+            out,
+        );
+    }
+}
