@@ -189,25 +189,30 @@ fn depth_error(i: &str) -> nom::Err<nom::error::Error<&str>> {
 }
 
 fn observations(i: &str, depth: usize) -> Res<'_, Pattern> {
-    join(i, depth, "FOLLOWEDBY", ObsOp::FollowedBy, obs_or)
+    join(i, depth, "FOLLOWEDBY", obs_or, |v| {
+        Pattern::Join(ObsOp::FollowedBy, v)
+    })
 }
 
 fn obs_or(i: &str, depth: usize) -> Res<'_, Pattern> {
-    join(i, depth, "OR", ObsOp::Or, obs_and)
+    join(i, depth, "OR", obs_and, |v| Pattern::Join(ObsOp::Or, v))
 }
 
 fn obs_and(i: &str, depth: usize) -> Res<'_, Pattern> {
-    join(i, depth, "AND", ObsOp::And, observation)
+    join(i, depth, "AND", observation, |v| {
+        Pattern::Join(ObsOp::And, v)
+    })
 }
 
-/// `item { word item }`, one level of the observation operators.
-fn join<'a>(
+/// `item { word item }`: one level of the observation or comparison operators; a single item
+/// stands alone, several are joined by `make`.
+fn join<'a, T>(
     i: &'a str,
     depth: usize,
     word: &'static str,
-    op: ObsOp,
-    item: fn(&'a str, usize) -> Res<'a, Pattern>,
-) -> Res<'a, Pattern> {
+    item: fn(&'a str, usize) -> Res<'a, T>,
+    make: fn(Vec<T>) -> T,
+) -> Res<'a, T> {
     let (mut rest, first) = item(i, depth)?;
     let mut all = vec![first];
     while let Ok((r, _)) = keyword(word).parse(rest) {
@@ -220,7 +225,7 @@ fn join<'a>(
         if all.len() == 1 {
             all.remove(0)
         } else {
-            Pattern::Join(op, all)
+            make(all)
         },
     ))
 }
@@ -277,39 +282,11 @@ fn qualifier(i: &str) -> Res<'_, Qualifier> {
 }
 
 fn comparison(i: &str, depth: usize) -> Res<'_, Comparison> {
-    let (mut rest, first) = cmp_and(i, depth)?;
-    let mut all = vec![first];
-    while let Ok((r, _)) = keyword("OR").parse(rest) {
-        let (r, next) = cut(|i| cmp_and(i, depth)).parse(r)?;
-        all.push(next);
-        rest = r;
-    }
-    Ok((
-        rest,
-        if all.len() == 1 {
-            all.remove(0)
-        } else {
-            Comparison::Or(all)
-        },
-    ))
+    join(i, depth, "OR", cmp_and, Comparison::Or)
 }
 
 fn cmp_and(i: &str, depth: usize) -> Res<'_, Comparison> {
-    let (mut rest, first) = test(i, depth)?;
-    let mut all = vec![first];
-    while let Ok((r, _)) = keyword("AND").parse(rest) {
-        let (r, next) = cut(|i| test(i, depth)).parse(r)?;
-        all.push(next);
-        rest = r;
-    }
-    Ok((
-        rest,
-        if all.len() == 1 {
-            all.remove(0)
-        } else {
-            Comparison::And(all)
-        },
-    ))
+    join(i, depth, "AND", test, Comparison::And)
 }
 
 fn test(i: &str, depth: usize) -> Res<'_, Comparison> {

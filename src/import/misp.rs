@@ -26,7 +26,7 @@ use super::abusech::json_error;
 use super::values::{self, Hint};
 use super::{Feed, Lines, Reader};
 use crate::diag::{At, Code, Diagnostic};
-use crate::model::{Action, Severity, Tlp};
+use crate::model::{Action, Severity};
 
 /// The categories MISP allows for each imported type (PyMISP `describeTypes.json`,
 /// `category_type_mappings`).
@@ -164,18 +164,8 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
         }
-        for t in &tags {
-            if let Some(level) = t.strip_prefix("tlp:") {
-                let tlp = match level {
-                    "white" | "clear" => Some(Tlp::Clear),
-                    "green" => Some(Tlp::Green),
-                    "amber" => Some(Tlp::Amber),
-                    "amber+strict" => Some(Tlp::AmberStrict),
-                    "red" => Some(Tlp::Red),
-                    _ => None,
-                };
-                m.tlp = m.tlp.max_by_strictness(tlp);
-            }
+        for t in tags.iter().filter(|t| t.starts_with("tlp:")) {
+            m.tlp = values::stricter(m.tlp, values::tlp(t));
         }
         m.dates.extend(ev.date.as_deref().and_then(values::date));
     }
@@ -229,26 +219,6 @@ fn event(r: &mut Reader<'_>, lines: &Lines<'_>, ev: &Event<'_>) {
     for e in &mut r.feed.entries[start..] {
         e.severity = e.severity.or(severity);
         e.references.extend(links.iter().cloned());
-    }
-}
-
-trait Strictest {
-    fn max_by_strictness(self, other: Option<Tlp>) -> Option<Tlp>;
-}
-
-impl Strictest for Option<Tlp> {
-    fn max_by_strictness(self, other: Option<Tlp>) -> Option<Tlp> {
-        let rank = |t: Tlp| match t {
-            Tlp::Clear => 0,
-            Tlp::Green => 1,
-            Tlp::Amber => 2,
-            Tlp::AmberStrict => 3,
-            Tlp::Red => 4,
-        };
-        match (self, other) {
-            (Some(a), Some(b)) => Some(if rank(b) > rank(a) { b } else { a }),
-            (a, b) => a.or(b),
-        }
     }
 }
 
@@ -433,7 +403,7 @@ pub fn read_feed_folder(dir: &Path) -> (Feed, Vec<Diagnostic>) {
         let m = &mut feed.meta;
         m.publisher = m.publisher.take().or(f.meta.publisher);
         m.title = m.title.take().or(f.meta.title);
-        m.tlp = m.tlp.max_by_strictness(f.meta.tlp);
+        m.tlp = values::stricter(m.tlp, f.meta.tlp);
         m.references.extend(f.meta.references);
         m.dates.extend(f.meta.dates);
     }

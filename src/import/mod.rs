@@ -98,14 +98,7 @@ fn parse_action(s: &str) -> Result<Action, String> {
 }
 
 fn parse_tlp(s: &str) -> Result<Tlp, String> {
-    match s.to_ascii_lowercase().trim_start_matches("tlp:") {
-        "clear" | "white" => Ok(Tlp::Clear),
-        "green" => Ok(Tlp::Green),
-        "amber" => Ok(Tlp::Amber),
-        "amber+strict" => Ok(Tlp::AmberStrict),
-        "red" => Ok(Tlp::Red),
-        _ => Err("use clear, green, amber, amber+strict or red".into()),
-    }
+    values::tlp(s).ok_or_else(|| "use clear, green, amber, amber+strict or red".into())
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {

@@ -26,7 +26,7 @@ use crate::diag::Code;
 use crate::grammar::stix_pattern::{
     parse_pattern, Comparison, Component, Literal, ObsOp, Op, Pattern, Qualifier, Test,
 };
-use crate::model::{Action, Direction, HashAlgo, Observable, Severity, Tlp, Transport};
+use crate::model::{Action, Direction, HashAlgo, Observable, Severity, Transport};
 
 /// One value a pattern stands for.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,17 +100,8 @@ fn meta(r: &mut Reader<'_>, objects: &[(u32, &str, Value)]) {
                 m.advisory_id = s("id").map(str::to_owned);
             }
             Some("marking-definition") => {
-                let tlp = match (
-                    s("name"),
-                    o.pointer("/definition/tlp").and_then(Value::as_str),
-                ) {
-                    (Some(n), _) => tlp_word(n),
-                    (None, Some(w)) => tlp_word(w),
-                    _ => None,
-                };
-                if let Some(t) = tlp {
-                    m.tlp = Some(m.tlp.map_or(t, |old| stricter(old, t)));
-                }
+                let word = s("name").or(o.pointer("/definition/tlp").and_then(Value::as_str));
+                m.tlp = values::stricter(m.tlp, word.and_then(values::tlp));
             }
             Some("indicator") => {
                 m.dates.extend(s("created").and_then(values::date));
@@ -118,32 +109,6 @@ fn meta(r: &mut Reader<'_>, objects: &[(u32, &str, Value)]) {
             }
             _ => {}
         }
-    }
-}
-
-fn tlp_word(w: &str) -> Option<Tlp> {
-    match w.to_ascii_lowercase().trim_start_matches("tlp:") {
-        "white" | "clear" => Some(Tlp::Clear),
-        "green" => Some(Tlp::Green),
-        "amber" => Some(Tlp::Amber),
-        "amber+strict" => Some(Tlp::AmberStrict),
-        "red" => Some(Tlp::Red),
-        _ => None,
-    }
-}
-
-fn stricter(a: Tlp, b: Tlp) -> Tlp {
-    let rank = |t: Tlp| match t {
-        Tlp::Clear => 0,
-        Tlp::Green => 1,
-        Tlp::Amber => 2,
-        Tlp::AmberStrict => 3,
-        Tlp::Red => 4,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
     }
 }
 

@@ -12,7 +12,7 @@ use ipnet::IpNet;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::model::{HashAlgo, Observable};
+use crate::model::{HashAlgo, Observable, Tlp};
 use crate::validate::bulk::parse_net;
 use crate::validate::{check_domain, check_url, short};
 
@@ -117,6 +117,33 @@ fn auto(v: &str) -> Result<Observable, String> {
     check_domain(v).map(Observable::Domain).map_err(|(_, why)| {
         format!("not an address, network, URL, file digest or domain name ({why})")
     })
+}
+
+/// A TLP word as sources write it (`TLP:WHITE`, `tlp:amber+strict`, `clear`).
+pub fn tlp(word: &str) -> Option<Tlp> {
+    match word.to_ascii_lowercase().trim_start_matches("tlp:") {
+        "white" | "clear" => Some(Tlp::Clear),
+        "green" => Some(Tlp::Green),
+        "amber" => Some(Tlp::Amber),
+        "amber+strict" => Some(Tlp::AmberStrict),
+        "red" => Some(Tlp::Red),
+        _ => None,
+    }
+}
+
+/// The stricter of two markings (sources merged into one catalogue keep the strictest).
+pub fn stricter(a: Option<Tlp>, b: Option<Tlp>) -> Option<Tlp> {
+    let rank = |t: Tlp| match t {
+        Tlp::Clear => 0,
+        Tlp::Green => 1,
+        Tlp::Amber => 2,
+        Tlp::AmberStrict => 3,
+        Tlp::Red => 4,
+    };
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if rank(y) > rank(x) { y } else { x }),
+        (x, y) => x.or(y),
+    }
 }
 
 /// `YYYY-MM-DD` at the start of a date or timestamp (`2025-01-30 12:00:00`, `...T...Z`).

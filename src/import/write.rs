@@ -40,10 +40,7 @@ fn gather(feeds: Vec<Feed>) -> (super::SourceMeta, Vec<super::Entry>) {
         meta.publisher = meta.publisher.or(f.meta.publisher);
         meta.title = meta.title.or(f.meta.title);
         meta.advisory_id = meta.advisory_id.or(f.meta.advisory_id);
-        meta.tlp = match (meta.tlp, f.meta.tlp) {
-            (Some(a), Some(b)) => Some(stricter(a, b)),
-            (a, b) => a.or(b),
-        };
+        meta.tlp = values::stricter(meta.tlp, f.meta.tlp);
         for r in f.meta.references {
             if !meta.references.contains(&r) {
                 meta.references.push(r);
@@ -232,26 +229,6 @@ fn write_all(
     }
     cache.insert(&target.catalogue, new_text);
     Some(())
-}
-
-fn stricter(a: Tlp, b: Tlp) -> Tlp {
-    let rank = |t: Tlp| {
-        [
-            Tlp::Clear,
-            Tlp::Green,
-            Tlp::Amber,
-            Tlp::AmberStrict,
-            Tlp::Red,
-        ]
-        .iter()
-        .position(|x| *x == t)
-        .unwrap_or(0)
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
 }
 
 fn target(
