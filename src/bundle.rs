@@ -41,7 +41,15 @@ pub struct BundleOptions {
     /// Folder whose templates replace the embedded ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Sign each archive and SHA256SUMS (minisign): the secret key file made by `iocc keygen`,
+    /// or `env:NAME` for an environment variable holding it (a CI secret). A password comes
+    /// from IOCC_SIGN_PASSWORD, else from the terminal. The key is never written anywhere.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<crate::sign::KeySource>,
 }
+
+/// The checksum list of a whole release folder (sha256sum format), beside the archives.
+pub const SHA256SUMS: &str = "SHA256SUMS";
 
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -81,6 +89,8 @@ pub struct BundleReport {
     pub sha256: String,
     pub md5: String,
     pub files: usize,
+    /// The `.minisig` beside the archive, when signed.
+    pub signature: Option<String>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -326,6 +336,14 @@ pub fn run(
         templates: opts.templates.clone(),
         ..BuildOptions::default()
     };
+    let signer = match opts.sign.as_ref().map(crate::sign::Signer::load) {
+        Some(Err(d)) => {
+            diags.push(d);
+            return None;
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
     let compiled = build::compile_all(&build_opts, cache, diags)?;
     for c in &compiled {
         diags.extend(lock_problems(c));
@@ -376,6 +394,14 @@ pub fn run(
                 return None;
             }
         }
+        let mtime = fixed_mtime(&c.catalogue);
+        let signature = match signature(signer.as_ref(), &path, &bytes, mtime) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
         reports.push(BundleReport {
             catalogue: c.catalogue.id.clone(),
             version: c.catalogue.version.to_string(),
@@ -383,9 +409,85 @@ pub fn run(
             sha256: sha,
             md5,
             files: files.len(),
+            signature,
         });
     }
+    let mtime = compiled
+        .iter()
+        .map(|c| fixed_mtime(&c.catalogue))
+        .max()
+        .unwrap_or(0);
+    if let Err(d) = release_sums(&opts.out, signer.as_ref(), mtime) {
+        diags.push(d);
+        return None;
+    }
     Some(reports)
+}
+
+/// The path of the minisign signature of `file`.
+pub fn signature_path(file: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.minisig", file.display()))
+}
+
+/// Signs a release file beside it (`<file>.minisig`); without a key, removes a signature
+/// left from an earlier run, which no longer matches the file.
+fn signature(
+    signer: Option<&crate::sign::Signer>,
+    file: &Path,
+    bytes: &[u8],
+    mtime: u64,
+) -> Result<Option<String>, Diagnostic> {
+    let sig_path = signature_path(file);
+    let Some(signer) = signer else {
+        if sig_path.exists() {
+            std::fs::remove_file(&sig_path).map_err(|e| {
+                Diagnostic::new(
+                    Code::WriteFailed,
+                    format!("cannot remove the stale `{}`: {e}", display(&sig_path)),
+                )
+            })?;
+        }
+        return Ok(None);
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sig = signer.sign(bytes, &crate::sign::trusted_comment(mtime, &name))?;
+    output::write_file_atomic(&sig_path, sig.as_bytes())?;
+    Ok(Some(display(&sig_path)))
+}
+
+/// Writes `SHA256SUMS` for every file of the release folder (signed with a key), so one
+/// signature covers the whole folder.
+fn release_sums(
+    dir: &Path,
+    signer: Option<&crate::sign::Signer>,
+    mtime: u64,
+) -> Result<(), Diagnostic> {
+    let unreadable = |e: std::io::Error| {
+        Diagnostic::new(
+            Code::WriteFailed,
+            format!("cannot list `{}`: {e}", display(dir)),
+        )
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != SHA256SUMS && *n != format!("{SHA256SUMS}.minisig"))
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for n in &names {
+        let bytes = std::fs::read(dir.join(n)).map_err(unreadable)?;
+        text.push_str(&format!("{}  {n}\n", sha256_hex(&bytes)));
+    }
+    let path = dir.join(SHA256SUMS);
+    output::write_file_atomic(&path, text.as_bytes())?;
+    signature(signer, &path, text.as_bytes(), mtime).map(|_| ())
 }
 
 /// What `iocc verify` found.
@@ -395,6 +497,9 @@ pub struct VerifyReport {
     pub catalogue: Option<String>,
     pub version: Option<String>,
     pub files: usize,
+    /// The trusted comment of the signature checked with `--pubkey`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 fn mismatch(bundle: &Path, msg: String) -> Diagnostic {
@@ -537,7 +642,57 @@ pub fn verify(bundle: &Path, diags: &mut Diagnostics) -> Option<VerifyReport> {
         catalogue: Some(manifest.catalogue.id),
         version: Some(manifest.catalogue.version),
         files: manifest.files.len(),
+        signature: None,
     })
+}
+
+/// Runs `iocc verify --pubkey KEY BUNDLE`: the minisign signature beside the bundle is
+/// checked first, and only a bundle it vouches for is unpacked and checked against its
+/// manifest.
+pub fn verify_signed(bundle: &Path, pubkey: &str, diags: &mut Diagnostics) -> Option<VerifyReport> {
+    let pk = match crate::sign::public_key(pubkey) {
+        Ok(pk) => pk,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let bad = |msg: String| {
+        Diagnostic::new(Code::BadSignature, msg)
+            .in_file(bundle)
+            .help("do not use this bundle: fetch it and its `.minisig` again from its publisher, and check that the public key is theirs")
+    };
+    let sig_path = signature_path(bundle);
+    let sig = match std::fs::read_to_string(&sig_path) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(bad(format!("no signature `{}`: {e}", display(&sig_path))));
+            return None;
+        }
+    };
+    let bytes = match std::fs::read(bundle) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(invalid(
+                bundle,
+                format!("cannot read `{}`: {e}", display(bundle)),
+            ));
+            return None;
+        }
+    };
+    let trusted = match crate::sign::verify(&pk, &bytes, &sig) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(bad(format!(
+                "`{}` does not verify with this public key: {e}",
+                display(&sig_path)
+            )));
+            return None;
+        }
+    };
+    let mut report = verify(bundle, diags)?;
+    report.signature = Some(trusted);
+    Some(report)
 }
 
 #[cfg(test)]

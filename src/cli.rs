@@ -25,7 +25,7 @@ Examples:
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc bundle --out dist/                     reproducible release archives of every catalogue
-  iocc verify dist/contec-cms8000-1.0.1.tar.gz check a bundle against its manifest
+  iocc verify dist/contec-cms8000-1.1.0.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc explain date-order                     what a diagnostic code means, with an example
@@ -33,6 +33,12 @@ Examples:
   iocc lint out/contec-cms8000/suricata/*.rules check Suricata rule files
   iocc diff old.yaml new.yaml                 firewall delta commands, old list to new
   iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta
+  iocc keygen release                         release.key (secret) and release.pub
+  iocc bundle --sign release.key              signed archives and SHA256SUMS
+  iocc verify --pubkey release.pub dist/contec-cms8000-1.1.0.tar.gz
+                                              signature first, then every checksum
+  iocc publish dist/contec-cms8000-1.1.0.tar.gz --api-root URL --collection ID
+                                              push what changed to a TAXII 2.1 collection
   iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
   iocc import event.json --into iocs/x.yaml --dry-run  what an import would add";
 
@@ -78,10 +84,26 @@ pub enum Command {
     /// Compare two versions of a catalogue: a summary, and per firewall platform the
     /// commands that take a device from the old block list to the new one.
     Diff(DiffArgs),
+    /// Make a minisign key pair for signing releases: NAME.key (secret) and NAME.pub.
+    Keygen(KeygenArgs),
+    /// Push a release's STIX bundle to a TAXII 2.1 collection, sending only what changed
+    /// since the previous release. Credentials: IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or
+    /// IOCC_TAXII_TOKEN.
+    Publish(crate::publish::PublishOptions),
     /// Import indicators from STIX 2.1, MISP, abuse.ch (ThreatFox, URLhaus, Feodo Tracker) or
     /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
     /// against known-benign lists; shows what it adds as a diff.
     Import(crate::import::ImportOptions),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Path and name of the pair, without extension: writes NAME.key and NAME.pub.
+    pub name: PathBuf,
+    /// Leave the secret key without password (for a CI secret store, which protects it).
+    /// Otherwise the password comes from IOCC_SIGN_PASSWORD, else from the terminal.
+    #[arg(long)]
+    pub no_password: bool,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +116,10 @@ pub struct CheckArgs {
 pub struct VerifyArgs {
     /// The .tar.gz made by `iocc bundle`.
     pub bundle: PathBuf,
+    /// Check the minisign signature beside the bundle (BUNDLE.minisig) with this public key
+    /// (a .pub file or its base64 line) before anything else.
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Option<String>,
 }
 
 /// Two versions of one catalogue.
@@ -232,6 +258,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Targets => targets(),
         Command::Lint(args) => lint(&args, f),
         Command::Diff(args) => diff(args, f),
+        Command::Keygen(args) => keygen(&args, f),
+        Command::Publish(opts) => publish(&opts, f),
         Command::Import(opts) => import(&opts, f),
     }
 }
@@ -293,6 +321,9 @@ fn bundle(opts: &BundleOptions, format: Format) -> ExitCode {
                 r.files,
                 r.sha256
             );
+            if let Some(sig) = &r.signature {
+                outln!("  signed: {sig}");
+            }
         }
     } else {
         print_json(
@@ -306,12 +337,22 @@ fn bundle(opts: &BundleOptions, format: Format) -> ExitCode {
 
 fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let report = crate::bundle::verify(&args.bundle, &mut diags);
+    let report = match &args.pubkey {
+        Some(key) => crate::bundle::verify_signed(&args.bundle, key, &mut diags),
+        None => crate::bundle::verify(&args.bundle, &mut diags),
+    };
     if format == Format::Json {
         print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
     } else {
         print_diags(format, &diags, &mut cache);
         if let (Some(r), false) = (&report, diags.has_errors()) {
+            if let Some(t) = &r.signature {
+                outln!(
+                    "ok: {}: signature verified ({})",
+                    r.bundle,
+                    t.replace('\t', " ")
+                );
+            }
             outln!(
                 "ok: {} ({} {}): {} files match manifest.json",
                 r.bundle,
@@ -462,6 +503,104 @@ fn diff_platforms(args: &DiffArgs, diags: &mut Diagnostics) -> Option<Vec<&'stat
             None
         }
     }
+}
+
+/// `iocc keygen NAME`: NAME.key (mode 0600) and NAME.pub; never overwrites a key.
+fn keygen(args: &KeygenArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let name = args.name.display().to_string();
+    let (sk_path, pk_path) = (
+        PathBuf::from(format!("{name}.key")),
+        PathBuf::from(format!("{name}.pub")),
+    );
+    let result = keygen_files(args, &sk_path, &pk_path);
+    if let Err(d) = &result {
+        diags.push(d.clone());
+    }
+    if format == Format::Json {
+        let files = result.as_ref().ok().map(|pk| {
+            serde_json::json!({"secret_key": display(&sk_path), "public_key": display(&pk_path), "public": pk})
+        });
+        print_json(&diags, &mut cache, &[("keygen", files.unwrap_or_default())]);
+    } else {
+        print_diags(format, &diags, &mut cache);
+        if let Ok(pk) = &result {
+            outln!(
+                "secret key: {} (keep it secret; never commit it)",
+                display(&sk_path)
+            );
+            outln!("public key: {} (publish it)", display(&pk_path));
+            outln!("{}", pk.trim_end());
+        }
+    }
+    code(&diags)
+}
+
+/// Writes a new key pair; returns the public key file's text.
+fn keygen_files(
+    args: &KeygenArgs,
+    sk_path: &PathBuf,
+    pk_path: &PathBuf,
+) -> Result<String, Diagnostic> {
+    for p in [sk_path, pk_path] {
+        if p.exists() {
+            return Err(Diagnostic::new(
+                Code::WriteFailed,
+                format!("`{}` already exists", display(p)),
+            )
+            .help(
+                "iocc never overwrites a key: choose another name, or remove the old pair yourself",
+            ));
+        }
+    }
+    let password = if args.no_password {
+        None
+    } else {
+        Some(crate::sign::new_password()?)
+    };
+    let (sk, pk) = crate::sign::keygen(password)?;
+    crate::sign::write_secret_key(sk_path, &sk)?;
+    crate::output::write_file_atomic(pk_path, pk.as_bytes())?;
+    Ok(pk)
+}
+
+fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let report = crate::publish::run(opts, &mut diags);
+    if format == Format::Json {
+        print_json(
+            &diags,
+            &mut cache,
+            &[("publish", serde_json::json!(report))],
+        );
+    } else {
+        print_diags(format, &diags, &mut cache);
+        if let Some(r) = &report {
+            outln!(
+                "{}: {} new, {} changed, {} revoked, {} unchanged (compared with {})",
+                r.bundle,
+                r.new,
+                r.changed,
+                r.revoked,
+                r.unchanged,
+                r.previous
+                    .as_deref()
+                    .unwrap_or("nothing: first publication")
+            );
+            if r.dry_run {
+                outln!("dry run: nothing sent");
+            } else {
+                outln!(
+                    "sent {} object(s) in {} request(s); the server accepted {} and already held {}",
+                    r.new + r.changed + r.revoked,
+                    r.requests,
+                    r.accepted,
+                    r.already_held
+                );
+            }
+        }
+    }
+    code(&diags)
 }
 
 /// `iocc import`: the diff of what is added, then one line saying what was done.

@@ -238,6 +238,15 @@ codes! {
     InvalidBundle => "invalid-bundle", Error, "a bundle cannot be read or lacks its manifest",
         "The file given to `iocc verify` is not a gzip-compressed tar made by `iocc bundle`, or it has no valid `manifest.json`.",
         ["verify", "tests/fixtures/bad/syntax.yaml"];
+    InvalidKey => "invalid-key", Error, "a signing key cannot be read or opened",
+        "`iocc bundle --sign`, `iocc keygen` and `iocc verify --pubkey` take minisign keys: a secret key file made by `iocc keygen` (or `env:NAME`, an environment variable holding its text), a public key file or its base64 line. The key is missing, malformed, or its password (IOCC_SIGN_PASSWORD, or typed on the terminal) is wrong.",
+        ["verify", "--pubkey", "tests/fixtures/bad/syntax.yaml", "tests/fixtures/bad/syntax.yaml"];
+    BadSignature => "bad-signature", Error, "a bundle's signature is missing or does not verify",
+        "`iocc verify --pubkey` found no `.minisig` beside the bundle, or a signature that this public key did not make or that does not match the bundle's bytes: the bundle was changed, or was not signed by the holder of the key. Its contents are not checked further.",
+        ["verify", "--pubkey", "tests/fixtures/keys/other.pub", "tests/fixtures/bad/syntax.yaml"];
+    PublishFailed => "publish-failed", Error, "a TAXII server refused or did not answer a publication",
+        "`iocc publish` could not push the STIX bundle: the server was unreachable or too slow (`--timeout`), refused the credentials (401: set IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or IOCC_TAXII_TOKEN), refused access to the collection (403: the account needs write access), does not know the API root or collection (404), found the request too large (413), or reported objects it did not accept.",
+        ["publish", "tests/fixtures/taxii/bundle.json", "--api-root", "http://127.0.0.1:9/taxii/", "--collection", "x", "--timeout", "5"];
     BenignIndicator => "benign-indicator", Error, "an indicator or bulk entry is on a known-benign list (MISP warninglist)",
         "The value is on one of the MISP warninglists iocc ships (public DNS resolvers, CDN and well-known service ranges, popular domains, special-use names): blocking it would cut off ordinary traffic, alerting on it would be noise. An error for a `block` item (nothing is written), a warning for `alert` and `monitor`. Remove the entry, or, if it is really meant, lift the check with a `policy.overrides` entry (`rail: benign` and the `network` or `domain`, with a reason). `iocc import` leaves such block entries out with this warning.",
         ["check", "tests/fixtures/bad/benign.yaml"];

@@ -11,6 +11,7 @@
 pub mod coverage;
 pub mod csv;
 pub mod firewall;
+pub mod misp;
 pub mod stix;
 pub mod summary;
 pub mod suricata;
@@ -127,6 +128,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &firewall::Firewall,
         &csv::Csv,
         &stix::Stix,
+        &misp::Misp,
     ]
 }
 

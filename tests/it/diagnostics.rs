@@ -76,6 +76,7 @@ fn cases() -> Vec<Case> {
         "invalid-bundle",
         &["verify", "tests/fixtures/bad/syntax.yaml"],
     ));
+    out.extend(release_cases());
     out.push(case(
         "missing-file",
         &["check", "tests/fixtures/bad/does-not-exist.yaml"],
@@ -133,6 +134,44 @@ fn cases() -> Vec<Case> {
         ],
     ));
     out
+}
+
+/// The cases of signed releases and publication. Nothing listens on the discard port of the
+/// loopback interface, where the publish case points.
+fn release_cases() -> Vec<Case> {
+    vec![
+        case(
+            "invalid-key",
+            &[
+                "verify",
+                "--pubkey",
+                "tests/fixtures/bad/syntax.yaml",
+                "tests/fixtures/bad/syntax.yaml",
+            ],
+        ),
+        case(
+            "bad-signature",
+            &[
+                "verify",
+                "--pubkey",
+                "tests/fixtures/keys/other.pub",
+                "tests/fixtures/bad/syntax.yaml",
+            ],
+        ),
+        case(
+            "publish-failed",
+            &[
+                "publish",
+                "tests/fixtures/taxii/bundle.json",
+                "--api-root",
+                "http://127.0.0.1:9/taxii/",
+                "--collection",
+                "x",
+                "--timeout",
+                "5",
+            ],
+        ),
+    ]
 }
 
 /// `iocc import`: a source that is not its format, entries left out (bad values, patterns that

@@ -1,0 +1,271 @@
+//! The `misp` target: a MISP feed (`out/<catalogue>/misp/`) that a MISP instance subscribes
+//! to by URL: `manifest.json`, `hashes.csv` and one MISP core-format event per file,
+//! `<uuid>.json`.
+//!
+//! Guarantees:
+//! - One event for the catalogue (the advisory as `info`, the publisher as `Orgc`/`Org`,
+//!   `date`, `threat_level_id` from the highest severity, `analysis` completed,
+//!   `distribution` from the TLP, a TLP tag and one tag per CVE), holding one attribute per
+//!   indicator, CVE and advisory reference, an `ip-dst|port` attribute per address and port a
+//!   detection pairs, one `ip-port` object per detection and protocol, and one `snort`
+//!   attribute per Suricata rule the `suricata` target wrote earlier in the same build.
+//! - One more event per bulk list, extending the catalogue's event (`extends_uuid`): a list
+//!   of a million entries stays out of the advisory's event, which analysts open, and MISP
+//!   fetches and correlates it on its own (see the README, "MISP feed").
+//! - Every (category, type) pair is one MISP's `describeTypes.json` allows ([`kinds`]); every
+//!   value is in the canonical form MISP would store (lowercase hashes, compressed IPv6,
+//!   single port numbers).
+//! - UUIDs are UUIDv5 of stable keys (the same item keeps its UUID from one version to the
+//!   next, so MISP updates it); every timestamp is midnight UTC of `advisory.modified`, every
+//!   date comes from the catalogue: the same catalogue gives the same bytes.
+//! - Events are written attribute by attribute with serde_json ([`json`]): every catalogue
+//!   string stays one JSON string, and a bulk list never becomes a JSON tree in memory.
+//! - `manifest.json` and `hashes.csv` are what `pymisp.tools.feed_meta_generator` rebuilds
+//!   from the events (a test runs it).
+
+mod bulk;
+mod event;
+pub mod json;
+pub mod kinds;
+
+use std::borrow::Cow;
+
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use super::{Item, ItemKind, Skipped, Support, Target, TargetContext, TargetOutput};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Action, Catalogue, Meta, Severity, Tlp};
+
+pub struct Misp;
+
+/// Seed of the UUIDv5 namespace of every iocc MISP uuid. Changing it changes every uuid, and
+/// MISP instances would then hold every item twice.
+const NAMESPACE_SEED: &str = "https://iocc.invalid/misp";
+
+/// A MISP `port` attribute holds one port: a wider range is not expanded.
+pub const MAX_PORTS: u32 = 256;
+
+/// The deterministic uuid of `key` (UUIDv5 in the iocc MISP namespace).
+pub fn uuid(key: &str) -> String {
+    static NS: std::sync::OnceLock<Uuid> = std::sync::OnceLock::new();
+    let ns = NS.get_or_init(|| Uuid::new_v5(&Uuid::NAMESPACE_URL, NAMESPACE_SEED.as_bytes()));
+    Uuid::new_v5(ns, key.as_bytes()).to_string()
+}
+
+/// What every event of one catalogue shares.
+pub struct Shared<'a> {
+    pub c: &'a Catalogue,
+    /// Seconds since the epoch at midnight UTC of `advisory.modified`, as MISP writes them.
+    pub timestamp: String,
+    pub org: json::Org,
+    pub tlp: json::Tag,
+    /// The uuid of the catalogue's event.
+    pub event_uuid: String,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(c: &'a Catalogue) -> Shared<'a> {
+        Shared {
+            c,
+            timestamp: epoch(c.advisory.modified.max(c.advisory.published)).to_string(),
+            org: json::Org {
+                name: c.publisher.clone(),
+                uuid: uuid(&format!("org/{}", c.publisher)),
+            },
+            tlp: tlp_tag(c.tlp),
+            event_uuid: uuid(&format!("{}/event", c.id)),
+        }
+    }
+
+    /// The uuid of an item of this catalogue.
+    pub fn uuid(&self, key: &str) -> String {
+        uuid(&format!("{}/{key}", self.c.id))
+    }
+
+    /// The head of an event of this catalogue.
+    pub fn head(
+        &self,
+        uuid: String,
+        info: String,
+        severity: Severity,
+        cves: &[String],
+    ) -> json::Head {
+        let mut tags = vec![self.tlp.clone()];
+        tags.extend(cve_tags(cves));
+        json::Head {
+            // 2: completed (the advisory is published analysis).
+            analysis: 2,
+            date: self.c.advisory.published.to_string(),
+            distribution: distribution(self.c.tlp),
+            extends_uuid: if uuid == self.event_uuid {
+                String::new()
+            } else {
+                self.event_uuid.clone()
+            },
+            info,
+            timestamp: self.timestamp.clone(),
+            threat_level_id: threat_level(severity),
+            uuid,
+            orgc: self.org.clone(),
+            tags,
+        }
+    }
+}
+
+/// Seconds since the epoch at midnight UTC of `d`.
+fn epoch(d: Date) -> i64 {
+    let midnight = d.to_datetime(jiff::civil::Time::midnight());
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(midnight)
+        .map(|t| t.as_second())
+        .unwrap_or(0)
+}
+
+/// A date as MISP's `first_seen`/`last_seen` (what PyMISP writes back).
+pub fn seen(d: Date) -> String {
+    format!("{d}T00:00:00+00:00")
+}
+
+/// The tag of the MISP `tlp` taxonomy, with its colour there.
+fn tlp_tag(tlp: Tlp) -> json::Tag {
+    let (name, colour) = match tlp {
+        Tlp::Clear => ("tlp:clear", "#ffffff"),
+        Tlp::Green => ("tlp:green", "#339900"),
+        Tlp::Amber => ("tlp:amber", "#ffc000"),
+        Tlp::AmberStrict => ("tlp:amber+strict", "#ffc000"),
+        Tlp::Red => ("tlp:red", "#cc0033"),
+    };
+    json::Tag::new(name, colour)
+}
+
+/// One tag per CVE, named by its id (free tags: no MISP taxonomy names CVEs).
+pub fn cve_tags(cves: &[String]) -> Vec<json::Tag> {
+    cves.iter()
+        .map(|c| json::Tag::new(c.clone(), "#ffffff"))
+        .collect()
+}
+
+/// MISP event distribution for a TLP: TLP:CLEAR may go to every connected community (3), TLP:GREEN
+/// stays in this community (1), the rest in the publisher's organisation (0).
+fn distribution(tlp: Tlp) -> u8 {
+    match tlp {
+        Tlp::Clear => 3,
+        Tlp::Green => 1,
+        Tlp::Amber | Tlp::AmberStrict | Tlp::Red => 0,
+    }
+}
+
+/// MISP threat level: 1 high, 2 medium, 3 low.
+fn threat_level(s: Severity) -> u8 {
+    match s {
+        Severity::Critical | Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+    }
+}
+
+/// `to_ids`: block and alert feed detection; monitor is context only.
+pub fn to_ids(meta: &Meta) -> bool {
+    meta.action != Action::Monitor
+}
+
+/// The comment of an item's attributes: its role, else its description.
+pub fn comment(meta: &Meta) -> &str {
+    meta.role
+        .as_deref()
+        .or(meta.description.as_deref())
+        .unwrap_or("")
+}
+
+impl Target for Misp {
+    fn name(&self) -> &'static str {
+        "misp"
+    }
+
+    fn description(&self) -> &'static str {
+        "MISP feed: manifest.json, hashes.csv and MISP core-format events (attributes, ip-port objects, Suricata rules)"
+    }
+
+    fn bundle_note(&self) -> &'static str {
+        "MISP feed (serve the folder over HTTPS and add its URL as a MISP feed)"
+    }
+
+    fn support(&self, item: &Item) -> Support {
+        match item.kind {
+            ItemKind::Port => Support::Partly(Cow::Owned(format!(
+                "a MISP `port` attribute holds one port number and no transport: one attribute per port (ranges up to {MAX_PORTS} ports), the transport in the comment"
+            ))),
+            _ => Support::Yes,
+        }
+    }
+
+    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+        let shared = Shared::new(cx.catalogue);
+        let mut refused: Vec<Skipped> = Vec::new();
+        let mut events = vec![event::write(cx, &shared, &mut refused)?];
+        for list in &cx.catalogue.bulk {
+            events.push(bulk::write(&shared, list)?);
+        }
+        // Events, manifest entries and hashes.csv lines in uuid order.
+        events.sort_by(|a, b| a.uuid.cmp(&b.uuid));
+        let mut files = Vec::with_capacity(events.len() + 2);
+        let mut hashes = Vec::new();
+        let mut manifest = Vec::with_capacity(events.len());
+        for e in events {
+            hashes.extend_from_slice(&e.hashes);
+            files.push(super::OutputFile {
+                path: format!("{}.json", e.uuid),
+                contents: e.json,
+            });
+            manifest.push((e.uuid, e.manifest));
+        }
+        files.push(super::OutputFile {
+            path: "hashes.csv".into(),
+            contents: hashes,
+        });
+        files.push(super::OutputFile {
+            path: "manifest.json".into(),
+            contents: json::manifest(&manifest),
+        });
+        Ok(TargetOutput {
+            files,
+            state: Vec::new(),
+            refused,
+        })
+    }
+}
+
+/// The diagnostic of a failed write into memory (which only a bug can cause).
+fn failed(e: std::io::Error) -> Vec<Diagnostic> {
+    vec![Diagnostic::new(
+        Code::WriteFailed,
+        format!("cannot write the MISP feed: {e}"),
+    )
+    .help("this is a bug in iocc, please report it")]
+}
+
+/// One written event: its uuid, `<uuid>.json`, its `hashes.csv` lines and manifest entry.
+pub struct Written {
+    pub uuid: String,
+    pub json: Vec<u8>,
+    pub hashes: Vec<u8>,
+    pub manifest: json::ManifestEntry,
+}
+
+/// Writes one event: `head`, then what `body` streams into the writer.
+pub fn write_event(
+    head: &json::Head,
+    body: impl FnOnce(&mut json::EventWriter<'_, Vec<u8>, Vec<u8>>) -> std::io::Result<()>,
+) -> std::io::Result<Written> {
+    let (mut out, mut hashes) = (Vec::new(), Vec::new());
+    let mut w = json::EventWriter::start(&mut out, &mut hashes, head)?;
+    body(&mut w)?;
+    w.finish()?;
+    Ok(Written {
+        uuid: head.uuid.clone(),
+        json: out,
+        hashes,
+        manifest: head.manifest(),
+    })
+}
