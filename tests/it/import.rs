@@ -718,3 +718,50 @@ fn readme_import_examples_run() {
         "the --dry-run example changed the catalogue"
     );
 }
+
+/// iocc's own MISP feed (the `misp` target) imported back. MISP attributes carry less than a
+/// catalogue: `to_ids` tells `monitor` from the rest but not `block` from `alert` (those come
+/// back with the import's `--action`), and a `port` attribute has no transport (left out with
+/// a warning). Everything else comes back: values, kinds, `monitor`, `valid-from`.
+#[test]
+fn iocc_misp_output_round_trips_what_misp_carries() {
+    let dir = scratch("import-misp-round-trip");
+    let feed = root().join("out/contec-cms8000/misp");
+    let o = iocc_in(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "import",
+            feed.to_str().unwrap(),
+            "--out",
+            "back.yaml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let ports_named = json(&o)["diagnostics"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| {
+            d["code"] == "import-skipped" && d["message"].as_str().unwrap().contains("`port`")
+        });
+    assert!(ports_named, "port attributes are not reported");
+    let original = load(&root().join("iocs/contec-cms8000.yaml"));
+    let back = load(&dir.join("back.yaml"));
+    let view = |c: &Catalogue| -> BTreeSet<(String, String, bool, String)> {
+        c.indicators
+            .iter()
+            .filter(|i| !matches!(i.observable, Observable::Port { .. }))
+            .map(|i| {
+                (
+                    i.observable.kind().to_owned(),
+                    i.observable.value(),
+                    i.meta.action == iocc::model::Action::Monitor,
+                    i.meta.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(view(&back), view(&original));
+}
