@@ -7,6 +7,7 @@
 //! describes the modules, the registries and how to extend them.
 
 pub mod benign;
+pub mod blocklist;
 pub mod build;
 pub mod bundle;
 pub mod changelog;

@@ -1,7 +1,8 @@
 //! Screening and merging the entries of every source.
 //!
-//! Guarantees: a `block` entry that is on a known-benign list, or that the firewall safety
-//! rails would refuse, is left out with a warning at its source line (so the written catalogue
+//! Guarantees: a `block` entry that is on a known-benign list, or that the safety rails of a
+//! target the policy builds would refuse (the address rails of `firewall`, the name rails and
+//! RPZ limits of `dns`), is left out with a warning at its source line (so the written catalogue
 //! checks and builds); `alert` and `monitor` entries on a known-benign list are kept (the
 //! check warns about them). Entries with the same value, within one source or across sources,
 //! become one item: the first source's name, action, direction and severity; the earliest
@@ -11,9 +12,10 @@
 use std::collections::HashMap;
 
 use super::{values, Entry, Merged, Origin};
+use crate::blocklist::names::NameRails;
+use crate::blocklist::rails::Rails;
 use crate::diag::{At, Code, Diagnostic};
 use crate::model::{Action, Catalogue, Confidence, Direction, Observable, Severity};
-use crate::targets::firewall::rails::Rails;
 use crate::validate::value_hit;
 
 /// One indicator to write, from one or more entries.
@@ -34,6 +36,31 @@ pub struct Item {
     open_ended: bool,
 }
 
+/// The rails (and RPZ limits) that refuse to block `o`, as (rail, why), for the targets the
+/// policy builds: the build would fail on any of them.
+fn refusals(
+    rails: Option<&Rails<'_>>,
+    name_rails: Option<&NameRails<'_>>,
+    o: &Observable,
+) -> Vec<(&'static str, String)> {
+    match (o.as_net(), o) {
+        (Some(net), _) => rails.map_or_else(Vec::new, |r| {
+            r.refusals(net)
+                .into_iter()
+                .map(|t| (t.rail, t.why))
+                .collect()
+        }),
+        (None, Observable::Domain(name)) => name_rails.map_or_else(Vec::new, |r| {
+            r.refusals(name)
+                .into_iter()
+                .chain(crate::targets::dns::rpz_limits(name))
+                .map(|t| (t.rail, t.why))
+                .collect()
+        }),
+        _ => Vec::new(),
+    }
+}
+
 /// Drops `block` entries a check or build would refuse; returns the rest.
 pub fn screen(
     entries: Vec<Entry>,
@@ -41,12 +68,9 @@ pub fn screen(
     policy: &Catalogue,
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Entry>, usize) {
-    let rails = policy
-        .policy
-        .targets
-        .iter()
-        .any(|t| t == "firewall")
-        .then(|| Rails::new(policy));
+    let builds = |target: &str| policy.policy.targets.iter().any(|t| t == target);
+    let rails = builds("firewall").then(|| Rails::new(policy));
+    let name_rails = builds("dns").then(|| NameRails::new(policy));
     let mut kept = Vec::with_capacity(entries.len());
     let mut left_out = 0;
     let mut shown = 0;
@@ -72,27 +96,22 @@ pub fn screen(
                 "blocking it would cause an outage; import it with --action alert, or add it by hand with a `policy.overrides` entry (rail `benign`) if it is really meant",
             ))
         } else {
-            match (&rails, e.observable.as_net()) {
-                (Some(r), Some(net)) => {
-                    let refused = r.refusals(net);
-                    (!refused.is_empty()).then(|| {
-                        (
-                            Code::ImportSkipped,
-                            format!(
-                                "`{}` is left out: the firewall safety rails refuse to block it ({})",
-                                values::shown(&e.observable.value()),
-                                refused
-                                    .iter()
-                                    .map(|t| format!("rail `{}`: {}", t.rail, t.why))
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            ),
-                            "import it with --action alert, or add it by hand with a `policy.overrides` entry if blocking it is really meant",
-                        )
-                    })
-                }
-                _ => None,
-            }
+            let refused = refusals(rails.as_ref(), name_rails.as_ref(), &e.observable);
+            (!refused.is_empty()).then(|| {
+                (
+                    Code::ImportSkipped,
+                    format!(
+                        "`{}` is left out: the safety rails refuse to block it ({})",
+                        values::shown(&e.observable.value()),
+                        refused
+                            .iter()
+                            .map(|(rail, why)| format!("rail `{rail}`: {why}"))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    "import it with --action alert, or add it by hand with a `policy.overrides` entry if blocking it is really meant",
+                )
+            })
         };
         match why {
             None => kept.push(e),

@@ -434,11 +434,28 @@ pub struct Override {
     pub reason: String,
 }
 
-/// A `benign` override for a domain and its subdomains (the known-benign check).
+/// An explicit exception to a name safety rail or to the known-benign check (`policy.overrides`
+/// with `domain`): lifts the rail for the name and every name under it.
 #[derive(Debug, Clone, Serialize)]
-pub struct DomainOverride {
+pub struct NameOverride {
+    /// Lowercase, IDNA-normalised, no trailing dot.
     pub domain: String,
+    pub rail: String,
     pub reason: String,
+}
+
+/// What an RPZ answers for a listed name (`policy.rpz-action`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RpzAction {
+    /// `CNAME .`: the name does not exist.
+    Nxdomain,
+    /// `CNAME *.`: the name exists but has no data.
+    Nodata,
+    /// `CNAME rpz-drop.`: no answer at all.
+    Drop,
+    /// `CNAME <host>.`: a walled-garden host answers instead (lowercase, IDNA-normalised).
+    Redirect(String),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -446,6 +463,8 @@ pub struct Policy {
     pub sid_first: u32,
     pub sid_last: u32,
     pub allowlist: Vec<IpNet>,
+    /// Domains never blocked, nor any name under them (lowercase, IDNA-normalised).
+    pub allowlist_names: Vec<String>,
     pub widest_prefix: PrefixLimits,
     pub narrowest_prefix: PrefixLimits,
     /// Target names to build, in registry order.
@@ -453,8 +472,9 @@ pub struct Policy {
     pub large_list_threshold: u32,
     /// Network overrides: safety rails and the `benign` check.
     pub overrides: Vec<Override>,
-    /// Domain overrides of the `benign` check.
-    pub domain_overrides: Vec<DomainOverride>,
+    /// Domain overrides: name safety rails and the `benign` check.
+    pub name_overrides: Vec<NameOverride>,
+    pub rpz_action: RpzAction,
 }
 
 /// One address or network entry, from an indicator or a bulk list.

@@ -159,7 +159,7 @@ pub fn value_hit(o: &Observable, action: Action, policy: &Policy) -> Option<Hit<
 
 /// Whether the firewall safety rails refuse a block entry for a reason of the policy's own
 /// (wider or narrower than `widest-prefix`/`narrowest-prefix`, a default route, inside or
-/// around the allowlist) that no override lifts: the rails (`targets::firewall::rails`,
+/// around the allowlist) that no override lifts: the rails (`blocklist::rails`,
 /// which validation may not import) report it with the precise rail, so the known-benign
 /// check stays quiet. Special-purpose ranges are excluded by their list's category instead.
 fn rails_refuse(policy: &Policy, net: IpNet) -> bool {
@@ -222,8 +222,9 @@ fn matched<'s>(
     };
     let lifted = name.is_some_and(|n| {
         policy
-            .domain_overrides
+            .name_overrides
             .iter()
+            .filter(|o| o.rail == RAIL)
             .any(|o| n == o.domain || n.ends_with(&format!(".{}", o.domain)))
     });
     (!lifted).then_some(hit)

@@ -7,6 +7,7 @@
 
 mod benign;
 pub mod bulk;
+mod domain;
 mod items;
 mod policy;
 mod values;
@@ -26,7 +27,9 @@ use crate::model::{Advisory, Catalogue, CatalogueSource, Cve, Cvss, Product, Rev
 use values::{MAX_SHORT, MAX_TEXT};
 
 pub use benign::value_hit;
-pub use values::{check_domain, check_url, short};
+pub use domain::{check_domain, MAX_LABEL, MAX_NAME};
+pub use policy::{NAME_RAILS, RAILS};
+pub use values::{check_url, short};
 
 /// Suricata's classification.config (7.x): the only classtypes a rule may use.
 pub const CLASSTYPES: &[&str] = &[

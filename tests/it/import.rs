@@ -600,7 +600,7 @@ fn known_benign_values_never_reach_a_block_list() {
         "{nft}"
     );
     assert!(nft.contains("benign lifted for google.com: r"), "{nft}");
-    // A domain override needs rail benign.
+    // A domain override lifts a name rail or the known-benign check, nothing else.
     std::fs::write(
         dir.join("bad.yaml"),
         cat(
@@ -612,10 +612,61 @@ fn known_benign_values_never_reach_a_block_list() {
     let o = iocc_in(&dir, &["check", "bad.yaml"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("lifted per network, not per domain"),
+        stderr(&o).contains("`private` is not a valid name safety rail"),
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn names_the_dns_rails_refuse_are_left_out_of_a_block_import() {
+    let dir = scratch("import-name-rails");
+    std::fs::write(
+        dir.join("names.txt"),
+        "c2.badnames.example\nduckdns.org\nco.uk\nlisted.rpz-ip\n",
+    )
+    .unwrap();
+    let o = iocc_in(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "import",
+            "names.txt",
+            "--out",
+            "names.yaml",
+            "--reference",
+            "https://example.org/names",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let report = json(&o);
+    let skipped: Vec<String> = report["diagnostics"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "import-skipped")
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect();
+    for (name, rail) in [
+        ("duckdns.org", "public-suffix"),
+        ("co.uk", "public-suffix"),
+        ("listed.rpz-ip", "rpz-trigger"),
+    ] {
+        assert!(
+            skipped
+                .iter()
+                .any(|m| m.contains(&format!("`{name}`")) && m.contains(rail)),
+            "{name}: {skipped:?}"
+        );
+    }
+    let c = load(&dir.join("names.yaml"));
+    let vals: Vec<String> = values(&c).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(vals, ["c2.badnames.example"]);
+    let b = iocc_in(&dir, &["build", "names.yaml", "--out", "out"]);
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    let hosts = std::fs::read_to_string(dir.join("out/names/dns/names.hosts")).unwrap();
+    assert!(hosts.contains("\n0.0.0.0 c2.badnames.example\n"), "{hosts}");
 }
 
 #[test]

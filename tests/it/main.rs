@@ -11,6 +11,7 @@ mod bundle;
 mod cli;
 mod common;
 mod diagnostics;
+mod dns;
 mod firewall;
 mod flows;
 mod import;
