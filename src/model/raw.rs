@@ -365,8 +365,7 @@ pub struct RawOverride {
     /// The domain the exception covers, with every name under it; give this or `network`.
     #[serde(default)]
     pub domain: Option<String>,
-    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, `public-suffix`, or `benign`
-    /// (known-benign lists).
+    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, `public-suffix`, or `benign` (known-benign lists).
     pub rail: String,
     /// Why (required: it is printed in the outputs).
     pub reason: String,
