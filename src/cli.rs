@@ -38,7 +38,9 @@ Examples:
   iocc verify --pubkey release.pub dist/contec-cms8000-1.2.0.tar.gz
                                               signature first, then every checksum
   iocc publish dist/contec-cms8000-1.2.0.tar.gz --api-root URL --collection ID
-                                              push what changed to a TAXII 2.1 collection";
+                                              push what changed to a TAXII 2.1 collection
+  iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
+  iocc import event.json --into iocs/x.yaml --dry-run  what an import would add";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -88,6 +90,10 @@ pub enum Command {
     /// since the previous release. Credentials: IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or
     /// IOCC_TAXII_TOKEN.
     Publish(crate::publish::PublishOptions),
+    /// Import indicators from STIX 2.1, MISP, abuse.ch (ThreatFox, URLhaus, Feodo Tracker) or
+    /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
+    /// against known-benign lists; shows what it adds as a diff.
+    Import(crate::import::ImportOptions),
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +260,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff(args, f),
         Command::Keygen(args) => keygen(&args, f),
         Command::Publish(opts) => publish(&opts, f),
+        Command::Import(opts) => import(&opts, f),
     }
 }
 
@@ -594,6 +601,46 @@ fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
         }
     }
     code(&diags)
+}
+
+/// `iocc import`: the diff of what is added, then one line saying what was done.
+fn import(opts: &crate::import::ImportOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (cache, diags) = (&mut cache, &mut diags);
+    let report = crate::import::run(opts, cache, diags);
+    match format {
+        Format::Human => {
+            print_diags(format, diags, cache);
+            if let Some(r) = &report {
+                out!("{}", r.diff);
+                for s in &r.side_files {
+                    outln!("+ side file {s}");
+                }
+                let merged = if r.merged.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} duplicates merged", r.merged.len())
+                };
+                outln!(
+                    "{}: {} ({} indicators and {} bulk entries added, {} already there{merged}, {} entries left out)",
+                    r.catalogue,
+                    r.status,
+                    r.indicators_added,
+                    r.bulk_entries_added,
+                    r.already_present,
+                    r.skipped
+                );
+                for m in r.merged.iter().take(10) {
+                    outln!("  merged `{}` from {}", m.value, m.sources.join(", "));
+                }
+                if r.merged.len() > 10 {
+                    outln!("  ... and {} more merged values", r.merged.len() - 10);
+                }
+            }
+        }
+        Format::Json => print_json(diags, cache, &[("import", serde_json::json!(report))]),
+    }
+    code(diags)
 }
 
 #[cfg(test)]

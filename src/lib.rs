@@ -6,6 +6,7 @@
 //! Each stage is a function from one type to the next; no stage reaches back. `ARCHITECTURE.md`
 //! describes the modules, the registries and how to extend them.
 
+pub mod benign;
 pub mod blocklist;
 pub mod build;
 pub mod bundle;
@@ -16,6 +17,7 @@ pub mod diff;
 pub mod escape;
 pub mod explain;
 pub mod grammar;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod net;

@@ -250,6 +250,24 @@ codes! {
     PublishFailed => "publish-failed", Error, "a TAXII server refused or did not answer a publication",
         "`iocc publish` could not push the STIX bundle: the server was unreachable or too slow (`--timeout`), refused the credentials (401: set IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or IOCC_TAXII_TOKEN), refused access to the collection (403: the account needs write access), does not know the API root or collection (404), found the request too large (413), or reported objects it did not accept.",
         ["publish", "tests/fixtures/taxii/bundle.json", "--api-root", "http://127.0.0.1:9/taxii/", "--collection", "x", "--timeout", "5"];
+    BenignIndicator => "benign-indicator", Error, "an indicator or bulk entry is on a known-benign list (MISP warninglist)",
+        "The value is on one of the MISP warninglists iocc ships (public DNS resolvers, CDN and well-known service ranges, popular domains, special-use names): blocking it would cut off ordinary traffic, alerting on it would be noise. An error for a `block` item (nothing is written), a warning for `alert` and `monitor`. Remove the entry, or, if it is really meant, lift the check with a `policy.overrides` entry (`rail: benign` and the `network` or `domain`, with a reason). `iocc import` leaves such block entries out with this warning.",
+        ["check", "tests/fixtures/bad/benign.yaml"];
+    InvalidFeed => "invalid-feed", Error, "an import source cannot be read as its format",
+        "`iocc import` could not read a source as the format given with `--from` or detected from its content: JSON that does not parse, a table without the columns the format needs, a MISP feed folder without `manifest.json`. Nothing is written; name the format with `--from`, or fix the file.",
+        ["import", "tests/fixtures/bad/import/broken.json", "--from", "stix", "--out", "target/explain/broken.yaml"];
+    ImportSkipped => "import-skipped", Warning, "an entry of an import source holds nothing iocc can import, and is left out",
+        "The value of an entry is not a valid address, network, domain, URL or file digest (quotes, control characters, formula cells, an over-long or malformed value), its type has no catalogue kind, it is deleted or revoked, or the firewall safety rails would refuse to block it. The entry is left out and the rest is imported; fix the source, or import it with another `--action`.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    InvalidPattern => "invalid-pattern", Warning, "a STIX pattern does not follow the STIX patterning grammar",
+        "`iocc import` reads STIX patterns with the full STIX 2.1 patterning grammar; this one cannot be read (an unclosed quote or bracket, an unknown operator, a bad escape), at the character named. The indicator is left out.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    UnsupportedPattern => "unsupported-pattern", Warning, "a STIX pattern uses what iocc indicators cannot express (AND across objects, FOLLOWEDBY, MATCHES, qualifiers)",
+        "Catalogue indicators are single values: `iocc import` takes a comparison, or an `OR` of comparisons, on addresses, domains, URLs and file hashes. A pattern with `AND` across objects or observations, `FOLLOWEDBY`, `MATCHES`, `LIKE`, `NOT`, a qualifier (`WITHIN`, `REPEATS`, `START ... STOP`), another object path or another pattern language is named and left out, never guessed at; write the behaviour as a detection if it matters.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    ImportFailed => "import-failed", Error, "`iocc import` cannot write or merge the catalogue",
+        "`--out` names a file that already holds something else (use `--into` to add to it), `--into` names a catalogue that does not check clean or lists items in flow style, or the result would not check clean. Nothing is written.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--out", "tests/fixtures/good/readme-example.yaml"];
 }
 
 impl Serialize for Code {

@@ -434,8 +434,8 @@ pub struct Override {
     pub reason: String,
 }
 
-/// An explicit exception to a name safety rail (`policy.overrides` with `domain`): lifts the
-/// rail for the name and every name under it.
+/// An explicit exception to a name safety rail or to the known-benign check (`policy.overrides`
+/// with `domain`): lifts the rail for the name and every name under it.
 #[derive(Debug, Clone, Serialize)]
 pub struct NameOverride {
     /// Lowercase, IDNA-normalised, no trailing dot.
@@ -470,7 +470,9 @@ pub struct Policy {
     /// Target names to build, in registry order.
     pub targets: Vec<String>,
     pub large_list_threshold: u32,
+    /// Network overrides: safety rails and the `benign` check.
     pub overrides: Vec<Override>,
+    /// Domain overrides: name safety rails and the `benign` check.
     pub name_overrides: Vec<NameOverride>,
     pub rpz_action: RpzAction,
 }

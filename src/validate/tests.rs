@@ -295,14 +295,14 @@ fn duplicate_ids_and_values() {
     let got = at("indicators:
   - {id: a, kind: ipv4, value: 192.0.2.1, confidence: sourced, references: [https://example.com/r]}
   - {id: a, kind: ipv4, value: 192.0.2.2, confidence: sourced, references: [https://example.com/r]}
-  - {id: b, kind: domain, value: Example.com, confidence: sourced, references: [https://example.com/r]}
-  - {id: c, kind: domain, value: example.COM., confidence: sourced, references: [https://example.com/r]}
+  - {id: b, kind: domain, value: Evil.Example.net, confidence: sourced, references: [https://example.com/r]}
+  - {id: c, kind: domain, value: evil.example.NET., confidence: sourced, references: [https://example.com/r]}
 ");
     // Domains are compared after lowercasing and dropping the root dot.
     assert_eq!(
         got,
         vec![
-            (Code::DuplicateIndicator, 19, "example.COM.".to_owned()),
+            (Code::DuplicateIndicator, 19, "evil.example".to_owned()),
             (Code::DuplicateId, 17, "a, kind: ipv".to_owned())
         ]
     );

@@ -6,6 +6,7 @@
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
 mod architecture;
+mod benign;
 mod bundle;
 mod cli;
 mod common;
@@ -13,6 +14,7 @@ mod diagnostics;
 mod dns;
 mod firewall;
 mod flows;
+mod import;
 mod lowering_fixes;
 mod misp;
 mod pcap;
