@@ -10,8 +10,10 @@
 
 pub mod coverage;
 pub mod csv;
+pub mod files;
 pub mod firewall;
 pub mod misp;
+pub mod sigma;
 pub mod stix;
 pub mod summary;
 pub mod suricata;
@@ -129,6 +131,8 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &csv::Csv,
         &stix::Stix,
         &misp::Misp,
+        &sigma::Sigma,
+        &files::Files,
     ]
 }
 
