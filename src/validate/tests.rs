@@ -708,10 +708,10 @@ fn file_size_belongs_to_hashes_and_is_positive() {
     assert_eq!(cat.unwrap().indicators[0].size, None);
     assert_eq!(
         at(&ind("id: h, kind: ipv4, value: 192.0.2.1, size: 10")),
-        vec![(Code::InvalidValue, 5, "{id: h, kind".into())]
+        vec![(Code::InvalidValue, 16, "10, confiden".into())]
     );
     assert_eq!(
         at(&ind(&format!("id: h, kind: sha256, {sha}, size: 0"))),
-        vec![(Code::InvalidValue, 5, "{id: h, kind".into())]
+        vec![(Code::InvalidValue, 16, "0, confidenc".into())]
     );
 }

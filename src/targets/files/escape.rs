@@ -100,7 +100,7 @@ mod tests {
     fn clamav_names_keep_their_field() {
         let mut s = String::new();
         escape_clamav("a:b\nc d.é-_", &mut s).unwrap();
-        assert_eq!(s, "a_b_c_d.__-_");
+        assert_eq!(s, "a_b_c_d._-_");
         assert!(escape_clamav("", &mut String::new()).is_err());
     }
 
