@@ -198,6 +198,9 @@ pub struct Indicator {
     pub meta: Meta,
     /// Id of the wider network indicator this one lies inside.
     pub part_of: Option<String>,
+    /// Size in bytes of the file a hash indicator names, when the catalogue gives it (never
+    /// set on other kinds, never zero).
+    pub size: Option<u64>,
     pub origin: Origin,
 }
 

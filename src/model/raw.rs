@@ -184,6 +184,10 @@ pub struct RawIndicator {
     /// Id of a wider network indicator this one lies inside (declares the overlap intended).
     #[serde(default)]
     pub part_of: Option<String>,
+    /// Size in bytes of the file a `sha256`, `sha1` or `md5` indicator names, when known
+    /// (file scanners check it before hashing).
+    #[serde(default)]
+    pub size: Option<u64>,
 }
 
 /// A side file of addresses, networks or domains.
