@@ -15,6 +15,7 @@ pub mod diff;
 pub mod escape;
 pub mod explain;
 pub mod grammar;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod net;
