@@ -94,15 +94,15 @@ fn step(c: &Ctx<'_>, w: &mut Walk, o: &RawOption, f: &mut Findings) {
                 w.dsize.get_or_insert((o.span.start, n));
             }
         }
-        "bsize" => bsize(w, o, v, f),
+        "bsize" => bsize(w, o, v),
         "urilen" => {
             if let Some(Some(n)) = size_bound(v) {
                 w.urilen = Some((o.span.start, n));
             }
         }
         n if POSITION.contains(&n) || NEEDS_CONTENT.contains(&n) => modifier(c, w, o, n, v, f),
-        _ => match c.t.keywords.get(&name) {
-            Some(k) if k.sticky_buffer => {
+        _ => match c.t.keyword(&name) {
+            Some(k) if is_buffer(k) => {
                 w.buffer = Some(canonical(&k.name));
                 w.base64 = false;
             }
@@ -113,6 +113,16 @@ fn step(c: &Ctx<'_>, w: &mut Walk, o: &RawOption, f: &mut Findings) {
             _ => {}
         },
     }
+}
+
+/// A keyword that selects a buffer: flagged as a sticky buffer by the engine, or (the
+/// listing does not flag them all: `file.data`, `sip.method`...) a dotted or `_data`
+/// keyword that takes no value and modifies no content.
+fn is_buffer(k: &super::tables::Keyword) -> bool {
+    k.sticky_buffer
+        || (k.value == super::tables::Value::None
+            && !k.content_modifier
+            && (k.name.contains('.') || k.name.ends_with("_data")))
 }
 
 /// The buffer name for uri comparisons (`http_uri` and `http.uri` are one buffer).
@@ -337,16 +347,8 @@ fn fast_pattern(v: Version, last: &mut Content, o: &RawOption, value: &str, b64:
     last.fast_pattern = Some(kind);
 }
 
-fn bsize(w: &mut Walk, o: &RawOption, v: &str, f: &mut Findings) {
-    if w.buffer.is_none() {
-        return f.error(
-            o.span.start,
-            Code::OptionValue,
-            "`bsize` outside a sticky buffer (the engine refuses it without saying why)",
-            "put `bsize` after the sticky buffer it measures, e.g. `http.uri; bsize:<100;`",
-        );
-    }
-    if let Some(Some(n)) = size_bound(v) {
+fn bsize(w: &mut Walk, o: &RawOption, v: &str) {
+    if let (Some(Some(n)), Some(_)) = (size_bound(v), &w.buffer) {
         w.bsize.push((o.span.start, w.buffer.clone(), n));
     }
 }
@@ -396,6 +398,8 @@ fn required(contents: &[&Content], bound: u64) -> Option<(u64, bool)> {
                 continue;
             }
             total += c.len as i64 + distance;
+        } else {
+            continue;
         }
         max_offset = max_offset.max(c.offset.unwrap_or(0));
     }

@@ -37,7 +37,25 @@ pub fn check(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
 fn action(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
     let at = r.spans.action.start;
     let help = "use alert, pass, drop, reject, rejectsrc, rejectdst, rejectboth or config (Suricata 8 also takes drop:flow, pass:flow... and, in firewall rule files, accept)";
-    match c.t.actions.get(r.action.as_str()) {
+    let mut actions = r.action.split(',');
+    let first = actions.next().unwrap_or("");
+    if c.v == super::Version::V8 {
+        // Suricata 8 takes more actions after the first (`accept:hook,alert`).
+        for more in actions {
+            let name = more.split(':').next().unwrap_or("");
+            if !c.t.actions.contains_key(name) {
+                f.error(at, Code::RuleHeader, format!("`{more}` is not an action"), help);
+            }
+        }
+    } else if r.action.contains(',') {
+        return f.error(
+            at,
+            Code::RuleHeader,
+            format!("`{}`: more than one action is Suricata 8 only", r.action),
+            help,
+        );
+    }
+    match c.t.actions.get(first) {
         None => f.error(
             at,
             Code::RuleHeader,
@@ -105,6 +123,8 @@ fn hook_check(c: &Ctx<'_>, proto: &str, hook: &str, at: usize, f: &mut Findings)
             help,
         );
     }
+    // `proto:<hook`: every state up to the hook (8.0.6).
+    let hook = hook.strip_prefix('<').unwrap_or(hook);
     let key = format!("{proto}:{hook}");
     if let Some((ids, firewall)) = c.t.hooks.get(&key) {
         if let Some(m) = if c.firewall { firewall } else { ids } {
@@ -151,12 +171,6 @@ fn address(c: &Ctx<'_>, a: &Address, at: usize, f: &mut Findings) {
             Code::RuleHeader,
             "`!any` negates the whole IP space: the rule could never match (Complete IP space negated)",
             "name the addresses to exclude, e.g. `!$HOME_NET`",
-        ),
-        Address::Range(a, b) if a.is_ipv6() || b.is_ipv6() => f.error(
-            at,
-            Code::RuleHeader,
-            format!("`{a}-{b}`: Suricata reads no IPv6 range written with `-` (address parsing error)"),
-            "write the IPv6 range as one or more CIDR networks",
         ),
         Address::Range(a, b) if a.is_ipv4() != b.is_ipv4() => f.error(
             at,

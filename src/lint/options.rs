@@ -32,7 +32,7 @@ const FLOW_OPTIONS: &[&str] = &[
 pub fn check(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
     for o in &r.options {
         let name = o.name();
-        let Some(k) = c.t.keywords.get(&name) else {
+        let Some(k) = c.t.keyword(&name) else {
             f.error(
                 o.span.start,
                 Code::UnknownRuleKeyword,

@@ -72,6 +72,19 @@ macro_rules! data {
     };
 }
 
+impl Tables {
+    /// A keyword by name as written: the engine ignores case, and registers the legacy
+    /// `proto_name` spelling of most `proto.name` keywords as an alias that
+    /// `--list-keywords` does not print (`http_content_type`, `http_referer`...).
+    pub fn keyword(&self, written: &str) -> Option<&Keyword> {
+        let name = written.to_ascii_lowercase();
+        self.keywords.get(&name).or_else(|| {
+            let dotted = name.replacen('_', ".", 1);
+            self.keywords.get(&dotted)
+        })
+    }
+}
+
 /// The tables of one version, read once.
 pub fn tables(v: Version) -> &'static Tables {
     static T7: OnceLock<Tables> = OnceLock::new();
