@@ -151,7 +151,8 @@ pub struct LintArgs {
 }
 
 fn lint_version(s: &str) -> Result<crate::lint::Version, String> {
-    crate::lint::Version::parse(s).ok_or_else(|| format!("`{s}` is not a Suricata version iocc knows: use 7 or 8"))
+    crate::lint::Version::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a Suricata version iocc knows: use 7 or 8"))
 }
 
 #[derive(Debug, Args)]

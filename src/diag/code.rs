@@ -217,8 +217,8 @@ codes! {
     RuleHeader => "rule-header", Error, "the chosen Suricata version refuses the rule's action, protocol, hook, direction, address or port",
         "The header names an action, protocol, hook (`dns:request_complete`) or direction (`=>`) that this Suricata version does not take (action scopes, hooks and `=>` are Suricata 8 only; `accept` only in Suricata 8 firewall rule files), or an address or port the engine cannot use (`!any`, an IPv6 range with `-`, a reversed port range). The message quotes the engine; `--suricata 8` lints for Suricata 8.",
         ["lint", "tests/fixtures/bad/rules/checks.rules"];
-    DisabledProtocol => "disabled-protocol", Error, "the rule's app-layer protocol is disabled in the packaged suricata.yaml",
-        "Suricata's packaged configuration disables some app-layer protocols (`modbus`, `dnp3`, `enip`, `pgsql`...), and refuses rules on them. Enable the protocol under `app-layer.protocols` in your suricata.yaml, or match on `tcp`/`udp`.",
+    DisabledProtocol => "disabled-protocol", Error, "the rule needs an app-layer protocol or feature the packaged suricata.yaml disables",
+        "Suricata's packaged configuration disables some app-layer protocols (`modbus`, `dnp3`, `enip`, `pgsql`...), and 7.0.10's disables Lua rules; the engine refuses rules that need them. Enable the protocol under `app-layer.protocols` (or `security.lua.allow-rules`) in your suricata.yaml, or match on `tcp`/`udp`.",
         ["lint", "tests/fixtures/bad/rules/checks.rules"];
     UndefinedVariable => "undefined-variable", Error, "the rule uses an address or port variable the packaged suricata.yaml does not define",
         "`$NAME` in a rule header must be defined under `vars.address-groups` or `vars.port-groups` of suricata.yaml; the packaged configuration defines HOME_NET, EXTERNAL_NET, HTTP_PORTS and the like. Define the variable, or write the addresses or ports.",

@@ -296,8 +296,16 @@ pub fn parse_port(s: &str) -> Option<Port> {
         Port::Single(n)
     } else {
         let (a, b) = s.split_once(':')?;
-        let first = if a.trim().is_empty() { None } else { Some(num(a)?) };
-        let last = if b.trim().is_empty() { None } else { Some(num(b)?) };
+        let first = if a.trim().is_empty() {
+            None
+        } else {
+            Some(num(a)?)
+        };
+        let last = if b.trim().is_empty() {
+            None
+        } else {
+            Some(num(b)?)
+        };
         if first.is_none() && last.is_none() {
             return None;
         }
@@ -440,7 +448,10 @@ fn scan_options(t: &Text<'_>, from: usize) -> Result<(Vec<RawOption>, Vec<Note>)
     let text = t.0;
     let mut notes = Vec::new();
     let body = &text[from..];
-    let lead = body.len() - body.trim_start_matches(|c: char| c.is_whitespace() || c == '(').len();
+    let lead = body.len()
+        - body
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+            .len();
     let opens = body[..lead].matches('(').count();
     let start = from + lead;
     let rest = &text[start..];
@@ -583,12 +594,8 @@ pub fn scan_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
         }
     };
     let address = |s: Span| {
-        parse_address(field(s)).ok_or_else(|| {
-            t.err_at(
-                s.start,
-                format!("`{}` is not a valid address", field(s)),
-            )
-        })
+        parse_address(field(s))
+            .ok_or_else(|| t.err_at(s.start, format!("`{}` is not a valid address", field(s))))
     };
     let port = |s: Span| {
         parse_port(field(s))
@@ -620,7 +627,10 @@ pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
     if !ACTIONS.contains(&rule.action.as_str()) {
         return Err(t.err_at(
             rule.spans.action.start,
-            format!("`{}` is not a rule action (alert, pass, drop, reject...)", rule.action),
+            format!(
+                "`{}` is not a rule action (alert, pass, drop, reject...)",
+                rule.action
+            ),
         ));
     }
     if rule.direction == Direction::Transactional {
@@ -883,7 +893,10 @@ mod tests {
         let r = ok(r#"alert tcp any any -> any any (msg:"x"; sid:1;"#);
         assert_eq!(r.notes.len(), 1);
         let r = ok(r#"drop:flow tcp:flow_start any any => any any (SID:1;)"#);
-        assert_eq!((r.action.as_str(), r.protocol.as_str()), ("drop:flow", "tcp:flow_start"));
+        assert_eq!(
+            (r.action.as_str(), r.protocol.as_str()),
+            ("drop:flow", "tcp:flow_start")
+        );
         assert_eq!(r.direction, Direction::Transactional);
         assert_eq!(r.sid(), Some(1));
         let r = ok(r#"alert ip 10.0.0.0/255.0.0.0 any -> any any (sid:1;)"#);
@@ -944,6 +957,9 @@ mod tests {
         assert_eq!(f.rules.len(), 1);
         assert_eq!(f.rules[0].line, 3);
         assert!(scan_rule(&f.rules[0].text, 3).is_ok());
-        assert_eq!(rule_file("alert ip any any -> any any (sid:1; \\\n").unfinished, Some(1));
+        assert_eq!(
+            rule_file("alert ip any any -> any any (sid:1; \\\n").unfinished,
+            Some(1)
+        );
     }
 }

@@ -83,7 +83,9 @@ fn step(c: &Ctx<'_>, w: &mut Walk, o: &RawOption, f: &mut Findings) {
             w.base64 = true;
             w.buffer = Some(name.clone());
         }
-        "byte_extract" => w.vars.extend(v.split(',').nth(2).map(|s| s.trim().to_owned())),
+        "byte_extract" => w
+            .vars
+            .extend(v.split(',').nth(2).map(|s| s.trim().to_owned())),
         "byte_math" => w.vars.extend(
             v.split(',')
                 .filter_map(|p| p.trim().strip_prefix("result"))
@@ -249,7 +251,12 @@ fn modifier(c: &Ctx<'_>, w: &mut Walk, o: &RawOption, name: &str, v: &str, f: &m
             );
         }
     }
-    if (last.relative() && last.absolute()) && matches!(name, "depth" | "offset" | "distance" | "within" | "startswith") {
+    if (last.relative() && last.absolute())
+        && matches!(
+            name,
+            "depth" | "offset" | "distance" | "within" | "startswith"
+        )
+    {
         f.error(
             at,
             Code::ModifierConflict,
@@ -309,7 +316,10 @@ fn position(
         "depth" | "within" if n < last.len as i64 => f.error(
             at,
             Code::ContentExceedsSize,
-            format!("`{name}:{n}` is smaller than its content of {} bytes: the rule can never match", last.len),
+            format!(
+                "`{name}:{n}` is smaller than its content of {} bytes: the rule can never match",
+                last.len
+            ),
             &format!("make `{name}` at least the content's length"),
         ),
         "distance" => last.distance = Some(n),
@@ -319,7 +329,14 @@ fn position(
     }
 }
 
-fn fast_pattern(v: Version, last: &mut Content, o: &RawOption, value: &str, b64: bool, f: &mut Findings) {
+fn fast_pattern(
+    v: Version,
+    last: &mut Content,
+    o: &RawOption,
+    value: &str,
+    b64: bool,
+    f: &mut Findings,
+) {
     let at = o.span.start;
     let kind = value.trim().to_ascii_lowercase();
     let positional = POSITION.iter().any(|m| last.has(m));
@@ -332,15 +349,30 @@ fn fast_pattern(v: Version, last: &mut Content, o: &RawOption, value: &str, b64:
         )
     };
     if b64 && v == Version::V8 {
-        conflict(f, "`fast_pattern` on a content inside `base64_data` (Suricata 8 refuses it)");
+        conflict(
+            f,
+            "`fast_pattern` on a content inside `base64_data` (Suricata 8 refuses it)",
+        );
     } else if kind == "only" && (last.negated || positional) {
-        conflict(f, "`fast_pattern:only` on a negated content or one with depth/offset/distance/within");
+        conflict(
+            f,
+            "`fast_pattern:only` on a negated content or one with depth/offset/distance/within",
+        );
     } else if last.negated && positional {
-        conflict(f, "`fast_pattern` on a negated content with depth/offset/distance/within");
+        conflict(
+            f,
+            "`fast_pattern` on a negated content with depth/offset/distance/within",
+        );
     } else if let Some((o_, l_)) = kind.split_once(',') {
         if let (Ok(a), Ok(b)) = (o_.trim().parse::<usize>(), l_.trim().parse::<usize>()) {
             if a + b > last.len {
-                conflict(f, &format!("`fast_pattern:{a},{b}` reaches past the content's {} bytes", last.len));
+                conflict(
+                    f,
+                    &format!(
+                        "`fast_pattern:{a},{b}` reaches past the content's {} bytes",
+                        last.len
+                    ),
+                );
             }
         }
     }
@@ -436,7 +468,11 @@ fn sizes(w: &Walk, f: &mut Findings) {
     }
     if let Some((at, bound)) = w.urilen {
         let uri = Some("http.uri".to_owned());
-        if let Some(c) = w.contents.iter().find(|c| c.buffer == uri && !c.negated && c.len as u64 > bound) {
+        if let Some(c) = w
+            .contents
+            .iter()
+            .find(|c| c.buffer == uri && !c.negated && c.len as u64 > bound)
+        {
             f.error(
                 at,
                 Code::ContentExceedsSize,

@@ -20,8 +20,20 @@ const APP_HOOKS: &[&str] = &[
 ];
 /// IP-level protocols (`DetectProtoParse`): packet hooks apply to these.
 const IP_PROTOCOLS: &[&str] = &[
-    "ip", "pkthdr", "ipv4", "ip4", "ipv6", "ip6", "tcp", "tcp-pkt", "tcp-stream", "udp", "icmp",
-    "icmpv4", "icmpv6", "sctp",
+    "ip",
+    "pkthdr",
+    "ipv4",
+    "ip4",
+    "ipv6",
+    "ip6",
+    "tcp",
+    "tcp-pkt",
+    "tcp-stream",
+    "udp",
+    "icmp",
+    "icmpv4",
+    "icmpv6",
+    "sctp",
 ];
 
 pub fn check(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
@@ -44,7 +56,12 @@ fn action(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
         for more in actions {
             let name = more.split(':').next().unwrap_or("");
             if !c.t.actions.contains_key(name) {
-                f.error(at, Code::RuleHeader, format!("`{more}` is not an action"), help);
+                f.error(
+                    at,
+                    Code::RuleHeader,
+                    format!("`{more}` is not an action"),
+                    help,
+                );
             }
         }
     } else if r.action.contains(',') {
@@ -148,7 +165,25 @@ fn hook_check(c: &Ctx<'_>, proto: &str, hook: &str, at: usize, f: &mut Findings)
 }
 
 fn direction(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
-    if r.direction == Direction::Transactional && c.v == super::Version::V7 {
+    if r.direction != Direction::Transactional {
+        return;
+    }
+    if c.v == super::Version::V8 {
+        // A transactional rule matches a request and its response: it needs app-layer
+        // keywords (buffers), at least one per direction; with none it cannot.
+        let buffers = r.options.iter().any(|o| {
+            c.t.keyword(&o.keyword)
+                .is_some_and(|k| k.sticky_buffer || k.content_modifier)
+        });
+        if !buffers {
+            f.error(
+                r.spans.direction.start,
+                Code::RuleHeader,
+                "a transactional rule (`=>`) should use both directions, but has no app-layer keyword (the rule should use both directions, but does not)",
+                "match a request buffer and a response buffer, or write `->`",
+            );
+        }
+    } else {
         f.error(
             r.spans.direction.start,
             Code::RuleHeader,

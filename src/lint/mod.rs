@@ -162,7 +162,11 @@ pub fn lint_rule(text: &str, line: usize, opts: &Options) -> (Option<ParsedRule>
     let mut s = Findings::default();
     style(&rule, &mut s);
     for mut x in s.0 {
-        x.message = format!("{} (Suricata {} loads it all the same)", x.message, v.full());
+        x.message = format!(
+            "{} (Suricata {} loads it all the same)",
+            x.message,
+            v.full()
+        );
         if opts.strict {
             x.severity = Severity::Error;
         }
@@ -200,14 +204,19 @@ pub fn lint_text(
             let f = Finding::error(
                 0,
                 Code::NotUtf8,
-                format!("the rule is not valid UTF-8 (Suricata {} refuses it)", opts.version.full()),
+                format!(
+                    "the rule is not valid UTF-8 (Suricata {} refuses it)",
+                    opts.version.full()
+                ),
                 "re-save the file as UTF-8 (Suricata rules are ASCII text)",
             );
             (None, vec![f])
         } else {
             lint_rule(&l.text, l.line, &opts)
         };
-        let loaded = !findings.iter().any(|f| f.is_error() && f.code != Code::RuleStyle);
+        let loaded = !findings
+            .iter()
+            .any(|f| f.is_error() && f.code != Code::RuleStyle);
         for f in findings {
             out.push(place(&l.text, l.line, f));
         }
@@ -239,7 +248,11 @@ fn duplicate(
     let sid = r.sid()?;
     let key = (sid, r.gid().unwrap_or(1));
     let rev = r.rev().unwrap_or(0);
-    let at = r.options.iter().find(|o| o.name() == "sid").map_or(0, |o| o.span.start);
+    let at = r
+        .options
+        .iter()
+        .find(|o| o.name() == "sid")
+        .map_or(0, |o| o.span.start);
     let Some((f0, line0, rev0)) = seen.get(&key).cloned() else {
         seen.insert(key, (file.to_path_buf(), r.line, rev));
         return None;

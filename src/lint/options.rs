@@ -121,6 +121,12 @@ fn value(c: &Ctx<'_>, o: &RawOption, name: &str, f: &mut Findings) {
         ),
         "flow" => flow(o, v, f),
         "requires" => requires(c, o, v, f),
+        "lua" | "luajit" if c.v == Version::V7 => f.error(
+            at,
+            Code::DisabledProtocol,
+            "Lua rules are disabled by the packaged suricata.yaml (security.lua.allow-rules)",
+            "set `security.lua.allow-rules: yes` in suricata.yaml, or match without Lua",
+        ),
         "app-layer-protocol" if c.v == Version::V7 && v.contains(',') => f.error(
             at,
             Code::OptionValue,
@@ -157,7 +163,10 @@ fn positive(o: &RawOption, v: &str, f: &mut Findings) {
 }
 
 fn flow(o: &RawOption, v: &str, f: &mut Findings) {
-    let words: Vec<String> = v.split(',').map(|w| w.trim().to_ascii_lowercase()).collect();
+    let words: Vec<String> = v
+        .split(',')
+        .map(|w| w.trim().to_ascii_lowercase())
+        .collect();
     if let Some(bad) = words.iter().find(|w| !FLOW_OPTIONS.contains(&w.as_str())) {
         return f.error(
             o.span.start,
@@ -191,7 +200,10 @@ fn requires(c: &Ctx<'_>, o: &RawOption, v: &str, f: &mut Findings) {
             f.error(
                 o.span.start,
                 Code::RequiresUnmet,
-                format!("`requires: {item}` is not met by Suricata {}: the rule is skipped", c.v.full()),
+                format!(
+                    "`requires: {item}` is not met by Suricata {}: the rule is skipped",
+                    c.v.full()
+                ),
                 "lint with the Suricata version the rule is written for (`--suricata 7|8`)",
             );
         }

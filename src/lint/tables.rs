@@ -270,6 +270,8 @@ mod tests {
         assert!(!tables(Version::V7).keywords.contains_key("absent"));
         assert!(tables(Version::V8).actions["drop:flow"].0.is_none());
         assert!(tables(Version::V7).actions["drop:flow"].0.is_some());
-        assert!(tables(Version::V8).listed_hooks.contains("http1:request_line"));
+        assert!(tables(Version::V8)
+            .listed_hooks
+            .contains("http1:request_line"));
     }
 }

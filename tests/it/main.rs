@@ -12,6 +12,7 @@ mod common;
 mod diagnostics;
 mod firewall;
 mod flows;
+mod lint_agreement;
 mod lowering_fixes;
 mod misp;
 mod pcap;

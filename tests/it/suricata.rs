@@ -222,8 +222,12 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         ..Default::default()
     };
     let mut seen = iocc::lint::Seen::new();
-    let (count, problems) =
-        iocc::lint::lint_text(std::path::Path::new("pack.rules"), &text, &strict, &mut seen);
+    let (count, problems) = iocc::lint::lint_text(
+        std::path::Path::new("pack.rules"),
+        &text,
+        &strict,
+        &mut seen,
+    );
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(count, 16);
     let parsed: Vec<_> = iocc::grammar::rule::rule_file(&text)
