@@ -95,7 +95,7 @@ fn syntax(o: &RawOption, value: Value, quotes: Quotes, f: &mut Findings) -> bool
             );
             false
         }
-        Quotes::None if starts_quoted => {
+        Quotes::None if o.quoted || starts_quoted => {
             f.error(
                 at,
                 Code::OptionValue,

@@ -256,8 +256,9 @@ mod tests {
             assert!(t.keywords.len() > 250, "{v:?}");
             assert_eq!(t.keywords["sid"].value, Value::Required);
             assert_eq!(t.keywords["content"].quotes, Quotes::Mandatory);
-            assert!(t.keywords["file_data"].sticky_buffer);
-            assert!(t.keywords["nocase"].content_modifier);
+            assert!(t.keywords["http.content_type"].sticky_buffer);
+            assert!(t.keyword("http_content_type").is_some());
+            assert!(t.keywords["http_uri"].content_modifier);
             assert_eq!(t.actions["alert"], (None, t.actions["alert"].1.clone()));
             assert!(t.protocols["tcp"].is_none());
             assert!(t.protocols["igmp"].is_some());
