@@ -143,6 +143,22 @@ pub struct LintArgs {
     /// `.rules` files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The Suricata version whose verdict to predict: 7 (7.0.10) or 8 (8.0.6), each with
+    /// its packaged suricata.yaml.
+    #[arg(long = "suricata", value_name = "VERSION", default_value = "7", value_parser = lint_version)]
+    pub suricata: crate::lint::Version,
+    /// Style findings (no msg, rev or classtype) are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Read every file as a Suricata 8 firewall rule file (files named `firewall.rules`
+    /// always are).
+    #[arg(long)]
+    pub firewall: bool,
+}
+
+fn lint_version(s: &str) -> Result<crate::lint::Version, String> {
+    crate::lint::Version::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a Suricata version iocc knows: use 7 or 8"))
 }
 
 #[derive(Debug, Args)]
@@ -417,7 +433,12 @@ fn targets() -> ExitCode {
 
 fn lint(args: &LintArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let (found, counts) = crate::rules::lint::lint_files(&args.files);
+    let opts = crate::lint::Options {
+        version: args.suricata,
+        strict: args.strict,
+        firewall: args.firewall,
+    };
+    let (found, counts) = crate::lint::lint_files(&args.files, &opts);
     diags.extend(found);
     print_diags(format, &diags, &mut cache);
     if format == Format::Human && !diags.has_errors() {

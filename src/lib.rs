@@ -18,6 +18,7 @@ pub mod escape;
 pub mod explain;
 pub mod grammar;
 pub mod import;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod net;

@@ -65,6 +65,10 @@ fn cases() -> Vec<Case> {
         &["lint", "tests/fixtures/bad/rules/broken.rules"],
     ));
     out.push(case(
+        "lint-checks",
+        &["lint", "tests/fixtures/bad/rules/checks.rules"],
+    ));
+    out.push(case(
         "diff-failed",
         &[
             "diff",

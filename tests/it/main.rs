@@ -16,6 +16,7 @@ mod files;
 mod firewall;
 mod flows;
 mod import;
+mod lint_agreement;
 mod lowering_fixes;
 mod misp;
 mod pcap;
