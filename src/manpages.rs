@@ -2,6 +2,7 @@
 //! `iocc.1`, and `iocc-COMMAND.1` for every command, so that `man iocc-build` works.
 //!
 //! Guarantees: the pages say what `--help` says (one source); a page is written atomically.
+//! The page date is today's (`SOURCE_DATE_EPOCH` when set, for reproducible pages).
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,7 @@ fn render(cmd: clap::Command) -> String {
     // Rendering into memory cannot fail.
     let _ = clap_mangen::Man::new(cmd)
         .section("1")
+        .date(crate::build::today().to_string())
         .manual("iocc manual")
         .source(concat!("iocc ", env!("CARGO_PKG_VERSION")))
         .render(&mut out);

@@ -81,7 +81,7 @@ pub fn run(
     }
     let mut written = Vec::new();
     for (rel, text) in &files {
-        let path = opts.dir.join(rel);
+        let path = under(&opts.dir, rel);
         if let Err(d) =
             create_parent(&path).and_then(|()| write_file_atomic(&path, text.as_bytes()))
         {
@@ -91,8 +91,8 @@ pub fn run(
         written.push(display(&path));
     }
     let build_opts = BuildOptions {
-        paths: vec![opts.dir.join("iocs")],
-        out: opts.dir.join("out"),
+        paths: vec![under(&opts.dir, "iocs")],
+        out: under(&opts.dir, "out"),
         ..BuildOptions::default()
     };
     let build = build::run(&build_opts, cache, diags)?;
@@ -103,11 +103,20 @@ pub fn run(
     })
 }
 
+/// `rel` inside `dir`, without a leading `./` for the current folder (paths are printed).
+fn under(dir: &Path, rel: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(rel)
+    } else {
+        dir.join(rel)
+    }
+}
+
 /// One error per file that exists already.
 fn refusals(dir: &Path, files: &[(&'static str, String)]) -> Vec<Diagnostic> {
     files
         .iter()
-        .map(|(rel, _)| dir.join(rel))
+        .map(|(rel, _)| under(dir, rel))
         .filter(|p| p.exists())
         .map(|p| {
             Diagnostic::new(

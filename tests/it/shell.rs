@@ -94,7 +94,8 @@ fn zsh_and_fish_load_their_completions() {
             ])
             .output()
             .unwrap();
-        let words: Vec<&str> = stdout(&o)
+        let listed = stdout(&o);
+        let words: Vec<&str> = listed
             .lines()
             .map(|l| l.split('\t').next().unwrap_or(""))
             .collect();
@@ -140,12 +141,15 @@ fn man_pages_render_without_warnings() {
                 .arg(entry.path())
                 .output()
                 .unwrap();
-            assert!(
-                o.status.success(),
-                "mandoc -T lint: {}{}",
-                stdout(&o),
-                stderr(&o)
-            );
+            // clap_mangen separates a value list with `.br`, a blank line, `.br`: mandoc
+            // notes the redundant breaks, which change nothing in the rendering. Anything
+            // else is a finding.
+            let findings: Vec<String> = format!("{}{}", stdout(&o), stderr(&o))
+                .lines()
+                .filter(|l| !l.contains("WARNING: skipping paragraph macro: br"))
+                .map(str::to_owned)
+                .collect();
+            assert!(findings.is_empty(), "mandoc -T lint: {findings:#?}");
         }
     }
 }
