@@ -653,7 +653,10 @@ fn man(args: &ManArgs, format: Format) -> ExitCode {
             }
         }),
         None => match crate::manpages::page(args.command.as_deref()) {
-            Some(roff) => Ok(out!("{roff}")),
+            Some(roff) => {
+                out!("{roff}");
+                Ok(())
+            }
             None => Cli::command()
                 .error(
                     clap::error::ErrorKind::InvalidValue,
