@@ -422,14 +422,8 @@ fn changelog(v: Versions, format: Format) -> ExitCode {
     code(&diags)
 }
 
-/// The JSON Schema of the catalogue format, as `iocc schema` prints it.
-pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
-}
-
 fn schema() -> ExitCode {
-    outln!("{}", schema_json());
+    outln!("{}", crate::shape::schema_json());
     ExitCode::SUCCESS
 }
 
@@ -645,14 +639,14 @@ fn completions(args: &CompletionsArgs) -> ExitCode {
 fn man(args: &ManArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
     let result = match &args.out {
-        Some(dir) => crate::manpages::write_all(dir).map(|pages| {
+        Some(dir) => crate::manpages::write_all(Cli::command(), dir).map(|pages| {
             if !crate::term::quiet() && format == Format::Human {
                 for p in &pages {
                     outln!("wrote {}", display(p));
                 }
             }
         }),
-        None => match crate::manpages::page(args.command.as_deref()) {
+        None => match crate::manpages::page(Cli::command(), args.command.as_deref()) {
             Some(roff) => {
                 out!("{roff}");
                 Ok(())
@@ -663,7 +657,7 @@ fn man(args: &ManArgs, format: Format) -> ExitCode {
                     format!(
                         "`{}` is not an iocc command; pages: {}",
                         args.command.as_deref().unwrap_or_default(),
-                        crate::manpages::command_names().join(", ")
+                        crate::manpages::command_names(Cli::command()).join(", ")
                     ),
                 )
                 .exit(),

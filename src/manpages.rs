@@ -6,14 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
-
 use crate::diag::{display, Code, Diagnostic};
 
 /// The command tree as the pages show it: subcommands named `iocc-COMMAND`, with the global
-/// options (`--format`, `--quiet`, `--verbose`) listed on every page.
-fn commands() -> Vec<clap::Command> {
-    let mut root = crate::cli::Cli::command();
+/// options (`--format`, `--quiet`, `--verbose`) listed on every page. `root` is the command
+/// line's definition (`Cli::command()`).
+fn commands(mut root: clap::Command) -> Vec<clap::Command> {
     root.build();
     let mut all = vec![root.clone()];
     for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
@@ -36,17 +34,17 @@ fn render(cmd: clap::Command) -> String {
 }
 
 /// The page of `command` (`None`: iocc itself); `None` when there is no such command.
-pub fn page(command: Option<&str>) -> Option<String> {
+pub fn page(root: clap::Command, command: Option<&str>) -> Option<String> {
     let wanted = command.map_or("iocc".to_owned(), |c| format!("iocc-{c}"));
-    commands()
+    commands(root)
         .into_iter()
         .find(|c| c.get_name() == wanted)
         .map(render)
 }
 
 /// The commands that have a page of their own.
-pub fn command_names() -> Vec<String> {
-    commands()
+pub fn command_names(root: clap::Command) -> Vec<String> {
+    commands(root)
         .iter()
         .skip(1)
         .map(|c| c.get_name().trim_start_matches("iocc-").to_owned())
@@ -54,7 +52,7 @@ pub fn command_names() -> Vec<String> {
 }
 
 /// Writes every page into `dir` (created if needed); returns the paths written.
-pub fn write_all(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+pub fn write_all(root: clap::Command, dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     std::fs::create_dir_all(dir).map_err(|e| {
         Diagnostic::new(
             Code::WriteFailed,
@@ -63,7 +61,7 @@ pub fn write_all(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         .help("check the permissions of the parent folder")
     })?;
     let mut written = Vec::new();
-    for cmd in commands() {
+    for cmd in commands(root) {
         let path = dir.join(format!("{}.1", cmd.get_name()));
         crate::output::write_file_atomic(&path, render(cmd).as_bytes())?;
         written.push(path);

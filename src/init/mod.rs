@@ -57,7 +57,7 @@ pub fn files(install: &str) -> Vec<(&'static str, String)> {
     };
     vec![
         (CATALOGUE, include_str!("starter.yaml").to_owned()),
-        (SCHEMA, format!("{}\n", crate::cli::schema_json())),
+        (SCHEMA, format!("{}\n", crate::shape::schema_json())),
         (".gitignore", include_str!("gitignore").to_owned()),
         ("README.md", include_str!("readme.md").to_owned()),
         (GITHUB_WORKFLOW, ci(include_str!("github-workflow.yml"))),
