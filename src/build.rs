@@ -239,10 +239,7 @@ pub fn compile(
             continue;
         }
         let (id, name) = (catalogue.id.as_str(), target.name());
-        progress::announce(Event::TargetStart {
-            catalogue: id,
-            target: name,
-        });
+        progress::target_start(id, name);
         let result = target.compile(&TargetContext {
             catalogue: &catalogue,
             templates,
@@ -250,13 +247,7 @@ pub fn compile(
         });
         match result {
             Ok(out) => {
-                let bytes = out.files.iter().map(|f| f.contents.len() as u64).sum();
-                progress::announce(Event::TargetDone {
-                    catalogue: id,
-                    target: name,
-                    files: out.files.len(),
-                    bytes,
-                });
+                progress::target_done(id, name, out.files.iter().map(|f| f.contents.len()));
                 let mut files = Vec::new();
                 for f in out.files {
                     if !output::is_safe_relative(&f.path) {

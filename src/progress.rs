@@ -63,6 +63,23 @@ pub fn announce(event: Event<'_>) {
     }
 }
 
+/// Announces that `target` of `catalogue` starts compiling.
+pub fn target_start(catalogue: &str, target: &str) {
+    announce(Event::TargetStart { catalogue, target });
+}
+
+/// Announces that `target` of `catalogue` compiled into files of the given sizes.
+pub fn target_done(catalogue: &str, target: &str, sizes: impl ExactSizeIterator<Item = usize>) {
+    let files = sizes.len();
+    let bytes = sizes.map(|n| n as u64).sum();
+    announce(Event::TargetDone {
+        catalogue,
+        target,
+        files,
+        bytes,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
