@@ -8,17 +8,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
 use crate::bundle::BundleOptions;
 use crate::diag::{
-    display, json_report, render_human, render_json, Code, Diagnostic, Diagnostics, Format,
-    SourceCache,
+    count, display, json_report, render_json, Code, Diagnostic, Diagnostics, Format, SourceCache,
 };
 
 const EXAMPLES: &str = "\
 Examples:
+  iocc init my-iocs                           a new catalogue repository, with CI files
   iocc check                                  check every catalogue in iocs/
   iocc check iocs/contec-cms8000.yaml         check one catalogue
   iocc build                                  compile every catalogue in iocs/ into out/
@@ -40,7 +40,10 @@ Examples:
   iocc publish dist/contec-cms8000-1.3.0.tar.gz --api-root URL --collection ID
                                               push what changed to a TAXII 2.1 collection
   iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
-  iocc import event.json --into iocs/x.yaml --dry-run  what an import would add";
+  iocc import event.json --into iocs/x.yaml --dry-run  what an import would add
+  iocc completions bash > /etc/bash_completion.d/iocc
+                                              tab completion for bash (zsh, fish, ...)
+  iocc man --out /usr/local/share/man/man1    one man page per command (`man iocc-build`)";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -50,12 +53,21 @@ pub struct Cli {
     /// Diagnostics and report format.
     #[arg(long, value_enum, global = true, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print only errors: no warnings, no report, no progress.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print how long each target took and the size of what it wrote.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a catalogue repository: a commented starter catalogue with its JSON Schema,
+    /// a README, .gitignore, and CI files for GitHub Actions and GitLab CI; then build it.
+    Init(crate::init::InitOptions),
     /// Validate catalogues and compile them in memory (firewall safety rails included); report
     /// every problem; writes nothing.
     Check(CheckArgs),
@@ -94,6 +106,28 @@ pub enum Command {
     /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
     /// against known-benign lists; shows what it adds as a diff.
     Import(crate::import::ImportOptions),
+    /// Print the tab-completion script for a shell (e.g. `iocc completions bash >
+    /// /etc/bash_completion.d/iocc`, or `source <(iocc completions bash)`).
+    Completions(CompletionsArgs),
+    /// Print the man page of iocc or of one command; with --out, write a page per command.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (default: iocc itself).
+    #[arg(value_name = "COMMAND", conflicts_with = "out")]
+    pub command: Option<String>,
+    /// Write iocc.1 and one iocc-COMMAND.1 page per command into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -213,11 +247,7 @@ macro_rules! outln {
 
 fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     match format {
-        Format::Human => {
-            if !diags.is_empty() {
-                let _ = std::io::stderr().write_all(render_human(diags, cache).as_bytes());
-            }
-        }
+        Format::Human => crate::term::print_diagnostics(diags, cache),
         Format::Json => {
             let _ = std::io::stdout().write_all(render_json(diags, cache).as_bytes());
         }
@@ -263,7 +293,9 @@ fn compile_one(
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let f = cli.format;
+    crate::term::configure(cli.quiet, cli.verbose, f);
     match cli.command {
+        Command::Init(opts) => init(&opts, f),
         Command::Check(args) => check(args, f),
         Command::Build(opts) => build(&opts, f),
         Command::Bundle(opts) => bundle(&opts, f),
@@ -277,6 +309,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(args) => keygen(&args, f),
         Command::Publish(opts) => publish(&opts, f),
         Command::Import(opts) => import(&opts, f),
+        Command::Completions(args) => completions(&args),
+        Command::Man(args) => man(&args, f),
     }
 }
 
@@ -288,32 +322,42 @@ fn check(args: CheckArgs, format: Format) -> ExitCode {
         paths: args.paths,
         ..BuildOptions::default()
     };
-    let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
+    let (compiled, measured) =
+        crate::term::with_progress(|| build::compile_all(&opts, &mut cache, &mut diags));
     print_diags(format, &diags, &mut cache);
-    if format == Format::Human && !diags.has_errors() {
-        for c in compiled.iter().map(|c| &c.catalogue) {
+    if format == Format::Human && !diags.has_errors() && !crate::term::quiet() {
+        for c in compiled.iter().flatten().map(|c| &c.catalogue) {
             outln!(
-                "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
+                "ok: {} ({} {}): {}, {}, {}",
                 display(&c.source.path),
                 c.id,
                 c.version,
-                c.indicator_count(),
-                c.bulk.len(),
-                c.detections.len()
+                count(c.indicator_count(), "indicator", "indicators"),
+                count(c.bulk.len(), "bulk list", "bulk lists"),
+                count(c.detections.len(), "detection", "detections")
             );
         }
+        out!(
+            "{}",
+            crate::term::timings_to_print(&measured).unwrap_or_default()
+        );
     }
     code(&diags)
 }
 
 fn build(opts: &BuildOptions, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let report = build::run(opts, &mut cache, &mut diags);
+    let (report, measured) =
+        crate::term::with_progress(|| build::run(opts, &mut cache, &mut diags));
     match format {
         Format::Human => {
             print_diags(format, &diags, &mut cache);
-            if let Some(r) = &report {
+            if let (Some(r), false) = (&report, crate::term::quiet()) {
                 out!("{}", build::render_report(r));
+                out!(
+                    "{}",
+                    crate::term::timings_to_print(&measured).unwrap_or_default()
+                );
             }
         }
         Format::Json => {
@@ -325,10 +369,11 @@ fn build(opts: &BuildOptions, format: Format) -> ExitCode {
 
 fn bundle(opts: &BundleOptions, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let reports = crate::bundle::run(opts, &mut cache, &mut diags);
+    let (reports, _) =
+        crate::term::with_progress(|| crate::bundle::run(opts, &mut cache, &mut diags));
     if format == Format::Human {
         print_diags(format, &diags, &mut cache);
-        for r in reports.iter().flatten() {
+        for r in reports.iter().flatten().filter(|_| !crate::term::quiet()) {
             outln!(
                 "{} {} -> {} ({} files, sha256 {})",
                 r.catalogue,
@@ -361,7 +406,7 @@ fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
         print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
     } else {
         print_diags(format, &diags, &mut cache);
-        if let (Some(r), false) = (&report, diags.has_errors()) {
+        if let (Some(r), false) = (&report, diags.has_errors() || crate::term::quiet()) {
             if let Some(t) = &r.signature {
                 outln!(
                     "ok: {}: signature verified ({})",
@@ -401,11 +446,7 @@ fn changelog(v: Versions, format: Format) -> ExitCode {
 }
 
 fn schema() -> ExitCode {
-    let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(&schema).unwrap_or_default()
-    );
+    outln!("{}", crate::shape::schema_json());
     ExitCode::SUCCESS
 }
 
@@ -585,6 +626,78 @@ fn keygen_files(
     Ok(pk)
 }
 
+/// `iocc init [DIR]`: the starter repository, built, and what to do next.
+fn init(opts: &crate::init::InitOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (report, _) = crate::term::with_progress(|| crate::init::run(opts, &mut cache, &mut diags));
+    if format == Format::Json {
+        print_json(&diags, &mut cache, &[("init", serde_json::json!(report))]);
+        return code(&diags);
+    }
+    print_diags(format, &diags, &mut cache);
+    if let (Some(r), false) = (&report, crate::term::quiet()) {
+        for f in &r.files {
+            outln!("created {f}");
+        }
+        out!("{}", build::render_report(&r.build));
+        let cd = if r.dir == "." {
+            String::new()
+        } else {
+            format!("  cd {}\n", r.dir)
+        };
+        out!(
+            "\nNext steps:\n{cd}  git init && git add -A && git commit -m \"Start the catalogue repository\"\n  \
+             then edit {}, run `iocc check` and `iocc build`, commit and push:\n  \
+             the CI files check, build, bundle and verify the catalogues.\n",
+            crate::init::CATALOGUE
+        );
+    }
+    code(&diags)
+}
+
+/// `iocc completions SHELL`: the completion script, generated from the command definition.
+fn completions(args: &CompletionsArgs) -> ExitCode {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "iocc", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
+    ExitCode::SUCCESS
+}
+
+/// `iocc man [COMMAND]` prints one page (roff); `iocc man --out DIR` writes every page.
+fn man(args: &ManArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let result = match &args.out {
+        Some(dir) => crate::manpages::write_all(Cli::command(), dir).map(|pages| {
+            if !crate::term::quiet() && format == Format::Human {
+                for p in &pages {
+                    outln!("wrote {}", display(p));
+                }
+            }
+        }),
+        None => match crate::manpages::page(Cli::command(), args.command.as_deref()) {
+            Some(roff) => {
+                out!("{roff}");
+                Ok(())
+            }
+            None => Cli::command()
+                .error(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "`{}` is not an iocc command; pages: {}",
+                        args.command.as_deref().unwrap_or_default(),
+                        crate::manpages::command_names(Cli::command()).join(", ")
+                    ),
+                )
+                .exit(),
+        },
+    };
+    if let Err(d) = result {
+        diags.push(d);
+    }
+    print_diags(format, &diags, &mut cache);
+    code(&diags)
+}
+
 fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
     let report = crate::publish::run(opts, &mut diags);
@@ -612,9 +725,9 @@ fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
                 outln!("dry run: nothing sent");
             } else {
                 outln!(
-                    "sent {} object(s) in {} request(s); the server accepted {} and already held {}",
-                    r.new + r.changed + r.revoked,
-                    r.requests,
+                    "sent {} in {}; the server accepted {} and already held {}",
+                    count(r.new + r.changed + r.revoked, "object", "objects"),
+                    count(r.requests, "request", "requests"),
                     r.accepted,
                     r.already_held
                 );
@@ -667,7 +780,6 @@ fn import(opts: &crate::import::ImportOptions, format: Format) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {
