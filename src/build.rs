@@ -17,15 +17,16 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::diag::{count, display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Compared, Files, Staging, Tree};
+use crate::progress::{self, Event};
 use crate::render::Templates;
 use crate::rules::{self, RulePlan};
 use crate::targets::coverage::Status;
@@ -260,9 +261,21 @@ impl Dest<'_> {
 /// One target's result: its files (how each compared) and what it reported.
 type TargetResult = Result<(Files, TargetOutput), Vec<Diagnostic>>;
 
+/// What a worker tells the building thread, which announces it ([`progress`] observers
+/// live on the thread that runs the build).
+enum Progress {
+    Start(usize),
+    Done {
+        index: usize,
+        files: usize,
+        bytes: u64,
+    },
+}
+
 /// Runs `selected` on every core: each target writes only its own folder, so they run in
 /// parallel; results come back in `selected` order, so reports and errors do not depend on
-/// which finished first.
+/// which finished first. Progress events are announced on the calling thread as targets
+/// start and finish.
 fn run_targets(
     selected: &[&'static dyn Target],
     cx: &TargetContext<'_>,
@@ -274,27 +287,44 @@ fn run_targets(
     let results: Mutex<Vec<Option<TargetResult>>> =
         Mutex::new((0..selected.len()).map(|_| None).collect());
     let workers = workers.min(selected.len()).max(1);
-    let work = || loop {
+    let work = |tx: mpsc::Sender<Progress>| loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(target) = selected.get(i) else { break };
         if skip(*target) {
             continue;
         }
+        let _ = tx.send(Progress::Start(i));
         let mut files = dest.files(target.name());
-        let result = target.write(cx, &mut files).map(|out| (files, out));
+        let result = target.write(cx, &mut files);
+        let (count, bytes) = (files.written().len(), files.bytes());
         if let Ok(mut r) = results.lock() {
-            r[i] = Some(result);
+            r[i] = Some(result.map(|out| (files, out)));
         }
-    };
-    if workers == 1 {
-        work();
-    } else {
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(work);
-            }
+        let _ = tx.send(Progress::Done {
+            index: i,
+            files: count,
+            bytes,
         });
-    }
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (tx, work) = (tx.clone(), &work);
+            s.spawn(move || work(tx));
+        }
+        drop(tx);
+        let id = cx.catalogue.id.as_str();
+        for p in rx {
+            match p {
+                Progress::Start(i) => progress::target_start(id, selected[i].name()),
+                Progress::Done {
+                    index,
+                    files,
+                    bytes,
+                } => progress::target_done(id, selected[index].name(), files, bytes),
+            }
+        }
+    });
     results.into_inner().unwrap_or_default()
 }
 
@@ -505,8 +535,13 @@ pub fn compile_all(
 ) -> Option<Vec<Compiled>> {
     let (catalogues, templates) = prepare(opts, cache, diags)?;
     let mut compiled = Vec::new();
+    progress::announce(Event::Catalogues(catalogues.len()));
     for c in catalogues {
         let selected = select(&opts.targets, &c);
+        progress::announce(Event::Catalogue {
+            id: &c.id,
+            targets: selected.len(),
+        });
         match compile(c, &selected, &templates, Dest::Memory, opts.workers()) {
             Ok(done) => compiled.push(done),
             Err(errs) => diags.extend(errs),
@@ -545,9 +580,14 @@ fn compile_to_disk(
     diags: &mut Diagnostics,
 ) -> Vec<(Compiled, Option<Staging>)> {
     let mut done = Vec::new();
+    progress::announce(Event::Catalogues(catalogues.len()));
     for c in catalogues {
         let dest = opts.out.join(&c.id);
         let selected = select(&opts.targets, &c);
+        progress::announce(Event::Catalogue {
+            id: &c.id,
+            targets: selected.len(),
+        });
         let staging = if opts.check {
             None
         } else {
@@ -579,6 +619,7 @@ pub fn run(
 ) -> Option<BuildReport> {
     let (catalogues, templates) = prepare(opts, cache, diags)?;
     let compiled = compile_to_disk(opts, catalogues, &templates, diags);
+    progress::announce(Event::Output);
     if diags.has_errors() {
         return None;
     }
@@ -697,9 +738,12 @@ fn stale(
     let mut found = vec![Diagnostic::new(
         Code::StaleOutput,
         format!(
-            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
+            "`{}` is stale: {} from a fresh build: {list}",
             display(dest),
-            diff.len()
+            match diff.len() {
+                1 => "1 file differs".to_owned(),
+                n => format!("{n} files differ"),
+            }
         ),
     )
     .in_file(&c.catalogue.source.path)
@@ -838,11 +882,11 @@ pub fn render_report(report: &BuildReport) -> String {
         ));
         for t in &c.targets {
             out.push_str(&format!(
-                "  {:<9} {} file(s); carries {} of {} items",
+                "  {:<9} {}; carries {} of {}",
                 t.target,
-                t.files.len(),
+                count(t.files.len(), "file", "files"),
                 t.coverage.carried.len(),
-                c.items,
+                count(c.items, "item", "items"),
             ));
             if t.coverage.skipped.is_empty() {
                 out.push('\n');

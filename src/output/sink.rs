@@ -72,6 +72,8 @@ pub struct Files {
     target: String,
     mode: Mode,
     written: Vec<(String, Compared)>,
+    /// Bytes written into every file so far (progress reports).
+    bytes: u64,
 }
 
 impl Files {
@@ -95,12 +97,18 @@ impl Files {
             target: target.to_owned(),
             mode,
             written: Vec::new(),
+            bytes: 0,
         }
     }
 
     /// Every file written so far (relative paths, in writing order) and how each compared.
     pub fn written(&self) -> &[(String, Compared)] {
         &self.written
+    }
+
+    /// How many bytes the files written so far hold.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// The files kept by [`Files::memory`] (empty for the other modes).
@@ -136,6 +144,7 @@ impl Files {
             Err(WriteError::Io(e)) => return Err(vec![write_failed(&shown, &e)]),
             Err(WriteError::Refused(d)) => return Err(d),
         };
+        self.bytes += sink.len;
         let (compared, bytes) = sink.finish().map_err(|e| vec![write_failed(&shown, &e)])?;
         if let Mode::Memory(tree) = &mut self.mode {
             tree.insert(path.to_owned(), bytes);
@@ -182,6 +191,8 @@ pub struct FileSink {
     differs: bool,
     memory: bool,
     error: Option<io::Error>,
+    /// Bytes written into this file.
+    len: u64,
 }
 
 impl FileSink {
@@ -194,6 +205,7 @@ impl FileSink {
             differs: false,
             memory,
             error: None,
+            len: 0,
         }
     }
 
@@ -283,6 +295,7 @@ impl Write for FileSink {
         if let Some(e) = &self.error {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        self.len += data.len() as u64;
         if !self.memory && self.buf.len() + data.len() > CHUNK {
             let r = self.flush_buf().and_then(|()| {
                 if data.len() >= CHUNK {

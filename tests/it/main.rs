@@ -6,18 +6,25 @@
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
 mod architecture;
+mod benign;
 mod bundle;
 mod cli;
 mod common;
 mod diagnostics;
 mod dns;
+mod files;
 mod firewall;
 mod flows;
+mod import;
+mod init;
+mod lint_agreement;
 mod lowering_fixes;
 mod misp;
 mod pcap;
 mod publish;
 mod scale;
+mod shell;
+mod sigma;
 mod suricata;
 mod traffic;
 mod zeek;

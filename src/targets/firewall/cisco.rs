@@ -150,6 +150,32 @@ pub fn groups_delta(d: &Delta, g: &Groups<'_>) -> String {
     out
 }
 
+/// Writes a Cisco platform's one file: the same view for IOS and ASA, which differ only in
+/// their template, object names, entry prefix (`network-object ` on ASA) and file extension.
+/// The object-group entries stream into the template's two slots.
+pub fn write_file(
+    cx: &super::platform::PlatformContext<'_>,
+    out: &mut crate::targets::Files,
+    template: crate::render::Template,
+    names: &'static [super::platform::Naming],
+    entry: &str,
+    extension: &str,
+) -> Result<(), Vec<crate::diag::Diagnostic>> {
+    let l = cx.list;
+    let view = minijinja::context! {
+        h => super::ser(cx.header), n => cx.names(names),
+        remark => remark(cx.catalogue),
+        has_v4 => !l.v4.is_empty(),
+        has_v6 => !l.v6.is_empty(),
+        entries_v4 => crate::render::slot(0),
+        entries_v6 => crate::render::slot(1),
+    };
+    let mut v4 = v4_entries(entry, &l.v4);
+    let mut v6 = v6_entries(entry, &l.v6);
+    let file = format!("{}.{extension}", cx.catalogue.id);
+    cx.render_to(out, &file, template, &view, &mut [&mut v4, &mut v6])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

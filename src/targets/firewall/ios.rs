@@ -8,9 +8,9 @@
 use super::cisco::{self, Groups};
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{ser, Delta, Header};
+use super::{Delta, Header};
 use crate::diag::Diagnostic;
-use crate::render::{slot, Escaper, Template};
+use crate::render::{Escaper, Template};
 use crate::targets::Files;
 
 pub struct Ios;
@@ -67,19 +67,7 @@ impl Platform for Ios {
     }
 
     fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
-        let l = cx.list;
-        let view = minijinja::context! {
-            h => ser(cx.header), n => cx.names(self.object_names()),
-            remark => cisco::remark(cx.catalogue),
-            has_v4 => !l.v4.is_empty(),
-            has_v6 => !l.v6.is_empty(),
-            entries_v4 => slot(0),
-            entries_v6 => slot(1),
-        };
-        let mut v4 = cisco::v4_entries("", &l.v4);
-        let mut v6 = cisco::v6_entries("", &l.v6);
-        let file = format!("{}.ios", cx.catalogue.id);
-        cx.render_to(out, &file, TEMPLATE, &view, &mut [&mut v4, &mut v6])
+        cisco::write_file(cx, out, TEMPLATE, self.object_names(), "", "ios")
     }
 
     fn delta(&self, d: &Delta, h: &Header) -> String {
