@@ -334,7 +334,10 @@ fn plan_rules(
     catalogue: &Catalogue,
     selected: &[&'static dyn Target],
 ) -> (Option<RulePlan>, Vec<Diagnostic>) {
-    if !selected.iter().any(|t| t.name() == rules::plan::PUBLISHER) {
+    if !selected
+        .iter()
+        .any(|t| rules::plan::RULE_TARGETS.contains(&t.name()))
+    {
         return (None, Vec::new());
     }
     match rules::plan::plan(catalogue) {
@@ -358,7 +361,7 @@ pub fn compile(
         templates,
         rules: plan.as_ref(),
     };
-    let skip = |t: &dyn Target| publisher_failed && t.name() == rules::plan::PUBLISHER;
+    let skip = |t: &dyn Target| publisher_failed && rules::plan::RULE_TARGETS.contains(&t.name());
     let results = run_targets(selected, &cx, dest, workers, &skip);
     let mut tree = Tree::new();
     let mut written = Vec::new();

@@ -556,6 +556,7 @@ mod tests {
         }
         let plan = (!rules.is_empty()).then(|| RulePlan {
             rules,
+            ip_only: Vec::new(),
             files: Vec::new(),
             categories: Vec::new(),
             not_expressed: Vec::new(),

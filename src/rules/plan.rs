@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use ipnet::IpNet;
 
 use super::lock::{self, AssignError, Entry, Lock};
-use super::lower::{lower, DataFile, Lowered, NotExpressed};
+use super::lower::{lower, lower_ip_only, DataFile, Lowered, NotExpressed};
 use super::model::{Rule, RuleOption};
 use crate::diag::{display, At, Code, Diagnostic};
 use crate::model::Catalogue;
@@ -21,6 +21,10 @@ use crate::model::Catalogue;
 /// the SID lock) only when this target is selected, so a build of other targets never touches
 /// the lock, and targets that refer to the published rules (STIX) name its rules file.
 pub const PUBLISHER: &str = "suricata";
+
+/// The targets that write the plan's rules (the publisher and the profiles that write its
+/// rules in another dialect): the build makes the plan when any of them is selected.
+pub const RULE_TARGETS: &[&str] = &[PUBLISHER, "aws-network-firewall"];
 
 /// The rules file of a catalogue inside the publisher's folder.
 pub fn rules_file(catalogue_id: &str) -> String {
@@ -59,6 +63,9 @@ pub struct LockFile {
 pub struct RulePlan {
     /// In pack order.
     pub rules: Vec<PlannedRule>,
+    /// The rules of the IP-only profile ([`lower_ip_only`]: no datasets, iprep or domains),
+    /// in pack order; a rule both lowerings make is the same rule with the same sid.
+    pub ip_only: Vec<PlannedRule>,
     /// Data files the rules load (datasets), beside the rules file.
     pub files: Vec<DataFile>,
     pub categories: Vec<PlannedCategory>,
@@ -143,11 +150,22 @@ pub fn plan_with(
     prev: &Lock,
     path: PathBuf,
 ) -> Result<RulePlan, Vec<Diagnostic>> {
-    let wanted: Vec<(String, String)> = lowered
+    let mut wanted: Vec<(String, String)> = lowered
         .rules
         .iter()
         .map(|r| (r.key.clone(), lock::body_hash(&r.key, &r.rule)))
         .collect();
+    // The IP-only profile's own rules take SIDs after the pack's, so adding the profile
+    // changes no existing sid; a key both make must be the same rule.
+    let alt = lower_ip_only(c);
+    let known: std::collections::HashMap<String, String> = wanted.iter().cloned().collect();
+    for r in &alt.rules {
+        let hash = lock::body_hash(&r.key, &r.rule);
+        match known.get(&r.key) {
+            Some(h) => debug_assert_eq!(h, &hash, "{} differs between profiles", r.key),
+            None => wanted.push((r.key.clone(), hash)),
+        }
+    }
     let cat_keys: Vec<String> = lowered.categories.iter().map(|k| k.key.clone()).collect();
     let range = (c.policy.sid_first, c.policy.sid_last);
     let next = lock::assign(prev, &wanted, &cat_keys, range, c.advisory.modified).map_err(|e| {
@@ -167,19 +185,17 @@ pub fn plan_with(
             .at_path("policy.sid-range")
             .help("widen `policy.sid-range`; retired SIDs are never reused")]
     })?;
-    let rules = lowered
-        .rules
-        .into_iter()
-        .map(|r| {
-            let e = &next.rules[&r.key];
-            PlannedRule {
-                sid: e.sid,
-                rev: e.rev,
-                rule: identify(r.rule, e),
-                key: r.key,
-            }
-        })
-        .collect();
+    let identified = |r: super::lower::LoweredRule| {
+        let e = &next.rules[&r.key];
+        PlannedRule {
+            sid: e.sid,
+            rev: e.rev,
+            rule: identify(r.rule, e),
+            key: r.key,
+        }
+    };
+    let rules = lowered.rules.into_iter().map(identified).collect();
+    let ip_only = alt.rules.into_iter().map(identified).collect();
     let categories = lowered
         .categories
         .into_iter()
@@ -192,6 +208,7 @@ pub fn plan_with(
         .collect();
     Ok(RulePlan {
         rules,
+        ip_only,
         files: lowered.files,
         categories,
         not_expressed: lowered.not_expressed,

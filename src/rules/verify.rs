@@ -208,6 +208,7 @@ mod tests {
     fn plan(rules: Vec<PlannedRule>) -> RulePlan {
         RulePlan {
             rules,
+            ip_only: Vec::new(),
             files: Vec::new(),
             categories: Vec::new(),
             not_expressed: Vec::new(),

@@ -12,6 +12,7 @@
 //! build derives each catalogue's [`Coverage`] from that ([`coverage::derive`]), so nothing is
 //! dropped silently.
 
+pub mod aws;
 pub mod coverage;
 pub mod csv;
 pub mod dns;
@@ -145,6 +146,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
     &[
         &summary::Summary,
         &suricata::Suricata,
+        &aws::Aws,
         &zeek::Zeek,
         &firewall::Firewall,
         &dns::Dns,

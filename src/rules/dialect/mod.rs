@@ -12,9 +12,11 @@
 //! [`Dialect::supports`]; Snort 3 rewrites the few options it spells differently in
 //! [`Dialect::option`]).
 
+pub mod aws;
 pub mod suricata7;
 pub mod syntax;
 
+pub use aws::AwsNetworkFirewall;
 pub use suricata7::Suricata7;
 
 use super::model::{Header, Rule, RuleOption};

@@ -12,12 +12,12 @@ impl Dialect for Suricata7 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::rules::model::*;
 
     /// A rule holding every option of the model once.
-    fn every_option() -> Rule {
+    pub(crate) fn every_option() -> Rule {
         Rule {
             header: Header {
                 action: Action::Alert,

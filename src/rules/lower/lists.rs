@@ -108,6 +108,10 @@ impl Builder<'_> {
                 return;
             }
         }
+        if self.ip_only {
+            self.ip_only_groups(list);
+            return;
+        }
         let shapes = self.shapes(list.entries);
         for hosts in &shapes.hosts {
             self.dataset_rules(list, hosts);
@@ -295,9 +299,35 @@ impl Builder<'_> {
         }
     }
 
+    /// A large list for an engine without datasets: every entry (exact addresses and
+    /// networks alike) in grouped IP-only rules, keyed apart from the dataset profile's
+    /// network groups (`ip-only/v4-...`), whose rules hold networks only.
+    fn ip_only_groups(&mut self, list: &AddressList<'_>) {
+        let (mut v4, mut v6): (Vec<(u128, u8)>, Vec<(u128, u8)>) = (Vec::new(), Vec::new());
+        let mut push = |n: IpNet| match n {
+            IpNet::V4(v) => v4.push((u128::from(u32::from(v.network())), v.prefix_len())),
+            IpNet::V6(v) => v6.push((u128::from(v.network()), v.prefix_len())),
+        };
+        match list.entries {
+            Entries::Nets(nets) => nets.iter().copied().for_each(&mut push),
+            Entries::List(i) => self.c.bulk[i].networks.iter().for_each(|(n, _)| push(n)),
+        }
+        for v in [&mut v4, &mut v6] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        self.grouped(list, &v4, 32, "ip-only");
+        self.grouped(list, &v6, 128, "ip-only");
+    }
+
     /// Networks of a large list (one family, sorted and distinct) as grouped IP-only rules,
     /// one per group and direction.
     fn group_rules(&mut self, list: &AddressList<'_>, nets: &[(u128, u8)], width: u8) {
+        self.grouped(list, nets, width, "networks");
+    }
+
+    /// Grouped IP-only rules whose key shape starts with `prefix`.
+    fn grouped(&mut self, list: &AddressList<'_>, nets: &[(u128, u8)], width: u8, prefix: &str) {
         if nets.is_empty() {
             return;
         }
@@ -316,6 +346,7 @@ impl Builder<'_> {
         for g in groups {
             let members: Vec<IpNet> = nets[g.range.clone()].iter().map(to_net).collect();
             let (shape, what) = group_words(&g, width);
+            let shape = shape.replacen("networks", prefix, 1);
             let far = addr_list(&members);
             for &outbound in list.dirs {
                 let h = header(Protocol::Ip, far.clone(), Port::Any, outbound);

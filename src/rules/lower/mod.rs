@@ -186,6 +186,8 @@ impl Common {
 struct Builder<'a> {
     c: &'a Catalogue,
     pack: String,
+    /// Lowering for an engine without datasets or iprep (the IP-only profile).
+    ip_only: bool,
     out: Lowered,
 }
 
@@ -297,6 +299,7 @@ impl Builder<'_> {
                         uncovered.push((i, net, dirs));
                     }
                 }
+                Observable::Domain(_) if self.ip_only => {}
                 Observable::Domain(d) => {
                     let label = i.meta.role.clone().unwrap_or_else(|| "Listed domain".into());
                     self.domain_rules(&format!("indicator/{}", i.id), &label, d, &i.meta);
@@ -403,6 +406,7 @@ impl Builder<'_> {
                         file_stem: &format!("{}-{}", c.id, b.id),
                     });
                 }
+                BulkKind::Domain if self.ip_only => {}
                 BulkKind::Domain => {
                     self.domain_list_rules(
                         &format!("list/{}", b.id),
@@ -419,9 +423,23 @@ impl Builder<'_> {
 
 /// Lowers the catalogue into rules, data files and coverage.
 pub fn lower(c: &Catalogue) -> Lowered {
+    lower_with(c, false)
+}
+
+/// Lowers the catalogue for an engine without datasets and iprep (AWS Network Firewall):
+/// every address list becomes IP-only rules (grouped when large, exact addresses and networks
+/// together, under keys of their own: `list/<id>/ip-only/...`), and domains are left out
+/// (such profiles carry them as domain lists of their own). Every other rule is the one
+/// [`lower`] makes, with the same key, so the two lowerings share one SID lock.
+pub fn lower_ip_only(c: &Catalogue) -> Lowered {
+    lower_with(c, true)
+}
+
+fn lower_with(c: &Catalogue, ip_only: bool) -> Lowered {
     let mut b = Builder {
         c,
         pack: pack_name(&c.id),
+        ip_only,
         out: Lowered::default(),
     };
     b.detections();

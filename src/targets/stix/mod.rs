@@ -369,6 +369,7 @@ mod tests {
             .collect();
         RulePlan {
             rules,
+            ip_only: Vec::new(),
             files: Vec::new(),
             categories: Vec::new(),
             not_expressed: Vec::new(),
