@@ -6,6 +6,7 @@
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
 mod architecture;
+mod aws;
 mod benign;
 mod bundle;
 mod cli;

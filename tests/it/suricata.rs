@@ -14,7 +14,7 @@ const CONTEC_RULES: &str = "out/contec-cms8000/suricata/contec-cms8000.rules";
 
 /// Copies fixture files whose names start with `prefix` into `<scratch>/iocs/` and builds
 /// the suricata target there. Returns the scratch folder.
-fn build_fixture(prefix: &str, test: &str) -> PathBuf {
+pub(crate) fn build_fixture(prefix: &str, test: &str) -> PathBuf {
     // One folder per test: tests run in parallel and `scratch` empties its folder.
     let dir = scratch(&format!("suricata-{test}-{prefix}"));
     let iocs = dir.join("iocs");
@@ -38,7 +38,7 @@ fn pack(dir: &Path, id: &str) -> PathBuf {
 }
 
 /// Rule lines (not comments) of a pack.
-fn rule_lines(text: &str) -> Vec<&str> {
+pub(crate) fn rule_lines(text: &str) -> Vec<&str> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .collect()
@@ -62,7 +62,7 @@ pub(crate) fn lock(path: &Path) -> BTreeMap<String, (u32, u32)> {
 
 /// A minimal Suricata config for tests (no root paths, no network); with iprep files when
 /// the pack ships them.
-fn min_config(dir: &Path, iprep: Option<(&Path, &str)>) -> PathBuf {
+pub(crate) fn min_config(dir: &Path, iprep: Option<(&Path, &str)>) -> PathBuf {
     let mut y = String::from(
         "%YAML 1.1\n---\nvars:\n  address-groups:\n    HOME_NET: \"[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]\"\n    EXTERNAL_NET: \"!$HOME_NET\"\n  port-groups:\n    HTTP_PORTS: \"80\"\n\
 classification-file: /etc/suricata/classification.config\nreference-config-file: /etc/suricata/reference.config\n\
@@ -84,7 +84,7 @@ runmode: single\nstats:\n  enabled: no\n",
 }
 
 /// `suricata -T`: rc 0 and no `W:`/`E:` line.
-fn assert_loads(suricata: &Path, rules: &Path, config: &Path, extra: &[String]) {
+pub(crate) fn assert_loads(suricata: &Path, rules: &Path, config: &Path, extra: &[String]) {
     let logs = scratch(&format!(
         "suricata-T-{}-{}",
         rules.file_stem().unwrap().to_string_lossy(),
@@ -115,7 +115,7 @@ fn assert_loads(suricata: &Path, rules: &Path, config: &Path, extra: &[String]) 
 }
 
 /// Replays a pcap and returns the set of alerting SIDs.
-fn replay(suricata: &Path, name: &str, pcap: &Pcap, rules: &Path) -> BTreeSet<u32> {
+pub(crate) fn replay(suricata: &Path, name: &str, pcap: &Pcap, rules: &Path) -> BTreeSet<u32> {
     replay_with(suricata, name, pcap, rules, None)
 }
 
