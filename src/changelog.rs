@@ -4,7 +4,8 @@
 //! detections and CVEs (from the validated catalogues), Suricata rules with their sid/rev (from
 //! the two rule plans, compared as typed rules) and firewall ACL entries (line
 //! differences of the `firewall/` files), Sigma rules (by file, a new `modified` date alone
-//! is no change) and file hash signatures (the ClamAV lines of `files/`). It is deterministic (everything sorted or in
+//! is no change), file hash signatures (the ClamAV lines of `files/`) and the AWS Network
+//! Firewall profile (its own IP-only rules by sid/rev, its domain lists). It is deterministic (everything sorted or in
 //! catalogue order) and every catalogue- or output-derived string passes the Markdown escaper
 //! of the summary target, so a value cannot open a link, a code block or a table row.
 
@@ -270,7 +271,74 @@ fn rule_label(r: &PlannedRule) -> String {
 }
 
 fn rules_section(md: &mut String, old: Option<&RulePlan>, new: Option<&RulePlan>) {
-    let (o, n) = (rules(old), rules(new));
+    rule_changes(md, "Suricata rules", rules(old), rules(new));
+}
+
+/// The rules only the AWS Network Firewall profile writes (the IP-only groups of large
+/// lists), by (gid, sid); the rest are the pack's, listed under the Suricata rules.
+fn profile_rules(plan: Option<&RulePlan>) -> BTreeMap<(u32, u32), &PlannedRule> {
+    let Some(p) = plan else {
+        return BTreeMap::new();
+    };
+    let pack: BTreeSet<&str> = p.rules.iter().map(|r| r.key.as_str()).collect();
+    p.ip_only
+        .iter()
+        .filter(|r| !pack.contains(r.key.as_str()))
+        .map(|r| ((r.rule.gid(), r.sid), r))
+        .collect()
+}
+
+/// The domains of the AWS Network Firewall domain list groups (`RulesSourceList` targets).
+fn aws_domains(tree: &Tree) -> BTreeSet<String> {
+    tree.iter()
+        .filter(|(p, _)| {
+            p.starts_with("aws-network-firewall/")
+                && !p.starts_with("aws-network-firewall/cloudformation/")
+                && p.ends_with(".json")
+        })
+        .filter_map(|(_, b)| serde_json::from_slice::<Value>(b).ok())
+        .flat_map(|v| {
+            v["RulesSource"]["RulesSourceList"]["Targets"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn aws_section(md: &mut String, old: &Compiled, new: &Compiled) {
+    rule_changes(
+        md,
+        "AWS Network Firewall rules (IP-only groups of large lists)",
+        profile_rules(old.rules.as_ref()),
+        profile_rules(new.rules.as_ref()),
+    );
+    let (o, n) = (aws_domains(&old.tree), aws_domains(&new.tree));
+    let added: Vec<&String> = n.difference(&o).collect();
+    let removed: Vec<&String> = o.difference(&n).collect();
+    if added.is_empty() && removed.is_empty() {
+        return;
+    }
+    md.push_str(&format!(
+        "\n## AWS Network Firewall domain lists: +{} −{}\n\n",
+        added.len(),
+        removed.len()
+    ));
+    list(md, &added, |l| format!("added: {}", e(l)));
+    list(md, &removed, |l| format!("removed: {}", e(l)));
+}
+
+/// Rules added, removed and changed between two sets, under `title`.
+fn rule_changes(
+    md: &mut String,
+    title: &str,
+    o: BTreeMap<(u32, u32), &PlannedRule>,
+    n: BTreeMap<(u32, u32), &PlannedRule>,
+) {
     let added: Vec<&PlannedRule> = n
         .iter()
         .filter(|(k, _)| !o.contains_key(*k))
@@ -292,7 +360,7 @@ fn rules_section(md: &mut String, old: Option<&RulePlan>, new: Option<&RulePlan>
     if added.is_empty() && removed.is_empty() && changed.is_empty() {
         return;
     }
-    md.push_str("\n## Suricata rules\n");
+    md.push_str(&format!("\n## {title}\n"));
     if !added.is_empty() {
         md.push_str("\n### Added\n\n");
         list(md, &added, |r| rule_label(r));
@@ -505,6 +573,7 @@ pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
     acl_section(&mut md, old_tree, new_tree, (&ov, &nv));
     sigma_section(&mut md, old_tree, new_tree);
     signatures_section(&mut md, old_tree, new_tree);
+    aws_section(&mut md, old_build, new_build);
     if md.len() == start {
         md.push_str("\nNo changes to indicators, detections, rules or ACL entries.\n");
     }
@@ -605,6 +674,32 @@ mod tests {
         assert!(!md.contains("1000001"), "unchanged rule listed: {md}");
         assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 { 2001:db8::/32 }\n- removed: add element inet ioc v4 { 202.114.4.119 }\n"), "{md}");
         assert!(!md.contains("## Indicators"), "{md}");
+    }
+
+    #[test]
+    fn aws_domain_lists_are_diffed() {
+        let c = contec();
+        let group = |ds: &[&str]| {
+            serde_json::json!({"RulesSource": {"RulesSourceList": {"Targets": ds}}}).to_string()
+        };
+        let old = tree(&[
+            (
+                "aws-network-firewall/c-domains-1.json",
+                &group(&[".kept.example", ".gone.example"]),
+            ),
+            // A template repeats the list: it is not counted twice.
+            ("aws-network-firewall/cloudformation/c-domains-1.json", "{}"),
+        ]);
+        let new = tree(&[(
+            "aws-network-firewall/c-domains-1.json",
+            &group(&[".kept.example", ".new_[x].example"]),
+        )]);
+        let md = changelog(&compiled(&c, old), &compiled(&c, new));
+        assert!(
+            md.contains("## AWS Network Firewall domain lists: +1 −1\n\n- added: .new\\_\\[x\\].example\n- removed: .gone.example\n"),
+            "{md}"
+        );
+        assert!(!md.contains("kept"), "{md}");
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub enum RuleOption {
     Rpc(Rpc),
     Dataset(Dataset),
     Iprep(Iprep),
+    /// A file hash list: `filemd5`, `filesha1` or `filesha256` with its file.
+    FileHash(FileHash),
     Reference(Reference),
     Classtype(String),
     Gid(u32),
@@ -413,6 +415,35 @@ impl DatasetType {
             DatasetType::Sha256 => "sha256",
             DatasetType::Ipv4 => "ipv4",
             DatasetType::Ip => "ip",
+        }
+    }
+}
+
+/// `filemd5:<file>;`, `filesha1:<file>;`, `filesha256:<file>;`: the file's digest is in the
+/// list (one lowercase hex digest a line, beside the rules).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileHash {
+    pub algo: FileHashAlgo,
+    pub list: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileHashAlgo {
+    Md5,
+    Sha1,
+    Sha256,
+}
+
+impl FileHashAlgo {
+    pub const ALL: [FileHashAlgo; 3] =
+        [FileHashAlgo::Md5, FileHashAlgo::Sha1, FileHashAlgo::Sha256];
+
+    /// The rule keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FileHashAlgo::Md5 => "filemd5",
+            FileHashAlgo::Sha1 => "filesha1",
+            FileHashAlgo::Sha256 => "filesha256",
         }
     }
 }

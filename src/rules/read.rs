@@ -179,6 +179,15 @@ fn read_option(raw: &RawOption) -> Result<RuleOption, ReadError> {
         ("rpc", Some(v)) => rpc(v),
         ("dataset", Some(v)) => dataset(v),
         ("iprep", Some(v)) => iprep(v),
+        (kw, Some(v)) if FileHashAlgo::ALL.iter().any(|a| a.keyword() == kw) => FileHashAlgo::ALL
+            .into_iter()
+            .find(|a| a.keyword() == kw)
+            .map(|algo| {
+                RuleOption::FileHash(FileHash {
+                    algo,
+                    list: v.trim().to_owned(),
+                })
+            }),
         ("reference", Some(v)) => reference(v),
         ("metadata", Some(v)) => metadata(v),
         ("target", Some(v)) => match v.trim() {

@@ -13,6 +13,7 @@ mod cli;
 mod common;
 mod diagnostics;
 mod dns;
+mod filehash;
 mod files;
 mod firewall;
 mod flows;

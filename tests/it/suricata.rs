@@ -120,7 +120,7 @@ pub(crate) fn replay(suricata: &Path, name: &str, pcap: &Pcap, rules: &Path) -> 
 }
 
 /// Replays a pcap with the minimal config (plus the pack's iprep files, if given).
-fn replay_with(
+pub(crate) fn replay_with(
     suricata: &Path,
     name: &str,
     pcap: &Pcap,

@@ -90,7 +90,10 @@ mod tests {
         r.options.retain(|o| {
             !matches!(
                 o,
-                RuleOption::Dataset(_) | RuleOption::Iprep(_) | RuleOption::Other { .. }
+                RuleOption::Dataset(_)
+                    | RuleOption::Iprep(_)
+                    | RuleOption::FileHash(_)
+                    | RuleOption::Other { .. }
             )
         });
         r

@@ -74,6 +74,10 @@ pub(crate) mod tests {
                     op: IprepOp::Gt,
                     value: 0,
                 }),
+                RuleOption::FileHash(FileHash {
+                    algo: FileHashAlgo::Sha256,
+                    list: "c.sha256".into(),
+                }),
                 RuleOption::Reference(Reference::Cve("2025-0626".into())),
                 RuleOption::Reference(Reference::Url("a.example/x".into())),
                 RuleOption::Reference(Reference::Other {
@@ -113,6 +117,7 @@ pub(crate) mod tests {
              rpc:100005,*,1; \
              dataset:isset,c-list,type ip,load c-list.ip.lst,hashsize 65536,memcap 64mb; \
              iprep:dst,c-nets,>,0; \
+             filesha256:c.sha256; \
              reference:cve,2025-0626; reference:url,a.example/x; reference:md5,ab; \
              classtype:policy-violation; gid:1; sid:1000000; rev:2; \
              metadata:created_at 2025_01_30, cve CVE_2025_0626; \

@@ -116,6 +116,8 @@ pub enum DataEntries {
     ListV6 { list: usize, range: Range<usize> },
     /// The domains `range` of bulk list `list`.
     ListDomains { list: usize, range: Range<usize> },
+    /// File digests, lowercase hex, for `filemd5`/`filesha1`/`filesha256` (not a dataset).
+    Hashes(Vec<String>),
 }
 
 /// Bytes gathered before they go to the file.
@@ -152,6 +154,11 @@ impl DataFile {
             DataEntries::Strings(list) => {
                 for s in list {
                     line(&mut buf, w, &|b| text(b, s))?;
+                }
+            }
+            DataEntries::Hashes(list) => {
+                for h in list {
+                    line(&mut buf, w, &|b| b.extend_from_slice(h.as_bytes()))?;
                 }
             }
             DataEntries::ListV4 { list, range } => {

@@ -22,6 +22,7 @@
 mod datasets;
 mod detection;
 pub mod groups;
+pub mod hashes;
 mod lists;
 mod words;
 
@@ -287,6 +288,7 @@ impl Builder<'_> {
             list.iter().any(|n| n.contains(&net))
         };
         let mut uncovered = Vec::new();
+        let mut hashes = Vec::new();
         for i in &c.indicators {
             match &i.observable {
                 Observable::Address(_) | Observable::Network(_) => {
@@ -312,12 +314,12 @@ impl Builder<'_> {
                     &i.id,
                     "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts",
                 ),
-                Observable::FileHash { .. } => self.out.skip(
-                    &i.id,
-                    "file hashes need file extraction and filehash lists, which this pack does not ship",
-                ),
+                // An engine without file keywords (the IP-only profile) says so itself.
+                Observable::FileHash { .. } if self.ip_only => {}
+                Observable::FileHash { algo, hex } => hashes.push((i, *algo, hex.as_str())),
             }
         }
+        self.hash_rules(&hashes);
         if uncovered.len() <= c.policy.large_list_threshold as usize {
             for (i, net, dirs) in uncovered {
                 self.address_rules(&AddressList {

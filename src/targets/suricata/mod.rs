@@ -46,6 +46,8 @@ struct View {
     iprep: bool,
     iprep_categories: String,
     iprep_file: String,
+    /// The hash list files the file hash rules name.
+    hash_lists: Vec<String>,
     /// Where the rule lines stream, each written by the dialect (already safe) and checked.
     rules: minijinja::Value,
 }
@@ -138,7 +140,7 @@ impl Target for Suricata {
         match item.kind {
             ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
             ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
-            k if k.is_hash() => Support::No("file hashes need file extraction and filehash lists, which this pack does not ship".into()),
+            k if k.is_hash() => Support::Partly("matched in files Suricata tracks (HTTP, SMTP, FTP, SMB, NFS), once it has seen the whole file (stream.reassembly.depth and the HTTP body limits must cover it)".into()),
             _ => Support::Yes,
         }
     }
@@ -168,6 +170,12 @@ impl Target for Suricata {
             iprep: !plan.categories.is_empty(),
             iprep_categories: iprep_categories.clone(),
             iprep_file: iprep_file.clone(),
+            hash_lists: plan
+                .files
+                .iter()
+                .filter(|f| matches!(f.entries, crate::rules::lower::DataEntries::Hashes(_)))
+                .map(|f| f.path.clone())
+                .collect(),
             rules: slot(0),
         };
         // The template's own text is checked first (no rule of its own, the rules on lines of
