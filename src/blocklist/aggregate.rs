@@ -552,7 +552,10 @@ mod tests {
         out
     }
 
-    fn pairs(a: &Aggregated) -> (Vec<(u128, u8)>, Vec<(u128, u8)>) {
+    /// (network, length) pairs, IPv4 then IPv6.
+    type Pairs = (Vec<(u128, u8)>, Vec<(u128, u8)>);
+
+    fn pairs(a: &Aggregated) -> Pairs {
         (
             a.v4.iter()
                 .map(|n| (u128::from(u32::from(n.network())), n.prefix_len()))
