@@ -326,6 +326,31 @@ fn recorded_version(dest: &std::path::Path, paths: &[String]) -> Option<Vec<u8>>
         .flatten()
 }
 
+/// A version file that does not hold one version (edited by hand, or merged with a git
+/// conflict), located: `--check` fails on it, a writing build warns and writes it again.
+fn unreadable_version(
+    dest: &std::path::Path,
+    recorded: Option<&[u8]>,
+    check: bool,
+) -> Option<Diagnostic> {
+    let text = String::from_utf8_lossy(recorded?);
+    let lines: Vec<&str> = text.lines().collect();
+    let bad = match lines.as_slice() {
+        [one] if semver::Version::parse(one).is_ok() && text.ends_with('\n') => return None,
+        [one, ..] if semver::Version::parse(one).is_ok() => 2,
+        _ => 1,
+    };
+    let path = dest.join(VERSION_FILE);
+    let found = Diagnostic::new(
+        Code::StaleOutput,
+        format!("`{}` does not hold one version", display(&path)),
+    )
+    .in_file(&path)
+    .at(crate::diag::At::Line(bad))
+    .help("`iocc build` writes it (one line: the catalogue version); run `iocc build` to write it again rather than editing or merging it by hand");
+    Some(if check { found } else { found.as_warning() })
+}
+
 /// Splits paths into those under the given top-level folders and the others.
 fn owned_paths(paths: Vec<String>, owned: &[String]) -> (Vec<String>, Vec<String>) {
     paths.into_iter().partition(|k| {
@@ -397,6 +422,8 @@ pub fn run(
         let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
         let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
         unchanged_all.push(unchanged);
+        let recorded = recorded_version(&dest, &owned_disk);
+        diags.extend(unreadable_version(&dest, recorded.as_deref(), opts.check));
         if opts.check {
             diags.extend(stale(c, &dest, &owned_disk));
         }
@@ -539,8 +566,8 @@ fn orphans(out: &std::path::Path, compiled: &[Compiled]) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Writes the state files, then each changed output folder atomically. A failed write
-/// stops there and marks the catalogues not written yet as such.
+/// Writes each changed output folder atomically, then the state files (SID locks). A failed
+/// write stops there and marks the catalogues not written yet as such.
 fn write(
     opts: &BuildOptions,
     compiled: &[Compiled],
@@ -557,13 +584,6 @@ fn write(
             }
         }
     };
-    for s in pending_state {
-        if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
-            diags.push(d);
-            not_written(report, 0);
-            return;
-        }
-    }
     for (i, (c, unchanged)) in compiled.iter().zip(unchanged_all).enumerate() {
         if *unchanged {
             continue;
@@ -581,6 +601,14 @@ fn write(
         if let Err(d) = output::replace_dir(&dest, kept.iter().chain(&c.tree)) {
             diags.push(d);
             not_written(report, i);
+            return;
+        }
+    }
+    // The SID locks last, once the output they number is in place: a run killed before this
+    // point leaves the old lock, and the next run assigns the same SIDs again.
+    for s in pending_state {
+        if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
+            diags.push(d);
             return;
         }
     }

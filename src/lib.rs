@@ -7,6 +7,7 @@
 //! describes the modules, the registries and how to extend them.
 
 pub mod build;
+pub mod build_lock;
 pub mod bundle;
 pub mod changelog;
 pub mod cli;

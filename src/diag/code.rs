@@ -247,6 +247,9 @@ codes! {
     PublishFailed => "publish-failed", Error, "a TAXII server refused or did not answer a publication",
         "`iocc publish` could not push the STIX bundle: the server was unreachable or too slow (`--timeout`), refused the credentials (401: set IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or IOCC_TAXII_TOKEN), refused access to the collection (403: the account needs write access), does not know the API root or collection (404), found the request too large (413), or reported objects it did not accept.",
         ["publish", "tests/fixtures/taxii/bundle.json", "--api-root", "http://127.0.0.1:9/taxii/", "--collection", "x", "--timeout", "5"];
+    OutputBusy => "output-busy", Error, "another iocc run is writing the output folder",
+        "`iocc build` and `iocc bundle` lock the folder they write, so two runs never mix their files; a second run waits for the first. With `--no-wait` it fails at once instead: run it again when the other has finished.",
+        [];
 }
 
 impl Serialize for Code {

@@ -12,6 +12,8 @@ mod common;
 mod diagnostics;
 mod firewall;
 mod flows;
+mod fuzz_replay;
+mod harden;
 mod lowering_fixes;
 mod misp;
 mod pcap;
