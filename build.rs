@@ -58,11 +58,11 @@ fn main() {
     }
     let dirs = search_path();
     // An engine installed or removed later changes one of these folders.
-    for d in dirs.iter().map(PathBuf::as_path).chain(
-        FIXED
-            .iter()
-            .filter_map(|(_, _, p)| Path::new(p).parent()),
-    ) {
+    for d in dirs
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(FIXED.iter().filter_map(|(_, _, p)| Path::new(p).parent()))
+    {
         if d.is_dir() {
             println!("cargo::rerun-if-changed={}", d.display());
         }
@@ -74,7 +74,10 @@ fn main() {
         .chain(["pymisp"])
         .collect();
     let values: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-    println!("cargo::rustc-check-cfg=cfg(iocc_missing, values({}))", values.join(", "));
+    println!(
+        "cargo::rustc-check-cfg=cfg(iocc_missing, values({}))",
+        values.join(", ")
+    );
     if std::env::var("IOCC_REQUIRE_ENGINES").as_deref() == Ok("1") {
         return;
     }

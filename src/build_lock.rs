@@ -156,7 +156,11 @@ pub fn process_gone(pid: u32) -> bool {
 pub fn sweep_beside(catalogues: &[PathBuf]) {
     let mut dirs: Vec<&Path> = catalogues
         .iter()
-        .map(|f| f.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+        .map(|f| {
+            f.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+        })
         .collect();
     dirs.sort();
     dirs.dedup();

@@ -353,7 +353,13 @@ fn build(args: &BuildArgs, format: Format) -> ExitCode {
 fn bundle(args: &BundleArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
     let opts = &args.bundle;
-    let held = lock_output(&opts.out, Mode::Exclusive, args.lock, &opts.paths, &mut diags);
+    let held = lock_output(
+        &opts.out,
+        Mode::Exclusive,
+        args.lock,
+        &opts.paths,
+        &mut diags,
+    );
     let reports = held.and_then(|_held| crate::bundle::run(opts, &mut cache, &mut diags));
     if format == Format::Human {
         print_diags(format, &diags, &mut cache);

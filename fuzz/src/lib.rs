@@ -35,10 +35,7 @@ fn scratch() -> PathBuf {
         .chars()
         .filter(char::is_ascii_digit)
         .collect::<String>();
-    let dir = std::env::temp_dir().join(format!(
-        "iocc-fuzz-{}-{thread}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("iocc-fuzz-{}-{thread}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create the fuzz scratch folder");
     dir
 }
@@ -91,7 +88,10 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) ->
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             keys.into_iter().find_map(|k| {
-                let (l, r) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                let (l, r) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
                 first_difference(l, r, format!("{at}.{k}"))
             })
         }
@@ -204,7 +204,10 @@ pub fn bulk(data: &[u8]) {
         Ok(list) => {
             let at = list.networks.iter().map(|(_, l)| *l);
             for line in at.chain(list.domains.iter().map(|(_, l)| *l)) {
-                assert!(line >= 1 && line <= lines, "entry at line {line} of {lines}");
+                assert!(
+                    line >= 1 && line <= lines,
+                    "entry at line {line} of {lines}"
+                );
             }
         }
         Err(diags) => {

@@ -124,7 +124,9 @@ fn key_ok(k: &str) -> bool {
 
 /// A body hash as [`body_hash`] writes it: 16 lowercase hex digits.
 fn hash_ok(h: &str) -> bool {
-    h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    h.len() == 16
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A git conflict marker line.
@@ -231,8 +233,7 @@ impl Lock {
             if conflict_marker(line) {
                 return Err(LockError {
                     line: i + 1,
-                    message: "the lock holds a git conflict marker: two branches changed it"
-                        .into(),
+                    message: "the lock holds a git conflict marker: two branches changed it".into(),
                     help: RESOLVE,
                 });
             }
@@ -398,7 +399,11 @@ mod tests {
         // Adding a key (before the others) changes nothing for them.
         let b = assign(
             &a,
-            &w(&[("0-new", "0000000000000000"), ("a", "1111111111111111"), ("b", "2222222222222222")]),
+            &w(&[
+                ("0-new", "0000000000000000"),
+                ("a", "1111111111111111"),
+                ("b", "2222222222222222"),
+            ]),
             &[],
             range,
             d("2025-02-25"),
@@ -439,7 +444,11 @@ mod tests {
         assert_eq!(
             assign(
                 &next,
-                &w(&[("a", "aaaaaaaaaaaaaaaa"), ("c", "aaaaaaaaaaaaaaaa"), ("d", "aaaaaaaaaaaaaaaa")]),
+                &w(&[
+                    ("a", "aaaaaaaaaaaaaaaa"),
+                    ("c", "aaaaaaaaaaaaaaaa"),
+                    ("d", "aaaaaaaaaaaaaaaa")
+                ]),
                 &[],
                 (5, 7),
                 d("2025-01-01")
@@ -461,12 +470,28 @@ mod tests {
     fn damaged_locks_are_located() {
         let ok = "rule a 5 1 aaaaaaaaaaaaaaaa 2025-01-01\n";
         let cases: &[(&str, usize, &str)] = &[
-            ("rule b 5 1 bbbbbbbbbbbbbbbb 2025-01-01\n", 2, "sid 5 appears twice (first on line 1)"),
+            (
+                "rule b 5 1 bbbbbbbbbbbbbbbb 2025-01-01\n",
+                2,
+                "sid 5 appears twice (first on line 1)",
+            ),
             ("retired 5 b\n", 2, "sid 5 appears twice"),
-            ("rule b 6 1 bbbb", 2, "has 5 fields where `rule KEY SID REV HASH DATE` has 6"),
+            (
+                "rule b 6 1 bbbb",
+                2,
+                "has 5 fields where `rule KEY SID REV HASH DATE` has 6",
+            ),
             ("rule b 6 1 bbbbbbbb 2025-01-01\n", 2, "not 16 hex digits"),
-            ("rule b 6 1 bbbbbbbbbbbbbbbb 2025-01-\n", 2, "not YYYY-MM-DD"),
-            ("<<<<<<< HEAD\nrule b 6 1 bbbbbbbbbbbbbbbb 2025-01-01\n=======\n", 2, "git conflict marker"),
+            (
+                "rule b 6 1 bbbbbbbbbbbbbbbb 2025-01-\n",
+                2,
+                "not YYYY-MM-DD",
+            ),
+            (
+                "<<<<<<< HEAD\nrule b 6 1 bbbbbbbbbbbbbbbb 2025-01-01\n=======\n",
+                2,
+                "git conflict marker",
+            ),
             ("category x 61\n", 2, "from 1 to 60"),
         ];
         for (tail, line, says) in cases {

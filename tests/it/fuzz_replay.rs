@@ -13,7 +13,12 @@ use crate::common::root;
 /// The files of a corpus folder, sorted (a missing folder has none).
 fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -32,7 +37,10 @@ fn replay(target: &str, entry: fn(&[u8])) -> usize {
             count += 1;
         }
     }
-    assert!(failed.is_empty(), "{target}: these inputs fail: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "{target}: these inputs fail: {failed:#?}"
+    );
     count
 }
 
@@ -51,7 +59,10 @@ fn every_fuzz_target_is_replayed() {
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
     bins.sort();
-    let mut replayed: Vec<String> = entries::TARGETS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let mut replayed: Vec<String> = entries::TARGETS
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
     replayed.sort();
     assert_eq!(bins, replayed);
 }

@@ -218,7 +218,10 @@ fn zeek_parses_and_type_checks_every_package() {
 }
 
 #[test]
-#[cfg_attr(any(iocc_missing = "zeek", iocc_missing = "zkg"), ignore = "engine `zeek` or `zkg` is not installed")]
+#[cfg_attr(
+    any(iocc_missing = "zeek", iocc_missing = "zkg"),
+    ignore = "engine `zeek` or `zkg` is not installed"
+)]
 fn zkg_installs_the_package_and_zeek_loads_it_by_name() {
     let (Some(zeek), Some(zkg)) = (zeek(), engine("zkg")) else {
         return;

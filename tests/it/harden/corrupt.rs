@@ -71,7 +71,10 @@ fn damaged_sid_locks_are_located_errors() {
     let lock = dir.join("a").join(format!("{ID}.sids.lock"));
     let good = std::fs::read_to_string(&lock).unwrap();
     let lines: Vec<&str> = good.lines().collect();
-    assert!(lines.len() >= 4, "two comment lines and two rules at least:\n{good}");
+    assert!(
+        lines.len() >= 4,
+        "two comment lines and two rules at least:\n{good}"
+    );
     // Another catalogue version, so a build that went on would change output and lock.
     write_catalogue(&dir.join("a"), "1.0.1", 0x0600_0000, 40);
     let before = digest(&out);
@@ -82,18 +85,30 @@ fn damaged_sid_locks_are_located_errors() {
             let run = build(&dir, &a, &out, args);
             let err = String::from_utf8_lossy(&run.stderr);
             assert_eq!(run.status.code(), Some(1), "{}: {err}", damage.name);
-            assert!(err.contains("error[invalid-sid-lock]"), "{}: {err}", damage.name);
+            assert!(
+                err.contains("error[invalid-sid-lock]"),
+                "{}: {err}",
+                damage.name
+            );
             let at = format!("{ID}.sids.lock:{line}:");
             assert!(err.contains(&at), "{}: not at {at}: {err}", damage.name);
             assert!(err.contains(damage.says), "{}: {err}", damage.name);
             assert!(!err.contains("panicked"), "{}: {err}", damage.name);
-            assert_eq!(std::fs::read_to_string(&lock).unwrap(), text, "{}", damage.name);
+            assert_eq!(
+                std::fs::read_to_string(&lock).unwrap(),
+                text,
+                "{}",
+                damage.name
+            );
             assert_eq!(digest(&out), before, "{}: output written", damage.name);
         }
     }
     std::fs::write(&lock, "=======\n").unwrap();
     let err = String::from_utf8_lossy(&build(&dir, &a, &out, &[]).stderr).into_owned();
-    assert!(err.contains("never reuse one"), "says how to resolve: {err}");
+    assert!(
+        err.contains("never reuse one"),
+        "says how to resolve: {err}"
+    );
 }
 
 #[test]
@@ -114,7 +129,10 @@ fn a_damaged_version_file_is_located() {
         let err = String::from_utf8_lossy(&check.stderr);
         assert_eq!(check.status.code(), Some(1), "{text:?}: {err}");
         assert!(err.contains("does not hold one version"), "{text:?}: {err}");
-        assert!(err.contains(&format!("VERSION:{line}")) || text.is_empty(), "{text:?}: {err}");
+        assert!(
+            err.contains(&format!("VERSION:{line}")) || text.is_empty(),
+            "{text:?}: {err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
         // A writing build warns and writes it again.
         let fixed = build(&dir, &a, &out, &[]);

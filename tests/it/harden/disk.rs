@@ -68,7 +68,10 @@ fn assert_refused_and_intact(dir: &Path, os_error: &[&str]) {
     assert_eq!(rc.trim(), "1", "{err}");
     assert!(err.contains("error[write-failed]"), "{err}");
     assert!(err.contains("cannot write `out/"), "names the path: {err}");
-    assert!(os_error.iter().any(|e| err.contains(e)), "names the OS error: {err}");
+    assert!(
+        os_error.iter().any(|e| err.contains(e)),
+        "names the OS error: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     let (before, after) = (dir.join("before"), dir.join("after"));
     assert_eq!(digest(&after.join("out")), digest(&before.join("out")));

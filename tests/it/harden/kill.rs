@@ -53,7 +53,10 @@ fn killed_builds_leave_the_old_or_the_new_tree() {
     let n = addresses();
     let a = write_catalogue(&dir.join("a"), "1.0.0", 0x0500_0000, n);
     let b = write_catalogue(&dir.join("b"), "1.0.1", 0x0600_0000, n);
-    let (out, lock_b) = (dir.join("out"), dir.join("b").join(format!("{ID}.sids.lock")));
+    let (out, lock_b) = (
+        dir.join("out"),
+        dir.join("b").join(format!("{ID}.sids.lock")),
+    );
     let started = Instant::now();
     assert_ok(&build(&dir, &b, &out, &[]), "build b");
     let span = started.elapsed();
@@ -112,7 +115,11 @@ fn killed_bundles_leave_whole_files() {
     let (dist, saved) = (dir.join("dist"), dir.join("dist-a"));
     let bundle = |cat: &Path, to: &Path| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iocc"));
-        cmd.current_dir(&dir).arg("bundle").arg(cat).arg("--out").arg(to);
+        cmd.current_dir(&dir)
+            .arg("bundle")
+            .arg(cat)
+            .arg("--out")
+            .arg(to);
         cmd
     };
     for cat in [&a, &b] {
@@ -139,7 +146,10 @@ fn killed_bundles_leave_whole_files() {
                 continue;
             }
             let whole = only_a.get(&name) == Some(&sum) || both.get(&name) == Some(&sum);
-            assert!(whole, "kill {i} after {wait:?}: `{name}` is neither old nor new");
+            assert!(
+                whole,
+                "kill {i} after {wait:?}: `{name}` is neither old nor new"
+            );
         }
     }
     assert_ok(&bundle(&b, &dist).output().unwrap(), "bundle after a kill");

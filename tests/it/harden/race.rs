@@ -29,7 +29,11 @@ fn a_held_output_folder_makes_builds_wait_or_fail_fast() {
     assert!(err.contains("error[output-busy]"), "{err}");
     assert!(err.contains("another iocc run is writing"), "{err}");
     let check = build(&dir, &a, &out, &["--check", "--no-wait"]);
-    assert_eq!(check.status.code(), Some(1), "a check reads under a shared lock");
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "a check reads under a shared lock"
+    );
     assert_eq!(digest(&out), before);
     // Without --no-wait the build says it waits, and does wait for the lock.
     let mut waiting = build_command(&dir, &a, &out, &[])
@@ -39,9 +43,17 @@ fn a_held_output_folder_makes_builds_wait_or_fail_fast() {
         .unwrap();
     let mut first = String::new();
     let stderr = waiting.stderr.take().unwrap();
-    std::io::BufReader::new(stderr).read_line(&mut first).unwrap();
-    assert!(first.starts_with("waiting: another iocc run is writing"), "{first}");
-    assert!(waiting.try_wait().unwrap().is_none(), "it went on while the lock was held");
+    std::io::BufReader::new(stderr)
+        .read_line(&mut first)
+        .unwrap();
+    assert!(
+        first.starts_with("waiting: another iocc run is writing"),
+        "{first}"
+    );
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "it went on while the lock was held"
+    );
     drop(held);
     assert!(waiting.wait().unwrap().success());
     assert_eq!(digest(&out), before);
@@ -69,13 +81,24 @@ fn raced_builds_and_bundles_never_interleave() {
         // folder.
         let mut other = if i % 3 == 2 {
             let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iocc"));
-            cmd.current_dir(&dir).arg("bundle").arg(second).arg("--out").arg(&out);
+            cmd.current_dir(&dir)
+                .arg("bundle")
+                .arg(second)
+                .arg("--out")
+                .arg(&out);
             cmd
         } else {
             build_command(&dir, second, &out, &[])
         };
-        let two = other.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        for run in [one.wait_with_output().unwrap(), two.wait_with_output().unwrap()] {
+        let two = other
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        for run in [
+            one.wait_with_output().unwrap(),
+            two.wait_with_output().unwrap(),
+        ] {
             assert_ok(&run, &format!("race {i}"));
             waited += usize::from(String::from_utf8_lossy(&run.stderr).contains("waiting:"));
         }
