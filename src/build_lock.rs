@@ -36,6 +36,18 @@ pub enum Mode {
 #[derive(Debug)]
 pub struct OutputLock {
     _dir: File,
+    /// The folder, when this lock created it: removed on drop if the run left it empty (a
+    /// failed run creates nothing).
+    created: Option<PathBuf>,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.created {
+            // Fails, as it should, when the run wrote anything.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// The marker in the names of the temporaries iocc writes before renaming them into place
@@ -61,7 +73,8 @@ fn cannot_lock(dir: &Path, e: &std::io::Error) -> Diagnostic {
     .help("check that the folder can be created and read; nothing was written")
 }
 
-/// Locks the output folder `dir` (created when an exclusive lock needs it). `on_wait` is
+/// Locks the output folder `dir` (created when an exclusive lock needs it, and removed again
+/// if the run leaves it empty). `on_wait` is
 /// called once when another run holds it and this one waits. A shared lock on a folder that
 /// does not exist is not needed (there is nothing to read): `Ok(None)`.
 pub fn lock(
@@ -70,9 +83,10 @@ pub fn lock(
     args: LockArgs,
     on_wait: impl FnOnce(&Path),
 ) -> Result<Option<OutputLock>, Diagnostic> {
+    let created = !dir.is_dir();
     if mode == Mode::Exclusive {
         std::fs::create_dir_all(dir).map_err(|e| cannot_lock(dir, &e))?;
-    } else if !dir.is_dir() {
+    } else if created {
         return Ok(None);
     }
     let file = File::open(dir).map_err(|e| cannot_lock(dir, &e))?;
@@ -96,7 +110,10 @@ pub fn lock(
     if mode == Mode::Exclusive {
         sweep(dir, |_| true);
     }
-    Ok(Some(OutputLock { _dir: file }))
+    Ok(Some(OutputLock {
+        _dir: file,
+        created: created.then(|| dir.to_path_buf()),
+    }))
 }
 
 /// The message printed once while waiting for the lock.
@@ -187,6 +204,10 @@ mod tests {
     fn a_second_writer_is_refused_without_waiting() {
         let dir = std::env::temp_dir().join(format!("iocc-lock-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        // A folder the lock creates is removed again when the run leaves it empty.
+        drop(lock(&dir, Mode::Exclusive, LockArgs::default(), |_| {}).unwrap());
+        assert!(!dir.exists());
+        std::fs::create_dir_all(&dir).unwrap();
         let held = lock(&dir, Mode::Exclusive, LockArgs::default(), |_| {}).unwrap();
         assert!(held.is_some());
         let no_wait = LockArgs { no_wait: true };
