@@ -271,7 +271,15 @@ pub fn compile(
                     coverage: targets::coverage(*target, &catalogue, &out.refused),
                 });
             }
-            Err(diags) => errors.extend(diags),
+            // Targets that share a check (the address rails of the firewall lists and the
+            // DNS response-IP triggers) report the same refusal once.
+            Err(diags) => {
+                for d in diags {
+                    if !errors.contains(&d) {
+                        errors.push(d);
+                    }
+                }
+            }
         }
     }
     if !errors.is_empty() {

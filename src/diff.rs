@@ -5,6 +5,9 @@
 //! takes a device loaded from OLD's files to exactly the list in NEW's files. Per platform the
 //! commands are ready to apply (deletes and adds ordered so nothing is unblocked in between
 //! where the platform allows it); the summary names added, removed and changed indicators.
+//! The DNS delta lists the names each version blocks (through the same name rails and limits
+//! as the `dns` target), added and removed; the response-IP triggers of the RPZ file follow
+//! the block list above.
 //! [`compare`] returns data ([`Comparison`]) so other reports (e.g. a Markdown changelog) can
 //! be built from it without re-reading the catalogues; [`render_text`] is one such report.
 
@@ -12,6 +15,7 @@ use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic};
 use crate::model::{BulkList, Catalogue, Indicator};
+use crate::targets::dns;
 use crate::targets::firewall::{self, Delta, Header, Plan, PLATFORMS};
 
 /// Ids of items that appear, disappear or change between two catalogue versions.
@@ -56,6 +60,52 @@ pub struct Comparison {
     pub old_plan: Plan,
     pub new_plan: Plan,
     pub delta: Delta,
+    /// The names the DNS files block, added and removed.
+    pub names: NameDelta,
+}
+
+/// The change between the names two versions block (every name as listed, DNS order).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NameDelta {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub old: usize,
+    pub new: usize,
+}
+
+impl NameDelta {
+    fn between(old: &[&str], new: &[&str]) -> NameDelta {
+        let (o, n): (
+            std::collections::HashSet<&str>,
+            std::collections::HashSet<&str>,
+        ) = (old.iter().copied().collect(), new.iter().copied().collect());
+        NameDelta {
+            added: new
+                .iter()
+                .filter(|x| !o.contains(*x))
+                .map(|x| (*x).to_owned())
+                .collect(),
+            removed: old
+                .iter()
+                .filter(|x| !n.contains(*x))
+                .map(|x| (*x).to_owned())
+                .collect(),
+            old: old.len(),
+            new: new.len(),
+        }
+    }
+}
+
+/// The names both versions block, or every refusal of either.
+fn name_delta(old: &Catalogue, new: &Catalogue) -> Result<NameDelta, Vec<Diagnostic>> {
+    match (dns::name_plan(old), dns::name_plan(new)) {
+        (Ok(a), Ok(b)) => Ok(NameDelta::between(&a.exact, &b.exact)),
+        (a, b) => {
+            let mut errs = a.err().unwrap_or_default();
+            errs.extend(b.err().unwrap_or_default());
+            Err(errs)
+        }
+    }
 }
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -110,6 +160,7 @@ pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnos
         }
     };
     let delta = Delta::between(&old_plan.list, &new_plan.list);
+    let names = name_delta(&old, &new)?;
     Ok(Comparison {
         indicators: ItemChanges::between(
             &old.indicators,
@@ -129,6 +180,7 @@ pub fn compare(old: Catalogue, new: Catalogue) -> Result<Comparison, Vec<Diagnos
         old_plan,
         new_plan,
         delta,
+        names,
     })
 }
 
@@ -234,6 +286,19 @@ pub fn summary(c: &Comparison) -> String {
         .collect();
     s.push_str(&format!("  now blocked: {}\n", prefixes(&added)));
     s.push_str(&format!("  no longer blocked: {}\n", prefixes(&removed)));
+    let n = &c.names;
+    s.push_str(&format!(
+        "  DNS block list: {} -> {} names (+{} -{})\n",
+        n.old,
+        n.new,
+        n.added.len(),
+        n.removed.len()
+    ));
+    s.push_str(&format!("  names now blocked: {}\n", prefixes(&n.added)));
+    s.push_str(&format!(
+        "  names no longer blocked: {}\n",
+        prefixes(&n.removed)
+    ));
     s
 }
 
@@ -278,6 +343,7 @@ pub fn render_json(c: &Comparison, platforms: &[&str]) -> serde_json::Value {
             "added": strings(d.add_v4.iter().map(ToString::to_string).chain(d.add_v6.iter().map(ToString::to_string)).collect()),
             "removed": strings(d.del_v4.iter().map(ToString::to_string).chain(d.del_v6.iter().map(ToString::to_string)).collect()),
         },
+        "dns": {"added": c.names.added, "removed": c.names.removed},
         "commands": commands(c, platforms).into_iter().map(|(t, x)| serde_json::json!({"platform": t, "commands": x})).collect::<Vec<_>>(),
     })
 }

@@ -1,8 +1,12 @@
 //! Escapers that more than one module needs: Markdown, for the summary target, the Zeek
-//! package README, the bundle README and the changelog.
+//! package README, the bundle README and the changelog; one safe comment line, for the
+//! firewall and DNS files.
 //!
 //! Guarantees: a value passed through [`escape_markdown`] cannot open a link, an image, an
-//! HTML tag, emphasis, code or a new table cell or row, and stays on one line.
+//! HTML tag, emphasis, code or a new table cell or row, and stays on one line. A value passed
+//! through [`one_line`] is one line of printable ASCII drawn from letters, digits, space and
+//! `. , : / ( ) _ - + =`, bounded: it cannot end a comment, open a quote or start a command,
+//! directive or record in any of those formats.
 
 use crate::render::Escaper;
 
@@ -30,6 +34,35 @@ pub fn escape_markdown(value: &str, out: &mut String) -> Result<(), String> {
             c => out.push(c),
         }
     }
+    Ok(())
+}
+
+fn comment_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '.' | ',' | ':' | '/' | '(' | ')' | '_' | '-' | '+' | '=')
+}
+
+/// One safe line of at most `max` characters: any other character becomes `_`, runs of
+/// whitespace and control characters one space, and a longer value is cut with `...`.
+pub fn one_line(v: &str, max: usize, out: &mut String) -> Result<(), String> {
+    let mut text = String::with_capacity(v.len().min(max + 3));
+    let mut space = false;
+    for c in v.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !text.is_empty();
+            continue;
+        }
+        if space {
+            text.push(' ');
+            space = false;
+        }
+        text.push(if comment_safe(c) { c } else { '_' });
+    }
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max.saturating_sub(3)).collect();
+        text = format!("{}...", cut.trim_end());
+    }
+    out.push_str(&text);
     Ok(())
 }
 

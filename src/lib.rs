@@ -6,6 +6,7 @@
 //! Each stage is a function from one type to the next; no stage reaches back. `ARCHITECTURE.md`
 //! describes the modules, the registries and how to extend them.
 
+pub mod blocklist;
 pub mod build;
 pub mod build_lock;
 pub mod bundle;

@@ -223,6 +223,9 @@ codes! {
     RefusedBlock => "refused-block", Error, "a safety rail refuses to put an address or network in a block list",
         "A `block` entry would block a default route, a prefix wider or narrower than the policy allows, a private, loopback, link-local, multicast, documentation or reserved range, or an allowlisted network. Nothing is written. Remove or narrow the entry, or lift the named rail explicitly with a `policy.overrides` entry and a reason (every output header then prints it).",
         ["check", "tests/fixtures/bad/refused.yaml"];
+    RefusedName => "refused-name", Error, "a safety rail refuses to put a domain name in a DNS block list",
+        "A `block` domain (indicator or domain list entry) would block a public suffix (`co.uk`, `github.io`: every name registered under it, per the Public Suffix List), a name that is, covers or lies under a name of `policy.allowlist`, or a name that is or covers a host the catalogue itself cites in its references. Nothing is written. Remove the entry, or lift the named rail explicitly with a `policy.overrides` entry `{domain, rail, reason}` (every DNS file header then prints it). An allowlisted name stays unblocked even then: the DNS files answer it normally.",
+        ["check", "tests/fixtures/bad/refused-names.yaml"];
     DiffFailed => "diff-failed", Error, "`iocc diff` cannot compare the two catalogues",
         "`iocc diff` compares two versions of the same catalogue (the same `id`), and `--target` takes `firewall` or platform names.",
         ["diff", "tests/fixtures/good/every-kind.yaml", "tests/fixtures/good/readme-example.yaml"];

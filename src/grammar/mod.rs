@@ -1,10 +1,13 @@
 //! The small grammars of iocc, as nom parsers: the catalogue's port lists, Suricata content
-//! notation, and Suricata rule lines ([`rule`], behind `iocc lint` and the check of every
-//! generated pack). Each parser consumes its whole input or fails with the character offset of the
-//! first thing it could not read, so a caret can point at it inside the YAML scalar.
+//! notation, Suricata rule lines ([`rule`], behind `iocc lint` and the check of every
+//! generated pack), and the RPZ zones the DNS target writes ([`rpz`], read back by the tests).
+//! Each parser consumes its whole input or fails with the position of the first thing it
+//! could not read (a character offset, so a caret can point at it inside the YAML scalar; a
+//! line for zones).
 
 pub mod content;
 pub mod ports;
+pub mod rpz;
 pub mod rule;
 
 /// A grammar failure: what was expected, at which character of the input.

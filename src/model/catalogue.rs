@@ -434,17 +434,45 @@ pub struct Override {
     pub reason: String,
 }
 
+/// An explicit exception to a name safety rail (`policy.overrides` with `domain`): lifts the
+/// rail for the name and every name under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NameOverride {
+    /// Lowercase, IDNA-normalised, no trailing dot.
+    pub domain: String,
+    pub rail: String,
+    pub reason: String,
+}
+
+/// What an RPZ answers for a listed name (`policy.rpz-action`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RpzAction {
+    /// `CNAME .`: the name does not exist.
+    Nxdomain,
+    /// `CNAME *.`: the name exists but has no data.
+    Nodata,
+    /// `CNAME rpz-drop.`: no answer at all.
+    Drop,
+    /// `CNAME <host>.`: a walled-garden host answers instead (lowercase, IDNA-normalised).
+    Redirect(String),
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
     pub sid_first: u32,
     pub sid_last: u32,
     pub allowlist: Vec<IpNet>,
+    /// Domains never blocked, nor any name under them (lowercase, IDNA-normalised).
+    pub allowlist_names: Vec<String>,
     pub widest_prefix: PrefixLimits,
     pub narrowest_prefix: PrefixLimits,
     /// Target names to build, in registry order.
     pub targets: Vec<String>,
     pub large_list_threshold: u32,
     pub overrides: Vec<Override>,
+    pub name_overrides: Vec<NameOverride>,
+    pub rpz_action: RpzAction,
 }
 
 /// One address or network entry, from an indicator or a bulk list.

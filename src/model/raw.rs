@@ -317,7 +317,8 @@ pub struct RawPolicy {
     /// SID range for generated Suricata rules, `FIRST-LAST` (default `1000000-1999999`).
     #[serde(default)]
     pub sid_range: Option<String>,
-    /// Networks that must never be blocked or alerted on (canonical CIDR or addresses).
+    /// Networks (canonical CIDR or addresses) and domains (with every name under them) that
+    /// must never be blocked.
     #[serde(default)]
     pub allowlist: Vec<String>,
     /// Widest prefix that may be blocked, per family (defaults: ipv4 16, ipv6 32).
@@ -332,9 +333,16 @@ pub struct RawPolicy {
     /// Address lists longer than this become Suricata datasets/iprep instead of header lists.
     #[serde(default)]
     pub large_list_threshold: Option<u32>,
-    /// Explicit, visible exceptions to the firewall safety rails.
+    /// Explicit, visible exceptions to the safety rails for addresses and names.
     #[serde(default)]
     pub overrides: Vec<RawOverride>,
+    /// What the DNS target's RPZ zone answers for a listed name: `nxdomain` (default),
+    /// `nodata`, `drop`, or `redirect` (to `rpz-redirect`).
+    #[serde(default)]
+    pub rpz_action: Option<String>,
+    /// The walled-garden host of `rpz-action: redirect`.
+    #[serde(default)]
+    pub rpz_redirect: Option<String>,
 }
 
 /// Prefix lengths per address family.
@@ -351,9 +359,13 @@ pub struct RawPrefixLimits {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawOverride {
-    /// The network the exception covers (canonical CIDR).
-    pub network: String,
-    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`.
+    /// The network the exception covers (canonical CIDR); give this or `domain`.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// The domain the exception covers, with every name under it; give this or `network`.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, `public-suffix`.
     pub rail: String,
     /// Why (required: it is printed in the outputs).
     pub reason: String,

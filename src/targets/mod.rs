@@ -10,6 +10,7 @@
 
 pub mod coverage;
 pub mod csv;
+pub mod dns;
 pub mod firewall;
 pub mod misp;
 pub mod stix;
@@ -126,6 +127,7 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &suricata::Suricata,
         &zeek::Zeek,
         &firewall::Firewall,
+        &dns::Dns,
         &csv::Csv,
         &stix::Stix,
         &misp::Misp,

@@ -6,6 +6,7 @@
 //! documented on [`crate::model::catalogue`]. Warnings do not block a catalogue.
 
 pub mod bulk;
+mod domain;
 mod items;
 mod policy;
 mod values;
@@ -24,7 +25,9 @@ use crate::model::raw::{RawAdvisory, RawCatalogue, RawCve, RawCvss, RawProduct, 
 use crate::model::{Advisory, Catalogue, CatalogueSource, Cve, Cvss, Product, Revision};
 use values::{MAX_SHORT, MAX_TEXT};
 
-pub use values::{check_domain, check_url, short};
+pub use domain::{check_domain, MAX_LABEL, MAX_NAME};
+pub use policy::{NAME_RAILS, RAILS};
+pub use values::{check_url, short};
 
 /// Suricata's classification.config (7.x): the only classtypes a rule may use.
 pub const CLASSTYPES: &[&str] = &[

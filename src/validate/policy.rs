@@ -1,10 +1,11 @@
-//! The `policy` block: SID range, allowlist, blockable prefix lengths, targets, overrides.
+//! The `policy` block: SID range, allowlist (networks and domains), blockable prefix lengths,
+//! targets, rail overrides (for networks and domains), the RPZ action.
 
 use super::values::short;
 use super::Ctx;
 use crate::diag::{Code, Diagnostic};
 use crate::model::raw::{RawOverride, RawPolicy, RawPrefixLimits};
-use crate::model::{Override, Policy, PrefixLimits};
+use crate::model::{NameOverride, Override, Policy, PrefixLimits, RpzAction};
 
 pub const DEFAULT_SID_RANGE: (u32, u32) = (1_000_000, 1_999_999);
 pub const DEFAULT_WIDEST: PrefixLimits = PrefixLimits { ipv4: 16, ipv6: 32 };
@@ -26,36 +27,116 @@ pub const RAILS: &[&str] = &[
     "reserved",
     "allowlist",
 ];
+/// Name rails an override may lift (`policy.overrides` with `domain`).
+pub const NAME_RAILS: &[&str] = &["public-suffix", "allowlist", "reference-host"];
+/// The words of `policy.rpz-action`.
+pub const RPZ_ACTIONS: &[&str] = &["nxdomain", "nodata", "drop", "redirect"];
+
+/// A parsed `overrides` entry: for a network or for a domain.
+enum AnyOverride {
+    Network(Override),
+    Name(NameOverride),
+}
 
 pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) -> Option<Policy> {
     let mut ok = true;
     let (sid_first, sid_last) = sid_range(cx, p.sid_range.as_deref(), &mut ok);
-    let mut allowlist = Vec::new();
+    let (mut allowlist, mut allowlist_names) = (Vec::new(), Vec::new());
     for (i, a) in p.allowlist.iter().enumerate() {
-        match cx.address_or_network(format_args!("policy.allowlist[{i}]"), a) {
-            Some(n) => allowlist.push(n),
-            None => ok = false,
+        let path = format!("policy.allowlist[{i}]");
+        if looks_like_domain(a) {
+            match super::check_domain(a) {
+                Ok(d) => allowlist_names.push(d),
+                Err((offset, why)) => {
+                    cx.push(
+                        Diagnostic::new(Code::InvalidDomain, format!("`{}` is neither an address nor a domain name: {why}", short(a)))
+                            .at_path_offset(path, offset)
+                            .help("an allowlist entry is an address (203.0.113.7), a canonical network (203.0.113.0/24) or a domain (partner.example.com, with every name under it)"),
+                    );
+                    ok = false;
+                }
+            }
+        } else {
+            match cx.address_or_network(&path, a) {
+                Some(n) => allowlist.push(n),
+                None => ok = false,
+            }
         }
     }
     let (widest, narrowest) = prefix_limits(cx, p, &mut ok);
     let targets = targets(cx, p.targets.as_deref(), known_targets, &mut ok);
-    let mut overrides = Vec::new();
+    let (mut overrides, mut name_overrides) = (Vec::new(), Vec::new());
     for (i, o) in p.overrides.iter().enumerate() {
         match rail_override(cx, &format!("policy.overrides[{i}]"), o) {
-            Some(o) => overrides.push(o),
+            Some(AnyOverride::Network(o)) => overrides.push(o),
+            Some(AnyOverride::Name(o)) => name_overrides.push(o),
             None => ok = false,
         }
     }
+    let rpz_action = rpz_action(cx, p, &mut ok);
     ok.then_some(Policy {
         sid_first,
         sid_last,
         allowlist,
+        allowlist_names,
         widest_prefix: widest,
         narrowest_prefix: narrowest,
         targets,
         large_list_threshold: p.large_list_threshold.unwrap_or(DEFAULT_LARGE_LIST),
         overrides,
+        name_overrides,
+        rpz_action,
     })
+}
+
+/// An allowlist entry is a domain when it holds a letter and reads as no address: no `:`
+/// (IPv6) and no `/` (a network). Anything else is parsed, and reported, as an address.
+fn looks_like_domain(s: &str) -> bool {
+    !s.contains([':', '/']) && s.chars().any(|c| c.is_alphabetic())
+}
+
+/// `rpz-action` and `rpz-redirect`: a known action, and a walled-garden host exactly when the
+/// action is `redirect`.
+fn rpz_action(cx: &mut Ctx<'_>, p: &RawPolicy, ok: &mut bool) -> RpzAction {
+    let word = p.rpz_action.as_deref().unwrap_or("nxdomain");
+    let action = match word {
+        "nxdomain" => RpzAction::Nxdomain,
+        "nodata" => RpzAction::Nodata,
+        "drop" => RpzAction::Drop,
+        "redirect" => RpzAction::Redirect(String::new()),
+        _ => {
+            cx.bad_word::<()>("policy.rpz-action", word, "RPZ action", RPZ_ACTIONS);
+            *ok = false;
+            return RpzAction::Nxdomain;
+        }
+    };
+    let pair = |cx: &mut Ctx<'_>, path: &str, msg: &str| {
+        cx.push(
+            Diagnostic::new(Code::InvalidPolicy, msg)
+                .at_path(path)
+                .help("write `rpz-action: redirect` and `rpz-redirect: garden.example.net` together, or no `rpz-redirect`"),
+        );
+    };
+    match (action, &p.rpz_redirect) {
+        (RpzAction::Redirect(_), Some(host)) => {
+            if let Some(d) = cx.domain("policy.rpz-redirect", host) {
+                return RpzAction::Redirect(d);
+            }
+        }
+        (RpzAction::Redirect(_), None) => pair(
+            cx,
+            "policy.rpz-action",
+            "`rpz-action: redirect` needs `rpz-redirect`, the walled-garden host to answer with",
+        ),
+        (_, Some(_)) => pair(
+            cx,
+            "policy.rpz-redirect",
+            "`rpz-redirect` is only used with `rpz-action: redirect`",
+        ),
+        (a, None) => return a,
+    }
+    *ok = false;
+    RpzAction::Nxdomain
 }
 
 /// `sid-range: FIRST-LAST`, or the local range.
@@ -145,12 +226,33 @@ fn targets(
         .collect()
 }
 
-/// One `overrides` entry: a network, a known rail, and a reason.
-fn rail_override(cx: &mut Ctx<'_>, path: &str, o: &RawOverride) -> Option<Override> {
+/// One `overrides` entry: a network or a domain, a rail known for it, and a reason.
+fn rail_override(cx: &mut Ctx<'_>, path: &str, o: &RawOverride) -> Option<AnyOverride> {
     let mut ok = true;
-    let net = cx.network(format_args!("{path}.network"), &o.network);
-    if !RAILS.contains(&o.rail.as_str()) {
-        cx.bad_word::<()>(format_args!("{path}.rail"), &o.rail, "safety rail", RAILS);
+    let (net, name, rails, what) = match (&o.network, &o.domain) {
+        (Some(n), None) => (
+            cx.network(format_args!("{path}.network"), n),
+            None,
+            RAILS,
+            "safety rail",
+        ),
+        (None, Some(d)) => (
+            None,
+            cx.domain(format_args!("{path}.domain"), d),
+            NAME_RAILS,
+            "name safety rail",
+        ),
+        _ => {
+            cx.push(
+                Diagnostic::new(Code::InvalidPolicy, "an override names a `network` or a `domain`, exactly one")
+                    .at_path(path)
+                    .help("write `{network: 192.0.2.0/24, rail: documentation, reason: ...}` or `{domain: example.co.uk, rail: public-suffix, reason: ...}`"),
+            );
+            return None;
+        }
+    };
+    if !rails.contains(&o.rail.as_str()) {
+        cx.bad_word::<()>(format_args!("{path}.rail"), &o.rail, what, rails);
         ok = false;
     }
     if o.reason.trim().is_empty() {
@@ -166,12 +268,20 @@ fn rail_override(cx: &mut Ctx<'_>, path: &str, o: &RawOverride) -> Option<Overri
         &o.reason,
         super::values::MAX_SHORT,
     );
-    let network = net?;
-    ok.then(|| Override {
-        network,
-        rail: o.rail.clone(),
-        reason: o.reason.clone(),
-    })
+    let (rail, reason) = (o.rail.clone(), o.reason.clone());
+    match (net, name) {
+        (Some(network), _) if ok => Some(AnyOverride::Network(Override {
+            network,
+            rail,
+            reason,
+        })),
+        (_, Some(domain)) if ok => Some(AnyOverride::Name(NameOverride {
+            domain,
+            rail,
+            reason,
+        })),
+        _ => None,
+    }
 }
 
 fn limits(

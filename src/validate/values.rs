@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use jiff::civil::Date;
 
+use super::domain::check_domain;
 use super::Ctx;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Confidence, Direction, HashAlgo, Severity, Tlp};
@@ -248,7 +249,7 @@ impl Ctx<'_> {
                 self.push(
                     Diagnostic::new(Code::InvalidDomain, format!("`{}` is not a domain name: {why}", short(s)))
                         .at_path_offset(path.to_string(), offset)
-                        .help("labels of letters, digits and `-` (1-63 characters) joined by dots, at least two labels, at most 253 characters"),
+                        .help("labels of letters, digits and `-` (1-63 bytes, international names in punycode) joined by dots, at least two labels, at most 253 bytes"),
                 );
                 None
             }
@@ -434,47 +435,6 @@ fn first_bad_addr_char(s: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Lowercases and checks a domain; the error is (character offset, reason).
-pub fn check_domain(s: &str) -> Result<String, (usize, &'static str)> {
-    let d = s.strip_suffix('.').unwrap_or(s);
-    if d.is_empty() {
-        return Err((0, "it is empty"));
-    }
-    if d.len() > 253 {
-        return Err((0, "it is longer than 253 characters"));
-    }
-    if let Some(i) = d
-        .chars()
-        .position(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
-    {
-        return Err((
-            i,
-            "it holds a character other than letters, digits, `-` and `.`",
-        ));
-    }
-    let mut offset = 0;
-    let labels: Vec<&str> = d.split('.').collect();
-    if labels.len() < 2 {
-        return Err((0, "it has a single label"));
-    }
-    for label in &labels {
-        if label.is_empty() || label.len() > 63 {
-            return Err((offset, "a label is empty or longer than 63 characters"));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err((offset, "a label starts or ends with `-`"));
-        }
-        offset += label.len() + 1;
-    }
-    if labels
-        .last()
-        .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err((0, "the last label is numeric (an address, not a domain)"));
-    }
-    Ok(d.to_ascii_lowercase())
-}
-
 /// An absolute URL: `scheme://host[...]`, no whitespace or control characters.
 pub fn check_url(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once("://") else {
@@ -496,20 +456,6 @@ pub fn check_url(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn domains() {
-        assert_eq!(check_domain("Example.COM.").unwrap(), "example.com");
-        assert_eq!(check_domain("a-b.example").unwrap(), "a-b.example");
-        assert_eq!(
-            check_domain("localhost").unwrap_err().1,
-            "it has a single label"
-        );
-        assert_eq!(check_domain("a..b").unwrap_err().0, 2);
-        assert_eq!(check_domain("ex ample.com").unwrap_err().0, 2);
-        assert_eq!(check_domain("-a.com").unwrap_err().0, 0);
-        assert!(check_domain("1.2.3.4").is_err());
-    }
 
     #[test]
     fn urls() {

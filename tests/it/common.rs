@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -103,4 +104,43 @@ pub const SURICATA8_YAML: &str = "/opt/suricata8/etc/suricata/suricata.yaml";
 pub fn suricata8() -> Option<PathBuf> {
     let found = Some(PathBuf::from(SURICATA8)).filter(|p| p.is_file());
     found_or_skip("suricata 8 (/opt/suricata8)", found)
+}
+
+/// Builds `catalogue` into `dir/out` (only `targets`, when given); the build must succeed.
+pub fn build(dir: &Path, catalogue: &Path, targets: &[&str]) -> PathBuf {
+    let out = dir.join("out");
+    let mut args = vec![
+        "build".to_owned(),
+        catalogue.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    for t in targets {
+        args.push("--target".into());
+        args.push((*t).into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = iocc(&args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
+    out
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    fn walk(base: &Path, d: &Path, m: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, m);
+            } else {
+                m.insert(
+                    p.strip_prefix(base).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    walk(dir, dir, &mut m);
+    m
 }

@@ -547,24 +547,6 @@ impl Fixture {
 }
 
 /// Builds `catalogue` with the given targets into `out`; asserts success.
-fn build(dir: &Path, catalogue: &Path, targets: &[&str]) -> PathBuf {
-    let out = dir.join("out");
-    let mut args = vec![
-        "build".to_owned(),
-        catalogue.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    for t in targets {
-        args.push("--target".into());
-        args.push((*t).into());
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = iocc(&args);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
-    out
-}
-
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -960,25 +942,6 @@ fn refusals_in_bulk_files_name_the_line_and_overrides_lift_rails() {
             "{text}"
         );
     }
-}
-
-fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    fn walk(base: &Path, d: &Path, m: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(base, &p, m);
-            } else {
-                m.insert(
-                    p.strip_prefix(base).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    walk(dir, dir, &mut m);
-    m
 }
 
 /// Strings meant to break out of a comment, a quote or a line on some platform.

@@ -10,6 +10,7 @@ mod bundle;
 mod cli;
 mod common;
 mod diagnostics;
+mod dns;
 mod firewall;
 mod flows;
 mod fuzz_replay;

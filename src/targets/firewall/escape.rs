@@ -34,32 +34,9 @@ pub fn comment<const MAX: usize>(v: &str, out: &mut String) -> Result<(), String
     line(v, MAX, out)
 }
 
-fn allowed(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, '.' | ',' | ':' | '/' | '(' | ')' | '_' | '-' | '+' | '=')
-}
-
-/// One safe line of at most `max` characters.
+/// One safe line of at most `max` characters ([`crate::escape::one_line`]).
 pub fn line(v: &str, max: usize, out: &mut String) -> Result<(), String> {
-    let mut text = String::with_capacity(v.len().min(max + 3));
-    let mut space = false;
-    for c in v.chars() {
-        if c.is_whitespace() || c.is_control() {
-            space = !text.is_empty();
-            continue;
-        }
-        if space {
-            text.push(' ');
-            space = false;
-        }
-        text.push(if allowed(c) { c } else { '_' });
-    }
-    if text.chars().count() > max {
-        let cut: String = text.chars().take(max.saturating_sub(3)).collect();
-        text = format!("{}...", cut.trim_end());
-    }
-    out.push_str(&text);
-    Ok(())
+    crate::escape::one_line(v, max, out)
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@
 //! under `templates/firewall/`; the target's templates, escapers and description and `iocc
 //! diff --target` all derive from that registry.
 
-pub mod aggregate;
 pub mod asa;
 pub mod cisco;
 pub mod edl;
@@ -24,7 +23,9 @@ pub mod junos;
 pub mod nftables;
 pub mod pf;
 pub mod platform;
-pub mod rails;
+
+// The rails and the aggregation are shared with the DNS target (response-IP triggers).
+pub use crate::blocklist::{aggregate, plan, rails, Plan};
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -40,19 +41,6 @@ use aggregate::Aggregated;
 pub use platform::{Platform, PlatformContext};
 
 pub struct Firewall;
-
-/// The blocked address set of one catalogue, ready to render.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub list: Aggregated,
-}
-
-/// Computes the block list: rails, then aggregation minus the allowlist.
-pub fn plan(c: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
-    let blocked = rails::check(c)?;
-    let list = aggregate::aggregate(blocked, &c.policy.allowlist);
-    Ok(Plan { list })
-}
 
 fn word(d: Direction) -> &'static str {
     match d {

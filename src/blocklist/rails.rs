@@ -16,8 +16,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::aggregate::{interval, merge, overlaps_any, Interval};
-use crate::diag::{At, Code, Diagnostic};
-use crate::model::{Action, Catalogue, NetworkEntry, Origin};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Action, Catalogue, NetworkEntry};
 
 /// Refusal diagnostics reported before the rest are only counted.
 pub const MAX_REFUSALS: usize = 50;
@@ -384,22 +384,7 @@ fn refusal(c: &Catalogue, e: &NetworkEntry<'_>, refused: &[Trip]) -> Diagnostic 
         format!("refused to block `{shown}` of {what}: {rails}"),
     )
     .help(help);
-    match origin(c, e) {
-        Some(Origin::Yaml { file, path }) => d.in_file(&file).at_path(path),
-        Some(Origin::Bulk { file, line }) => d.in_file(&file).at(At::Line(line)),
-        None => d.in_file(&c.source.path),
-    }
-}
-
-/// Where an entry was written.
-fn origin(c: &Catalogue, e: &NetworkEntry<'_>) -> Option<Origin> {
-    match e.bulk_line {
-        Some(line) => c.bulk.iter().find(|b| b.id == e.id).map(|b| Origin::Bulk {
-            file: b.file.clone(),
-            line,
-        }),
-        None => c.indicator(e.id).map(|i| i.origin.clone()),
-    }
+    super::at_entry(d, c, e.id, e.bulk_line)
 }
 
 /// True for an address (not a network) entry, for display.
