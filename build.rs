@@ -25,6 +25,11 @@ const ON_PATH: &[&str] = &[
     "ip6tables-restore",
     "iprange",
     "unshare",
+    "named-checkzone",
+    "unbound-checkconf",
+    "unbound",
+    "dnsmasq",
+    "dig",
 ];
 
 /// Engines at a fixed place besides PATH: (flag name, binary on PATH, fixed path).
