@@ -570,6 +570,20 @@ fn options<'t>(t: &Text<'t>, i: &'t str) -> Result<Vec<RawOption>, GrammarError>
 /// Parses one rule line (continuation lines already joined). `line` is recorded in the result.
 pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
     let t = Text(text);
+    // A rule is text: a control character (NUL, escape, ...) is part of no option, engines
+    // read it differently, and the writer could not give it back. Bytes go in hex content.
+    if let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\t')
+    {
+        return Err(t.err_at(
+            at,
+            format!(
+                "control character U+{:04X} in the rule; write bytes as hex content (`|00|`)",
+                u32::from(c)
+            ),
+        ));
+    }
     let (h, rest) = header(&t)?;
     let [(proto, proto_span), src, sport, dst, dport] = h.fields[..] else {
         return Err(t.err(rest, "expected the rule header"));
@@ -678,6 +692,13 @@ mod tests {
     fn err(rule: &str) -> (usize, String) {
         let e = parse_rule(rule, 1).unwrap_err();
         (e.offset + 1, e.message)
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        let (c, m) = err("alert tcp any any -> any any (msg:\"a\u{0}b\"; sid:1; rev:1;)");
+        assert_eq!(c, 37, "{m}");
+        assert!(m.contains("U+0000"), "{m}");
     }
 
     #[test]
