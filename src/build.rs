@@ -15,10 +15,11 @@ use std::path::PathBuf;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::diag::{count, display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Tree};
+use crate::progress::{self, Event};
 use crate::rules::{self, RulePlan};
 use crate::targets::coverage::Status;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
@@ -237,6 +238,8 @@ pub fn compile(
             errors.append(&mut plan_errors);
             continue;
         }
+        let (id, name) = (catalogue.id.as_str(), target.name());
+        progress::target_start(id, name);
         let result = target.compile(&TargetContext {
             catalogue: &catalogue,
             templates,
@@ -244,6 +247,7 @@ pub fn compile(
         });
         match result {
             Ok(out) => {
+                progress::target_done(id, name, out.files.iter().map(|f| f.contents.len()));
                 let mut files = Vec::new();
                 for f in out.files {
                     if !output::is_safe_relative(&f.path) {
@@ -400,8 +404,13 @@ pub fn compile_all(
         }
     };
     let mut compiled = Vec::new();
+    progress::announce(Event::Catalogues(catalogues.len()));
     for c in catalogues {
         let selected = select(&opts.targets, &c);
+        progress::announce(Event::Catalogue {
+            id: &c.id,
+            targets: selected.len(),
+        });
         match compile(c, &selected, &templates) {
             Ok(done) => compiled.push(done),
             Err(errs) => diags.extend(errs),
@@ -420,6 +429,7 @@ pub fn run(
     diags: &mut Diagnostics,
 ) -> Option<BuildReport> {
     let compiled = compile_all(opts, cache, diags)?;
+    progress::announce(Event::Output);
     let pending_state = state_changes(opts, &compiled, diags);
     // Outputs can be large (a million-entry feed): the files on disk are compared one at a
     // time, and read whole only for `--check`'s report.
@@ -505,9 +515,12 @@ fn stale(c: &Compiled, dest: &std::path::Path, owned_disk: &[String]) -> Vec<Dia
     let mut found = vec![Diagnostic::new(
         Code::StaleOutput,
         format!(
-            "`{}` is stale: {} file(s) differ from a fresh build: {list}",
+            "`{}` is stale: {} from a fresh build: {list}",
             display(dest),
-            diff.len()
+            match diff.len() {
+                1 => "1 file differs".to_owned(),
+                n => format!("{n} files differ"),
+            }
         ),
     )
     .in_file(&c.catalogue.source.path)
@@ -632,11 +645,11 @@ pub fn render_report(report: &BuildReport) -> String {
         ));
         for t in &c.targets {
             out.push_str(&format!(
-                "  {:<9} {} file(s); carries {} of {} items",
+                "  {:<9} {}; carries {} of {}",
                 t.target,
-                t.files.len(),
+                count(t.files.len(), "file", "files"),
                 t.coverage.carried.len(),
-                c.items,
+                count(c.items, "item", "items"),
             ));
             if t.coverage.skipped.is_empty() {
                 out.push('\n');

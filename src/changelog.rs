@@ -3,7 +3,8 @@
 //! Guarantees: the text lists added, removed and changed indicators, bulk-list entries,
 //! detections and CVEs (from the validated catalogues), Suricata rules with their sid/rev (from
 //! the two rule plans, compared as typed rules) and firewall ACL entries (line
-//! differences of the `firewall/` files). It is deterministic (everything sorted or in
+//! differences of the `firewall/` files), Sigma rules (by file, a new `modified` date alone
+//! is no change) and file hash signatures (the ClamAV lines of `files/`). It is deterministic (everything sorted or in
 //! catalogue order) and every catalogue- or output-derived string passes the Markdown escaper
 //! of the summary target, so a value cannot open a link, a code block or a table row.
 
@@ -401,6 +402,81 @@ fn acl_section(md: &mut String, old: &Tree, new: &Tree, versions: (&str, &str)) 
     }
 }
 
+/// The ClamAV lines (`HASH:SIZE:NAME`) of the `files/` databases: one per file hash, with no
+/// version in them, so the set difference is the signatures a scanner gains and loses.
+fn signature_lines(tree: &Tree) -> BTreeSet<String> {
+    tree.iter()
+        .filter(|(p, _)| p.starts_with("files/") && (p.ends_with(".hsb") || p.ends_with(".hdb")))
+        .flat_map(|(_, b)| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn signatures_section(md: &mut String, old: &Tree, new: &Tree) {
+    let (o, n) = (signature_lines(old), signature_lines(new));
+    let added: Vec<&String> = n.difference(&o).collect();
+    let removed: Vec<&String> = o.difference(&n).collect();
+    if added.is_empty() && removed.is_empty() {
+        return;
+    }
+    md.push_str(&format!(
+        "\n## File hash signatures (YARA, ClamAV): +{} −{}\n\n",
+        added.len(),
+        removed.len()
+    ));
+    list(md, &added, |l| format!("added: {}", e(l)));
+    list(md, &removed, |l| format!("removed: {}", e(l)));
+}
+
+/// The Sigma rules by file, each as (title, text without its `modified:` line): a new
+/// advisory date alone changes no rule's logic.
+fn sigma_rules(tree: &Tree) -> BTreeMap<&str, (String, String)> {
+    tree.iter()
+        .filter(|(p, _)| p.starts_with("sigma/") && p.ends_with(".yml"))
+        .map(|(p, b)| {
+            let text = String::from_utf8_lossy(b);
+            let title = text
+                .lines()
+                .find_map(|l| l.strip_prefix("title: "))
+                .and_then(|t| serde_yaml::from_str::<String>(t).ok())
+                .unwrap_or_default();
+            let body: String = text
+                .lines()
+                .filter(|l| !l.starts_with("modified: "))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (p.as_str(), (title, body))
+        })
+        .collect()
+}
+
+fn sigma_section(md: &mut String, old: &Tree, new: &Tree) {
+    let (o, n) = (sigma_rules(old), sigma_rules(new));
+    let mut lines = Vec::new();
+    for (path, (title, body)) in &n {
+        match o.get(path) {
+            None => lines.push(format!("added: {} ({})", e(title), e(path))),
+            Some((_, was)) if was != body => {
+                lines.push(format!("changed: {} ({})", e(title), e(path)))
+            }
+            Some(_) => {}
+        }
+    }
+    for (path, (title, _)) in &o {
+        if !n.contains_key(path) {
+            lines.push(format!("removed: {} ({})", e(title), e(path)));
+        }
+    }
+    if !lines.is_empty() {
+        md.push_str("\n## Sigma rules\n\n");
+        list(md, &lines, |l| l.clone());
+    }
+}
+
 /// The Markdown changelog from `old` to `new`, two compiled versions of a catalogue.
 pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
     let (old, new) = (&old_build.catalogue, &new_build.catalogue);
@@ -427,6 +503,8 @@ pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
     rules_section(&mut md, old_build.rules.as_ref(), new_build.rules.as_ref());
     let (ov, nv) = (old.version.to_string(), new.version.to_string());
     acl_section(&mut md, old_tree, new_tree, (&ov, &nv));
+    sigma_section(&mut md, old_tree, new_tree);
+    signatures_section(&mut md, old_tree, new_tree);
     if md.len() == start {
         md.push_str("\nNo changes to indicators, detections, rules or ACL entries.\n");
     }
@@ -525,6 +603,58 @@ mod tests {
         assert!(!md.contains("1000001"), "unchanged rule listed: {md}");
         assert!(md.contains("## Firewall ACL entries\n\n### firewall/c.nft: +1 −1\n\n- added: add element inet ioc v6 { 2001:db8::/32 }\n- removed: add element inet ioc v4 { 202.114.4.119 }\n"), "{md}");
         assert!(!md.contains("## Indicators"), "{md}");
+    }
+
+    #[test]
+    fn sigma_rules_and_hash_signatures_are_diffed() {
+        let c = contec();
+        let rule = |title: &str, modified: &str, ip: &str| {
+            format!("title: \"{title}\"\nmodified: {modified}\ndetection:\n    d:\n        - \"{ip}\"\n")
+        };
+        let old = tree(&[
+            (
+                "sigma/c_kept.yml",
+                &rule("Kept", "2025-01-01", "1.1.1.1/32"),
+            ),
+            (
+                "sigma/c_dated.yml",
+                &rule("Dated", "2025-01-01", "2.2.2.2/32"),
+            ),
+            (
+                "sigma/c_gone.yml",
+                &rule("Gone", "2025-01-01", "3.3.3.3/32"),
+            ),
+            ("files/c.hsb", "aa:*:c.kept:73\nbb:*:c.gone:73\n"),
+        ]);
+        let new = tree(&[
+            (
+                "sigma/c_kept.yml",
+                &rule("Kept", "2025-03-01", "1.1.1.1/32"),
+            ),
+            (
+                "sigma/c_dated.yml",
+                &rule("Dated", "2025-03-01", "2.2.2.3/32"),
+            ),
+            (
+                "sigma/c_new.yml",
+                &rule("New [x](y)", "2025-03-01", "4.4.4.4/32"),
+            ),
+            ("files/c.hsb", "aa:*:c.kept:73\n"),
+            ("files/c.hdb", "cc:10:c.new\n"),
+        ]);
+        let md = changelog(&compiled(&c, old), &compiled(&c, new));
+        assert!(
+            md.contains("## Sigma rules\n\n- changed: Dated (sigma/c\\_dated.yml)\n- added: New \\[x\\](y) (sigma/c\\_new.yml)\n- removed: Gone (sigma/c\\_gone.yml)\n"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("Kept"),
+            "a new date alone is not a change: {md}"
+        );
+        assert!(
+            md.contains("## File hash signatures (YARA, ClamAV): +1 −1\n\n- added: cc:10:c.new\n- removed: bb:\\*:c.gone:73\n"),
+            "{md}"
+        );
     }
 
     #[test]

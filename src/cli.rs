@@ -8,25 +8,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
 use crate::build_lock::{self, LockArgs, Mode};
 use crate::bundle::BundleOptions;
 use crate::diag::{
-    display, json_report, render_human, render_json, Code, Diagnostic, Diagnostics, Format,
-    SourceCache,
+    count, display, json_report, render_json, Code, Diagnostic, Diagnostics, Format, SourceCache,
 };
 
 const EXAMPLES: &str = "\
 Examples:
+  iocc init my-iocs                           a new catalogue repository, with CI files
   iocc check                                  check every catalogue in iocs/
   iocc check iocs/contec-cms8000.yaml         check one catalogue
   iocc build                                  compile every catalogue in iocs/ into out/
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc bundle --out dist/                     reproducible release archives of every catalogue
-  iocc verify dist/contec-cms8000-1.2.0.tar.gz check a bundle against its manifest
+  iocc verify dist/contec-cms8000-1.3.0.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc explain date-order                     what a diagnostic code means, with an example
@@ -36,10 +36,15 @@ Examples:
   iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta
   iocc keygen release                         release.key (secret) and release.pub
   iocc bundle --sign release.key              signed archives and SHA256SUMS
-  iocc verify --pubkey release.pub dist/contec-cms8000-1.2.0.tar.gz
+  iocc verify --pubkey release.pub dist/contec-cms8000-1.3.0.tar.gz
                                               signature first, then every checksum
-  iocc publish dist/contec-cms8000-1.2.0.tar.gz --api-root URL --collection ID
-                                              push what changed to a TAXII 2.1 collection";
+  iocc publish dist/contec-cms8000-1.3.0.tar.gz --api-root URL --collection ID
+                                              push what changed to a TAXII 2.1 collection
+  iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
+  iocc import event.json --into iocs/x.yaml --dry-run  what an import would add
+  iocc completions bash > /etc/bash_completion.d/iocc
+                                              tab completion for bash (zsh, fish, ...)
+  iocc man --out /usr/local/share/man/man1    one man page per command (`man iocc-build`)";
 
 /// iocc compiles indicator-of-compromise catalogues (YAML) into Suricata rules, Zeek
 /// packages, firewall ACLs, CSV blocklists and STIX bundles.
@@ -49,12 +54,21 @@ pub struct Cli {
     /// Diagnostics and report format.
     #[arg(long, value_enum, global = true, default_value_t = Format::Human)]
     pub format: Format,
+    /// Print only errors: no warnings, no report, no progress.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print how long each target took and the size of what it wrote.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a catalogue repository: a commented starter catalogue with its JSON Schema,
+    /// a README, .gitignore, and CI files for GitHub Actions and GitLab CI; then build it.
+    Init(crate::init::InitOptions),
     /// Validate catalogues and compile them in memory (firewall safety rails included); report
     /// every problem; writes nothing.
     Check(CheckArgs),
@@ -89,6 +103,32 @@ pub enum Command {
     /// since the previous release. Credentials: IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or
     /// IOCC_TAXII_TOKEN.
     Publish(crate::publish::PublishOptions),
+    /// Import indicators from STIX 2.1, MISP, abuse.ch (ThreatFox, URLhaus, Feodo Tracker) or
+    /// plain text/CSV into a new catalogue (--out) or an existing one (--into), screened
+    /// against known-benign lists; shows what it adds as a diff.
+    Import(crate::import::ImportOptions),
+    /// Print the tab-completion script for a shell (e.g. `iocc completions bash >
+    /// /etc/bash_completion.d/iocc`, or `source <(iocc completions bash)`).
+    Completions(CompletionsArgs),
+    /// Print the man page of iocc or of one command; with --out, write a page per command.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (default: iocc itself).
+    #[arg(value_name = "COMMAND", conflicts_with = "out")]
+    pub command: Option<String>,
+    /// Write iocc.1 and one iocc-COMMAND.1 page per command into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `iocc build`: what to build, and how to share the output folder with other runs.
@@ -156,6 +196,22 @@ pub struct LintArgs {
     /// `.rules` files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The Suricata version whose verdict to predict: 7 (7.0.10) or 8 (8.0.6), each with
+    /// its packaged suricata.yaml.
+    #[arg(long = "suricata", value_name = "VERSION", default_value = "7", value_parser = lint_version)]
+    pub suricata: crate::lint::Version,
+    /// Style findings (no msg, rev or classtype) are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Read every file as a Suricata 8 firewall rule file (files named `firewall.rules`
+    /// always are).
+    #[arg(long)]
+    pub firewall: bool,
+}
+
+fn lint_version(s: &str) -> Result<crate::lint::Version, String> {
+    crate::lint::Version::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a Suricata version iocc knows: use 7 or 8"))
 }
 
 #[derive(Debug, Args)]
@@ -210,11 +266,7 @@ macro_rules! outln {
 
 fn print_diags(format: Format, diags: &Diagnostics, cache: &mut SourceCache) {
     match format {
-        Format::Human => {
-            if !diags.is_empty() {
-                let _ = std::io::stderr().write_all(render_human(diags, cache).as_bytes());
-            }
-        }
+        Format::Human => crate::term::print_diagnostics(diags, cache),
         Format::Json => {
             let _ = std::io::stdout().write_all(render_json(diags, cache).as_bytes());
         }
@@ -260,7 +312,9 @@ fn compile_one(
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let f = cli.format;
+    crate::term::configure(cli.quiet, cli.verbose, f);
     match cli.command {
+        Command::Init(opts) => init(&opts, f),
         Command::Check(args) => check(args, f),
         Command::Build(args) => build(&args, f),
         Command::Bundle(args) => bundle(&args, f),
@@ -273,6 +327,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff(args, f),
         Command::Keygen(args) => keygen(&args, f),
         Command::Publish(opts) => publish(&opts, f),
+        Command::Import(opts) => import(&opts, f),
+        Command::Completions(args) => completions(&args),
+        Command::Man(args) => man(&args, f),
     }
 }
 
@@ -284,20 +341,25 @@ fn check(args: CheckArgs, format: Format) -> ExitCode {
         paths: args.paths,
         ..BuildOptions::default()
     };
-    let compiled = build::compile_all(&opts, &mut cache, &mut diags).unwrap_or_default();
+    let (compiled, measured) =
+        crate::term::with_progress(|| build::compile_all(&opts, &mut cache, &mut diags));
     print_diags(format, &diags, &mut cache);
-    if format == Format::Human && !diags.has_errors() {
-        for c in compiled.iter().map(|c| &c.catalogue) {
+    if format == Format::Human && !diags.has_errors() && !crate::term::quiet() {
+        for c in compiled.iter().flatten().map(|c| &c.catalogue) {
             outln!(
-                "ok: {} ({} {}: {} indicators, {} bulk lists, {} detections)",
+                "ok: {} ({} {}): {}, {}, {}",
                 display(&c.source.path),
                 c.id,
                 c.version,
-                c.indicator_count(),
-                c.bulk.len(),
-                c.detections.len()
+                count(c.indicator_count(), "indicator", "indicators"),
+                count(c.bulk.len(), "bulk list", "bulk lists"),
+                count(c.detections.len(), "detection", "detections")
             );
         }
+        out!(
+            "{}",
+            crate::term::timings_to_print(&measured).unwrap_or_default()
+        );
     }
     code(&diags)
 }
@@ -335,12 +397,18 @@ fn build(args: &BuildArgs, format: Format) -> ExitCode {
         Mode::Exclusive
     };
     let held = lock_output(&opts.out, mode, args.lock, &opts.paths, &mut diags);
-    let report = held.and_then(|_held| build::run(opts, &mut cache, &mut diags));
+    let (report, measured) = crate::term::with_progress(|| {
+        held.and_then(|_held| build::run(opts, &mut cache, &mut diags))
+    });
     match format {
         Format::Human => {
             print_diags(format, &diags, &mut cache);
-            if let Some(r) = &report {
+            if let (Some(r), false) = (&report, crate::term::quiet()) {
                 out!("{}", build::render_report(r));
+                out!(
+                    "{}",
+                    crate::term::timings_to_print(&measured).unwrap_or_default()
+                );
             }
         }
         Format::Json => {
@@ -360,10 +428,12 @@ fn bundle(args: &BundleArgs, format: Format) -> ExitCode {
         &opts.paths,
         &mut diags,
     );
-    let reports = held.and_then(|_held| crate::bundle::run(opts, &mut cache, &mut diags));
+    let (reports, _) = crate::term::with_progress(|| {
+        held.and_then(|_held| crate::bundle::run(opts, &mut cache, &mut diags))
+    });
     if format == Format::Human {
         print_diags(format, &diags, &mut cache);
-        for r in reports.iter().flatten() {
+        for r in reports.iter().flatten().filter(|_| !crate::term::quiet()) {
             outln!(
                 "{} {} -> {} ({} files, sha256 {})",
                 r.catalogue,
@@ -396,7 +466,7 @@ fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
         print_json(&diags, &mut cache, &[("verify", serde_json::json!(report))]);
     } else {
         print_diags(format, &diags, &mut cache);
-        if let (Some(r), false) = (&report, diags.has_errors()) {
+        if let (Some(r), false) = (&report, diags.has_errors() || crate::term::quiet()) {
             if let Some(t) = &r.signature {
                 outln!(
                     "ok: {}: signature verified ({})",
@@ -436,11 +506,7 @@ fn changelog(v: Versions, format: Format) -> ExitCode {
 }
 
 fn schema() -> ExitCode {
-    let schema = schemars::schema_for!(crate::model::raw::RawCatalogue);
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(&schema).unwrap_or_default()
-    );
+    outln!("{}", crate::shape::schema_json());
     ExitCode::SUCCESS
 }
 
@@ -468,7 +534,12 @@ fn targets() -> ExitCode {
 
 fn lint(args: &LintArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let (found, counts) = crate::rules::lint::lint_files(&args.files);
+    let opts = crate::lint::Options {
+        version: args.suricata,
+        strict: args.strict,
+        firewall: args.firewall,
+    };
+    let (found, counts) = crate::lint::lint_files(&args.files, &opts);
     diags.extend(found);
     print_diags(format, &diags, &mut cache);
     if format == Format::Human && !diags.has_errors() {
@@ -615,6 +686,78 @@ fn keygen_files(
     Ok(pk)
 }
 
+/// `iocc init [DIR]`: the starter repository, built, and what to do next.
+fn init(opts: &crate::init::InitOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (report, _) = crate::term::with_progress(|| crate::init::run(opts, &mut cache, &mut diags));
+    if format == Format::Json {
+        print_json(&diags, &mut cache, &[("init", serde_json::json!(report))]);
+        return code(&diags);
+    }
+    print_diags(format, &diags, &mut cache);
+    if let (Some(r), false) = (&report, crate::term::quiet()) {
+        for f in &r.files {
+            outln!("created {f}");
+        }
+        out!("{}", build::render_report(&r.build));
+        let cd = if r.dir == "." {
+            String::new()
+        } else {
+            format!("  cd {}\n", r.dir)
+        };
+        out!(
+            "\nNext steps:\n{cd}  git init && git add -A && git commit -m \"Start the catalogue repository\"\n  \
+             then edit {}, run `iocc check` and `iocc build`, commit and push:\n  \
+             the CI files check, build, bundle and verify the catalogues.\n",
+            crate::init::CATALOGUE
+        );
+    }
+    code(&diags)
+}
+
+/// `iocc completions SHELL`: the completion script, generated from the command definition.
+fn completions(args: &CompletionsArgs) -> ExitCode {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "iocc", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
+    ExitCode::SUCCESS
+}
+
+/// `iocc man [COMMAND]` prints one page (roff); `iocc man --out DIR` writes every page.
+fn man(args: &ManArgs, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let result = match &args.out {
+        Some(dir) => crate::manpages::write_all(Cli::command(), dir).map(|pages| {
+            if !crate::term::quiet() && format == Format::Human {
+                for p in &pages {
+                    outln!("wrote {}", display(p));
+                }
+            }
+        }),
+        None => match crate::manpages::page(Cli::command(), args.command.as_deref()) {
+            Some(roff) => {
+                out!("{roff}");
+                Ok(())
+            }
+            None => Cli::command()
+                .error(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "`{}` is not an iocc command; pages: {}",
+                        args.command.as_deref().unwrap_or_default(),
+                        crate::manpages::command_names(Cli::command()).join(", ")
+                    ),
+                )
+                .exit(),
+        },
+    };
+    if let Err(d) = result {
+        diags.push(d);
+    }
+    print_diags(format, &diags, &mut cache);
+    code(&diags)
+}
+
 fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
     let report = crate::publish::run(opts, &mut diags);
@@ -642,9 +785,9 @@ fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
                 outln!("dry run: nothing sent");
             } else {
                 outln!(
-                    "sent {} object(s) in {} request(s); the server accepted {} and already held {}",
-                    r.new + r.changed + r.revoked,
-                    r.requests,
+                    "sent {} in {}; the server accepted {} and already held {}",
+                    count(r.new + r.changed + r.revoked, "object", "objects"),
+                    count(r.requests, "request", "requests"),
                     r.accepted,
                     r.already_held
                 );
@@ -654,10 +797,49 @@ fn publish(opts: &crate::publish::PublishOptions, format: Format) -> ExitCode {
     code(&diags)
 }
 
+/// `iocc import`: the diff of what is added, then one line saying what was done.
+fn import(opts: &crate::import::ImportOptions, format: Format) -> ExitCode {
+    let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
+    let (cache, diags) = (&mut cache, &mut diags);
+    let report = crate::import::run(opts, cache, diags);
+    match format {
+        Format::Human => {
+            print_diags(format, diags, cache);
+            if let Some(r) = &report {
+                out!("{}", r.diff);
+                for s in &r.side_files {
+                    outln!("+ side file {s}");
+                }
+                let merged = if r.merged.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} duplicates merged", r.merged.len())
+                };
+                outln!(
+                    "{}: {} ({} indicators and {} bulk entries added, {} already there{merged}, {} entries left out)",
+                    r.catalogue,
+                    r.status,
+                    r.indicators_added,
+                    r.bulk_entries_added,
+                    r.already_present,
+                    r.skipped
+                );
+                for m in r.merged.iter().take(10) {
+                    outln!("  merged `{}` from {}", m.value, m.sources.join(", "));
+                }
+                if r.merged.len() > 10 {
+                    outln!("  ... and {} more merged values", r.merged.len() - 10);
+                }
+            }
+        }
+        Format::Json => print_json(diags, cache, &[("import", serde_json::json!(report))]),
+    }
+    code(diags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {

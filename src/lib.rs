@@ -6,6 +6,7 @@
 //! Each stage is a function from one type to the next; no stage reaches back. `ARCHITECTURE.md`
 //! describes the modules, the registries and how to extend them.
 
+pub mod benign;
 pub mod blocklist;
 pub mod build;
 pub mod build_lock;
@@ -17,14 +18,20 @@ pub mod diff;
 pub mod escape;
 pub mod explain;
 pub mod grammar;
+pub mod import;
+pub mod init;
+pub mod lint;
 pub mod load;
+pub mod manpages;
 pub mod model;
 pub mod net;
 pub mod output;
+pub mod progress;
 pub mod publish;
 pub mod render;
 pub mod rules;
 pub mod shape;
 pub mod sign;
 pub mod targets;
+pub mod term;
 pub mod validate;

@@ -14,6 +14,13 @@ use serde_yaml::Value as Yaml;
 use crate::diag::{Code, Diagnostic};
 use crate::model::raw::RawCatalogue;
 
+/// The JSON Schema of the catalogue format as `iocc schema` prints it (and `iocc init` writes
+/// beside the starter catalogue).
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(RawCatalogue);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 /// Every shape problem of a YAML document (empty if it cannot be read as a value).
 pub fn shape_problems(file: &Path, text: &str) -> Vec<Diagnostic> {
     let Ok(doc) = serde_yaml::from_str::<Yaml>(text) else {

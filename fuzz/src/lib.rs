@@ -19,6 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use iocc::diag::{At, Diagnostic, SourceCache};
+use iocc::lint::{lint_text, Options, Seen, Version};
 use iocc::load::load_catalogue;
 use iocc::model::raw::RawBulkList;
 use iocc::model::BulkKind;
@@ -161,8 +162,15 @@ fn rules_of(c: iocc::model::Catalogue) {
             continue;
         }
         let text = std::str::from_utf8(bytes).expect("rules are UTF-8");
-        let (_, problems) = iocc::rules::lint::lint_text(text);
-        assert!(problems.is_empty(), "{path}: {problems:?}\n{text}");
+        for version in [Version::V7, Version::V8] {
+            let strict = Options {
+                version,
+                strict: true,
+                ..Options::default()
+            };
+            let (_, problems) = lint_text(Path::new(path), text, &strict, &mut Seen::new());
+            assert!(problems.is_empty(), "{path}: {problems:?}\n{text}");
+        }
     }
 }
 
@@ -256,15 +264,21 @@ pub fn rule(data: &[u8]) {
         return;
     };
     let lines = text.split('\n').count();
-    let (_, problems) = iocc::rules::lint::lint_text(text);
-    for p in &problems {
-        assert!(
-            p.line >= 1 && p.line <= lines,
-            "line {} of {lines}: {}",
-            p.line,
-            p.message
-        );
-        assert!(p.column >= 1, "{p:?}");
+    for version in [Version::V7, Version::V8] {
+        let opts = Options {
+            version,
+            ..Options::default()
+        };
+        let (_, problems) = lint_text(Path::new("fuzz.rules"), text, &opts, &mut Seen::new());
+        for p in &problems {
+            assert!(
+                p.line >= 1 && p.line <= lines,
+                "line {} of {lines}: {}",
+                p.line,
+                p.finding.message
+            );
+            assert!(p.column >= 1, "{p:?}");
+        }
     }
     let Ok(read) = iocc::rules::read::read_text(text) else {
         return;

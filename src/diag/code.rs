@@ -208,9 +208,51 @@ codes! {
     RuleSyntax => "rule-syntax", Error, "a Suricata rule does not follow the rule syntax",
         "iocc's own Suricata rule parser (`iocc lint`, and the check every generated pack passes) found a line that is not a well-formed rule: a bad header, an unterminated option, an unescaped `;` or `\"`.",
         ["lint", "tests/fixtures/bad/rules/broken.rules"];
-    MissingRuleOption => "missing-rule-option", Error, "a Suricata rule lacks `msg`, `sid` or `rev`",
-        "Every rule needs `msg`, a numeric `sid` and a `rev` to be loaded and tracked.",
+    MissingRuleOption => "missing-rule-option", Error, "a Suricata rule has no `sid`",
+        "`sid` is the one option Suricata requires: a rule without it is refused (\"Signature missing required value sid\"). Add `sid:N;`.",
         ["lint", "tests/fixtures/bad/rules/broken.rules"];
+    RuleStyle => "rule-style", Warning, "a Suricata rule lacks `msg`, `rev` or `classtype`",
+        "Suricata loads a rule without `msg`, `rev` or `classtype`, but alerts without them are hard to read, track and triage. `iocc lint --strict` (used on iocc's own packs) makes these errors.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    RuleHeader => "rule-header", Error, "the chosen Suricata version refuses the rule's action, protocol, hook, direction, address or port",
+        "The header names an action, protocol, hook (`dns:request_complete`) or direction (`=>`) that this Suricata version does not take (action scopes, hooks and `=>` are Suricata 8 only; `accept` only in Suricata 8 firewall rule files), or an address or port the engine cannot use (`!any`, an IPv6 range with `-`, a reversed port range). The message quotes the engine; `--suricata 8` lints for Suricata 8.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    DisabledProtocol => "disabled-protocol", Error, "the rule needs an app-layer protocol or feature the packaged suricata.yaml disables",
+        "Suricata's packaged configuration disables some app-layer protocols (`modbus`, `dnp3`, `enip`, `pgsql`...), and 7.0.10's disables Lua rules; the engine refuses rules that need them. Enable the protocol under `app-layer.protocols` (or `security.lua.allow-rules`) in your suricata.yaml, or match on `tcp`/`udp`.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    UndefinedVariable => "undefined-variable", Error, "the rule uses an address or port variable the packaged suricata.yaml does not define",
+        "`$NAME` in a rule header must be defined under `vars.address-groups` or `vars.port-groups` of suricata.yaml; the packaged configuration defines HOME_NET, EXTERNAL_NET, HTTP_PORTS and the like. Define the variable, or write the addresses or ports.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    UnknownRuleKeyword => "unknown-rule-keyword", Error, "the chosen Suricata version has no such rule keyword",
+        "The keyword is not in `suricata --list-keywords` of this version (nor an alias of one). Keywords of the other version are named in the message; a misspelt keyword is refused by both.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    OptionValue => "bad-option-value", Error, "a rule option's value is written in a way the engine refuses",
+        "The option takes no value, needs one, needs or forbids double quotes, or its value does not parse (sid 0, an unknown flow option, both flow directions, a content hex block with an odd number of digits, `bsize` outside a sticky buffer...). The message quotes the engine's reason.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    ContentExceedsSize => "content-exceeds-size", Error, "a content is longer than the rule's dsize, bsize, urilen, depth or within allows",
+        "The engine refuses a rule that can never match: its contents need more bytes than `dsize` (payload), `bsize` (the sticky buffer) or `urilen` allow, or a `depth`/`within` is smaller than its content. Raise the bound or shorten the content.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    ModifierConflict => "modifier-conflict", Error, "one content has both relative and absolute modifiers",
+        "`distance`/`within` (relative to the previous match) and `depth`/`offset`/`startswith` (from the start of the buffer) cannot be on one content. Keep one kind per content.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    ModifierWithoutContent => "modifier-without-content", Error, "a content modifier has no content before it",
+        "`depth`, `offset`, `distance`, `within`, `nocase`, `fast_pattern`, `http_uri` and the other content modifiers apply to the `content` before them; with none, the engine refuses the rule. Move the modifier after its content.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    DuplicateModifier => "duplicate-modifier", Error, "a modifier appears twice on one content",
+        "Each of `depth`, `offset`, `distance`, `within`, `nocase`, `fast_pattern` may appear once per content. Remove the repeated one.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    NumberOutOfRange => "number-out-of-range", Error, "a position modifier's number is out of range or not a defined variable",
+        "`depth` and `offset` take 0 to 65535, `distance` and `within` -1048576 to 1048576, or a variable defined earlier by `byte_extract`/`byte_math`.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    FastPatternConflict => "fast-pattern-conflict", Error, "`fast_pattern` is used where the engine refuses it",
+        "`fast_pattern:only` cannot be on a negated content or one with positional modifiers, and the content after it cannot be relative to it; `fast_pattern` on a negated content cannot have positional modifiers; `fast_pattern:O,L` must lie inside its content; Suricata 8 refuses it inside `base64_data`.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    RequiresUnmet => "requires-unmet", Error, "the rule's `requires` excludes the chosen Suricata version",
+        "A rule with `requires: version ...` that the version does not meet is skipped by the engine (not loaded). Lint with the version the rule is meant for (`--suricata 7|8`).",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    ReplacedRule => "replaced-rule", Warning, "a later rule with the same sid and a higher rev replaces an earlier one",
+        "Suricata keeps one rule per sid (and gid): a later rule with a higher `rev` replaces the earlier one, with a warning. Remove the older rule, or give the new one its own sid.",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
     DuplicateSid => "duplicate-sid", Error, "two Suricata rules share a sid",
         "Suricata loads only one rule per sid; across all the files `iocc lint` checks, each sid must appear once.",
         ["lint", "tests/fixtures/bad/rules/broken.rules"];
@@ -250,6 +292,24 @@ codes! {
     PublishFailed => "publish-failed", Error, "a TAXII server refused or did not answer a publication",
         "`iocc publish` could not push the STIX bundle: the server was unreachable or too slow (`--timeout`), refused the credentials (401: set IOCC_TAXII_USER and IOCC_TAXII_PASSWORD, or IOCC_TAXII_TOKEN), refused access to the collection (403: the account needs write access), does not know the API root or collection (404), found the request too large (413), or reported objects it did not accept.",
         ["publish", "tests/fixtures/taxii/bundle.json", "--api-root", "http://127.0.0.1:9/taxii/", "--collection", "x", "--timeout", "5"];
+    BenignIndicator => "benign-indicator", Error, "an indicator or bulk entry is on a known-benign list (MISP warninglist)",
+        "The value is on one of the MISP warninglists iocc ships (public DNS resolvers, CDN and well-known service ranges, popular domains, special-use names): blocking it would cut off ordinary traffic, alerting on it would be noise. An error for a `block` item (nothing is written), a warning for `alert` and `monitor`. Remove the entry, or, if it is really meant, lift the check with a `policy.overrides` entry (`rail: benign` and the `network` or `domain`, with a reason). `iocc import` leaves such block entries out with this warning.",
+        ["check", "tests/fixtures/bad/benign.yaml"];
+    InvalidFeed => "invalid-feed", Error, "an import source cannot be read as its format",
+        "`iocc import` could not read a source as the format given with `--from` or detected from its content: JSON that does not parse, a table without the columns the format needs, a MISP feed folder without `manifest.json`. Nothing is written; name the format with `--from`, or fix the file.",
+        ["import", "tests/fixtures/bad/import/broken.json", "--from", "stix", "--out", "target/explain/broken.yaml"];
+    ImportSkipped => "import-skipped", Warning, "an entry of an import source holds nothing iocc can import, and is left out",
+        "The value of an entry is not a valid address, network, domain, URL or file digest (quotes, control characters, formula cells, an over-long or malformed value), its type has no catalogue kind, it is deleted or revoked, or the firewall safety rails would refuse to block it. The entry is left out and the rest is imported; fix the source, or import it with another `--action`.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    InvalidPattern => "invalid-pattern", Warning, "a STIX pattern does not follow the STIX patterning grammar",
+        "`iocc import` reads STIX patterns with the full STIX 2.1 patterning grammar; this one cannot be read (an unclosed quote or bracket, an unknown operator, a bad escape), at the character named. The indicator is left out.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    UnsupportedPattern => "unsupported-pattern", Warning, "a STIX pattern uses what iocc indicators cannot express (AND across objects, FOLLOWEDBY, MATCHES, qualifiers)",
+        "Catalogue indicators are single values: `iocc import` takes a comparison, or an `OR` of comparisons, on addresses, domains, URLs and file hashes. A pattern with `AND` across objects or observations, `FOLLOWEDBY`, `MATCHES`, `LIKE`, `NOT`, a qualifier (`WITHIN`, `REPEATS`, `START ... STOP`), another object path or another pattern language is named and left out, never guessed at; write the behaviour as a detection if it matters.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--dry-run", "--out", "target/explain/entries.yaml"];
+    ImportFailed => "import-failed", Error, "`iocc import` cannot write or merge the catalogue",
+        "`--out` names a file that already holds something else (use `--into` to add to it), `--into` names a catalogue that does not check clean or lists items in flow style, or the result would not check clean. Nothing is written.",
+        ["import", "tests/fixtures/bad/import/entries.json", "--out", "tests/fixtures/good/readme-example.yaml"];
     OutputBusy => "output-busy", Error, "another iocc run is writing the output folder",
         "`iocc build` and `iocc bundle` lock the folder they write, so two runs never mix their files; a second run waits for the first. With `--no-wait` it fails at once instead: run it again when the other has finished.",
         [];

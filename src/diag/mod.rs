@@ -17,7 +17,8 @@ use serde::Serialize;
 pub use code::Code;
 pub use locate::SourceCache;
 pub use render::{
-    display_path as display, json_report, render_human, render_json, render_one, Format,
+    display_path as display, json_report, render_human, render_human_styled, render_json,
+    render_one, Format,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -143,6 +144,11 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// A count with its noun in the right number: `1 file`, `2 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Diagnostics of one run, kept in report order.

@@ -23,7 +23,11 @@ pub enum Format {
 /// One diagnostic for people: the title with its code, the source line with a caret under
 /// the position, the help (no trailing newline).
 pub fn render_one(d: &Diagnostic, cache: &mut SourceCache) -> String {
-    let renderer = Renderer::plain();
+    render_one_with(d, cache, &Renderer::plain())
+}
+
+/// [`render_one`] with the given renderer (plain, or styled with ANSI colours).
+fn render_one_with(d: &Diagnostic, cache: &mut SourceCache, renderer: &Renderer) -> String {
     let pos = position(d, cache);
     let level = match d.severity {
         Severity::Error => Level::ERROR,
@@ -62,9 +66,19 @@ pub fn render_one(d: &Diagnostic, cache: &mut SourceCache) -> String {
 
 /// Renders every diagnostic as readable text, followed by a count line.
 pub fn render_human(diags: &Diagnostics, cache: &mut SourceCache) -> String {
+    render_human_with(diags, cache, &Renderer::plain())
+}
+
+/// [`render_human`] with ANSI colours, for a stream that strips them where colour is off
+/// (`anstream`: not a terminal, `NO_COLOR`).
+pub fn render_human_styled(diags: &Diagnostics, cache: &mut SourceCache) -> String {
+    render_human_with(diags, cache, &Renderer::styled())
+}
+
+fn render_human_with(diags: &Diagnostics, cache: &mut SourceCache, renderer: &Renderer) -> String {
     let mut out = String::new();
     for d in &diags.0 {
-        out.push_str(&render_one(d, cache));
+        out.push_str(&render_one_with(d, cache, renderer));
         out.push_str("\n\n");
     }
     let (e, w) = (diags.error_count(), diags.warning_count());

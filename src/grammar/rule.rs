@@ -3,32 +3,37 @@
 //! ```text
 //! rule      = action SP protocol SP address SP port SP direction SP address SP port
 //!             { SP } "(" { { SP } option } { SP } ")" { SP }
-//! direction = "->" | "<>"
-//! address   = [ "!" ] ( "any" | "$" NAME | ip | ip "/" len | ip "-" ip | "[" address { "," address } "]" )
+//! direction = "->" | "<>" | "=>"
+//! address   = [ "!" ] ( "any" | "$" NAME | ip | ip "/" len | ip "/" mask | ip "-" ip
+//!             | "[" address { "," address } "]" | address { "," address } )
 //! port      = [ "!" ] ( "any" | "$" NAME | n | [ n ] ":" [ n ] | "[" port { "," port } "]" )
-//! option    = keyword [ ":" ( '"' quoted '"' | unquoted ) ] ";"
+//! option    = keyword [ ":" [ "!" ] ( '"' quoted '"' | unquoted ) ] ";"
 //! ```
 //!
-//! Guarantees: a line is accepted only if it is a complete rule: a known action, a protocol
-//! word, well-formed address and port expressions (read into [`Address`] and [`Port`]), every
-//! option `keyword` or `keyword:value` terminated by `;`, quoted values closed with no
-//! unescaped `"` or `;` inside (Suricata splits options on every unescaped `;`, even inside
-//! quotes), content hex blocks made of whole bytes, and nothing after the closing `)`. Options
-//! are kept generic (keyword, value as written, span): which keywords exist and what their
-//! values mean is the reader's business (`crate::rules::read`), so the grammar reads any
-//! third-party rule. A failure is a [`GrammarError`] at the character where reading stopped.
+//! Two readers share one tokenizer, which splits a line exactly where Suricata's own parser
+//! (`SigParseBasics` and `SigParseOptions` in `src/detect-parse.c`, the same in 7.0 and 8.0)
+//! splits it: header fields at spaces outside brackets, options at every `;` not preceded by a
+//! `\` (even inside quotes), the keyword before the first `:`, blanks trimmed, any number of
+//! `(` before and `)` after the options.
+//!
+//! - [`scan_rule`] reads any line Suricata can tokenize. What Suricata tolerates but a careful
+//!   writer avoids (a missing closing `)`, doubled parentheses) is kept as a [`Note`]; which
+//!   actions, protocols and keywords exist, and what their values mean, is the linter's
+//!   business (`crate::lint`), so the grammar reads any third-party rule, of either version.
+//! - [`parse_rule`] is the strict reading behind iocc's own packs and its rule model: a
+//!   classic action (`alert`, `drop`, ...), `->` or `<>`, no note, quoted values closed with
+//!   no unescaped `"` or `;` inside, content hex blocks made of whole bytes. A failure is a
+//!   [`GrammarError`] at the character where reading stopped.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::IpNet;
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::{IResult, Parser};
 
 use super::GrammarError;
 
-/// The actions a rule may start with.
+/// The actions of iocc's own rules (and of every Suricata version): what [`parse_rule`]
+/// accepts. Suricata 8 adds `accept` and action scopes, which [`scan_rule`] reads.
 pub const ACTIONS: &[&str] = &[
     "alert",
     "pass",
@@ -57,7 +62,7 @@ pub enum Address {
     Net(IpNet),
     /// `first-last`.
     Range(IpAddr, IpAddr),
-    /// `[a,b,...]`.
+    /// `[a,b,...]` (or `a,b` without brackets, which Suricata reads the same way).
     List(Vec<Address>),
     /// `!a`.
     Not(Box<Address>),
@@ -76,11 +81,13 @@ pub enum Port {
     Not(Box<Port>),
 }
 
-/// `->` (source to destination) or `<>` (both ways).
+/// `->` (source to destination), `<>` (both ways) or `=>` (Suricata 8: one transaction,
+/// keywords of both directions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     Forward,
     Both,
+    Transactional,
 }
 
 impl Direction {
@@ -88,6 +95,7 @@ impl Direction {
         match self {
             Direction::Forward => "->",
             Direction::Both => "<>",
+            Direction::Transactional => "=>",
         }
     }
 }
@@ -95,9 +103,14 @@ impl Direction {
 /// One option as written: keyword, value (without the quotes, escapes kept) and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawOption {
+    /// The keyword as written (Suricata compares keywords without regard to case).
     pub keyword: String,
+    /// The value with surrounding blanks removed, and its quotes when `quoted`.
     pub value: Option<String>,
+    /// The value was written `"..."` (after a `!` when `negated`).
     pub quoted: bool,
+    /// The value was written `!"..."` (a negated content, uricontent, pcre...).
+    pub negated: bool,
     /// From the keyword to the terminating `;`, inclusive.
     pub span: Span,
     /// 1-based column of the keyword.
@@ -108,6 +121,10 @@ impl RawOption {
     /// The value with its backslash escapes removed (`\"` → `"`, `\;` → `;`, `\\` → `\`).
     pub fn unescaped(&self) -> Option<String> {
         self.value.as_deref().map(unescape)
+    }
+    /// The keyword in lower case, as Suricata looks it up.
+    pub fn name(&self) -> String {
+        self.keyword.to_ascii_lowercase()
     }
 }
 
@@ -138,12 +155,22 @@ pub struct HeaderSpans {
     pub destination_port: Span,
 }
 
+/// Something Suricata reads without complaint that iocc's own rules never contain: at a
+/// byte offset of the rule text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub offset: usize,
+    pub message: String,
+}
+
 /// One rule, read by the grammar only: header typed, options generic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedRule {
     /// 1-based line where the rule starts (as given to [`parse_rule`]).
     pub line: usize,
+    /// The action as written: `alert`, or with Suricata 8 `accept`, `drop:flow`...
     pub action: String,
+    /// The protocol as written, with its Suricata 8 hook if any (`dns:request_complete`).
     pub protocol: String,
     pub source: Address,
     pub source_port: Port,
@@ -152,6 +179,8 @@ pub struct ParsedRule {
     pub destination_port: Port,
     pub options: Vec<RawOption>,
     pub spans: HeaderSpans,
+    /// What Suricata tolerates here but a careful writer avoids.
+    pub notes: Vec<Note>,
 }
 
 impl ParsedRule {
@@ -159,7 +188,7 @@ impl ParsedRule {
     pub fn option(&self, keyword: &str) -> Option<&str> {
         self.options
             .iter()
-            .find(|o| o.keyword == keyword)
+            .find(|o| o.keyword.eq_ignore_ascii_case(keyword))
             .and_then(|o| o.value.as_deref())
     }
     pub fn sid(&self) -> Option<u32> {
@@ -168,63 +197,30 @@ impl ParsedRule {
     pub fn rev(&self) -> Option<u32> {
         self.option("rev").and_then(|s| s.trim().parse().ok())
     }
-}
-
-type Res<'a, T> = IResult<&'a str, T>;
-
-fn ws(i: &str) -> Res<'_, &str> {
-    take_while1(|c: char| c == ' ' || c == '\t').parse(i)
-}
-
-fn ws0(i: &str) -> &str {
-    take_while::<_, _, ()>(|c: char| c == ' ' || c == '\t')
-        .parse(i)
-        .map_or(i, |(r, _)| r)
-}
-
-fn word(i: &str) -> Res<'_, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).parse(i)
-}
-
-/// A header token: a bracketed group (nesting allowed) or a run of non-space characters.
-fn token(i: &str) -> Res<'_, &str> {
-    if i.starts_with('[') || i.starts_with("![") {
-        let mut depth = 0usize;
-        for (n, c) in i.char_indices() {
-            match c {
-                '[' => depth += 1,
-                ']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok((&i[n + 1..], &i[..n + 1]));
-                    }
-                }
-                _ => {}
-            }
-        }
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Char,
-        )));
+    pub fn gid(&self) -> Option<u32> {
+        self.option("gid").and_then(|s| s.trim().parse().ok())
     }
-    take_while1(|c: char| !c.is_whitespace() && c != '(').parse(i)
 }
 
-fn split_list(inner: &str) -> Vec<&str> {
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn list_item(s: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut depth, mut start) = (0, 0);
-    for (n, c) in inner.char_indices() {
+    let (mut depth, mut start) = (0i32, 0);
+    for (n, c) in s.char_indices() {
         match c {
             '[' => depth += 1,
             ']' => depth -= 1,
             ',' if depth == 0 => {
-                parts.push(&inner[start..n]);
+                parts.push(&s[start..n]);
                 start = n + 1;
             }
             _ => {}
         }
     }
-    parts.push(&inner[start..]);
+    parts.push(&s[start..]);
     parts
 }
 
@@ -234,18 +230,33 @@ fn var(s: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Reads an address expression (one leading `!` at each level).
+/// `a.b.c.d/m.m.m.m` with a netmask that CIDR can express.
+fn netmask(s: &str) -> Option<IpNet> {
+    let (addr, mask) = s.split_once('/')?;
+    let addr: Ipv4Addr = addr.parse().ok()?;
+    let mask = u32::from(mask.parse::<Ipv4Addr>().ok()?);
+    let len = mask.leading_ones();
+    if mask.checked_shl(len).unwrap_or(0) != 0 {
+        return None;
+    }
+    IpNet::new(IpAddr::V4(addr), len as u8).ok()
+}
+
+/// Reads an address expression (one leading `!` at each level; a list with or without
+/// brackets).
 pub fn parse_address(s: &str) -> Option<Address> {
     let s = s.trim();
     let (negated, s) = match s.strip_prefix('!') {
-        Some(rest) => (true, rest),
+        Some(rest) => (true, rest.trim_start()),
         None => (false, s),
     };
     let a = if let Some(inner) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-        let items: Option<Vec<Address>> =
-            split_list(inner).into_iter().map(parse_address).collect();
+        let items: Option<Vec<Address>> = list_item(inner).into_iter().map(parse_address).collect();
         Address::List(items?)
-    } else if s == "any" {
+    } else if list_item(s).len() > 1 {
+        let items: Option<Vec<Address>> = list_item(s).into_iter().map(parse_address).collect();
+        Address::List(items?)
+    } else if s.eq_ignore_ascii_case("any") {
         Address::Any
     } else if let Some(v) = var(s) {
         Address::Var(v)
@@ -253,9 +264,11 @@ pub fn parse_address(s: &str) -> Option<Address> {
         Address::Net(IpNet::from(ip))
     } else if let Ok(net) = s.parse::<IpNet>() {
         Address::Net(net)
+    } else if let Some(net) = netmask(s) {
+        Address::Net(net)
     } else {
         let (a, b) = s.split_once('-')?;
-        Address::Range(a.parse().ok()?, b.parse().ok()?)
+        Address::Range(a.trim().parse().ok()?, b.trim().parse().ok()?)
     };
     Some(if negated {
         Address::Not(Box::new(a))
@@ -268,14 +281,14 @@ pub fn parse_address(s: &str) -> Option<Address> {
 pub fn parse_port(s: &str) -> Option<Port> {
     let s = s.trim();
     let (negated, s) = match s.strip_prefix('!') {
-        Some(rest) => (true, rest),
+        Some(rest) => (true, rest.trim_start()),
         None => (false, s),
     };
-    let num = |x: &str| x.parse::<u16>().ok();
+    let num = |x: &str| x.trim().parse::<u16>().ok();
     let p = if let Some(inner) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-        let items: Option<Vec<Port>> = split_list(inner).into_iter().map(parse_port).collect();
+        let items: Option<Vec<Port>> = list_item(inner).into_iter().map(parse_port).collect();
         Port::List(items?)
-    } else if s == "any" {
+    } else if s.eq_ignore_ascii_case("any") {
         Port::Any
     } else if let Some(v) = var(s) {
         Port::Var(v)
@@ -283,8 +296,16 @@ pub fn parse_port(s: &str) -> Option<Port> {
         Port::Single(n)
     } else {
         let (a, b) = s.split_once(':')?;
-        let first = if a.is_empty() { None } else { Some(num(a)?) };
-        let last = if b.is_empty() { None } else { Some(num(b)?) };
+        let first = if a.trim().is_empty() {
+            None
+        } else {
+            Some(num(a)?)
+        };
+        let last = if b.trim().is_empty() {
+            None
+        } else {
+            Some(num(b)?)
+        };
         if first.is_none() && last.is_none() {
             return None;
         }
@@ -342,56 +363,348 @@ impl fmt::Display for Port {
     }
 }
 
-/// A problem at a byte offset of the text being read.
-type At = (usize, String);
+/// The rule text being read, and errors located in it.
+struct Text<'t>(&'t str);
 
-/// Reads a quoted value starting after the opening quote; returns (rest, value) or the byte
-/// offset (in `i`) and message of the problem.
-fn quoted(i: &str) -> Result<(&str, &str), At> {
-    let mut chars = i.char_indices();
-    while let Some((n, c)) = chars.next() {
-        match c {
-            '\\' if chars.next().is_none() => {
-                return Err((n, "a quoted value ends in a lone `\\`".into()));
-            }
-            '\\' => {}
-            ';' => {
-                return Err((
-                    n,
-                    "unescaped `;` inside a quoted value: Suricata ends the option here; write `\\;` (or `|3b|` in content)"
-                        .into(),
-                ))
-            }
-            '"' => {
-                let rest = &i[n + 1..];
-                if !ws0(rest).starts_with(';') {
-                    return Err((n, "unescaped `\"` inside a quoted value (or `;` missing after it); write `\\\"`".into()));
-                }
-                return Ok((rest, &i[..n]));
-            }
-            _ => {}
-        }
+impl Text<'_> {
+    /// An error at a byte offset.
+    fn err_at(&self, byte: usize, message: impl Into<String>) -> GrammarError {
+        let byte = byte.min(self.0.len());
+        GrammarError::at(self.0, &self.0[byte..], message)
     }
-    Err((i.len(), "a quoted value is not closed with `\"`".into()))
 }
 
-/// Reads an unquoted value up to the first unescaped `;`.
-fn unquoted(i: &str) -> Result<(&str, &str), At> {
-    let mut chars = i.char_indices();
-    while let Some((n, c)) = chars.next() {
+/// Suricata's `SigParseToken`: skip blanks, then up to the next space, tab or line end.
+fn token(t: &str, from: usize) -> Option<Span> {
+    let start = from + t[from..].len() - t[from..].trim_start_matches(is_blank).len();
+    let len = t[start..]
+        .find([' ', '\t', '\n', '\r'])
+        .unwrap_or(t.len() - start);
+    (start < t.len()).then_some(Span {
+        start,
+        end: start + len,
+    })
+}
+
+/// Suricata's `SigParseList`: skip blanks, then up to the next space outside brackets; `None`
+/// when no space follows (Suricata then sees no rule options).
+fn list_token(t: &str, from: usize) -> Option<Span> {
+    let start = from + t[from..].len() - t[from..].trim_start_matches(is_blank).len();
+    let mut depth = 0i32;
+    for (n, c) in t[start..].char_indices() {
         match c {
-            '\\' => {
-                chars.next();
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ' ' if depth <= 0 => {
+                return Some(Span {
+                    start,
+                    end: start + n,
+                })
             }
-            ';' => return Ok((&i[n..], &i[..n])),
             _ => {}
         }
     }
-    Err((i.len(), "option is not terminated with `;`".into()))
+    None
+}
+
+/// The seven header fields, each as a span of the text, and where the options start.
+fn header_spans(t: &Text<'_>) -> Result<(HeaderSpans, usize), GrammarError> {
+    let text = t.0;
+    let missing = |at: usize| {
+        t.err_at(
+            at,
+            "the rule header is incomplete: Suricata sees no rule options (expected `action protocol source port -> destination port (options)`)",
+        )
+    };
+    let action = token(text, 0).ok_or_else(|| missing(0))?;
+    let mut at = action.end;
+    let next_list = |at: &mut usize| -> Result<Span, GrammarError> {
+        let s = list_token(text, *at).ok_or_else(|| missing(text.len()))?;
+        *at = s.end;
+        Ok(s)
+    };
+    let protocol = next_list(&mut at)?;
+    let source = next_list(&mut at)?;
+    let source_port = next_list(&mut at)?;
+    let direction = token(text, at).ok_or_else(|| missing(text.len()))?;
+    at = direction.end;
+    let destination = next_list(&mut at)?;
+    let destination_port = next_list(&mut at)?;
+    let spans = HeaderSpans {
+        action,
+        protocol,
+        source,
+        source_port,
+        direction,
+        destination,
+        destination_port,
+    };
+    Ok((spans, at))
+}
+
+/// Reads the option list after the header the way Suricata does; `from` is where the header
+/// ends.
+fn scan_options(t: &Text<'_>, from: usize) -> Result<(Vec<RawOption>, Vec<Note>), GrammarError> {
+    let text = t.0;
+    let mut notes = Vec::new();
+    let body = &text[from..];
+    let lead = body.len()
+        - body
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+            .len();
+    let opens = body[..lead].matches('(').count();
+    let start = from + lead;
+    let rest = &text[start..];
+    let kept = rest.trim_end_matches(|c: char| c.is_whitespace() || c == ')');
+    let end = start + kept.len();
+    let closes = text[end..].matches(')').count();
+    if opens != 1 {
+        let what = if opens == 0 {
+            "the options do not start with `(`"
+        } else {
+            "the options start with more than one `(`"
+        };
+        notes.push(Note {
+            offset: start.saturating_sub(1),
+            message: format!("{what} (Suricata reads them all the same)"),
+        });
+    }
+    if closes != 1 {
+        let what = if closes == 0 {
+            "the rule is not closed by `)`"
+        } else {
+            "the rule ends with more than one `)`"
+        };
+        notes.push(Note {
+            offset: end,
+            message: format!("{what} (Suricata reads it all the same)"),
+        });
+    }
+    let mut options = Vec::new();
+    let mut at = start;
+    while at < end {
+        let (option, next) = scan_option(t, at, end)?;
+        options.push(option);
+        at = next;
+    }
+    Ok((options, notes))
+}
+
+/// Reads one option starting at byte `at` (before its leading blanks): Suricata's
+/// `SigParseOptions`. Returns the option and where the next one starts.
+fn scan_option(t: &Text<'_>, at: usize, end: usize) -> Result<(RawOption, usize), GrammarError> {
+    let text = &t.0[..end];
+    let begin = at + text[at..].len() - text[at..].trim_start_matches(is_blank).len();
+    let mut semi = None;
+    let mut search = begin;
+    while let Some(n) = text[search..].find(';') {
+        let pos = search + n;
+        if pos > begin && text.as_bytes()[pos - 1] == b'\\' {
+            search = pos + 1;
+        } else {
+            semi = Some(pos);
+            break;
+        }
+    }
+    let Some(semi) = semi else {
+        let kw_end = text[begin..]
+            .find([':', ' ', '\t'])
+            .map_or(text.len(), |n| begin + n);
+        return Err(t.err_at(
+            end,
+            format!(
+                "option `{}` is not terminated with `;` (Suricata: no terminating \";\" found)",
+                &text[begin..kw_end]
+            ),
+        ));
+    };
+    let whole = &text[begin..semi];
+    let (keyword, value) = match whole.split_once(':') {
+        Some((k, v)) => (k.trim_end_matches(is_blank), Some(v.trim_matches(is_blank))),
+        None => (whole.trim_end_matches(is_blank), None),
+    };
+    if keyword.is_empty() {
+        return Err(t.err_at(
+            begin,
+            "an empty option: a `;` with no keyword before it (Suricata: unknown rule keyword '')",
+        ));
+    }
+    let (value, quoted, negated) = match value {
+        Some(v) => split_quotes(v),
+        None => (None, false, false),
+    };
+    let option = RawOption {
+        keyword: keyword.to_owned(),
+        value,
+        quoted,
+        negated,
+        span: Span {
+            start: begin,
+            end: semi + 1,
+        },
+        column: t.0[..begin].chars().count() + 1,
+    };
+    Ok((option, semi + 1))
+}
+
+/// A value's quotes: `"x"` → (`x`, quoted), `!"x"` → (`x`, quoted, negated), anything else
+/// as written.
+fn split_quotes(v: &str) -> (Option<String>, bool, bool) {
+    let (negated, inner) = match v.strip_prefix('!') {
+        Some(rest) if rest.trim_start_matches(is_blank).starts_with('"') => {
+            (true, rest.trim_start_matches(is_blank))
+        }
+        _ => (false, v),
+    };
+    match inner.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(q) => (Some(q.to_owned()), true, negated),
+        None => (Some(v.to_owned()), false, false),
+    }
+}
+
+/// Reads one rule line the way Suricata tokenizes it (continuation lines already joined).
+/// Fails only where every Suricata version refuses the line before looking at its words:
+/// control characters, an incomplete header, an unterminated or empty option, an address or
+/// port that does not parse.
+pub fn scan_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
+    let t = Text(text);
+    if let Some((n, c)) = text
+        .char_indices()
+        .find(|&(_, c)| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
+    {
+        return Err(t.err_at(
+            n,
+            format!(
+                "control character U+{:04X} in the rule (Suricata: rule contains invalid (control) characters)",
+                c as u32
+            ),
+        ));
+    }
+    let (spans, rest) = header_spans(&t)?;
+    let field = |s: Span| &text[s.start..s.end];
+    let direction = match field(spans.direction) {
+        "->" => Direction::Forward,
+        "<>" => Direction::Both,
+        "=>" => Direction::Transactional,
+        other => {
+            return Err(t.err_at(
+                spans.direction.start,
+                format!("`{other}` is not a direction: write `->`, `<>` (or, Suricata 8, `=>`)"),
+            ))
+        }
+    };
+    let address = |s: Span| {
+        parse_address(field(s))
+            .ok_or_else(|| t.err_at(s.start, format!("`{}` is not a valid address", field(s))))
+    };
+    let port = |s: Span| {
+        parse_port(field(s))
+            .ok_or_else(|| t.err_at(s.start, format!("`{}` is not a valid port", field(s))))
+    };
+    let (source, destination) = (address(spans.source)?, address(spans.destination)?);
+    let (source_port, destination_port) = (port(spans.source_port)?, port(spans.destination_port)?);
+    let (options, notes) = scan_options(&t, rest)?;
+    Ok(ParsedRule {
+        line,
+        action: field(spans.action).to_owned(),
+        protocol: field(spans.protocol).to_owned(),
+        source,
+        source_port,
+        direction,
+        destination,
+        destination_port,
+        options,
+        spans,
+        notes,
+    })
+}
+
+/// Parses one rule line of iocc's own dialect, strictly (see the module documentation).
+/// `line` is recorded in the result.
+pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
+    let t = Text(text);
+    let rule = scan_rule(text, line)?;
+    if !ACTIONS.contains(&rule.action.as_str()) {
+        return Err(t.err_at(
+            rule.spans.action.start,
+            format!(
+                "`{}` is not a rule action (alert, pass, drop, reject...)",
+                rule.action
+            ),
+        ));
+    }
+    if rule.direction == Direction::Transactional {
+        return Err(t.err_at(rule.spans.direction.start, "expected `->` or `<>`"));
+    }
+    for o in &rule.options {
+        strict_option(&t, o)?;
+    }
+    if let Some(note) = rule.notes.first() {
+        return Err(t.err_at(note.offset, note.message.clone()));
+    }
+    Ok(rule)
+}
+
+/// The strict checks of one option: quoting, and content notation.
+fn strict_option(t: &Text<'_>, o: &RawOption) -> Result<(), GrammarError> {
+    if !o
+        .keyword
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return Err(t.err_at(
+            o.span.start,
+            format!("`{}` is not an option keyword", o.keyword),
+        ));
+    }
+    let written = &t.0[o.span.start..o.span.end - 1];
+    let Some(colon) = written.find(':') else {
+        return Ok(());
+    };
+    let after = &written[colon + 1..];
+    let raw = after.trim_start_matches(is_blank);
+    let raw_at = o.span.start + colon + 1 + (after.len() - raw.len());
+    // Where the text between the quotes starts.
+    let inner_at = raw_at + raw.find('"').map_or(0, |n| n + 1);
+    if raw.trim_start_matches('!').trim_start().starts_with('"') && !o.quoted {
+        return Err(t.err_at(
+            o.span.end - 1,
+            "unescaped `;` inside a quoted value (or a quoted value not closed with `\"`): Suricata ends the option here; write `\\;` (or `|3b|` in content)",
+        ));
+    }
+    if o.quoted {
+        let v = o.value.as_deref().unwrap_or("");
+        let mut chars = v.char_indices();
+        while let Some((n, c)) = chars.next() {
+            match c {
+                '\\' if chars.next().is_none() => {
+                    return Err(t.err_at(inner_at + n, "a quoted value ends in a lone `\\`"));
+                }
+                '"' => {
+                    return Err(t.err_at(
+                        inner_at + n,
+                        "unescaped `\"` inside a quoted value; write `\\\"`",
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    if o.keyword == "content" {
+        let v = o.value.as_deref().unwrap_or("");
+        if !o.quoted {
+            return Err(t.err_at(o.span.start, "`content` needs a quoted value"));
+        }
+        if v.is_empty() {
+            return Err(t.err_at(o.span.start, "`content` is empty"));
+        }
+        content_ok(v).map_err(|(n, m)| t.err_at(inner_at + n, m))?;
+    }
+    Ok(())
 }
 
 /// Checks content notation: `|..|` blocks hold whole hex bytes separated by spaces.
-fn content_ok(v: &str) -> Result<(), At> {
+fn content_ok(v: &str) -> Result<(), (usize, String)> {
     let mut in_hex = false;
     let mut digits = 0;
     for (n, c) in v.char_indices() {
@@ -422,215 +735,65 @@ fn content_ok(v: &str) -> Result<(), At> {
     Ok(())
 }
 
-/// Reading position helpers over one rule text.
-struct Text<'t>(&'t str);
-
-impl<'t> Text<'t> {
-    /// Byte offset of `rest`, a suffix of the text.
-    fn pos(&self, rest: &str) -> usize {
-        self.0.len() - rest.len()
-    }
-    /// An error at the start of `rest`.
-    fn err(&self, rest: &str, message: impl Into<String>) -> GrammarError {
-        GrammarError::at(self.0, rest, message)
-    }
-    /// An error at a byte offset.
-    fn err_at(&self, byte: usize, message: impl Into<String>) -> GrammarError {
-        GrammarError::at(self.0, &self.0[byte..], message)
-    }
-    fn span(&self, start: &str, end: &str) -> Span {
-        Span {
-            start: self.pos(start),
-            end: self.pos(end),
-        }
-    }
-}
-
-/// The seven header fields as written, each with its span.
-struct Header<'t> {
-    action: (&'t str, Span),
-    fields: Vec<(&'t str, Span)>,
-    direction: (Direction, Span),
-}
-
-fn header<'t>(t: &Text<'t>) -> Result<(Header<'t>, &'t str), GrammarError> {
-    let i = ws0(t.0);
-    let (r, action) = word(i).map_err(|_| t.err(i, "expected a rule action such as `alert`"))?;
-    if !ACTIONS.contains(&action) {
-        return Err(t.err(
-            i,
-            format!("`{action}` is not a rule action (alert, pass, drop, reject...)"),
-        ));
-    }
-    let action = (action, t.span(i, r));
-    let mut fields = Vec::new();
-    let mut i = r;
-    let mut token_after = |i: &'t str, what: &str| -> Result<&'t str, GrammarError> {
-        let (r, _) = ws(i).map_err(|_| t.err(i, format!("expected a space before the {what}")))?;
-        let (rest, tok) = token(r).map_err(|_| t.err(r, format!("expected the {what}")))?;
-        fields.push((tok, t.span(r, rest)));
-        Ok(rest)
-    };
-    for what in ["protocol", "source address", "source port"] {
-        i = token_after(i, what)?;
-    }
-    let (r, _) = ws(i).map_err(|_| t.err(i, "expected a space before the direction"))?;
-    let (rest, arrow) = alt((tag("->"), tag("<>")))
-        .parse(r)
-        .map_err(|_: nom::Err<nom::error::Error<&str>>| t.err(r, "expected `->` or `<>`"))?;
-    let direction = if arrow == "->" {
-        Direction::Forward
-    } else {
-        Direction::Both
-    };
-    let direction = (direction, t.span(r, rest));
-    i = rest;
-    for what in ["destination address", "destination port"] {
-        i = token_after(i, what)?;
-    }
-    Ok((
-        Header {
-            action,
-            fields,
-            direction,
-        },
-        i,
-    ))
-}
-
-/// Reads one option starting at `r` (after leading spaces); returns it and the text after
-/// its `;`.
-fn option<'t>(t: &Text<'t>, r: &'t str) -> Result<(RawOption, &'t str), GrammarError> {
-    let column = t.0[..t.pos(r)].chars().count() + 1;
-    let (after_kw, kw) = word(r).map_err(|_| t.err(r, "expected an option keyword"))?;
-    let a = ws0(after_kw);
-    let (rest, value, is_quoted) = if let Some(v) = a.strip_prefix(':') {
-        let v = ws0(v);
-        if let Some(q) = v.strip_prefix('"') {
-            let (rest, val) = quoted(q).map_err(|(n, m)| t.err(&q[n..], m))?;
-            (ws0(rest), Some(val), true)
-        } else {
-            let (rest, val) = unquoted(v).map_err(|(n, m)| t.err(&v[n..], m))?;
-            (rest, Some(val.trim_end()), false)
-        }
-    } else {
-        (a, None, false)
-    };
-    let Some(after) = rest.strip_prefix(';') else {
-        return Err(t.err(rest, format!("option `{kw}` is not terminated with `;`")));
-    };
-    if kw == "content" {
-        let v = value.unwrap_or("");
-        let start = t.pos(r);
-        if !is_quoted {
-            return Err(t.err_at(start, "`content` needs a quoted value"));
-        }
-        if v.is_empty() {
-            return Err(t.err_at(start, "`content` is empty"));
-        }
-        // The column is counted from the keyword as if the value followed `content:"`.
-        content_ok(v).map_err(|(n, m)| GrammarError {
-            offset: column - 1 + kw.len() + 2 + v[..n].chars().count(),
-            message: m,
-        })?;
-    }
-    let option = RawOption {
-        keyword: kw.to_owned(),
-        value: value.map(str::to_owned),
-        quoted: is_quoted,
-        span: t.span(r, after),
-        column,
-    };
-    Ok((option, after))
-}
-
-fn options<'t>(t: &Text<'t>, i: &'t str) -> Result<Vec<RawOption>, GrammarError> {
-    let r = ws0(i);
-    let Some(mut r) = r.strip_prefix('(') else {
-        return Err(t.err(r, "expected `(` opening the options"));
-    };
-    let mut out = Vec::new();
-    loop {
-        r = ws0(r);
-        if let Some(after) = r.strip_prefix(')') {
-            if !after.trim_end().is_empty() {
-                return Err(t.err(after, "text after the closing `)`"));
-            }
-            return Ok(out);
-        }
-        if r.is_empty() {
-            return Err(t.err(r, "the options are not closed with `)`"));
-        }
-        let (o, rest) = option(t, r)?;
-        out.push(o);
-        r = rest;
-    }
-}
-
-/// Parses one rule line (continuation lines already joined). `line` is recorded in the result.
-pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
-    let t = Text(text);
-    // A rule is text: a control character (NUL, escape, ...) is part of no option, engines
-    // read it differently, and the writer could not give it back. Bytes go in hex content.
-    if let Some((at, c)) = text
-        .char_indices()
-        .find(|(_, c)| c.is_control() && *c != '\t')
-    {
-        return Err(t.err_at(
-            at,
-            format!(
-                "control character U+{:04X} in the rule; write bytes as hex content (`|00|`)",
-                u32::from(c)
-            ),
-        ));
-    }
-    let (h, rest) = header(&t)?;
-    let [(proto, proto_span), src, sport, dst, dport] = h.fields[..] else {
-        return Err(t.err(rest, "expected the rule header"));
-    };
-    if !proto
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
-        return Err(t.err_at(proto_span.start, format!("`{proto}` is not a protocol")));
-    }
-    let address = |(tok, span): (&str, Span)| {
-        parse_address(tok)
-            .ok_or_else(|| t.err_at(span.start, format!("`{tok}` is not a valid address")))
-    };
-    let port = |(tok, span): (&str, Span)| {
-        parse_port(tok).ok_or_else(|| t.err_at(span.start, format!("`{tok}` is not a valid port")))
-    };
-    let (source, destination) = (address(src)?, address(dst)?);
-    let (source_port, destination_port) = (port(sport)?, port(dport)?);
-    let options = options(&t, rest)?;
-    Ok(ParsedRule {
-        line,
-        action: h.action.0.to_owned(),
-        protocol: proto.to_owned(),
-        source,
-        source_port,
-        direction: h.direction.0,
-        destination,
-        destination_port,
-        options,
-        spans: HeaderSpans {
-            action: h.action.1,
-            protocol: proto_span,
-            source: src.1,
-            source_port: sport.1,
-            direction: h.direction.1,
-            destination: dst.1,
-            destination_port: dport.1,
-        },
-    })
-}
-
 /// One logical rule of a rules file: its first line and its text with continuations joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogicalLine {
     pub line: usize,
     pub text: String,
+}
+
+/// How Suricata's loader reads a rules file (`DetectLoadSigFile`): the rules, the lines it
+/// never reads, and the first line of a rule the file ends inside of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleFile {
+    pub rules: Vec<LogicalLine>,
+    /// Lines that start with a space or a tab and hold something: Suricata skips them.
+    pub indented: Vec<usize>,
+    pub unfinished: Option<usize>,
+}
+
+/// Splits a rules file the way Suricata's loader does: a line starting with `#`, a space, a
+/// tab or a line end is skipped; a line ending in `\` (blanks after it allowed) continues on
+/// the next one, whatever that one starts with.
+pub fn rule_file(text: &str) -> RuleFile {
+    let mut out = RuleFile::default();
+    let mut pending: Option<LogicalLine> = None;
+    for (n, raw) in text.split_inclusive('\n').enumerate() {
+        let raw = raw.strip_suffix('\n').unwrap_or(raw);
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut current = match pending.take() {
+            Some(mut p) => {
+                p.text.push_str(raw);
+                p
+            }
+            None => {
+                if raw.is_empty() || raw.starts_with(['#', '\r']) {
+                    continue;
+                }
+                if raw.starts_with([' ', '\t']) {
+                    if !raw.trim().is_empty() && !raw.trim_start().starts_with('#') {
+                        out.indented.push(n + 1);
+                    }
+                    continue;
+                }
+                LogicalLine {
+                    line: n + 1,
+                    text: raw.to_owned(),
+                }
+            }
+        };
+        let trimmed = current.text.trim_end().len();
+        if current.text[..trimmed].ends_with('\\') {
+            current.text.truncate(trimmed - 1);
+            pending = Some(current);
+            continue;
+        }
+        out.rules.push(current);
+    }
+    if let Some(p) = pending {
+        out.unfinished = Some(p.line);
+    }
+    out
 }
 
 /// Splits a rules file into logical rule lines: blank lines and `#` comments are skipped, a
@@ -687,18 +850,12 @@ mod tests {
         assert_eq!(&GOOD[s.start..s.end], "flow:established,to_server;");
         let d = r.spans.destination;
         assert_eq!(&GOOD[d.start..d.end], "202.114.4.119");
+        assert!(r.notes.is_empty());
     }
 
     fn err(rule: &str) -> (usize, String) {
         let e = parse_rule(rule, 1).unwrap_err();
         (e.offset + 1, e.message)
-    }
-
-    #[test]
-    fn control_characters_are_refused_where_they_are() {
-        let (c, m) = err("alert tcp any any -> any any (msg:\"a\u{0}b\"; sid:1; rev:1;)");
-        assert_eq!(c, 37, "{m}");
-        assert!(m.contains("U+0000"), "{m}");
     }
 
     #[test]
@@ -711,15 +868,42 @@ mod tests {
         assert_eq!(c, 22);
         let (c, _) = err(r#"alert tcp any any -> any 70000 (msg:"a"; sid:1; rev:1;)"#);
         assert_eq!(c, 26);
-        let (c, _) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1)"#);
-        assert_eq!(c, 53);
+        let (c, m) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1)"#);
+        assert_eq!(c, 52, "{m}");
+        let (c, m) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1;"#);
+        assert_eq!(c, 53, "{m}");
+        assert!(m.contains("not closed"), "{m}");
         let (_, m) =
             err(r#"alert tcp any any -> any any (msg:"a"; content:"|0b 4|"; sid:1; rev:1;)"#);
         assert!(m.contains("half a byte"), "{m}");
-        let (c, _) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1;) sid:2;"#);
-        assert_eq!(c, 54);
+        let (c, m) = err(r#"alert tcp any any -> any any (msg:"a"; sid:1; rev:1;) sid:2;"#);
+        assert_eq!(c, 53, "{m}");
         let (c, _) = err(r#"alrt tcp any any -> any any (msg:"a"; sid:1; rev:1;)"#);
         assert_eq!(c, 1);
+    }
+
+    #[test]
+    fn scans_what_suricata_reads() {
+        let ok = |s: &str| scan_rule(s, 1).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+        let r = ok(r#"alert tcp any any -> any any (content:!"a"; content: !"b"; sid:1;)"#);
+        assert!(r.options[0].negated && r.options[0].quoted);
+        assert_eq!(r.options[1].value.as_deref(), Some("b"));
+        let r = ok(r#"alert ip 192.168.0.0/16,10.0.0.0/8 any -> any any (sid:1;)"#);
+        assert!(matches!(r.source, Address::List(ref l) if l.len() == 2));
+        let r = ok(r#"alert tcp any any -> any any (msg:"x"; sid:1;"#);
+        assert_eq!(r.notes.len(), 1);
+        let r = ok(r#"drop:flow tcp:flow_start any any => any any (SID:1;)"#);
+        assert_eq!(
+            (r.action.as_str(), r.protocol.as_str()),
+            ("drop:flow", "tcp:flow_start")
+        );
+        assert_eq!(r.direction, Direction::Transactional);
+        assert_eq!(r.sid(), Some(1));
+        let r = ok(r#"alert ip 10.0.0.0/255.0.0.0 any -> any any (sid:1;)"#);
+        assert_eq!(r.source.to_string(), "10.0.0.0/8");
+        assert!(scan_rule("alert tcp any any -> any any", 1).is_err());
+        assert!(scan_rule("alert tcp any any -> any any (sid:1;;)", 1).is_err());
+        assert!(scan_rule("alert tcp any any -> any any (sid:1; rev:1)", 1).is_err());
     }
 
     #[test]
@@ -764,5 +948,18 @@ mod tests {
         assert!(parse_rule(&lines[0].text, 3).is_ok());
         let (_, open) = logical_lines("alert ip any any -> any any (msg:\"a\"; \\\n");
         assert_eq!(open, Some(1));
+    }
+
+    #[test]
+    fn rule_files_read_like_suricata() {
+        let f = rule_file("# c\n  alert ip any any -> any any (sid:1;)\nalert ip any any -> any any (msg:\"a\"; \\  \n sid:2;)\n\talert\n");
+        assert_eq!(f.indented, vec![2, 5]);
+        assert_eq!(f.rules.len(), 1);
+        assert_eq!(f.rules[0].line, 3);
+        assert!(scan_rule(&f.rules[0].text, 3).is_ok());
+        assert_eq!(
+            rule_file("alert ip any any -> any any (sid:1; \\\n").unfinished,
+            Some(1)
+        );
     }
 }

@@ -198,6 +198,9 @@ pub struct Indicator {
     pub meta: Meta,
     /// Id of the wider network indicator this one lies inside.
     pub part_of: Option<String>,
+    /// Size in bytes of the file a hash indicator names, when the catalogue gives it (never
+    /// set on other kinds, never zero).
+    pub size: Option<u64>,
     pub origin: Origin,
 }
 
@@ -434,8 +437,8 @@ pub struct Override {
     pub reason: String,
 }
 
-/// An explicit exception to a name safety rail (`policy.overrides` with `domain`): lifts the
-/// rail for the name and every name under it.
+/// An explicit exception to a name safety rail or to the known-benign check (`policy.overrides`
+/// with `domain`): lifts the rail for the name and every name under it.
 #[derive(Debug, Clone, Serialize)]
 pub struct NameOverride {
     /// Lowercase, IDNA-normalised, no trailing dot.
@@ -470,7 +473,9 @@ pub struct Policy {
     /// Target names to build, in registry order.
     pub targets: Vec<String>,
     pub large_list_threshold: u32,
+    /// Network overrides: safety rails and the `benign` check.
     pub overrides: Vec<Override>,
+    /// Domain overrides: name safety rails and the `benign` check.
     pub name_overrides: Vec<NameOverride>,
     pub rpz_action: RpzAction,
 }

@@ -184,6 +184,10 @@ pub struct RawIndicator {
     /// Id of a wider network indicator this one lies inside (declares the overlap intended).
     #[serde(default)]
     pub part_of: Option<String>,
+    /// Size in bytes of the file a `sha256`, `sha1` or `md5` indicator names, when known
+    /// (file scanners check it before hashing).
+    #[serde(default)]
+    pub size: Option<u64>,
 }
 
 /// A side file of addresses, networks or domains.
@@ -355,7 +359,7 @@ pub struct RawPrefixLimits {
     pub ipv6: u8,
 }
 
-/// An explicit exception to a safety rail, shown in every output header.
+/// An explicit exception to a safety rail or to the known-benign check, shown in output headers.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawOverride {
@@ -365,7 +369,7 @@ pub struct RawOverride {
     /// The domain the exception covers, with every name under it; give this or `network`.
     #[serde(default)]
     pub domain: Option<String>,
-    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, `public-suffix`.
+    /// The rail lifted, e.g. `private`, `reserved`, `too-wide`, `public-suffix`, or `benign` (known-benign lists).
     pub rail: String,
     /// Why (required: it is printed in the outputs).
     pub reason: String,

@@ -352,8 +352,8 @@ fn push(
         }
         if !refused.is_empty() {
             return Err(format!(
-                "the server did not accept {} object(s): {}",
-                refused.len(),
+                "the server did not accept {}: {}",
+                crate::diag::count(refused.len(), "object", "objects"),
                 refused.join(", ")
             ));
         }

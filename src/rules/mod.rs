@@ -5,14 +5,13 @@
 //! from the SID lock, [`lock`]) → a [`dialect`] writes each rule as a line, escaping every
 //! value ([`escape`]) → the target checks its pack with [`verify`] (read back with the
 //! grammar and [`read`], compared with the plan). Other consumers (STIX, the changelog) read
-//! the typed plan, never rendered text. [`lint`] checks third-party rule files.
+//! the typed plan, never rendered text. `crate::lint` checks third-party rule files.
 //!
 //! Guarantees: this module imports no target and not the target interface, so every target
 //! can use it.
 
 pub mod dialect;
 pub mod escape;
-pub mod lint;
 pub mod lock;
 pub mod lower;
 pub mod model;

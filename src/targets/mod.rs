@@ -11,8 +11,10 @@
 pub mod coverage;
 pub mod csv;
 pub mod dns;
+pub mod files;
 pub mod firewall;
 pub mod misp;
+pub mod sigma;
 pub mod stix;
 pub mod summary;
 pub mod suricata;
@@ -131,6 +133,8 @@ pub fn registry() -> &'static [&'static dyn Target] {
         &csv::Csv,
         &stix::Stix,
         &misp::Misp,
+        &sigma::Sigma,
+        &files::Files,
     ]
 }
 

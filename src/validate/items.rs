@@ -164,6 +164,7 @@ pub(super) fn indicators(cx: &mut Ctx<'_>, raw: &RawCatalogue, cves: &[&str]) ->
             ),
         };
         let meta = cx.meta(&path, &r.role, r.meta(), cves);
+        let size = file_size(cx, &path, r, observable.as_ref());
         cx.missing_references(
             &path,
             format_args!("indicator `{}`", short(&r.id)),
@@ -175,6 +176,7 @@ pub(super) fn indicators(cx: &mut Ctx<'_>, raw: &RawCatalogue, cves: &[&str]) ->
                 observable,
                 meta,
                 part_of: r.part_of.clone(),
+                size,
                 origin: Origin::Yaml {
                     file: cx.file.to_path_buf(),
                     path: vpath,
@@ -185,6 +187,38 @@ pub(super) fn indicators(cx: &mut Ctx<'_>, raw: &RawCatalogue, cves: &[&str]) ->
     duplicate_values(cx, &out);
     part_of_and_overlaps(cx, raw, &out);
     out
+}
+
+/// `size`: only on a file hash, and positive (an empty file's digest names every empty file).
+fn file_size(
+    cx: &mut Ctx<'_>,
+    path: &str,
+    r: &crate::model::raw::RawIndicator,
+    observable: Option<&Observable>,
+) -> Option<u64> {
+    let size = r.size?;
+    let on_hash = matches!(observable, Some(Observable::FileHash { .. }))
+        || matches!(r.kind.as_str(), "sha256" | "sha1" | "md5");
+    if !on_hash {
+        cx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`size` is given for a `{}` indicator", short(&r.kind)),
+            )
+            .at_path(format!("{path}.size"))
+            .help("`size` is the byte size of the file a sha256, sha1 or md5 indicator names; remove it here"),
+        );
+        return None;
+    }
+    if size == 0 {
+        cx.push(
+            Diagnostic::new(Code::InvalidValue, "`size` is 0")
+                .at_path(format!("{path}.size"))
+                .help("give the file's size in bytes (at least 1), or leave `size` out when it is unknown"),
+        );
+        return None;
+    }
+    Some(size)
 }
 
 fn port_value(cx: &mut Ctx<'_>, path: &str, s: &str) -> Option<Observable> {

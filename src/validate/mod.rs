@@ -5,6 +5,7 @@
 //! only when no error was found, so targets only ever see values that hold the invariants
 //! documented on [`crate::model::catalogue`]. Warnings do not block a catalogue.
 
+mod benign;
 pub mod bulk;
 mod domain;
 mod items;
@@ -25,6 +26,7 @@ use crate::model::raw::{RawAdvisory, RawCatalogue, RawCve, RawCvss, RawProduct, 
 use crate::model::{Advisory, Catalogue, CatalogueSource, Cve, Cvss, Product, Revision};
 use values::{MAX_SHORT, MAX_TEXT};
 
+pub use benign::value_hit;
 pub use domain::{check_domain, MAX_LABEL, MAX_NAME};
 pub use policy::{NAME_RAILS, RAILS};
 pub use values::{check_url, short};
@@ -187,6 +189,11 @@ pub fn validate(raw: &RawCatalogue, inputs: &Inputs<'_>) -> (Option<Catalogue>, 
     let bulk = items::bulk_lists(&mut cx, raw, base, &cve_ids);
     let detections = items::detections(&mut cx, raw, &indicators, &cve_ids);
     let policy = policy::policy(&mut cx, &raw.policy, inputs.known_targets);
+    if let Some(p) = &policy {
+        for d in benign::screen(&indicators, &bulk, p) {
+            cx.push(d);
+        }
+    }
     cx.unique_ids(
         "indicator",
         raw.indicators

@@ -26,9 +26,11 @@ pub const RAILS: &[&str] = &[
     "documentation",
     "reserved",
     "allowlist",
+    "benign",
 ];
-/// Name rails an override may lift (`policy.overrides` with `domain`).
-pub const NAME_RAILS: &[&str] = &["public-suffix", "allowlist", "reference-host"];
+/// Name rails an override may lift (`policy.overrides` with `domain`), and the known-benign
+/// check.
+pub const NAME_RAILS: &[&str] = &["public-suffix", "allowlist", "reference-host", "benign"];
 /// The words of `policy.rpz-action`.
 pub const RPZ_ACTIONS: &[&str] = &["nxdomain", "nodata", "drop", "redirect"];
 

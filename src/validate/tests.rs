@@ -295,14 +295,14 @@ fn duplicate_ids_and_values() {
     let got = at("indicators:
   - {id: a, kind: ipv4, value: 192.0.2.1, confidence: sourced, references: [https://example.com/r]}
   - {id: a, kind: ipv4, value: 192.0.2.2, confidence: sourced, references: [https://example.com/r]}
-  - {id: b, kind: domain, value: Example.com, confidence: sourced, references: [https://example.com/r]}
-  - {id: c, kind: domain, value: example.COM., confidence: sourced, references: [https://example.com/r]}
+  - {id: b, kind: domain, value: Evil.Example.net, confidence: sourced, references: [https://example.com/r]}
+  - {id: c, kind: domain, value: evil.example.NET., confidence: sourced, references: [https://example.com/r]}
 ");
     // Domains are compared after lowercasing and dropping the root dot.
     assert_eq!(
         got,
         vec![
-            (Code::DuplicateIndicator, 19, "example.COM.".to_owned()),
+            (Code::DuplicateIndicator, 19, "evil.example".to_owned()),
             (Code::DuplicateId, 17, "a, kind: ipv".to_owned())
         ]
     );
@@ -696,4 +696,22 @@ fn bulk_caps_reported_lines() {
     );
     assert_eq!(diags.len(), super::bulk::MAX_LINE_ERRORS + 1);
     assert_eq!(diags.last().unwrap().message, "7 more bad lines not shown");
+}
+
+#[test]
+fn file_size_belongs_to_hashes_and_is_positive() {
+    let sha = "value: 4e42d3b131bd10d8f192d2d15c23bd68164c1bf3daf3c33803b8e81cb4d896ad";
+    let (cat, found) = run(&ind(&format!("id: h, kind: sha256, {sha}, size: 1234")));
+    assert_eq!(found, vec![]);
+    assert_eq!(cat.unwrap().indicators[0].size, Some(1234));
+    let (cat, _) = run(&ind(&format!("id: h, kind: sha256, {sha}")));
+    assert_eq!(cat.unwrap().indicators[0].size, None);
+    assert_eq!(
+        at(&ind("id: h, kind: ipv4, value: 192.0.2.1, size: 10")),
+        vec![(Code::InvalidValue, 16, "10, confiden".into())]
+    );
+    assert_eq!(
+        at(&ind(&format!("id: h, kind: sha256, {sha}, size: 0"))),
+        vec![(Code::InvalidValue, 16, "0, confidenc".into())]
+    );
 }

@@ -126,7 +126,7 @@ fn help_shows_examples() {
     let o = iocc(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
-        stdout(&o).contains("Examples:\n  iocc check"),
+        stdout(&o).contains("Examples:\n  iocc init my-iocs"),
         "{}",
         stdout(&o)
     );
@@ -323,7 +323,7 @@ fn build_into_scratch_out() {
     assert_eq!(
         stdout(&o),
         format!(
-            "every-kind 2.1.0-rc.1 (tests/fixtures/good/every-kind.yaml) -> {rel}/every-kind: written\n  summary   1 file(s); carries 20 of 20 items\n"
+            "every-kind 2.1.0-rc.1 (tests/fixtures/good/every-kind.yaml) -> {rel}/every-kind: written\n  summary   1 file; carries 20 of 20 items\n"
         )
     );
     let files = tree(&out);
@@ -599,7 +599,7 @@ fn closed_stdout_is_not_a_panic() {
         })
         .collect();
     std::fs::write(dir.join("feed.txt"), feed).unwrap();
-    let new = text.replace("version: 1.2.0", "version: 1.3.0").replace(
+    let new = text.replace("version: 1.3.0", "version: 1.4.0").replace(
         "detections:\n",
         "bulk:\n  - id: feed\n    path: feed.txt\n    kind: address\n    confidence: inferred\n    references: [https://example.org/feed]\n\ndetections:\n",
     );

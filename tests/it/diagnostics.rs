@@ -67,6 +67,10 @@ fn cases() -> Vec<Case> {
         &["lint", "tests/fixtures/bad/rules/broken.rules"],
     ));
     out.push(case(
+        "lint-checks",
+        &["lint", "tests/fixtures/bad/rules/checks.rules"],
+    ));
+    out.push(case(
         "diff-failed",
         &[
             "diff",
@@ -91,6 +95,7 @@ fn cases() -> Vec<Case> {
         "duplicate-catalogue",
         &["check", "tests/fixtures/bad/duplicate-catalogue"],
     ));
+    out.extend(import_cases());
     // Over the size cap: a sparse file, made at test time (never committed).
     let big = scratch("diag-too-large");
     let f = std::fs::File::create(big.join("big.yaml")).unwrap();
@@ -173,6 +178,44 @@ fn release_cases() -> Vec<Case> {
             ],
         ),
     ]
+}
+
+/// `iocc import`: a source that is not its format, entries left out (bad values, patterns that
+/// cannot be read or expressed, known-benign values), an existing --out.
+fn import_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    scratch("diag-import");
+    out.push(case(
+        "import-invalid-feed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/broken.json",
+            "--from",
+            "stix",
+            "--out",
+            "target/test-scratch/diag-import/broken.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-entries",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--dry-run",
+            "--out",
+            "target/test-scratch/diag-import/entries.yaml",
+        ],
+    ));
+    out.push(case(
+        "import-failed",
+        &[
+            "import",
+            "tests/fixtures/bad/import/entries.json",
+            "--out",
+            "tests/fixtures/good/readme-example.yaml",
+        ],
+    ));
+    out
 }
 
 fn run(c: &Case, json: bool) -> std::process::Output {

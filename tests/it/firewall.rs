@@ -505,8 +505,17 @@ impl Fixture {
             let list: Vec<String> = self.allowlist.iter().map(ToString::to_string).collect();
             writeln!(y, "  allowlist: [{}]", list.join(", ")).unwrap();
         }
+        // Generated addresses are random public ones, some of them in real CDN ranges or
+        // public resolvers (MISP warninglists): the known-benign check is lifted for them.
+        y.push_str("  overrides:\n");
+        for n in ["0.0.0.0/0", "\"::/0\""] {
+            writeln!(
+                y,
+                "    - {{network: {n}, rail: benign, reason: synthetic test addresses}}"
+            )
+            .unwrap();
+        }
         if !self.overrides.is_empty() {
-            y.push_str("  overrides:\n");
             for (n, rail) in &self.overrides {
                 writeln!(y, "    - {{network: {n}, rail: {rail}, reason: {t}}}").unwrap();
             }

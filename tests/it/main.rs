@@ -6,19 +6,26 @@
 //! `IOCC_REQUIRE_ENGINES=1` (set by `.ci/run`), which turns a missing engine into a failure.
 
 mod architecture;
+mod benign;
 mod bundle;
 mod cli;
 mod common;
 mod diagnostics;
 mod dns;
+mod files;
 mod firewall;
 mod flows;
 mod fuzz_replay;
 mod harden;
+mod import;
+mod init;
+mod lint_agreement;
 mod lowering_fixes;
 mod misp;
 mod pcap;
 mod publish;
+mod shell;
+mod sigma;
 mod suricata;
 mod traffic;
 mod zeek;

@@ -171,7 +171,7 @@ fn iocc_lint_accepts_every_rendered_pack() {
         pack(&large, "suricata-large"),
     ];
     for p in &packs {
-        let o = iocc(&["lint", p.to_str().unwrap()]);
+        let o = iocc(&["lint", "--strict", p.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert!(stdout(&o).starts_with("ok: "), "{}", stdout(&o));
     }
@@ -202,7 +202,7 @@ fn iocc_lint_reports_line_and_column() {
     let o = iocc_in(&dir, &["lint", "bad.rules"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("error[rule-syntax]"), "{err}");
+    assert!(err.contains("error[bad-option-value]"), "{err}");
     assert!(err.contains("bad.rules:3:37"), "{err}");
     assert!(err.contains("error[missing-rule-option]"), "{err}");
     assert!(err.contains("bad.rules:4:1"), "{err}");
@@ -217,9 +217,24 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     // 2 directions for the host, 1 for the IPv6 network, dataset and iprep (2 directions
     // each) for the address list, dns+tls datasets for the domain list; the URL is reported.
     assert_eq!(rules.len(), 16, "{text}");
-    let (parsed, problems) = iocc::rules::lint::lint_text(&text);
+    let strict = iocc::lint::Options {
+        strict: true,
+        ..Default::default()
+    };
+    let mut seen = iocc::lint::Seen::new();
+    let (count, problems) = iocc::lint::lint_text(
+        std::path::Path::new("pack.rules"),
+        &text,
+        &strict,
+        &mut seen,
+    );
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(parsed.len(), 16);
+    assert_eq!(count, 16);
+    let parsed: Vec<_> = iocc::grammar::rule::rule_file(&text)
+        .rules
+        .iter()
+        .map(|l| iocc::grammar::rule::parse_rule(&l.text, l.line).unwrap())
+        .collect();
     let allowed: BTreeSet<&str> = [
         "msg",
         "flow",

@@ -2,11 +2,12 @@
 """How far `iocc lint` agrees with Suricata 7 and 8, per rule, from oracle runs.
 
 Usage:
-    tests/lint/agreement.py [--iocc target/release/iocc] [--json OUT.json] [--examples N]
+    tests/lint/agreement.py [--iocc target/release/iocc] [--json OUT.json] [--examples]
+                            [--min-agreement PCT] [--max-false-alarms PCT]
                             NAME=ORACLE.jsonl [NAME=ORACLE.jsonl ...]
 
 Each ORACLE.jsonl is the output of tests/lint/oracle.py on one corpus. Every rule file named in
-it is linted on its own (`iocc --format json lint FILE`: a file at a time, so sids repeated in
+it is linted on its own (`iocc --format json lint --suricata V FILE`, per version and a file at a time, so sids repeated in
 different files are not reported as duplicates), and each diagnostic goes to the rule that
 starts at or before its line. Prints a Markdown report on stdout.
 
@@ -15,10 +16,8 @@ Per rule and per Suricata version:
     issue's definition of an error is "Suricata will refuse or skip this rule"), and accepts
     it when the verdict is `ok` or `warning`. Lines Suricata never reads (`ignored`: they start
     with a space or tab) are counted apart.
-  * iocc refuses the rule when it reports at least one error on it. Column "as today" takes
-    iocc's errors as they are; column "style as warnings" does not count the
-    `missing-rule-option` errors for `msg`/`rev` (Suricata requires neither; the issue makes
-    them warnings).
+  * iocc refuses the rule when `iocc lint --suricata VERSION` reports at least one error on
+    it (warnings, such as a missing `msg`, do not count).
   * a false alarm: the engine accepts, iocc refuses. A miss: the engine refuses, iocc accepts.
     Both are grouped into rule classes, from iocc's message (false alarms) or the engine's
     (misses).
@@ -40,7 +39,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "src", "lint", "data"))
 from probe import APP_PROTOCOLS  # noqa: E402  (app-layer names from the engine sources)
 
 VERSIONS = ("7", "8")
-STYLE_RE = re.compile(r"the rule has no `(msg|rev)`")
 
 # Misses: the engine's first error message -> a class. First match wins.
 ENGINE_CLASSES = [
@@ -112,38 +110,18 @@ def engine_class(v, version):
 
 
 def false_alarm_class(rule, diags):
-    """The class of an iocc error on a rule the engine accepts."""
-    text = rule["rule"]
-    head = text.split("(", 1)[0].split()
+    """The class of an iocc error on a rule the engine accepts: its code and message."""
     errs = [d for d in diags if d["severity"] == "error"]
-    substantive = [d for d in errs if not STYLE_RE.search(d["message"])]
-    if not substantive:
-        kinds = sorted({STYLE_RE.search(d["message"]).group(1) for d in errs})
-        return "missing " + "/".join(kinds) + " (style)"
-    d = substantive[0]
-    msg = d["message"]
+    d = errs[0]
     if d["code"].startswith("file: "):
-        return f"whole file refused: {msg}"
-    if head and (":" in head[0] or head[0] == "accept"):
-        return "Suricata 8 action/scope"
-    if len(head) > 1 and ":" in head[1]:
-        return "Suricata 8 hook"
-    if "=>" in head:
-        return "Suricata 8 `=>`"
-    if re.search(r"content\s*:\s*!", text) and "quoted" in msg:
-        return "negated content"
-    if len(head) > 5 and any("," in h and not h.startswith(("[", "![", "$")) for h in (head[2], head[5])):
-        return "unbracketed address list"
-    if not text.rstrip().endswith(")"):
-        return "rule not closed by `)`"
-    if d["code"] == "duplicate-sid" or "sid" in msg and "twice" in msg:
-        return "duplicate sid (replacement by rev)"
-    return f"other: {d['code']}: {re.sub(r'`[^`]*`', '`…`', msg)}"
+        return f"whole file refused: {d['message']}"
+    msg = re.sub(r"\(Suricata [^)]*\)$", "", d["message"]).strip()
+    return f"{d['code']}: {re.sub(r'`[^`]*`', '`…`', msg)}"
 
 
-def lint(iocc, path):
-    out = subprocess.run([iocc, "--format", "json", "lint", path], capture_output=True,
-                         text=True, check=False)
+def lint(iocc, path, version):
+    out = subprocess.run([iocc, "--format", "json", "lint", "--suricata", version, path],
+                         capture_output=True, text=True, check=False)
     try:
         return json.loads(out.stdout)["diagnostics"]
     except (json.JSONDecodeError, KeyError):
@@ -162,16 +140,6 @@ def attach(rules, diags):
     return per, loose
 
 
-def iocc_refuses(diags, style_as_warning):
-    for d in diags:
-        if d["severity"] != "error":
-            continue
-        if style_as_warning and STYLE_RE.search(d["message"]):
-            continue
-        return True
-    return False
-
-
 def measure(name, path, iocc):
     by_file = collections.OrderedDict()
     with open(path) as f:
@@ -180,45 +148,46 @@ def measure(name, path, iocc):
             by_file.setdefault(r["file"], []).append(r)
     root = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in by_file] or ["/"])
     stats = {"corpus": name, "files": len(by_file), "rules": 0, "ignored": 0, "unattributed": 0,
-             "versions": {}}
+             "crashes": 0, "versions": {}}
     for v in VERSIONS:
-        stats["versions"][v] = {mode: {"agree": 0, "accepted": 0, "refused": 0,
-                                       "false_alarms": collections.Counter(),
-                                       "misses": collections.Counter(), "examples": {}}
-                                for mode in ("today", "style")}
-    stats["both"] = {mode: {"rules": 0, "agree": 0} for mode in ("today", "style")}
+        stats["versions"][v] = {"agree": 0, "accepted": 0, "refused": 0, "unnamed": 0,
+                                "false_alarms": collections.Counter(),
+                                "misses": collections.Counter(), "examples": {}}
     for file, rules in by_file.items():
-        diags = lint(iocc, file)
-        per, loose = attach(rules, diags)
-        stats["unattributed"] += len(loose)
-        # a finding with no line (a file that is not UTF-8) refuses every rule of the file
-        for i in range(len(rules)):
-            per[i] = per[i] + [dict(d, code="file: " + d["code"]) for d in loose
-                               if d["severity"] == "error"]
+        mine = {}
+        for v in VERSIONS:
+            diags = lint(iocc, file, v)
+            stats["crashes"] += any(d["code"] == "crash" for d in diags)
+            per, loose = attach(rules, diags)
+            stats["unattributed"] += len(loose)
+            # a finding with no line refuses every rule of the file
+            for i in range(len(rules)):
+                per[i] = per[i] + [dict(d, code="file: " + d["code"]) for d in loose
+                                   if d["severity"] == "error"]
+            mine[v] = per
         for i, r in enumerate(rules):
             if any(r["verdicts"][v]["verdict"] == "ignored" for v in VERSIONS):
                 stats["ignored"] += 1
                 continue
             stats["rules"] += 1
-            refuse = {v: r["verdicts"][v]["verdict"] in ("error", "skipped") for v in VERSIONS}
-            for mode in ("today", "style"):
-                mine = iocc_refuses(per[i], mode == "style")
-                if refuse["7"] == refuse["8"]:
-                    stats["both"][mode]["rules"] += 1
-                    stats["both"][mode]["agree"] += mine == refuse["7"]
-                for v in VERSIONS:
-                    s = stats["versions"][v][mode]
-                    s["refused" if refuse[v] else "accepted"] += 1
-                    if mine == refuse[v]:
-                        s["agree"] += 1
-                    elif mine:
-                        c = false_alarm_class(r, per[i])
-                        s["false_alarms"][c] += 1
-                        s["examples"].setdefault(c, example(root, r))
-                    else:
-                        c = engine_class(r["verdicts"][v], v)
-                        s["misses"][c] += 1
-                        s["examples"].setdefault(c, example(root, r))
+            for v in VERSIONS:
+                s = stats["versions"][v]
+                refused = r["verdicts"][v]["verdict"] in ("error", "skipped")
+                errs = [d for d in mine[v][i] if d["severity"] == "error"]
+                full = "7.0.10" if v == "7" else "8.0.6"
+                s["unnamed"] += sum(f"Suricata {full}" not in d["message"] for d in mine[v][i]
+                                    if not d["code"].startswith("file: "))
+                s["refused" if refused else "accepted"] += 1
+                if bool(errs) == refused:
+                    s["agree"] += 1
+                elif errs:
+                    c = false_alarm_class(r, errs)
+                    s["false_alarms"][c] += 1
+                    s["examples"].setdefault(c, example(root, r))
+                else:
+                    c = engine_class(r["verdicts"][v], v)
+                    s["misses"][c] += 1
+                    s["examples"].setdefault(c, example(root, r))
     return stats
 
 
@@ -231,54 +200,62 @@ def pct(a, b):
     return f"{100 * a / b:.1f}%" if b else "n/a"
 
 
+def totals(all_stats, v):
+    """Rules, agreements, accepted, refused, false alarms and misses of one version."""
+    n = sum(st["rules"] for st in all_stats)
+    s = [st["versions"][v] for st in all_stats]
+    return (n, sum(x["agree"] for x in s), sum(x["accepted"] for x in s),
+            sum(x["refused"] for x in s), sum(sum(x["false_alarms"].values()) for x in s),
+            sum(sum(x["misses"].values()) for x in s))
+
+
 def report(all_stats, examples):
     out = ["# `iocc lint` against Suricata 7.0.10 and 8.0.6", ""]
-    out.append("| corpus | files | rules | not read (indented) | version | agreement as today | "
-               "false alarms | misses | agreement, style as warnings | false alarms | misses |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    for st in all_stats:
-        for v in VERSIONS:
-            t, s = st["versions"][v]["today"], st["versions"][v]["style"]
-            n = st["rules"]
-            out.append(
-                f"| {st['corpus']} | {st['files']} | {n} | {st['ignored']} | {v} | "
-                f"{pct(t['agree'], n)} | {sum(t['false_alarms'].values())} of {t['accepted']} "
-                f"({pct(sum(t['false_alarms'].values()), t['accepted'])}) | "
-                f"{sum(t['misses'].values())} of {t['refused']} | {pct(s['agree'], n)} | "
-                f"{sum(s['false_alarms'].values())} of {s['accepted']} ({pct(sum(s['false_alarms'].values()), s['accepted'])}) | "
-                f"{sum(s['misses'].values())} of {s['refused']} |")
+    out.append("| corpus | files | rules | not read (indented) | version | agreement | "
+               "false alarms | misses |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    rows = [(st["corpus"], [st]) for st in all_stats]
     if len(all_stats) > 1:
+        rows.append(("**all**", all_stats))
+    for name, group in rows:
         for v in VERSIONS:
-            n = sum(st["rules"] for st in all_stats)
-            cells = []
-            for mode in ("today", "style"):
-                agree = sum(st["versions"][v][mode]["agree"] for st in all_stats)
-                acc = sum(st["versions"][v][mode]["accepted"] for st in all_stats)
-                ref = sum(st["versions"][v][mode]["refused"] for st in all_stats)
-                fa = sum(sum(st["versions"][v][mode]["false_alarms"].values()) for st in all_stats)
-                mi = sum(sum(st["versions"][v][mode]["misses"].values()) for st in all_stats)
-                cells += [pct(agree, n), f"{fa} of {acc} ({pct(fa, acc)})", f"{mi} of {ref}"]
-            out.append(f"| **all** | {sum(st['files'] for st in all_stats)} | {n} | "
-                       f"{sum(st['ignored'] for st in all_stats)} | {v} | " + " | ".join(cells) + " |")
+            n, agree, acc, ref, fa, mi = totals(group, v)
+            out.append(
+                f"| {name} | {sum(st['files'] for st in group)} | {n} | "
+                f"{sum(st['ignored'] for st in group)} | {v} | {pct(agree, n)} | "
+                f"{fa} of {acc} ({pct(fa, acc)}) | {mi} of {ref} |")
     out.append("")
-    out.append("Rules on which both versions agree: " + "; ".join(
-        f"{st['corpus']}: {st['both']['today']['rules']} rules, {pct(st['both']['today']['agree'], st['both']['today']['rules'])} "
-        f"agreement as today, {pct(st['both']['style']['agree'], st['both']['style']['rules'])} with style as warnings"
-        for st in all_stats) + ".")
+    crashes = sum(st["crashes"] for st in all_stats)
+    unnamed = sum(st["versions"][v]["unnamed"] for st in all_stats for v in VERSIONS)
+    out.append(f"Runs that crashed: {crashes}. Findings that do not name the version: {unnamed}.")
     for st in all_stats:
         for v in VERSIONS:
-            t, s = st["versions"][v]["today"], st["versions"][v]["style"]
-            if not (t["false_alarms"] or t["misses"] or s["false_alarms"] or s["misses"]):
+            s = st["versions"][v]
+            if not (s["false_alarms"] or s["misses"]):
                 continue
             out += ["", f"## {st['corpus']}, Suricata {v}", "",
-                    "| kind | class | as today | style as warnings |" + (" example |" if examples else ""),
-                    "|---|---|---|---|" + ("---|" if examples else "")]
+                    "| kind | class | rules |" + (" example |" if examples else ""),
+                    "|---|---|---|" + ("---|" if examples else "")]
             for kind, key in (("false alarm", "false_alarms"), ("miss", "misses")):
-                classes = sorted(set(t[key]) | set(s[key]), key=lambda c: (-max(t[key][c], s[key][c]), c))
-                for c in classes:
-                    ex = t["examples"].get(c) or s["examples"].get(c)
-                    out.append(f"| {kind} | {c} | {t[key][c]} | {s[key][c]} |" + (f" {ex} |" if examples else ""))
+                for c in sorted(s[key], key=lambda c: (-s[key][c], c)):
+                    ex = s["examples"].get(c)
+                    cell = c.replace("|", "\\|")
+                    out.append(f"| {kind} | {cell} | {s[key][c]} |" + (f" {ex} |" if examples else ""))
     return "\n".join(out) + "\n"
+
+
+def verdict(all_stats, min_agreement, max_false_alarms):
+    """Failures against the thresholds (percentages), one line each."""
+    failures = []
+    for v in VERSIONS:
+        n, agree, acc, _, fa, _ = totals(all_stats, v)
+        if n and 100 * agree / n < min_agreement:
+            failures.append(f"Suricata {v}: agreement {pct(agree, n)} < {min_agreement}%")
+        if acc and 100 * fa / acc > max_false_alarms:
+            failures.append(f"Suricata {v}: false alarms {pct(fa, acc)} > {max_false_alarms}%")
+    if any(st["crashes"] for st in all_stats):
+        failures.append("iocc lint crashed")
+    return failures
 
 
 def main():
@@ -287,6 +264,10 @@ def main():
     ap.add_argument("--iocc", default=os.path.join("target", "release", "iocc"))
     ap.add_argument("--json", help="also write the figures as JSON")
     ap.add_argument("--examples", action="store_true", help="name one rule per class")
+    ap.add_argument("--min-agreement", type=float, default=0.0,
+                    help="exit 1 when a version's agreement (%%) is below this")
+    ap.add_argument("--max-false-alarms", type=float, default=100.0,
+                    help="exit 1 when a version's false alarms (%% of accepted rules) exceed this")
     args = ap.parse_args()
     all_stats = []
     for spec in args.corpora:
@@ -297,6 +278,10 @@ def main():
         with open(args.json, "w") as f:
             json.dump(all_stats, f, indent=1, sort_keys=True, default=dict)
             f.write("\n")
+    failures = verdict(all_stats, args.min_agreement, args.max_false_alarms)
+    for line in failures:
+        print(f"agreement.py: {line}", file=sys.stderr)
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,49 @@ def probes(version):
         out.append(("directions", dr, f"alert tcp any any {dr} any any (sid:1;)", None))
     for alias, canonical, _ in ALIASES + [(c, c, "") for _, c, _ in ALIASES]:
         out.append(("names", alias, f"alert tcp any any -> any any ({alias}; sid:1;)", None))
+    for kw in keyword_names(d):
+        for probe, value in SYNTAX_PROBES:
+            out.append(("syntax", (kw, probe), f"alert tcp any any -> any any ({kw}{value} sid:1;)",
+                        None))
     return out
+
+
+# How each keyword takes its value, asked with four probes per keyword (the option parser of
+# src/detect-parse.c, SigParseOptions, checks these before the keyword's own parser runs).
+SYNTAX_PROBES = [("bare", ";"), ("quoted", ':"iocc";'), ("plain", ":iocc;"),
+                 ("negated", ':!"iocc";')]
+
+
+def keyword_names(d):
+    with open(os.path.join(d, "keywords.csv")) as f:
+        return [line.split(";", 1)[0] for line in list(f)[1:] if line.strip()]
+
+
+def syntax_row(kw, cells):
+    """keyword, value (required/optional/none), quotes (mandatory/optional/none), negation."""
+    def says(probe, text):
+        return text in cells.get(probe, "")
+    if says("quoted", "unexpected option to"):
+        value = "none"
+    elif says("bare", "invalid formatting or malformed option"):
+        value = "required"
+    else:
+        value = "optional"
+    if value == "none":
+        quotes = "none"
+    elif says("quoted", "quotes on"):
+        quotes = "none"
+    elif says("plain", "must be double quoted"):
+        quotes = "mandatory"
+    else:
+        quotes = "optional"
+    if quotes == "mandatory":
+        negation = "no" if says("negated", "must be double quoted") else "yes"
+    elif quotes == "none" and value != "none":
+        negation = "yes" if says("negated", "quotes on") else "no"
+    else:
+        negation = "unknown"
+    return [kw, value, quotes, negation]
 
 
 def first_message(v, sid):
@@ -175,12 +217,19 @@ def write(version, items, by_sid):
     heads = {"actions": ["action", "ids", "firewall"], "protocols": ["protocol", "ids"],
              "hooks": ["protocol:hook", "ids", "firewall"], "directions": ["direction", "ids"]}
     for table, rows in tables.items():
-        if table == "names":
+        if table in ("names", "syntax"):
             continue
         with open(os.path.join(d, f"{table}.csv"), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(heads[table])
             w.writerows(rows)
+    cells = {}
+    for (kw, probe), verdict in tables["syntax"]:
+        cells.setdefault(kw, {})[probe] = verdict
+    with open(os.path.join(d, "keyword-syntax.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["keyword", "value", "quotes", "negation"])
+        w.writerows(syntax_row(kw, c) for kw, c in cells.items())
     known = dict(tables["names"])
     with open(os.path.join(d, "aliases.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 s7=${SURICATA7:-suricata}
 s8=${SURICATA8:-/opt/suricata8/bin/suricata}
+c7=${SURICATA7_CONFIG:-/etc/suricata/suricata.yaml}
+c8=${SURICATA8_CONFIG:-/opt/suricata8/etc/suricata/suricata.yaml}
 
 want() { # want BINARY VERSION: refuse to record another engine's tables under this name
     local got
@@ -25,13 +27,18 @@ want "$s7" 7.0.10
 want "$s8" 8.0.6
 
 for v in 7 8; do
-    bin=$s7
-    [ "$v" = 8 ] && bin=$s8
+    bin=$s7 conf=$c7
+    [ "$v" = 8 ] && bin=$s8 conf=$c8
     d="$here/suricata$v"
     mkdir -p "$d"
     "$bin" -V > "$d/version.txt"
     "$bin" --list-keywords=csv > "$d/keywords.csv"
     "$bin" --list-app-layer-protos > "$d/app-layer-protos.txt"
+    # The packaged config's settings that decide whether a rule loads: address and port
+    # variables, enabled app-layer protocols, Lua rules, reputation and datasets.
+    "$bin" -c "$conf" --dump-config 2>/dev/null | LC_ALL=C grep -E \
+        '^(vars\.|app-layer\.protocols\.[^.]+\.(enabled|detection-enabled|[^.]+\.(enabled|detection-enabled)) |security\.lua\.|reputation-|datasets\.)' \
+        | LC_ALL=C sort > "$d/config.txt"
     if [ "$v" = 8 ]; then # options that 7.0.10 does not have
         "$bin" --list-app-layer-hooks > "$d/app-layer-hooks.txt"
         "$bin" --list-app-layer-frames > "$d/app-layer-frames.txt"

@@ -8,9 +8,9 @@
 use super::cisco::{self, Groups};
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{ser, Delta, Header};
+use super::{Delta, Header};
 use crate::diag::Diagnostic;
-use crate::render::{safe, Escaper, Template};
+use crate::render::{Escaper, Template};
 use crate::targets::OutputFile;
 
 pub struct Asa;
@@ -62,23 +62,7 @@ impl Platform for Asa {
     }
 
     fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
-        let l = cx.list;
-        let (v4, v6) = cisco::entries("network-object ", &l.v4, &l.v6);
-        let text = cx.render(
-            TEMPLATE,
-            &minijinja::context! {
-                h => ser(cx.header), n => cx.names(self.object_names()),
-                remark => cisco::remark(cx.catalogue),
-                has_v4 => !l.v4.is_empty(),
-                has_v6 => !l.v6.is_empty(),
-                entries_v4 => safe(v4),
-                entries_v6 => safe(v6),
-            },
-        )?;
-        Ok(vec![OutputFile {
-            path: format!("{}.asa", cx.catalogue.id),
-            contents: text.into_bytes(),
-        }])
+        cisco::render_file(cx, TEMPLATE, self.object_names(), "network-object ", "asa")
     }
 
     fn delta(&self, d: &Delta, h: &Header) -> String {

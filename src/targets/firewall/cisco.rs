@@ -123,3 +123,31 @@ pub fn groups_delta(d: &Delta, g: &Groups<'_>) -> String {
     }
     out
 }
+
+/// Renders a Cisco platform's one file: the same context for IOS and ASA, which differ only in
+/// their template, object names, entry prefix (`network-object ` on ASA) and file extension.
+pub fn render_file(
+    cx: &super::platform::PlatformContext<'_>,
+    template: crate::render::Template,
+    names: &'static [super::platform::Naming],
+    entry: &str,
+    extension: &str,
+) -> Result<Vec<crate::targets::OutputFile>, crate::diag::Diagnostic> {
+    let l = cx.list;
+    let (v4, v6) = entries(entry, &l.v4, &l.v6);
+    let text = cx.render(
+        template,
+        &minijinja::context! {
+            h => super::ser(cx.header), n => cx.names(names),
+            remark => remark(cx.catalogue),
+            has_v4 => !l.v4.is_empty(),
+            has_v6 => !l.v6.is_empty(),
+            entries_v4 => crate::render::safe(v4),
+            entries_v6 => crate::render::safe(v6),
+        },
+    )?;
+    Ok(vec![crate::targets::OutputFile {
+        path: format!("{}.{extension}", cx.catalogue.id),
+        contents: text.into_bytes(),
+    }])
+}

@@ -8,9 +8,9 @@
 use super::cisco::{self, Groups};
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{ser, Delta, Header};
+use super::{Delta, Header};
 use crate::diag::Diagnostic;
-use crate::render::{safe, Escaper, Template};
+use crate::render::{Escaper, Template};
 use crate::targets::OutputFile;
 
 pub struct Ios;
@@ -67,23 +67,7 @@ impl Platform for Ios {
     }
 
     fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
-        let l = cx.list;
-        let (v4, v6) = cisco::entries("", &l.v4, &l.v6);
-        let text = cx.render(
-            TEMPLATE,
-            &minijinja::context! {
-                h => ser(cx.header), n => cx.names(self.object_names()),
-                remark => cisco::remark(cx.catalogue),
-                has_v4 => !l.v4.is_empty(),
-                has_v6 => !l.v6.is_empty(),
-                entries_v4 => safe(v4),
-                entries_v6 => safe(v6),
-            },
-        )?;
-        Ok(vec![OutputFile {
-            path: format!("{}.ios", cx.catalogue.id),
-            contents: text.into_bytes(),
-        }])
+        cisco::render_file(cx, TEMPLATE, self.object_names(), "", "ios")
     }
 
     fn delta(&self, d: &Delta, h: &Header) -> String {

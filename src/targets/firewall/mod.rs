@@ -144,6 +144,17 @@ impl Header {
                     rail: o.rail.clone(),
                     reason: o.reason.clone(),
                 })
+                .chain(
+                    c.policy
+                        .name_overrides
+                        .iter()
+                        .filter(|o| o.rail == crate::benign::RAIL)
+                        .map(|o| OverrideView {
+                            network: o.domain.clone(),
+                            rail: o.rail.clone(),
+                            reason: o.reason.clone(),
+                        }),
+                )
                 .collect(),
         }
     }
