@@ -76,7 +76,7 @@ fn main() {
         .iter()
         .copied()
         .chain(FIXED.iter().map(|(n, _, _)| *n))
-        .chain(["pymisp"])
+        .chain(["pymisp", "mount-namespace"])
         .collect();
     let values: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
     println!(
@@ -105,6 +105,16 @@ fn main() {
         .unwrap_or(false);
     if !pymisp {
         missing.push("pymisp");
+    }
+    // The disk tests mount file systems in a private mount namespace: root only.
+    let namespace = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !namespace {
+        missing.push("mount-namespace");
     }
     for m in missing {
         println!("cargo::rustc-cfg=iocc_missing=\"{m}\"");

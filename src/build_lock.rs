@@ -6,7 +6,8 @@
 //! Guarantees: a second writer waits, saying so once on stderr, or with `--no-wait` fails at
 //! once with `output-busy` and exit code 1; the lock is released when the process ends, also
 //! when it is killed (the kernel drops it with the file descriptor), so a killed build never
-//! leaves a stale lock behind. Once the lock is held, temporaries a killed run left in the
+//! leaves a stale lock behind. A folder replaced while a run waited for it (`iocc bundle`
+//! swaps in its whole release folder) is locked again at its path. Once the lock is held, temporaries a killed run left in the
 //! folder are removed ([`sweep`]); temporaries beside catalogues (a SID lock being written)
 //! are removed when the process that made them is gone.
 
@@ -84,29 +85,22 @@ pub fn lock(
     on_wait: impl FnOnce(&Path),
 ) -> Result<Option<OutputLock>, Diagnostic> {
     let created = !dir.is_dir();
-    if mode == Mode::Exclusive {
-        std::fs::create_dir_all(dir).map_err(|e| cannot_lock(dir, &e))?;
-    } else if created {
+    if mode == Mode::Shared && created {
         return Ok(None);
     }
-    let file = File::open(dir).map_err(|e| cannot_lock(dir, &e))?;
-    let tried = match mode {
-        Mode::Shared => FileExt::try_lock_shared(&file),
-        Mode::Exclusive => FileExt::try_lock(&file),
-    };
-    match tried {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) if args.no_wait => return Err(busy(dir)),
-        Err(TryLockError::WouldBlock) => {
-            on_wait(dir);
-            let waited = match mode {
-                Mode::Shared => FileExt::lock_shared(&file),
-                Mode::Exclusive => FileExt::lock(&file),
-            };
-            waited.map_err(|e| cannot_lock(dir, &e))?;
+    let mut on_wait = Some(on_wait);
+    let file = loop {
+        if mode == Mode::Exclusive {
+            std::fs::create_dir_all(dir).map_err(|e| cannot_lock(dir, &e))?;
         }
-        Err(TryLockError::Error(e)) => return Err(cannot_lock(dir, &e)),
-    }
+        let file = File::open(dir).map_err(|e| cannot_lock(dir, &e))?;
+        acquire(&file, dir, mode, args, &mut on_wait)?;
+        // `iocc bundle` swaps in a new release folder: a lock taken on the folder it
+        // replaced guards nothing, so it is taken again on the folder now at the path.
+        if is_at(&file, dir) {
+            break file;
+        }
+    };
     if mode == Mode::Exclusive {
         sweep(dir, |_| true);
     }
@@ -114,6 +108,45 @@ pub fn lock(
         _dir: file,
         created: created.then(|| dir.to_path_buf()),
     }))
+}
+
+/// Takes the lock on the open folder `file`, waiting (after calling `on_wait`, once) unless
+/// `--no-wait`.
+fn acquire(
+    file: &File,
+    dir: &Path,
+    mode: Mode,
+    args: LockArgs,
+    on_wait: &mut Option<impl FnOnce(&Path)>,
+) -> Result<(), Diagnostic> {
+    let tried = match mode {
+        Mode::Shared => FileExt::try_lock_shared(file),
+        Mode::Exclusive => FileExt::try_lock(file),
+    };
+    match tried {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) if args.no_wait => Err(busy(dir)),
+        Err(TryLockError::WouldBlock) => {
+            if let Some(f) = on_wait.take() {
+                f(dir);
+            }
+            let waited = match mode {
+                Mode::Shared => FileExt::lock_shared(file),
+                Mode::Exclusive => FileExt::lock(file),
+            };
+            waited.map_err(|e| cannot_lock(dir, &e))
+        }
+        Err(TryLockError::Error(e)) => Err(cannot_lock(dir, &e)),
+    }
+}
+
+/// Whether the open folder `file` is still the one at `dir`.
+fn is_at(file: &File, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(dir)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 /// The message printed once while waiting for the lock.

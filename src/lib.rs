@@ -28,6 +28,7 @@ pub mod net;
 pub mod output;
 pub mod progress;
 pub mod publish;
+pub mod release_set;
 pub mod render;
 pub mod rules;
 pub mod shape;

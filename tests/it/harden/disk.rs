@@ -4,12 +4,14 @@
 //! previous output and SID lock stay as they were and no temporary is left behind.
 //!
 //! The file systems are mounted in a private mount namespace (`unshare -m`, as root); where
-//! that is not possible the tests skip loudly (and fail under `IOCC_REQUIRE_ENGINES=1`).
+//! that is not possible the tests are ignored at build time (`build.rs`), or skip loudly when
+//! it fails at run time (and fail under `IOCC_REQUIRE_ENGINES=1`). A release folder that is a
+//! mount point of its own is bundled into in place, and ends as the complete new set.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{digest, temporaries, write_catalogue, ID};
+use super::{assert_ok, build, digest, temporaries, write_catalogue, ID};
 use crate::common::{scratch, skip_or_fail};
 
 /// What each scenario does between the first build (catalogue A) and the second (B), as shell
@@ -42,21 +44,28 @@ set -e
 mkdir "$DIR/after" && cp -a out iocs "$DIR/after/"
 "#
     );
+    in_namespace(&dir, &script).then_some(dir)
+}
+
+/// Runs a shell script in a private mount namespace, in `dir` (also `$DIR`; `$IOCC` is the
+/// binary); false, after skipping loudly, when the namespace or the script failed.
+fn in_namespace(dir: &Path, script: &str) -> bool {
     let run = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .env("DIR", &dir)
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .current_dir(dir)
+        .env("DIR", dir)
         .env("IOCC", env!("CARGO_BIN_EXE_iocc"))
         .output();
     match run {
-        Ok(o) if o.status.success() => Some(dir),
+        Ok(o) if o.status.success() => true,
         Ok(o) => {
             let err = String::from_utf8_lossy(&o.stderr);
             skip_or_fail("a private tmpfs (unshare -m, mount)", err.trim());
-            None
+            false
         }
         Err(e) => {
             skip_or_fail("unshare", &e.to_string());
-            None
+            false
         }
     }
 }
@@ -87,15 +96,23 @@ fn assert_refused_and_intact(dir: &Path, os_error: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "mount-namespace",
+    ignore = "needs a private mount namespace (`unshare -m`, as root)"
+)]
 fn a_full_disk_fails_cleanly() {
-    // A's output and B's catalogue fit in 4 MiB; B's output (tens of MB) does not.
-    let Some(dir) = scenario("full", "4m", FULL, 60_000) else {
+    // A's output and B's catalogue fit in 4 MiB; B's output (about 16 MB) does not.
+    let Some(dir) = scenario("full", "4m", FULL, 8_000) else {
         return;
     };
     assert_refused_and_intact(&dir, &["No space left on device"]);
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "mount-namespace",
+    ignore = "needs a private mount namespace (`unshare -m`, as root)"
+)]
 fn a_read_only_output_folder_fails_cleanly() {
     let Some(dir) = scenario("read-only", "64m", READ_ONLY, 100) else {
         return;
@@ -104,6 +121,10 @@ fn a_read_only_output_folder_fails_cleanly() {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "mount-namespace",
+    ignore = "needs a private mount namespace (`unshare -m`, as root)"
+)]
 fn an_output_folder_on_another_device_fails_cleanly() {
     let Some(dir) = scenario("other-device", "64m", OTHER_DEVICE, 100) else {
         return;
@@ -111,5 +132,50 @@ fn an_output_folder_on_another_device_fails_cleanly() {
     assert_refused_and_intact(
         &dir,
         &["Invalid cross-device link", "Device or resource busy"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    iocc_missing = "mount-namespace",
+    ignore = "needs a private mount namespace (`unshare -m`, as root)"
+)]
+fn a_release_folder_on_its_own_mount_changes_in_place() {
+    // A mount point cannot be swapped: the bundle renames its files into it one by one.
+    let dir = scratch("harden-disk-bundle");
+    for (v, first) in [("a", 0x0500_0000), ("b", 0x0600_0000)] {
+        let version = if v == "a" { "1.0.0" } else { "1.0.1" };
+        let cat = write_catalogue(&dir.join(v), version, first, 40);
+        assert_ok(&build(&dir, &cat, &dir.join("out"), &[]), "build");
+    }
+    let script = format!(
+        r#"set -e
+mkdir dist && mount -t tmpfs -o size=16m tmpfs dist
+"$IOCC" bundle a/{ID}.yaml --out dist
+"$IOCC" bundle b/{ID}.yaml --out dist
+cd dist
+sha256sum -c --quiet SHA256SUMS
+"$IOCC" verify {ID}-1.0.0.tar.gz && "$IOCC" verify {ID}-1.0.1.tar.gz
+ls -A > "$DIR/listing"
+"#
+    );
+    if !in_namespace(&dir, &script) {
+        return;
+    }
+    let listing = std::fs::read_to_string(dir.join("listing")).unwrap();
+    let mut names: Vec<&str> = listing.lines().collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "SHA256SUMS",
+            "harden-1.0.0.tar.gz",
+            "harden-1.0.0.tar.gz.md5",
+            "harden-1.0.0.tar.gz.sha256",
+            "harden-1.0.1.tar.gz",
+            "harden-1.0.1.tar.gz.md5",
+            "harden-1.0.1.tar.gz.sha256",
+        ],
+        "no temporary left"
     );
 }

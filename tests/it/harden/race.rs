@@ -62,8 +62,8 @@ fn a_held_output_folder_makes_builds_wait_or_fail_fast() {
 #[test]
 fn raced_builds_and_bundles_never_interleave() {
     let dir = scratch("harden-race");
-    let a = write_catalogue(&dir.join("a"), "1.0.0", 0x0500_0000, 3000);
-    let b = write_catalogue(&dir.join("b"), "1.0.1", 0x0600_0000, 3000);
+    let a = write_catalogue(&dir.join("a"), "1.0.0", 0x0500_0000, 1000);
+    let b = write_catalogue(&dir.join("b"), "1.0.1", 0x0600_0000, 1000);
     let out = dir.join("out");
     assert_ok(&build(&dir, &b, &out, &[]), "build b");
     let tree_b = digest(&out.join(ID));
