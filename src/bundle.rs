@@ -50,8 +50,7 @@ pub struct BundleOptions {
     pub sign: Option<crate::sign::KeySource>,
 }
 
-/// The checksum list of a whole release folder (sha256sum format), beside the archives.
-pub const SHA256SUMS: &str = "SHA256SUMS";
+pub use crate::release_set::SHA256SUMS;
 
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

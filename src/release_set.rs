@@ -42,6 +42,9 @@ impl Changes {
     }
 }
 
+/// The checksum list of a whole release folder (sha256sum format), beside the archives.
+pub const SHA256SUMS: &str = "SHA256SUMS";
+
 /// The marker of iocc's temporaries (see `output.rs` and `build_lock.rs`).
 const TMP_MARK: &str = ".iocc-tmp-";
 
@@ -198,7 +201,7 @@ fn exchange(staging: &Path, real: &Path) -> Result<(), NotSwapped> {
 /// The order of the renames in place: archives, their checksums and signatures, then the
 /// folder's checksum list and its signature.
 fn rank(name: &str) -> u8 {
-    if name.starts_with(crate::bundle::SHA256SUMS) {
+    if name.starts_with(SHA256SUMS) {
         2
     } else if [".sha256", ".md5", ".minisig"]
         .iter()
