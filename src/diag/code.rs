@@ -310,6 +310,9 @@ codes! {
     ImportFailed => "import-failed", Error, "`iocc import` cannot write or merge the catalogue",
         "`--out` names a file that already holds something else (use `--into` to add to it), `--into` names a catalogue that does not check clean or lists items in flow style, or the result would not check clean. Nothing is written.",
         ["import", "tests/fixtures/bad/import/entries.json", "--out", "tests/fixtures/good/readme-example.yaml"];
+    OutputBusy => "output-busy", Error, "another iocc run is writing the output folder",
+        "`iocc build` and `iocc bundle` lock the folder they write, so two runs never mix their files; a second run waits for the first. With `--no-wait` it fails at once instead: run it again when the other has finished.",
+        [];
 }
 
 impl Serialize for Code {

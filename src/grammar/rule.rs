@@ -21,7 +21,8 @@
 //!   actions, protocols and keywords exist, and what their values mean, is the linter's
 //!   business (`crate::lint`), so the grammar reads any third-party rule, of either version.
 //! - [`parse_rule`] is the strict reading behind iocc's own packs and its rule model: a
-//!   classic action (`alert`, `drop`, ...), `->` or `<>`, no note, quoted values closed with
+//!   classic action (`alert`, `drop`, ...), a plain protocol word (no Suricata 8 hook),
+//!   `->` or `<>`, no note, quoted values closed with
 //!   no unescaped `"` or `;` inside, content hex blocks made of whole bytes. A failure is a
 //!   [`GrammarError`] at the character where reading stopped.
 
@@ -636,6 +637,21 @@ pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
     if rule.direction == Direction::Transactional {
         return Err(t.err_at(rule.spans.direction.start, "expected `->` or `<>`"));
     }
+    // A Suricata 8 hook (`dns:request_complete`) or any other character would not survive
+    // the rule model, which writes protocols as plain words.
+    if !rule
+        .protocol
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(t.err_at(
+            rule.spans.protocol.start,
+            format!(
+                "`{}` is not a plain protocol (a `proto:hook` is Suricata 8 only)",
+                rule.protocol
+            ),
+        ));
+    }
     for o in &rule.options {
         strict_option(&t, o)?;
     }
@@ -880,6 +896,23 @@ mod tests {
         assert_eq!(c, 53, "{m}");
         let (c, _) = err(r#"alrt tcp any any -> any any (msg:"a"; sid:1; rev:1;)"#);
         assert_eq!(c, 1);
+    }
+
+    #[test]
+    fn strict_reading_keeps_what_the_model_writes_back() {
+        // Suricata 7 and 8 load these and hand `ba"r` to the keyword as written; a value that
+        // starts with `"` must close it (quotes on metadata keyword that doesn't support them).
+        let r = parse_rule(
+            r#"alert tcp any any -> any any (metadata:foo ba"r; sid:1;)"#,
+            1,
+        )
+        .unwrap();
+        assert_eq!(r.options[0].value.as_deref(), Some("foo ba\"r"));
+        assert!(!r.options[0].quoted);
+        let (c, _) = err(r#"alert tcp any any -> any any (metadata:"foo bar; sid:1;)"#);
+        assert_eq!(c, 48);
+        let (c, m) = err(r#"alert dns:request_complete any any -> any any (sid:1;)"#);
+        assert_eq!(c, 7, "{m}");
     }
 
     #[test]

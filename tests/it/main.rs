@@ -15,6 +15,8 @@ mod dns;
 mod files;
 mod firewall;
 mod flows;
+mod fuzz_replay;
+mod harden;
 mod import;
 mod init;
 mod lint_agreement;
