@@ -114,7 +114,36 @@ fn role(c: &Ctx<'_>, o: &RawOption) -> Role {
 
 pub fn check(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
     empty_buffers(c, r, f);
+    modifier_after_buffer(c, r, f);
     host_case(c, r, f);
+}
+
+/// A content modifier (`http_header`...) while a sticky buffer is still selected
+/// (`DetectEngineContentModifierBufferSetup`: the active list must be unset; only
+/// `pkt_data` unsets it).
+fn modifier_after_buffer(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
+    let mut sticky: Option<&RawOption> = None;
+    for o in &r.options {
+        if o.name() == "pkt_data" {
+            sticky = None;
+            continue;
+        }
+        match role(c, o) {
+            Role::Buffer(_) => sticky = Some(o),
+            Role::Reset => sticky = Some(o),
+            Role::Modifier(_) => {
+                if let Some(b) = sticky {
+                    return f.error(
+                        o.span.start,
+                        Code::OptionValue,
+                        format!("the content modifier `{}` comes after the sticky buffer `{}`, which is still selected (keyword seen with a sticky buffer still set)", o.keyword, b.keyword),
+                        &format!("write `{}` as a sticky buffer before the content, or put `pkt_data;` before the content it modifies", o.keyword),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A sticky buffer selected and given no match before the next one or the rule's end.

@@ -37,6 +37,7 @@ fn refused(rule: &str, code: Code) {
 #[test]
 fn what_both_versions_load() {
     loads(r#"alert tcp any any -> any any (sid:1;)"#);
+    loads(r#"pass udp any any -> any 53,123 (sid:1;)"#);
     loads(r#"alert tcp any any -> any any (content:!"a"; content: !"b"; sid:1;)"#);
     loads(r#"alert ip 192.168.0.0/16,10.0.0.0/8 any -> any any (sid:1;)"#);
     loads(r#"alert tcp any any -> any any (msg:"x"; sid:1;"#);
@@ -239,6 +240,13 @@ fn sticky_buffers_need_a_match() {
         Code::EmptyBuffer,
     );
     loads(r#"alert http any any -> any any (content:"200"; http_stat_code; sid:1;)"#);
+    refused(
+        r#"alert http any any -> any any (file_data; content:"a"; http_header; sid:1;)"#,
+        Code::OptionValue,
+    );
+    loads(
+        r#"alert http any any -> any any (file_data; content:"a"; pkt_data; content:"b"; http_header; sid:1;)"#,
+    );
     loads(r#"alert http any any -> any any (http.uri; bsize:>2; sid:1;)"#);
     loads(
         r#"alert http any any -> any any (http.uri; pcre:"/a/"; http.host; content:"b"; sid:1;)"#,
