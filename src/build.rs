@@ -1,16 +1,23 @@
-//! The build: load every catalogue, compile every selected target in memory, then either
-//! compare with `out/` (`--check`) or write it atomically.
+//! The build: load every catalogue, then run every selected target of each, in parallel,
+//! streaming its files into the catalogue's staging folder (or comparing them with `out/`
+//! for `--check`, or keeping them in memory for bundles), then swap the staging folders in.
 //!
-//! Guarantees: nothing is written unless every catalogue validated and every target compiled;
+//! Guarantees: nothing in `out/` changes unless every catalogue validated and every target
+//! of every catalogue compiled (staging folders are swapped in only then, one catalogue
+//! folder at a time, each atomically); the output is the same bytes whatever the number of
+//! cores (each target writes only its own files, and reports are gathered in target order);
 //! `--locked` refuses any change to a state file (SID locks) and `--check` refuses any
 //! difference between a fresh build and the files on disk, both with exit code 1.
 //! `out/<catalogue>/VERSION` records the catalogue version the output was built from: `--check`
 //! also fails (`version-not-bumped`) when the output changed but that version did not, and a
-//! writing build warns about it. `compile_all` is the shared in-memory pipeline of `build`,
-//! `bundle` and `changelog`.
+//! writing build warns about it. `compile_all` is the in-memory pipeline of `bundle`,
+//! `changelog` and `explain`; `check_all` runs only what can refuse a build, rendering
+//! nothing (`iocc check`).
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -18,11 +25,12 @@ use serde::Serialize;
 use crate::diag::{count, display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
-use crate::output::{self, Tree};
+use crate::output::{self, Compared, Files, Staging, Tree};
 use crate::progress::{self, Event};
+use crate::render::Templates;
 use crate::rules::{self, RulePlan};
 use crate::targets::coverage::Status;
-use crate::targets::{self, Coverage, StateFile, Target, TargetContext};
+use crate::targets::{self, Coverage, StateFile, Target, TargetContext, TargetOutput};
 
 /// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
 pub const VERSION_FILE: &str = "VERSION";
@@ -38,8 +46,7 @@ fn version_not_bumped(
     dest: &std::path::Path,
 ) -> Option<Diagnostic> {
     let recorded = recorded?;
-    let current = c.tree.get(VERSION_FILE)?;
-    if recorded != current.as_slice() {
+    if recorded != version_bytes(&c.catalogue).as_slice() {
         return None;
     }
     changed.then(|| {
@@ -78,6 +85,18 @@ pub struct BuildOptions {
     /// Folder whose templates replace the embedded ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Targets compiled at once (default: one per core); the output is the same bytes.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+impl BuildOptions {
+    /// Targets to compile at once.
+    fn workers(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -105,10 +124,15 @@ pub struct BuildReport {
     pub catalogues: Vec<CatalogueReport>,
 }
 
-/// The compiled form of one catalogue, not yet written.
+/// The compiled form of one catalogue.
 pub struct Compiled {
     pub catalogue: Catalogue,
+    /// The files kept in memory ([`Dest::Memory`] only, version file included): relative
+    /// `/`-separated path to contents.
     pub tree: Tree,
+    /// Every target file written, relative to `out/<catalogue>/`, and how it compared with
+    /// the file on disk.
+    pub written: Vec<(String, Compared)>,
     /// Top-level folders of `tree` this build owns (the selected targets).
     pub owned: Vec<String>,
     pub state: Vec<StateFile>,
@@ -213,88 +237,172 @@ pub fn load_all(
     out
 }
 
-/// Compiles one catalogue with the selected targets.
+/// Where a compile sends each target's files.
+#[derive(Clone, Copy)]
+pub enum Dest<'a> {
+    /// Kept in [`Compiled::tree`] (bundles, changelogs, tests).
+    Memory,
+    /// Streamed into the staging folder of the catalogue, compared with `out/` as they go.
+    Stage(&'a Staging),
+    /// Written nowhere, compared with the catalogue's folder on disk (`build --check`).
+    Compare(&'a Path),
+}
+
+impl Dest<'_> {
+    fn files(self, target: &str) -> Files {
+        match self {
+            Dest::Memory => Files::memory(target),
+            Dest::Stage(s) => s.files(target),
+            Dest::Compare(dir) => Files::compare(target, dir.join(target)),
+        }
+    }
+}
+
+/// One target's result: its files (how each compared) and what it reported.
+type TargetResult = Result<(Files, TargetOutput), Vec<Diagnostic>>;
+
+/// What a worker tells the building thread, which announces it ([`progress`] observers
+/// live on the thread that runs the build).
+enum Progress {
+    Start(usize),
+    Done {
+        index: usize,
+        files: usize,
+        bytes: u64,
+    },
+}
+
+/// Runs `selected` on every core: each target writes only its own folder, so they run in
+/// parallel; results come back in `selected` order, so reports and errors do not depend on
+/// which finished first. Progress events are announced on the calling thread as targets
+/// start and finish.
+fn run_targets(
+    selected: &[&'static dyn Target],
+    cx: &TargetContext<'_>,
+    dest: Dest<'_>,
+    workers: usize,
+    skip: &(dyn Fn(&dyn Target) -> bool + Sync),
+) -> Vec<Option<TargetResult>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<TargetResult>>> =
+        Mutex::new((0..selected.len()).map(|_| None).collect());
+    let workers = workers.min(selected.len()).max(1);
+    let work = |tx: mpsc::Sender<Progress>| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(target) = selected.get(i) else { break };
+        if skip(*target) {
+            continue;
+        }
+        let _ = tx.send(Progress::Start(i));
+        let mut files = dest.files(target.name());
+        let result = target.write(cx, &mut files);
+        let (count, bytes) = (files.written().len(), files.bytes());
+        if let Ok(mut r) = results.lock() {
+            r[i] = Some(result.map(|out| (files, out)));
+        }
+        let _ = tx.send(Progress::Done {
+            index: i,
+            files: count,
+            bytes,
+        });
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (tx, work) = (tx.clone(), &work);
+            s.spawn(move || work(tx));
+        }
+        drop(tx);
+        let id = cx.catalogue.id.as_str();
+        for p in rx {
+            match p {
+                Progress::Start(i) => progress::target_start(id, selected[i].name()),
+                Progress::Done {
+                    index,
+                    files,
+                    bytes,
+                } => progress::target_done(id, selected[index].name(), files, bytes),
+            }
+        }
+    });
+    results.into_inner().unwrap_or_default()
+}
+
+/// The rule plan, made before every target when the build publishes rules; its problems
+/// (the SID lock) are reported where the publishing target stands.
+fn plan_rules(
+    catalogue: &Catalogue,
+    selected: &[&'static dyn Target],
+) -> (Option<RulePlan>, Vec<Diagnostic>) {
+    if !selected.iter().any(|t| t.name() == rules::plan::PUBLISHER) {
+        return (None, Vec::new());
+    }
+    match rules::plan::plan(catalogue) {
+        Ok(p) => (Some(p), Vec::new()),
+        Err(e) => (None, e),
+    }
+}
+
+/// Compiles one catalogue with the selected targets into `dest`, `workers` targets at once.
 pub fn compile(
     catalogue: Catalogue,
     selected: &[&'static dyn Target],
     templates: &crate::render::Templates,
+    dest: Dest<'_>,
+    workers: usize,
 ) -> Result<Compiled, Vec<Diagnostic>> {
+    let (plan, mut errors) = plan_rules(&catalogue, selected);
+    let publisher_failed = plan.is_none() && !errors.is_empty();
+    let cx = TargetContext {
+        catalogue: &catalogue,
+        templates,
+        rules: plan.as_ref(),
+    };
+    let skip = |t: &dyn Target| publisher_failed && t.name() == rules::plan::PUBLISHER;
+    let results = run_targets(selected, &cx, dest, workers, &skip);
     let mut tree = Tree::new();
+    let mut written = Vec::new();
     let mut state = Vec::new();
     let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    // The rule plan comes before every target; its problems (the SID lock) are reported
-    // where the publishing target stands, and that target is then not compiled.
-    let publishes = |t: &dyn Target| t.name() == rules::plan::PUBLISHER;
-    let (plan, mut plan_errors) = match selected.iter().any(|t| publishes(*t)) {
-        false => (None, Vec::new()),
-        true => match rules::plan::plan(&catalogue) {
-            Ok(p) => (Some(p), Vec::new()),
-            Err(e) => (None, e),
-        },
-    };
-    for target in selected {
-        if publishes(*target) && plan.is_none() {
-            errors.append(&mut plan_errors);
-            continue;
+    for (target, result) in selected.iter().zip(results) {
+        let (files, out) = match result {
+            None => continue,
+            Some(Err(diags)) => {
+                add_once(&mut errors, diags);
+                continue;
+            }
+            Some(Ok(done)) => done,
+        };
+        let name = target.name();
+        let paths: Vec<String> = files
+            .written()
+            .iter()
+            .map(|(p, _)| format!("{name}/{p}"))
+            .collect();
+        written.extend(
+            files
+                .written()
+                .iter()
+                .map(|(p, c)| (format!("{name}/{p}"), *c)),
+        );
+        for (p, bytes) in files.into_tree() {
+            tree.insert(format!("{name}/{p}"), bytes);
         }
-        let (id, name) = (catalogue.id.as_str(), target.name());
-        progress::target_start(id, name);
-        let result = target.compile(&TargetContext {
-            catalogue: &catalogue,
-            templates,
-            rules: plan.as_ref(),
+        state.extend(out.state);
+        reports.push(TargetReport {
+            target: name.to_owned(),
+            files: paths,
+            coverage: targets::coverage(*target, &catalogue, &out.refused),
         });
-        match result {
-            Ok(out) => {
-                progress::target_done(id, name, out.files.iter().map(|f| f.contents.len()));
-                let mut files = Vec::new();
-                for f in out.files {
-                    if !output::is_safe_relative(&f.path) {
-                        errors.push(
-                            Diagnostic::new(
-                                Code::WriteFailed,
-                                format!(
-                                    "target `{}` produced an unsafe path `{}`",
-                                    target.name(),
-                                    f.path
-                                ),
-                            )
-                            .help("this is a bug in iocc, please report it"),
-                        );
-                        continue;
-                    }
-                    let rel = format!("{}/{}", target.name(), f.path);
-                    files.push(rel.clone());
-                    tree.insert(rel, f.contents);
-                }
-                state.extend(out.state);
-                reports.push(TargetReport {
-                    target: target.name().to_owned(),
-                    files,
-                    coverage: targets::coverage(*target, &catalogue, &out.refused),
-                });
-            }
-            // Targets that share a check (the address rails of the firewall lists and the
-            // DNS response-IP triggers) report the same refusal once.
-            Err(diags) => {
-                for d in diags {
-                    if !errors.contains(&d) {
-                        errors.push(d);
-                    }
-                }
-            }
-        }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    // The version the output was compiled from, so `--check` can tell a changed output
-    // whose catalogue version was not bumped (see `version_not_bumped`).
-    tree.insert(
-        VERSION_FILE.to_owned(),
-        format!("{}\n", catalogue.version).into_bytes(),
-    );
+    if let Dest::Memory = dest {
+        // The version the output was compiled from, so `--check` can tell a changed output
+        // whose catalogue version was not bumped (see `version_not_bumped`).
+        tree.insert(VERSION_FILE.to_owned(), version_bytes(&catalogue));
+    }
     let mut owned: Vec<String> = selected.iter().map(|t| t.name().to_owned()).collect();
     owned.push(VERSION_FILE.to_owned());
     state.extend(plan.as_ref().map(|p| StateFile {
@@ -304,11 +412,49 @@ pub fn compile(
     Ok(Compiled {
         catalogue,
         tree,
+        written,
         owned,
         state,
         reports,
         rules: plan,
     })
+}
+
+/// The contents of `out/<catalogue>/VERSION`.
+fn version_bytes(c: &Catalogue) -> Vec<u8> {
+    format!("{}\n", c.version).into_bytes()
+}
+
+/// Runs everything that can refuse a build of `catalogue` (the rule plan with its SID range
+/// and lock, each target's own refusals such as the firewall safety rails) without rendering
+/// any output.
+pub fn check(
+    catalogue: &Catalogue,
+    selected: &[&'static dyn Target],
+    templates: &crate::render::Templates,
+) -> Vec<Diagnostic> {
+    let (plan, mut errors) = plan_rules(catalogue, selected);
+    let cx = TargetContext {
+        catalogue,
+        templates,
+        rules: plan.as_ref(),
+    };
+    for t in selected {
+        if let Err(d) = t.check(&cx) {
+            add_once(&mut errors, d);
+        }
+    }
+    errors
+}
+
+/// Adds diagnostics not already there: targets that share a check (the address rails of the
+/// firewall lists and the DNS response-IP triggers) report the same refusal once.
+fn add_once(errors: &mut Vec<Diagnostic>, found: Vec<Diagnostic>) {
+    for d in found {
+        if !errors.contains(&d) {
+            errors.push(d);
+        }
+    }
 }
 
 fn select(names: &[String], catalogue: &Catalogue) -> Vec<&'static dyn Target> {
@@ -347,13 +493,13 @@ fn owned_paths(paths: Vec<String>, owned: &[String]) -> (Vec<String>, Vec<String
     })
 }
 
-/// Loads, validates and compiles every catalogue `opts` names, in memory (nothing written).
-/// Shared by `build`, `bundle` and `changelog`; `None` when any diagnostic is an error.
-pub fn compile_all(
+/// Loads and validates every catalogue `opts` names and reads the templates; `None` when any
+/// diagnostic is an error.
+fn prepare(
     opts: &BuildOptions,
     cache: &mut SourceCache,
     diags: &mut Diagnostics,
-) -> Option<Vec<Compiled>> {
+) -> Option<(Vec<Catalogue>, Templates)> {
     for t in &opts.targets {
         if targets::by_name(t).is_none() {
             diags.push(
@@ -371,13 +517,23 @@ pub fn compile_all(
     if diags.has_errors() {
         return None;
     }
-    let templates = match targets::templates(opts.templates.as_deref()) {
-        Ok(t) => t,
+    match targets::templates(opts.templates.as_deref()) {
+        Ok(t) => Some((catalogues, t)),
         Err(d) => {
             diags.push(d);
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Loads, validates and compiles every catalogue `opts` names, in memory (nothing written).
+/// Shared by `bundle`, `changelog` and `explain`; `None` when any diagnostic is an error.
+pub fn compile_all(
+    opts: &BuildOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Compiled>> {
+    let (catalogues, templates) = prepare(opts, cache, diags)?;
     let mut compiled = Vec::new();
     progress::announce(Event::Catalogues(catalogues.len()));
     for c in catalogues {
@@ -386,7 +542,7 @@ pub fn compile_all(
             id: &c.id,
             targets: selected.len(),
         });
-        match compile(c, &selected, &templates) {
+        match compile(c, &selected, &templates, Dest::Memory, opts.workers()) {
             Ok(done) => compiled.push(done),
             Err(errs) => diags.extend(errs),
         }
@@ -397,40 +553,101 @@ pub fn compile_all(
     Some(compiled)
 }
 
+/// `iocc check`: loads and validates every catalogue `opts` names and runs everything that
+/// can refuse its build ([`check`]), rendering nothing. Returns the catalogues that loaded.
+pub fn check_all(
+    opts: &BuildOptions,
+    cache: &mut SourceCache,
+    diags: &mut Diagnostics,
+) -> Vec<Catalogue> {
+    let Some((catalogues, templates)) = prepare(opts, cache, diags) else {
+        return Vec::new();
+    };
+    for c in &catalogues {
+        let selected = select(&opts.targets, c);
+        diags.extend(check(c, &selected, &templates));
+    }
+    catalogues
+}
+
+/// Compiles every catalogue into its destination: compared with `out/` (`--check`) or
+/// streamed into a staging folder each (kept until [`write`] swaps them in, dropped, and so
+/// removed, otherwise).
+fn compile_to_disk(
+    opts: &BuildOptions,
+    catalogues: Vec<Catalogue>,
+    templates: &Templates,
+    diags: &mut Diagnostics,
+) -> Vec<(Compiled, Option<Staging>)> {
+    let mut done = Vec::new();
+    progress::announce(Event::Catalogues(catalogues.len()));
+    for c in catalogues {
+        let dest = opts.out.join(&c.id);
+        let selected = select(&opts.targets, &c);
+        progress::announce(Event::Catalogue {
+            id: &c.id,
+            targets: selected.len(),
+        });
+        let staging = if opts.check {
+            None
+        } else {
+            match Staging::new(&dest) {
+                Ok(s) => Some(s),
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            }
+        };
+        let to = match &staging {
+            Some(s) => Dest::Stage(s),
+            None => Dest::Compare(&dest),
+        };
+        match compile(c, &selected, templates, to, opts.workers()) {
+            Ok(compiled) => done.push((compiled, staging)),
+            Err(errs) => diags.extend(errs),
+        }
+    }
+    done
+}
+
 /// Runs `iocc build`. Returns the report (when the build got as far as compiling).
 pub fn run(
     opts: &BuildOptions,
     cache: &mut SourceCache,
     diags: &mut Diagnostics,
 ) -> Option<BuildReport> {
-    let compiled = compile_all(opts, cache, diags)?;
+    let (catalogues, templates) = prepare(opts, cache, diags)?;
+    let compiled = compile_to_disk(opts, catalogues, &templates, diags);
     progress::announce(Event::Output);
-    let pending_state = state_changes(opts, &compiled, diags);
-    // Outputs can be large (a million-entry feed): the files on disk are compared one at a
-    // time, and read whole only for `--check`'s report.
+    if diags.has_errors() {
+        return None;
+    }
+    let pending_state = state_changes(opts, compiled.iter().map(|(c, _)| c), diags);
     let mut report = BuildReport::default();
     let mut unchanged_all = Vec::with_capacity(compiled.len());
-    for c in &compiled {
+    for (c, _) in &compiled {
         let dest = opts.out.join(&c.catalogue.id);
         let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
-        let unchanged = output::same_files(&dest, &owned_disk, &c.tree);
-        unchanged_all.push(unchanged);
+        let diff = differences(c, &dest, &owned_disk);
+        unchanged_all.push(diff.is_empty());
         if opts.check {
-            diags.extend(stale(c, &dest, &owned_disk));
+            diags.extend(stale(c, &dest, &owned_disk, &diff));
         }
         report
             .catalogues
-            .push(catalogue_report(opts, c, &dest, unchanged));
+            .push(catalogue_report(opts, c, &dest, diff.is_empty()));
     }
     if opts.check && opts.paths.is_empty() && opts.targets.is_empty() {
-        diags.extend(orphans(&opts.out, &compiled));
+        let ids: Vec<&Catalogue> = compiled.iter().map(|(c, _)| &c.catalogue).collect();
+        diags.extend(orphans(&opts.out, &ids));
     }
     if diags.has_errors() || opts.check {
         return Some(report);
     }
     write(
         opts,
-        &compiled,
+        compiled,
         &pending_state,
         &unchanged_all,
         &mut report,
@@ -443,9 +660,9 @@ pub fn run(
 /// otherwise returned to be written.
 fn state_changes<'c>(
     opts: &BuildOptions,
-    compiled: &'c [Compiled],
+    compiled: impl Iterator<Item = &'c Compiled>,
     diags: &mut Diagnostics,
-) -> Vec<&'c StateFile> {
+) -> Vec<StateFile> {
     let mut pending = Vec::new();
     for c in compiled {
         for s in &c.state {
@@ -465,17 +682,50 @@ fn state_changes<'c>(
                         .help("run `iocc build` without --locked/--check, review the lock change, and commit it with the catalogue"),
                 );
             } else {
-                pending.push(s);
+                pending.push(s.clone());
             }
         }
     }
     pending
 }
 
+/// The differences (path, what) between the fresh build of `c` (streamed and compared file
+/// by file) and the files `owned_disk` of `dest`: `missing`, `differs` or `not produced by a
+/// fresh build`; the version file included.
+fn differences(c: &Compiled, dest: &Path, owned_disk: &[String]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for (path, compared) in &c.written {
+        match compared {
+            Compared::Same | Compared::Unknown => {}
+            Compared::Differs => out.push((path.clone(), "differs")),
+            Compared::Missing => out.push((path.clone(), "missing")),
+        }
+    }
+    match std::fs::read(dest.join(VERSION_FILE)) {
+        Err(_) => out.push((VERSION_FILE.to_owned(), "missing")),
+        Ok(b) if b != version_bytes(&c.catalogue) => {
+            out.push((VERSION_FILE.to_owned(), "differs"));
+        }
+        Ok(_) => {}
+    }
+    let fresh: HashSet<&str> = c.written.iter().map(|(p, _)| p.as_str()).collect();
+    for p in owned_disk {
+        if p != VERSION_FILE && !fresh.contains(p.as_str()) {
+            out.push((p.clone(), "not produced by a fresh build"));
+        }
+    }
+    out.sort();
+    out
+}
+
 /// `--check`: the files of `dest` that differ from the fresh build, and a version that was
 /// not bumped although they differ.
-fn stale(c: &Compiled, dest: &std::path::Path, owned_disk: &[String]) -> Vec<Diagnostic> {
-    let diff = output::diff_files(dest, owned_disk, &c.tree);
+fn stale(
+    c: &Compiled,
+    dest: &Path,
+    owned_disk: &[String],
+    diff: &[(String, &'static str)],
+) -> Vec<Diagnostic> {
     if diff.is_empty() {
         return Vec::new();
     }
@@ -507,7 +757,7 @@ fn stale(c: &Compiled, dest: &std::path::Path, owned_disk: &[String]) -> Vec<Dia
 fn catalogue_report(
     opts: &BuildOptions,
     c: &Compiled,
-    dest: &std::path::Path,
+    dest: &Path,
     unchanged: bool,
 ) -> CatalogueReport {
     CatalogueReport {
@@ -536,8 +786,8 @@ fn catalogue_report(
 }
 
 /// `--check` of the whole tree: output folders whose catalogue is gone.
-fn orphans(out: &std::path::Path, compiled: &[Compiled]) -> Vec<Diagnostic> {
-    let ids: HashSet<&str> = compiled.iter().map(|c| c.catalogue.id.as_str()).collect();
+fn orphans(out: &Path, compiled: &[&Catalogue]) -> Vec<Diagnostic> {
+    let ids: HashSet<&str> = compiled.iter().map(|c| c.id.as_str()).collect();
     let Ok(rd) = std::fs::read_dir(out) else {
         return Vec::new();
     };
@@ -560,12 +810,13 @@ fn orphans(out: &std::path::Path, compiled: &[Compiled]) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Writes the state files, then each changed output folder atomically. A failed write
-/// stops there and marks the catalogues not written yet as such.
+/// Writes the state files, then swaps each changed catalogue's staging folder in (with the
+/// folders of targets this run did not build carried over). A failed write stops there and
+/// marks the catalogues not written yet as such; their staging folders are removed.
 fn write(
     opts: &BuildOptions,
-    compiled: &[Compiled],
-    pending_state: &[&StateFile],
+    compiled: Vec<(Compiled, Option<Staging>)>,
+    pending_state: &[StateFile],
     unchanged_all: &[bool],
     report: &mut BuildReport,
     diags: &mut Diagnostics,
@@ -585,26 +836,40 @@ fn write(
             return;
         }
     }
-    for (i, (c, unchanged)) in compiled.iter().zip(unchanged_all).enumerate() {
+    for (i, ((c, staging), unchanged)) in compiled.into_iter().zip(unchanged_all).enumerate() {
+        let Some(staging) = staging else { continue };
         if *unchanged {
             continue;
         }
         let dest = opts.out.join(&c.catalogue.id);
-        let (owned_disk, kept) = owned_paths(output::list_files(&dest), &c.owned);
-        // The output differs: with the same recorded version, some file other than the
-        // version file does. Writing is allowed (work in progress); publishing needs the bump.
-        let recorded = recorded_version(&dest, &owned_disk);
-        if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, &dest) {
-            diags.push(d.as_warning());
-        }
-        // Keep the folders of targets this run did not build.
-        let kept = output::read_files(&dest, &kept);
-        if let Err(d) = output::replace_dir(&dest, kept.iter().chain(&c.tree)) {
+        if let Err(d) = swap_in(&c, &dest, staging, diags) {
             diags.push(d);
             not_written(report, i);
             return;
         }
     }
+}
+
+/// Completes one catalogue's staging folder (version file, folders of targets not built)
+/// and swaps it in.
+fn swap_in(
+    c: &Compiled,
+    dest: &Path,
+    staging: Staging,
+    diags: &mut Diagnostics,
+) -> Result<(), Diagnostic> {
+    let (owned_disk, kept) = owned_paths(output::list_files(dest), &c.owned);
+    // The output differs: with the same recorded version, some file other than the
+    // version file does. Writing is allowed (work in progress); publishing needs the bump.
+    let recorded = recorded_version(dest, &owned_disk);
+    if let Some(d) = version_not_bumped(c, recorded.as_deref(), true, dest) {
+        diags.push(d.as_warning());
+    }
+    staging.keep(&kept)?;
+    let mut top = Files::disk("", staging.path().to_path_buf(), dest.to_path_buf());
+    top.put(VERSION_FILE, &version_bytes(&c.catalogue))
+        .map_err(|mut d| d.remove(0))?;
+    staging.commit()
 }
 
 /// Prints the build report for people.

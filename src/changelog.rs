@@ -211,7 +211,7 @@ fn bulk_entries(c: &Catalogue) -> BTreeMap<String, BTreeSet<String>> {
         .iter()
         .map(|b| {
             let mut set: BTreeSet<String> = b.networks.iter().map(|(n, _)| n.to_string()).collect();
-            set.extend(b.domains.iter().map(|(d, _)| d.clone()));
+            set.extend(b.domains.iter().map(|(d, _)| d.to_owned()));
             (b.id.clone(), set)
         })
         .collect()
@@ -567,6 +567,7 @@ mod tests {
         Compiled {
             catalogue: c.clone(),
             tree,
+            written: Vec::new(),
             owned: Vec::new(),
             state: Vec::new(),
             reports: Vec::new(),

@@ -314,19 +314,19 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `iocc check`: a catalogue is fine when it builds: every target of its policy is compiled
-/// in memory too (the firewall safety rails refuse entries there), nothing is written.
+/// `iocc check`: a catalogue is fine when it builds: everything that can refuse a build of
+/// every target of its policy runs (the SID plan, the firewall safety rails), but nothing is
+/// rendered or written.
 fn check(args: CheckArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
     let opts = BuildOptions {
         paths: args.paths,
         ..BuildOptions::default()
     };
-    let (compiled, measured) =
-        crate::term::with_progress(|| build::compile_all(&opts, &mut cache, &mut diags));
+    let catalogues = build::check_all(&opts, &mut cache, &mut diags);
     print_diags(format, &diags, &mut cache);
     if format == Format::Human && !diags.has_errors() && !crate::term::quiet() {
-        for c in compiled.iter().flatten().map(|c| &c.catalogue) {
+        for c in &catalogues {
             outln!(
                 "ok: {} ({} {}): {}, {}, {}",
                 display(&c.source.path),
@@ -337,10 +337,6 @@ fn check(args: CheckArgs, format: Format) -> ExitCode {
                 count(c.detections.len(), "detection", "detections")
             );
         }
-        out!(
-            "{}",
-            crate::term::timings_to_print(&measured).unwrap_or_default()
-        );
     }
     code(&diags)
 }

@@ -130,9 +130,15 @@ fn same_detection(a: &crate::model::Detection, b: &crate::model::Detection) -> b
 
 fn same_bulk(a: &BulkList, b: &BulkList) -> bool {
     a.networks.len() == b.networks.len()
-        && a.networks.iter().zip(&b.networks).all(|(x, y)| x.0 == y.0)
+        && a.networks
+            .iter()
+            .zip(b.networks.iter())
+            .all(|(x, y)| x.0 == y.0)
         && a.domains.len() == b.domains.len()
-        && a.domains.iter().zip(&b.domains).all(|(x, y)| x.0 == y.0)
+        && a.domains
+            .iter()
+            .zip(b.domains.iter())
+            .all(|(x, y)| x.0 == y.0)
         && json(&a.meta) == json(&b.meta)
 }
 

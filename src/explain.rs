@@ -88,7 +88,7 @@ pub fn example_diagnostics(code: Code) -> Option<Vec<String>> {
     };
     let mut cache = SourceCache::default();
     let mut diags = Diagnostics::default();
-    build::compile_all(&opts, &mut cache, &mut diags);
+    build::check_all(&opts, &mut cache, &mut diags);
     Some(
         diags
             .0

@@ -50,6 +50,63 @@ impl std::fmt::Display for V4Net {
     }
 }
 
+/// Appends an IPv4 address in the standard text form (as [`V4`]), without `core::fmt`.
+pub fn push_v4(out: &mut Vec<u8>, a: Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        if o >= 100 {
+            out.push(b'0' + o / 100);
+        }
+        if o >= 10 {
+            out.push(b'0' + o / 10 % 10);
+        }
+        out.push(b'0' + o % 10);
+    }
+}
+
+/// Appends a small number (a prefix length, a port) in decimal.
+pub fn push_u32(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[k..]);
+}
+
+/// Appends an IPv4 network as `A/L` (as [`V4Net`]).
+pub fn push_v4_net(out: &mut Vec<u8>, n: &Ipv4Net) {
+    push_v4(out, n.addr());
+    out.push(b'/');
+    push_u32(out, u32::from(n.prefix_len()));
+}
+
+/// Appends an IPv4 host bare, a network with its length (as [`show_v4`]).
+pub fn push_show_v4(out: &mut Vec<u8>, n: &Ipv4Net) {
+    if n.prefix_len() == 32 {
+        push_v4(out, n.addr());
+    } else {
+        push_v4_net(out, n);
+    }
+}
+
+/// Appends an IPv6 host bare, a network with its length (as [`show_v6`]).
+pub fn push_show_v6(out: &mut Vec<u8>, n: &Ipv6Net) {
+    use std::io::Write as _;
+    let _ = if n.prefix_len() == 128 {
+        write!(out, "{}", n.addr())
+    } else {
+        write!(out, "{n}")
+    };
+}
+
 /// A host as a bare address, a network with its length.
 pub fn show_v4(n: &Ipv4Net) -> String {
     use std::fmt::Write as _;
@@ -95,6 +152,12 @@ mod tests {
             for len in [0, 8, 24, 32] {
                 let n = Ipv4Net::new(a, len).unwrap();
                 assert_eq!(V4Net(n).to_string(), n.to_string());
+                let mut b = Vec::new();
+                push_v4_net(&mut b, &n);
+                assert_eq!(String::from_utf8(b).unwrap(), n.to_string());
+                let mut b = Vec::new();
+                push_show_v4(&mut b, &n);
+                assert_eq!(String::from_utf8(b).unwrap(), show_v4(&n));
             }
         }
         assert_eq!(
@@ -109,5 +172,17 @@ mod tests {
         assert_eq!(show_v4(&"192.0.2.0/24".parse().unwrap()), "192.0.2.0/24");
         assert_eq!(show_v6(&"2001:db8::1/128".parse().unwrap()), "2001:db8::1");
         assert_eq!(show_v6(&"2001:db8::/32".parse().unwrap()), "2001:db8::/32");
+        for n in ["2001:db8::1/128", "2001:db8::/32"] {
+            let n: Ipv6Net = n.parse().unwrap();
+            let mut b = Vec::new();
+            push_show_v6(&mut b, &n);
+            assert_eq!(String::from_utf8(b).unwrap(), show_v6(&n));
+        }
+        let mut b = Vec::new();
+        for n in [0, 7, 10, 32, 128, 65535, u32::MAX] {
+            b.clear();
+            push_u32(&mut b, n);
+            assert_eq!(String::from_utf8(b.clone()).unwrap(), n.to_string());
+        }
     }
 }

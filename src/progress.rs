@@ -4,7 +4,9 @@
 //! Guarantees: an event changes nothing in the build and no output byte depends on it; without
 //! an observer (library use, tests) announcing one costs a thread-local lookup. An observer is
 //! set for the duration of one closure on the current thread ([`observe`]), and removed after
-//! it, also when the closure panics.
+//! it, also when the closure panics. Targets that run on worker threads send their events to
+//! the thread running the build, which announces them (see `build::run_targets`); targets of
+//! one catalogue may overlap, so a start is followed by its own done, not by the next start.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -68,10 +70,8 @@ pub fn target_start(catalogue: &str, target: &str) {
     announce(Event::TargetStart { catalogue, target });
 }
 
-/// Announces that `target` of `catalogue` compiled into files of the given sizes.
-pub fn target_done(catalogue: &str, target: &str, sizes: impl ExactSizeIterator<Item = usize>) {
-    let files = sizes.len();
-    let bytes = sizes.map(|n| n as u64).sum();
+/// Announces that `target` of `catalogue` wrote `files` files of `bytes` bytes in all.
+pub fn target_done(catalogue: &str, target: &str, files: usize, bytes: u64) {
     announce(Event::TargetDone {
         catalogue,
         target,

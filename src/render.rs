@@ -18,6 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::diag::{Code, Diagnostic};
+use crate::output::WriteError;
 
 /// Appends a value to the output in a form safe for the output language, or refuses it.
 pub type EscapeFn = fn(value: &str, out: &mut String) -> Result<(), String>;
@@ -162,8 +163,16 @@ impl Templates {
                     "a template printed an undefined or none value",
                 ));
             }
+            // A streamed block's place: only Rust code makes slots.
+            if let Some(slot) = value.downcast_object_ref::<Slot>() {
+                return write!(out, "{SLOT_OPEN}{}{SLOT_CLOSE}", slot.0)
+                    .map_err(minijinja::Error::from);
+            }
             if value.is_safe() {
-                return write!(out, "{value}").map_err(minijinja::Error::from);
+                let text = value.to_string();
+                return out
+                    .write_str(&unslotted(&text))
+                    .map_err(minijinja::Error::from);
             }
             let AutoEscape::Custom(key) = state.auto_escape() else {
                 return Err(minijinja::Error::new(
@@ -185,7 +194,8 @@ impl Templates {
             escape(&text, &mut buf).map_err(|why| {
                 minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why)
             })?;
-            out.write_str(&buf).map_err(minijinja::Error::from)
+            out.write_str(&unslotted(&buf))
+                .map_err(minijinja::Error::from)
         });
         for t in sets.iter().flat_map(|s| &s.templates) {
             add_template(&mut env, t, override_dir)?;
@@ -201,6 +211,97 @@ impl Templates {
             .map_err(|e| template_error(&e, None))?;
         tmpl.render(Value::from(Serde(ctx)))
             .map_err(|e| template_error(&e, None))
+    }
+
+    /// Renders a template straight into `w`, streaming `blocks[n]` where the view holds
+    /// [`slot(n)`](slot): the template's own text is small; what a block writes (a million
+    /// rows) never exists as one string. A slot may be printed any number of times.
+    pub fn render_to<S: Serialize>(
+        &self,
+        w: &mut dyn std::io::Write,
+        name: &str,
+        ctx: &S,
+        blocks: &mut [Block<'_>],
+    ) -> Result<(), WriteError> {
+        let rendered = self.render_split(name, ctx)?;
+        rendered.write(w, name, blocks)
+    }
+
+    /// Renders a template into its own text, cut where the view's slots are: for a target
+    /// that checks the text around its blocks before streaming them.
+    pub fn render_split<S: Serialize>(&self, name: &str, ctx: &S) -> Result<Split, Diagnostic> {
+        let text = self.render(name, ctx)?;
+        let mut pieces = Vec::new();
+        let mut slots = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(SLOT_OPEN) {
+            pieces.push(rest[..at].to_owned());
+            let after = &rest[at + SLOT_OPEN.len_utf8()..];
+            let end = after.find(SLOT_CLOSE).unwrap_or(after.len());
+            slots.push(after[..end].parse::<usize>().unwrap_or(usize::MAX));
+            rest = after.get(end + SLOT_CLOSE.len_utf8()..).unwrap_or("");
+        }
+        pieces.push(rest.to_owned());
+        Ok(Split { pieces, slots })
+    }
+}
+
+/// A rendered template cut at its slots: `pieces[0]`, block `slots[0]`, `pieces[1]`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    pub pieces: Vec<String>,
+    pub slots: Vec<usize>,
+}
+
+impl Split {
+    /// Writes the pieces, streaming each slot's block between them.
+    pub fn write(
+        &self,
+        w: &mut dyn std::io::Write,
+        name: &str,
+        blocks: &mut [Block<'_>],
+    ) -> Result<(), WriteError> {
+        for (k, piece) in self.pieces.iter().enumerate() {
+            w.write_all(piece.as_bytes())?;
+            if let Some(&n) = self.slots.get(k) {
+                let block = blocks.get_mut(n).ok_or_else(|| {
+                    bug(format!(
+                        "template `{name}` printed a slot with no block to stream"
+                    ))
+                })?;
+                block(w)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Streams one block of a template's output into the file (see [`Templates::render_to`]).
+pub type Block<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> Result<(), WriteError>;
+
+/// Unicode noncharacters ("for internal use") marking a slot in rendered text. Templates
+/// cannot contain them (refused when added) and any value that does has them replaced, so a
+/// marker in the output always comes from a [`slot`].
+const SLOT_OPEN: char = '\u{FDD0}';
+const SLOT_CLOSE: char = '\u{FDD1}';
+
+/// The place of streamed block `n` in a view.
+#[derive(Debug)]
+struct Slot(usize);
+
+impl minijinja::value::Object for Slot {}
+
+/// A view value the template prints where [`Templates::render_to`] streams `blocks[n]`.
+pub fn slot(n: usize) -> Value {
+    Value::from_object(Slot(n))
+}
+
+/// `text` with slot markers replaced by U+FFFD.
+fn unslotted(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([SLOT_OPEN, SLOT_CLOSE]) {
+        text.replace([SLOT_OPEN, SLOT_CLOSE], "\u{FFFD}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -225,6 +326,17 @@ fn add_template(
         },
         None => None,
     };
+    let source = custom.as_deref().unwrap_or(t.source);
+    if source.contains([SLOT_OPEN, SLOT_CLOSE]) {
+        return Err(Diagnostic::new(
+            Code::TemplateError,
+            format!(
+                "template `{}` holds U+FDD0 or U+FDD1, which iocc reserves",
+                t.name
+            ),
+        )
+        .help("remove those characters from the template"));
+    }
     let added = match custom {
         Some(s) => env.add_template_owned(t.name, s),
         None => env.add_template(t.name, t.source),
@@ -337,6 +449,31 @@ mod tests {
             "{}",
             d.message
         );
+    }
+
+    #[test]
+    fn blocks_stream_into_their_slots_and_values_cannot_forge_one() {
+        const S: Template = Template {
+            name: "a/s.txt.j2",
+            source: "[{{ one }}|{{ v }}|{{ two }}|{{ one }}]",
+        };
+        let t = Templates::new(&[set("a", &[S], &UPPER)], None).unwrap();
+        let forged = format!("x{SLOT_OPEN}1{SLOT_CLOSE}y");
+        let view = minijinja::context! { one => slot(0), two => slot(1), v => forged };
+        let mut out = Vec::new();
+        let (mut a, mut b) = (
+            |w: &mut dyn std::io::Write| Ok(w.write_all(b"AAA")?),
+            |w: &mut dyn std::io::Write| Ok(w.write_all(b"BBB")?),
+        );
+        t.render_to(&mut out, S.name, &view, &mut [&mut a, &mut b])
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[AAA|X\u{FFFD}1\u{FFFD}Y|BBB|AAA]"
+        );
+        // A slot with no block is a bug, not silent output.
+        let mut out = Vec::new();
+        assert!(t.render_to(&mut out, S.name, &view, &mut [&mut a]).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! here, from the build's progress events, never in the build itself.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 use std::sync::{mpsc, OnceLock};
@@ -100,7 +101,8 @@ pub struct Measured {
 /// Hears the build's events: records timings and moves the bar.
 struct Tracker {
     bar: ProgressBar,
-    started: RefCell<Option<Instant>>,
+    /// When each running target started (targets of a catalogue run in parallel).
+    started: RefCell<HashMap<(String, String), Instant>>,
     timings: RefCell<Vec<Timing>>,
 }
 
@@ -111,7 +113,8 @@ impl Observer for Tracker {
             Event::Catalogue { targets, .. } => self.bar.inc_length(targets as u64),
             Event::TargetStart { catalogue, target } => {
                 self.bar.set_message(format!("{catalogue}: {target}"));
-                *self.started.borrow_mut() = Some(Instant::now());
+                let key = (catalogue.to_owned(), target.to_owned());
+                self.started.borrow_mut().insert(key, Instant::now());
             }
             Event::TargetDone {
                 catalogue,
@@ -119,7 +122,8 @@ impl Observer for Tracker {
                 files,
                 bytes,
             } => {
-                let took = self.started.borrow_mut().take().map(|t| t.elapsed());
+                let key = (catalogue.to_owned(), target.to_owned());
+                let took = self.started.borrow_mut().remove(&key).map(|t| t.elapsed());
                 self.timings.borrow_mut().push(Timing {
                     catalogue: catalogue.to_owned(),
                     target: target.to_owned(),
@@ -152,7 +156,7 @@ pub fn with_progress<T>(work: impl FnOnce() -> T) -> (T, Measured) {
     }
     let tracker = Rc::new(Tracker {
         bar: bar.clone(),
-        started: RefCell::new(None),
+        started: RefCell::new(HashMap::new()),
         timings: RefCell::new(Vec::new()),
     });
     let (done, wait) = mpsc::channel::<()>();

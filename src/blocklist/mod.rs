@@ -21,10 +21,11 @@ pub struct Plan {
     pub list: Aggregated,
 }
 
-/// Computes the address block list: rails, then aggregation minus the allowlist.
+/// Computes the address block list: rails, then aggregation minus the allowlist, streamed
+/// from the catalogue's sorted lists ([`aggregate::blocked`]).
 pub fn plan(c: &Catalogue) -> Result<Plan, Vec<Diagnostic>> {
-    let blocked = rails::check(c)?;
-    let list = aggregate::aggregate(blocked, &c.policy.allowlist);
+    rails::check(c)?;
+    let list = aggregate::blocked(c);
     Ok(Plan { list })
 }
 

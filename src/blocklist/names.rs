@@ -55,7 +55,7 @@ pub fn entries(c: &Catalogue) -> impl Iterator<Item = NameEntry<'_>> {
             b.domains.iter().map(move |(d, line)| NameEntry {
                 name: d,
                 id: &b.id,
-                bulk_line: Some(*line),
+                bulk_line: Some(line),
             })
         });
     single.chain(bulk)

@@ -319,10 +319,10 @@ fn overlap(a: IpNet, b: IpNet) -> bool {
     a.contains(&b) || b.contains(&a)
 }
 
-/// Checks every `block` entry; returns the blocked networks or every refusal.
-pub fn check(c: &Catalogue) -> Result<Vec<IpNet>, Vec<Diagnostic>> {
+/// Checks every `block` entry; every refusal is an error (up to [`MAX_REFUSALS`], then a
+/// count).
+pub fn check(c: &Catalogue) -> Result<(), Vec<Diagnostic>> {
     let rails = Rails::new(c);
-    let mut blocked = Vec::new();
     let mut diags = Vec::new();
     let mut more = 0usize;
     for e in c.network_entries() {
@@ -331,8 +331,9 @@ pub fn check(c: &Catalogue) -> Result<Vec<IpNet>, Vec<Diagnostic>> {
         }
         let refused = rails.refusals(e.net);
         if refused.is_empty() {
-            blocked.push(e.net);
-        } else if diags.len() < MAX_REFUSALS {
+            continue;
+        }
+        if diags.len() < MAX_REFUSALS {
             diags.push(refusal(c, &e, &refused));
         } else {
             more += 1;
@@ -349,7 +350,7 @@ pub fn check(c: &Catalogue) -> Result<Vec<IpNet>, Vec<Diagnostic>> {
         );
     }
     if diags.is_empty() {
-        Ok(blocked)
+        Ok(())
     } else {
         Err(diags)
     }

@@ -302,8 +302,12 @@ fn present_values(c: Option<&Catalogue>) -> HashSet<Observable> {
     if let Some(c) = c {
         set.extend(c.indicators.iter().map(|i| i.observable.clone()));
         for b in &c.bulk {
-            set.extend(b.networks.iter().map(|(n, _)| as_observable(*n)));
-            set.extend(b.domains.iter().map(|(d, _)| Observable::Domain(d.clone())));
+            set.extend(b.networks.iter().map(|(n, _)| as_observable(n)));
+            set.extend(
+                b.domains
+                    .iter()
+                    .map(|(d, _)| Observable::Domain(d.to_owned())),
+            );
         }
     }
     set

@@ -324,17 +324,31 @@ pub enum BulkKind {
     Domain,
 }
 
-/// A side file of addresses or domains, kept compact: one shared `Meta`, plain values.
+/// A side file of addresses or domains, kept compact: the list's attributes once, its
+/// entries packed and sorted ([`super::packed`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkList {
     pub id: String,
     pub file: PathBuf,
     pub kind: BulkKind,
     pub meta: Meta,
-    /// Addresses and networks with their 1-based line in `file`.
-    pub networks: Vec<(IpNet, u32)>,
-    /// Lowercase domains with their 1-based line in `file`.
-    pub domains: Vec<(String, u32)>,
+    /// Addresses and networks with their 1-based line in `file`, per family, sorted.
+    #[serde(skip)]
+    pub networks: super::packed::Nets,
+    /// Lowercase domains with their 1-based line in `file`, sorted.
+    #[serde(skip)]
+    pub domains: super::packed::Domains,
+}
+
+impl BulkList {
+    /// Entries of the list (a value listed twice counts twice).
+    pub fn len(&self) -> usize {
+        self.networks.len() + self.domains.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// An inclusive port range, optionally bound to one transport.
@@ -475,9 +489,30 @@ pub struct Policy {
     pub large_list_threshold: u32,
     /// Network overrides: safety rails and the `benign` check.
     pub overrides: Vec<Override>,
+    pub suricata: SuricataPolicy,
     /// Domain overrides: name safety rails and the `benign` check.
     pub name_overrides: Vec<NameOverride>,
     pub rpz_action: RpzAction,
+}
+
+/// How the Suricata pack carries large lists (`policy.suricata`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SuricataPolicy {
+    /// The networks of large address lists.
+    pub networks: NetworkShape,
+    /// Largest dataset `hashsize` (a power of two): 65536 loads with the packaged
+    /// `suricata.yaml` of Suricata 7 and 8; up to 262144 loads in Suricata 7 only.
+    pub max_hashsize: u32,
+}
+
+/// Where the networks of a large address list go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkShape {
+    /// Grouped IP-only rules: load with the packaged `suricata.yaml`.
+    Rules,
+    /// An IP reputation category: needs three `suricata.yaml` settings.
+    Iprep,
 }
 
 /// One address or network entry, from an indicator or a bulk list.
@@ -502,7 +537,8 @@ impl Catalogue {
         self.advisory.cves.iter().find(|c| c.id == id)
     }
 
-    /// Every address and network, from indicators first, then bulk lists, in catalogue order.
+    /// Every address and network: indicators first (catalogue order), then each bulk list's
+    /// entries (IPv4 then IPv6, sorted).
     pub fn network_entries(&self) -> impl Iterator<Item = NetworkEntry<'_>> {
         let single = self.indicators.iter().filter_map(|i| {
             i.observable.as_net().map(|net| NetworkEntry {
@@ -514,9 +550,9 @@ impl Catalogue {
         });
         let bulk = self.bulk.iter().flat_map(|b| {
             b.networks.iter().map(move |(net, line)| NetworkEntry {
-                net: *net,
+                net,
                 id: &b.id,
-                bulk_line: Some(*line),
+                bulk_line: Some(line),
                 meta: &b.meta,
             })
         });
@@ -525,11 +561,6 @@ impl Catalogue {
 
     /// Number of indicators, counting each bulk entry.
     pub fn indicator_count(&self) -> usize {
-        self.indicators.len()
-            + self
-                .bulk
-                .iter()
-                .map(|b| b.networks.len() + b.domains.len())
-                .sum::<usize>()
+        self.indicators.len() + self.bulk.iter().map(BulkList::len).sum::<usize>()
     }
 }

@@ -2,6 +2,7 @@
 //! that every target reads. Only `validate` turns one into the other.
 
 pub mod catalogue;
+pub mod packed;
 pub mod raw;
 
 pub use catalogue::*;

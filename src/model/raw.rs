@@ -340,6 +340,9 @@ pub struct RawPolicy {
     /// Explicit, visible exceptions to the safety rails for addresses and names.
     #[serde(default)]
     pub overrides: Vec<RawOverride>,
+    /// How the Suricata pack carries large address lists.
+    #[serde(default)]
+    pub suricata: Option<RawSuricataPolicy>,
     /// What the DNS target's RPZ zone answers for a listed name: `nxdomain` (default),
     /// `nodata`, `drop`, or `redirect` (to `rpz-redirect`).
     #[serde(default)]
@@ -347,6 +350,22 @@ pub struct RawPolicy {
     /// The walled-garden host of `rpz-action: redirect`.
     #[serde(default)]
     pub rpz_redirect: Option<String>,
+}
+
+/// The Suricata pack's shapes for large lists.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSuricataPolicy {
+    /// Networks of large address lists: `rules` (grouped IP-only rules, the default: loads
+    /// with the packaged suricata.yaml) or `iprep` (an IP reputation category: needs
+    /// `reputation-categories-file`, `default-reputation-path` and `reputation-files` in
+    /// suricata.yaml).
+    #[serde(default)]
+    pub networks: Option<String>,
+    /// Largest dataset hashsize, a power of two from 1024 to 262144 (default 65536, the
+    /// packaged limit of Suricata 8; above it the pack loads in Suricata 7 only).
+    #[serde(default)]
+    pub max_hashsize: Option<u32>,
 }
 
 /// Prefix lengths per address family.

@@ -346,7 +346,7 @@ pub struct Rpc {
     pub procedure: Option<u32>,
 }
 
-/// `dataset:<command>,<name>,type <type>[,load <file>]`.
+/// `dataset:<command>,<name>,type <type>[,load <file>][,hashsize <n>][,memcap <size>]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Dataset {
     pub command: DatasetCommand,
@@ -354,6 +354,10 @@ pub struct Dataset {
     pub kind: DatasetType,
     /// The data file, relative to the rules file.
     pub load: Option<String>,
+    /// Buckets of the dataset's hash table (Suricata's default is 2048).
+    pub hashsize: Option<u32>,
+    /// Most memory the dataset may use, in bytes.
+    pub memcap: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -248,13 +248,15 @@ fn dataset(v: &str) -> Option<RuleOption> {
     let mut parts = v.split(',').map(str::trim);
     let command = word(&DatasetCommand::ALL, parts.next()?, DatasetCommand::as_str)?;
     let name = parts.next()?.to_owned();
-    let (mut kind, mut load) = (None, None);
+    let (mut kind, mut load, mut hashsize, mut memcap) = (None, None, None, None);
     for p in parts {
         match p.split_once(' ') {
             Some(("type", t)) if kind.is_none() => {
                 kind = Some(word(&DatasetType::ALL, t, DatasetType::as_str)?);
             }
             Some(("load", f)) if load.is_none() => load = Some(f.trim().to_owned()),
+            Some(("hashsize", n)) if hashsize.is_none() => hashsize = Some(n.trim().parse().ok()?),
+            Some(("memcap", n)) if memcap.is_none() => memcap = Some(size(n.trim())?),
             _ => return None,
         }
     }
@@ -263,7 +265,26 @@ fn dataset(v: &str) -> Option<RuleOption> {
         name,
         kind: kind?,
         load,
+        hashsize,
+        memcap,
     }))
+}
+
+/// A size as Suricata writes it: bytes, or a number with `kb`, `mb` or `gb` (powers of 1024).
+fn size(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let scale: u64 = match unit.trim() {
+        "" => 1,
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 fn iprep(v: &str) -> Option<RuleOption> {

@@ -87,6 +87,62 @@ fn check_rule(
     Ok(())
 }
 
+/// Checks one rule line written for `planned` (at `line_no` of its file): under the line
+/// limit, read back into the model, the planned header, sid, rev and options. A target that
+/// streams its pack checks each line as it writes it, and the text around the lines with
+/// [`verify_frame`].
+pub fn verify_rule(
+    line_no: usize,
+    line: &str,
+    planned: &PlannedRule,
+    dialect: &dyn Dialect,
+) -> Result<(), Vec<Diagnostic>> {
+    let max = dialect.max_line();
+    if line.len() > max || line.contains('\n') {
+        return Err(bug(
+            Code::RuleSyntax,
+            format!("line {line_no} of the pack is longer than {max} bytes or not one line"),
+        ));
+    }
+    check_rule(line_no, line, planned, dialect)
+}
+
+/// Checks the text a streamed pack holds around its rule lines (the template's own text,
+/// `before` and `after` the lines): no rule and no continued line in it, every line under
+/// the limit, and the rule lines starting and ending on line boundaries. With each line
+/// checked by [`verify_rule`], the file holds exactly the planned rules, in order.
+pub fn verify_frame(
+    before: &str,
+    after: &str,
+    dialect: &dyn Dialect,
+) -> Result<(), Vec<Diagnostic>> {
+    if !(before.is_empty() || before.ends_with('\n')) {
+        return Err(bug(
+            Code::RuleSyntax,
+            "the pack's rules do not start on a line of their own".to_owned(),
+        ));
+    }
+    let text = format!("{before}{after}");
+    let max = dialect.max_line();
+    if let Some((n, _)) = text.lines().enumerate().find(|(_, l)| l.len() > max) {
+        return Err(bug(
+            Code::RuleSyntax,
+            format!(
+                "line {} of the pack's header is longer than {max} bytes",
+                n + 1
+            ),
+        ));
+    }
+    let (lines, unfinished) = logical_lines(&text);
+    if !lines.is_empty() || unfinished.is_some() {
+        return Err(bug(
+            Code::RuleSyntax,
+            "the pack's template holds rule text of its own".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the rendered pack back and compares it with the plan.
 pub fn verify(text: &str, plan: &RulePlan, dialect: &dyn Dialect) -> Result<(), Vec<Diagnostic>> {
     let max = dialect.max_line();
@@ -199,6 +255,29 @@ mod tests {
         assert!(check(&other_header, a()).is_err());
         let extra_option = ONE.replace("rev:1;", "rev:1; nocase;");
         assert!(check(&extra_option, a()).is_err());
+    }
+
+    #[test]
+    fn streamed_lines_and_their_frame_are_checked() {
+        let p = planned("a", 1_000_000, "a");
+        let line = Suricata7.write(&p.rule).unwrap();
+        assert!(verify_rule(2, &line, &p, &Suricata7).is_ok());
+        assert!(verify_rule(2, &line.replace("rev:1", "rev:2"), &p, &Suricata7).is_err());
+        assert!(verify_rule(2, &format!("{line}\n{line}"), &p, &Suricata7).is_err());
+        assert!(verify_frame("# head\n", "# tail\n", &Suricata7).is_ok());
+        assert!(
+            verify_frame("# head", "", &Suricata7).is_err(),
+            "rules glued to a comment"
+        );
+        let injected = format!("# head\n{line}\n");
+        assert!(verify_frame(&injected, "", &Suricata7).is_err());
+        assert!(verify_frame("# head\n", &injected, &Suricata7).is_err());
+        assert!(verify_frame(
+            "alert ip any any -> any any (msg:\"x\"; \\\n",
+            "",
+            &Suricata7
+        )
+        .is_err());
     }
 
     #[test]

@@ -14,9 +14,12 @@
 
 use ipnet::IpNet;
 
-use super::{Item, ItemKind, Support, Target, TargetContext, TargetOutput};
+use super::{Files, Item, ItemKind, Support, Target, TargetContext, TargetOutput, WriteError};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Action, Catalogue, Confidence, Direction, Meta, Observable, Severity};
+use crate::model::packed::merge;
+use crate::model::{
+    Action, BulkList, Catalogue, Confidence, Direction, Meta, Observable, Severity,
+};
 
 pub struct Csv;
 
@@ -67,55 +70,205 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Where a row sorts: kind rank, then a per-kind key (text borrowed where it can be).
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Key<'a> {
-    Net(u8, u128, u8),
-    Text(u8, std::borrow::Cow<'a, str>),
+/// The cells every row of one item (an indicator, or a whole bulk list) shares: built once.
+struct Shared {
+    cells: [String; 9],
+}
+
+impl Shared {
+    fn of(m: &Meta) -> Shared {
+        let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        Shared {
+            cells: [
+                action(m.action).to_owned(),
+                direction(m.direction).to_owned(),
+                severity(m.severity).to_owned(),
+                confidence(m.confidence).to_owned(),
+                date(m.valid_from),
+                date(m.valid_until),
+                m.cves.join(" "),
+                m.references.join(" "),
+                m.description
+                    .as_deref()
+                    .or(m.role.as_deref())
+                    .unwrap_or("")
+                    .to_owned(),
+            ],
+        }
+    }
 }
 
 /// The indicator cell: formatted when the row is written, so a million-entry list holds
 /// no million strings.
+#[derive(Clone, Copy)]
 enum Value<'a> {
-    Net(IpNet),
+    V4(u32, u8),
+    V6(u128, u8),
     Text(&'a str),
-    Owned(String),
 }
 
+/// One row to print; `net` is its sort key among addresses.
 struct Row<'a> {
-    key: Key<'a>,
-    order: usize,
-    indicator: Value<'a>,
+    net: (u128, u8),
+    value: Value<'a>,
+    kind: &'static str,
+    protocol: &'static str,
+    ports: &'a str,
+    shared: &'a Shared,
+}
+
+/// The classes of rows, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    V4,
+    V6,
+    Domain,
+    Url,
+    Port,
+    Hash,
+}
+
+/// A catalogue indicator's row: its class, sort keys and cells.
+struct IndicatorRow {
+    class: Class,
+    net: (u128, u8),
+    sort: String,
+    shown: String,
     kind: &'static str,
     protocol: &'static str,
     ports: String,
-    meta_index: usize,
+    shared: Shared,
 }
 
-fn net_key(n: IpNet) -> Key<'static> {
-    match n {
-        IpNet::V4(v) => Key::Net(4, u128::from(u32::from(v.network())), v.prefix_len()),
-        IpNet::V6(v) => Key::Net(6, u128::from(v.network()), v.prefix_len()),
+impl IndicatorRow {
+    fn row(&self) -> Row<'_> {
+        Row {
+            net: self.net,
+            value: Value::Text(&self.shown),
+            kind: self.kind,
+            protocol: self.protocol,
+            ports: &self.ports,
+            shared: &self.shared,
+        }
     }
 }
 
-fn net_kind(n: IpNet) -> &'static str {
-    match n {
-        IpNet::V4(v) if v.prefix_len() == 32 => "ipv4",
-        IpNet::V6(v) if v.prefix_len() == 128 => "ipv6",
-        _ => "cidr",
+/// The catalogue's own indicators as rows, sorted by class and key (ties in catalogue order).
+fn indicator_rows(c: &Catalogue) -> Vec<IndicatorRow> {
+    let mut rows: Vec<IndicatorRow> = c
+        .indicators
+        .iter()
+        .map(|i| {
+            let (class, net, sort, protocol, ports) = match &i.observable {
+                Observable::Address(_) | Observable::Network(_) => {
+                    let (class, net) = match i.observable.as_net().unwrap_or_default() {
+                        IpNet::V4(n) => (
+                            Class::V4,
+                            (u128::from(u32::from(n.network())), n.prefix_len()),
+                        ),
+                        IpNet::V6(n) => (Class::V6, (u128::from(n.network()), n.prefix_len())),
+                    };
+                    (class, net, String::new(), "ip", String::new())
+                }
+                Observable::Domain(d) => (Class::Domain, (0, 0), d.clone(), "", String::new()),
+                Observable::Url(u) => (Class::Url, (0, 0), u.clone(), "", String::new()),
+                Observable::Port {
+                    transport,
+                    first,
+                    last,
+                } => (
+                    Class::Port,
+                    (0, 0),
+                    format!("{}/{:05}-{:05}", transport.as_str(), first, last),
+                    transport.as_str(),
+                    if first == last {
+                        first.to_string()
+                    } else {
+                        format!("{first}-{last}")
+                    },
+                ),
+                Observable::FileHash { hex, .. } => {
+                    (Class::Hash, (0, 0), hex.clone(), "", String::new())
+                }
+            };
+            IndicatorRow {
+                class,
+                net,
+                sort,
+                shown: i.observable.value(),
+                kind: i.observable.kind(),
+                protocol,
+                ports,
+                shared: Shared::of(&i.meta),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.class, a.net, &a.sort).cmp(&(b.class, b.net, &b.sort)));
+    rows
+}
+
+/// The rows of one class, sorted: the catalogue's indicators and every bulk list's entries
+/// merged (each list is already sorted), ties in catalogue order.
+fn class_rows<'a>(
+    class: Class,
+    indicators: &'a [IndicatorRow],
+    lists: &'a [(&'a BulkList, Shared)],
+) -> Box<dyn Iterator<Item = Row<'a>> + 'a> {
+    let own = indicators
+        .iter()
+        .filter(move |r| r.class == class)
+        .map(IndicatorRow::row);
+    let mut streams: Vec<Box<dyn Iterator<Item = Row<'a>> + 'a>> = vec![Box::new(own)];
+    for (b, shared) in lists {
+        let stream: Box<dyn Iterator<Item = Row<'a>> + 'a> = match class {
+            Class::V4 => Box::new(b.networks.v4().iter().map(move |e| Row {
+                net: (u128::from(e.addr), e.len),
+                value: Value::V4(e.addr, e.len),
+                kind: if e.is_host() { "ipv4" } else { "cidr" },
+                protocol: "ip",
+                ports: "",
+                shared,
+            })),
+            Class::V6 => Box::new(b.networks.v6().iter().map(move |e| Row {
+                net: e.key(),
+                value: Value::V6(e.addr(), e.len),
+                kind: if e.is_host() { "ipv6" } else { "cidr" },
+                protocol: "ip",
+                ports: "",
+                shared,
+            })),
+            Class::Domain => Box::new(b.domains.iter().map(move |(d, _)| Row {
+                net: (0, 0),
+                value: Value::Text(d),
+                kind: "domain",
+                protocol: "",
+                ports: "",
+                shared,
+            })),
+            _ => continue,
+        };
+        streams.push(stream);
+    }
+    match class {
+        Class::Domain => Box::new(merge(streams, |r: &Row<'a>| match r.value {
+            Value::Text(t) => t,
+            _ => "",
+        })),
+        _ => Box::new(merge(streams, |r: &Row<'a>| r.net)),
     }
 }
 
 /// An address bare, a network with its length (IPv4 through the fast formatter of `net`).
-fn show(n: IpNet, out: &mut String) {
-    use crate::net::{V4Net, V4};
+fn show(v: Value<'_>, out: &mut String) {
+    use crate::net::V4;
     use std::fmt::Write as _;
-    let _ = match n {
-        IpNet::V4(v) if v.prefix_len() == 32 => write!(out, "{}", V4(v.addr())),
-        IpNet::V4(v) => write!(out, "{}", V4Net(v)),
-        IpNet::V6(v) if v.prefix_len() == 128 => write!(out, "{}", v.addr()),
-        n => write!(out, "{n}"),
+    out.clear();
+    let _ = match v {
+        Value::V4(a, 32) => write!(out, "{}", V4(a.into())),
+        Value::V4(a, len) => write!(out, "{}/{len}", V4(a.into())),
+        Value::V6(a, 128) => write!(out, "{}", std::net::Ipv6Addr::from(a)),
+        Value::V6(a, len) => write!(out, "{}/{len}", std::net::Ipv6Addr::from(a)),
+        Value::Text(t) => write!(out, "{t}"),
     };
 }
 
@@ -151,141 +304,59 @@ fn confidence(c: Confidence) -> &'static str {
     }
 }
 
-/// Every row, sorted; `metas[row.meta_index]` holds its shared attributes.
-fn rows(c: &Catalogue) -> (Vec<Row<'_>>, Vec<&Meta>) {
-    let mut metas: Vec<&Meta> = Vec::new();
-    let mut rows = Vec::with_capacity(c.indicator_count());
-    for i in &c.indicators {
-        metas.push(&i.meta);
-        let meta_index = metas.len() - 1;
-        let (key, protocol, ports) = match &i.observable {
-            Observable::Address(a) => (net_key(IpNet::from(*a)), "ip", String::new()),
-            Observable::Network(n) => (net_key(*n), "ip", String::new()),
-            Observable::Domain(d) => (Key::Text(1, d.into()), "", String::new()),
-            Observable::Url(u) => (Key::Text(2, u.into()), "", String::new()),
-            Observable::Port {
-                transport,
-                first,
-                last,
-            } => (
-                Key::Text(
-                    3,
-                    format!("{}/{:05}-{:05}", transport.as_str(), first, last).into(),
-                ),
-                transport.as_str(),
-                if first == last {
-                    first.to_string()
-                } else {
-                    format!("{first}-{last}")
-                },
-            ),
-            Observable::FileHash { hex, .. } => (Key::Text(4, hex.into()), "", String::new()),
-        };
-        rows.push(Row {
-            key,
-            order: rows.len(),
-            indicator: Value::Owned(i.observable.value()),
-            kind: i.observable.kind(),
-            protocol,
-            ports,
-            meta_index,
-        });
-    }
-    for b in &c.bulk {
-        metas.push(&b.meta);
-        let meta_index = metas.len() - 1;
-        for (n, _) in &b.networks {
-            rows.push(Row {
-                key: net_key(*n),
-                order: rows.len(),
-                indicator: Value::Net(*n),
-                kind: net_kind(*n),
-                protocol: "ip",
-                ports: String::new(),
-                meta_index,
-            });
-        }
-        for (d, _) in &b.domains {
-            rows.push(Row {
-                key: Key::Text(1, d.into()),
-                order: rows.len(),
-                indicator: Value::Text(d),
-                kind: "domain",
-                protocol: "",
-                ports: String::new(),
-                meta_index,
-            });
-        }
-    }
-    rows.sort_unstable_by(|a, b| (&a.key, a.order).cmp(&(&b.key, b.order)));
-    (rows, metas)
-}
-
-/// Writes the CSV of a catalogue.
-pub fn write(c: &Catalogue) -> Result<Vec<u8>, csv::Error> {
-    let (rows, metas) = rows(c);
-    let mut w = csv::WriterBuilder::new()
+/// Writes the CSV of a catalogue into `w`, row by row.
+pub fn write(c: &Catalogue, w: impl std::io::Write) -> Result<(), csv::Error> {
+    let indicators = indicator_rows(c);
+    let lists: Vec<(&BulkList, Shared)> = c.bulk.iter().map(|b| (b, Shared::of(&b.meta))).collect();
+    let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(rows.len() * 160));
-    w.write_record(COLUMNS)?;
-    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
-    // The per-item cells are the same for every row of a bulk list: build them once.
-    let shared: Vec<[String; 9]> = metas
-        .iter()
-        .map(|m| {
-            [
-                action(m.action).to_owned(),
-                direction(m.direction).to_owned(),
-                severity(m.severity).to_owned(),
-                confidence(m.confidence).to_owned(),
-                date(m.valid_from),
-                date(m.valid_until),
-                m.cves.join(" "),
-                m.references.join(" "),
-                m.description
-                    .as_deref()
-                    .or(m.role.as_deref())
-                    .unwrap_or("")
-                    .to_owned(),
-            ]
-        })
-        .collect();
+        .buffer_capacity(1 << 16)
+        .from_writer(w);
+    out.write_record(COLUMNS)?;
     let mut shown = String::new();
-    for r in &rows {
-        let s = &shared[r.meta_index];
-        let indicator: &str = match &r.indicator {
-            Value::Net(n) => {
-                shown.clear();
-                show(*n, &mut shown);
-                &shown
+    for class in [
+        Class::V4,
+        Class::V6,
+        Class::Domain,
+        Class::Url,
+        Class::Port,
+        Class::Hash,
+    ] {
+        for r in class_rows(class, &indicators, &lists) {
+            let s = &r.shared.cells;
+            let indicator: &str = match r.value {
+                Value::Text(t) => t,
+                v => {
+                    show(v, &mut shown);
+                    &shown
+                }
+            };
+            let record: [&str; 15] = [
+                indicator,
+                r.kind,
+                &s[0],
+                &s[1],
+                r.protocol,
+                r.ports,
+                &s[2],
+                &s[3],
+                &s[4],
+                &s[5],
+                &c.id,
+                &c.advisory.id,
+                &s[6],
+                &s[7],
+                &s[8],
+            ];
+            // Field by field, then the terminator: no owned copy of each cell.
+            for cell in record {
+                out.write_field(neutralise(cell).as_bytes())?;
             }
-            Value::Text(t) => t,
-            Value::Owned(t) => t,
-        };
-        let record: [&str; 15] = [
-            indicator,
-            r.kind,
-            &s[0],
-            &s[1],
-            r.protocol,
-            &r.ports,
-            &s[2],
-            &s[3],
-            &s[4],
-            &s[5],
-            &c.id,
-            &c.advisory.id,
-            &s[6],
-            &s[7],
-            &s[8],
-        ];
-        // Field by field, then the terminator: no owned copy of each cell.
-        for cell in record {
-            w.write_field(neutralise(cell).as_bytes())?;
+            out.write_record(None::<&[u8]>)?;
         }
-        w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    out.flush()?;
+    Ok(())
 }
 
 impl Target for Csv {
@@ -311,15 +382,23 @@ impl Target for Csv {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let bytes = write(c).map_err(|e| {
-            vec![
-                Diagnostic::new(Code::WriteFailed, format!("cannot write the CSV: {e}"))
-                    .help("this is a bug in iocc, please report it"),
-            ]
+        out.file(&format!("{}.csv", c.id), |w| {
+            write(c, w).map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(e) => WriteError::Io(e),
+                other => WriteError::Refused(vec![Diagnostic::new(
+                    Code::WriteFailed,
+                    format!("cannot write the CSV: {other:?}"),
+                )
+                .help("this is a bug in iocc, please report it")]),
+            })
         })?;
-        Ok(TargetOutput::one_file(format!("{}.csv", c.id), bytes))
+        Ok(TargetOutput::done())
     }
 }
 

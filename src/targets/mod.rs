@@ -1,9 +1,13 @@
 //! The target interface and the registry of every output target.
 //!
 //! A target turns a validated [`Catalogue`] into files under `out/<catalogue>/<target>/`,
-//! plus (optionally) state files kept beside the catalogue, such as a SID lock. It never
-//! writes anything itself: the build collects every target's output in memory and writes it
-//! atomically, so a failing target leaves the previous output untouched. A target declares
+//! plus (optionally) state files kept beside the catalogue, such as a SID lock. It streams
+//! each file, as it renders it, into the [`Files`] the build hands it (the staging folder of
+//! the catalogue, a comparison with `out/`, or memory), so no file is held whole; the build
+//! swaps the staging folder in only when every target of every catalogue succeeded, so a
+//! failing target leaves the previous output untouched. Targets run in parallel: a target
+//! reads only the catalogue and the rule plan, and writes only its own folder. A target's
+//! [`Target::check`] runs its refusals alone (for `iocc check`). A target declares
 //! what it carries and what it cannot express, per kind of item ([`Target::support`]); the
 //! build derives each catalogue's [`Coverage`] from that ([`coverage::derive`]), so nothing is
 //! dropped silently.
@@ -24,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
+pub use crate::output::{Files, Tree, WriteError};
 use crate::render::{Escaper, Template, TemplateSet, Templates};
 pub use coverage::{Coverage, Item, ItemKind, Skipped, Support};
 
@@ -56,8 +61,20 @@ pub trait Target: Sync {
     /// limit, or not, with the reason. Declared before any output exists; the build report,
     /// the bundle README and the targets' own reports derive from it.
     fn support(&self, item: &Item) -> Support;
-    /// Compiles the catalogue. Errors are diagnostics (e.g. a safety rail refusing a prefix).
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>>;
+    /// What would make [`Target::write`] refuse this catalogue's data (e.g. a safety rail
+    /// refusing a prefix), found without rendering anything: `iocc check` runs this instead
+    /// of `write`. A target that can refuse overrides it; `write` must refuse the same.
+    fn check(&self, _cx: &TargetContext<'_>) -> Result<(), Vec<Diagnostic>> {
+        Ok(())
+    }
+    /// Renders the catalogue into `out`, file by file, streaming each file as it is made
+    /// ([`Files::file`], [`Files::put`], [`Templates::render_to`]). Errors are diagnostics;
+    /// what this catalogue's data keeps out goes into [`TargetOutput::refused`].
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>>;
 }
 
 /// What a target gets to work with.
@@ -80,14 +97,6 @@ impl TargetContext<'_> {
     }
 }
 
-/// A file under `out/<catalogue>/<target>/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    /// Relative path inside the target's folder, `/`-separated, no `..`.
-    pub path: String,
-    pub contents: Vec<u8>,
-}
-
 /// A file kept beside the catalogue (committed with it), e.g. the SID lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateFile {
@@ -95,9 +104,9 @@ pub struct StateFile {
     pub contents: Vec<u8>,
 }
 
+/// What a target reports besides its files.
 #[derive(Debug, Clone, Default)]
 pub struct TargetOutput {
-    pub files: Vec<OutputFile>,
     pub state: Vec<StateFile>,
     /// Items this catalogue's data kept out although the target's
     /// [`support`](Target::support) carries their kind, or a more precise reason for an item it
@@ -106,20 +115,29 @@ pub struct TargetOutput {
 }
 
 impl TargetOutput {
-    /// The output of a target that writes one file and keeps no state.
-    pub fn one_file(path: String, contents: Vec<u8>) -> Self {
-        TargetOutput {
-            files: vec![OutputFile { path, contents }],
-            state: Vec::new(),
-            refused: Vec::new(),
-        }
+    /// The output of a target that found nothing to refuse and keeps no state.
+    pub fn done() -> Self {
+        TargetOutput::default()
     }
 
-    /// The same output with refusals found while compiling.
-    pub fn refusing(mut self, refused: Vec<Skipped>) -> Self {
-        self.refused = refused;
-        self
+    /// The output with refusals found while writing.
+    pub fn refusing(refused: Vec<Skipped>) -> Self {
+        TargetOutput {
+            state: Vec::new(),
+            refused,
+        }
     }
+}
+
+/// Writes one target into memory: its files (relative to its folder) and its output. For
+/// tests and small uses; builds stream into a staging folder.
+pub fn write_in_memory(
+    target: &dyn Target,
+    cx: &TargetContext<'_>,
+) -> Result<(Tree, TargetOutput), Vec<Diagnostic>> {
+    let mut files = Files::memory(target.name());
+    let out = target.write(cx, &mut files)?;
+    Ok((files.into_tree(), out))
 }
 
 /// Every target, in build and report order.

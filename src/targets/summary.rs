@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Item, Support, Target, TargetContext, TargetOutput};
+use super::{Files, Item, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, Confidence, Protocol};
 use crate::render::{Escaper, Template};
@@ -192,7 +192,7 @@ fn bulk(b: &crate::model::BulkList) -> BulkView<'_> {
             crate::model::BulkKind::Address => "address",
             crate::model::BulkKind::Domain => "domain",
         },
-        count: b.networks.len() + b.domains.len(),
+        count: b.len(),
         role: b.meta.role.as_deref().unwrap_or("-"),
         confidence: confidence(b.meta.confidence),
         action: word(&b.meta.action),
@@ -259,15 +259,15 @@ impl Target for Summary {
         Support::Yes
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let text = cx
-            .templates
-            .render(TEMPLATE.name, &view(c))
-            .map_err(|d| vec![d])?;
-        Ok(TargetOutput::one_file(
-            format!("{}.md", c.id),
-            text.into_bytes(),
-        ))
+        out.file(&format!("{}.md", c.id), |w| {
+            cx.templates.render_to(w, TEMPLATE.name, &view(c), &mut [])
+        })?;
+        Ok(TargetOutput::done())
     }
 }

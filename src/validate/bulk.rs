@@ -7,16 +7,20 @@
 //! newlines. A leading UTF-8 byte-order mark is ignored in both. Addresses are single IPv4 or
 //! IPv6 addresses or canonical CIDR networks; domains are checked like `kind: domain`.
 //!
-//! Guarantees: a file is read once and parsed line by line with no per-line allocation for
-//! addresses; the path must stay inside the catalogue's folder; every bad line is reported
-//! with its file:line (up to [`MAX_LINE_ERRORS`], then a count), and nothing panics.
+//! Guarantees: a file is streamed once, in chunks (never whole in memory), and parsed line by
+//! line with no per-line allocation for addresses (IPv4 has its own parser, checked against the
+//! standard one); entries are kept packed and sorted ([`crate::model::packed`]); the path must
+//! stay inside the catalogue's folder; every bad line is reported with its file:line (up to
+//! [`MAX_LINE_ERRORS`], then a count), and nothing panics.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use ipnet::IpNet;
 
 use super::{check_domain, short};
 use crate::diag::{At, Code, Diagnostic};
+use crate::model::packed::{Domains, Nets};
 use crate::model::raw::RawBulkList;
 use crate::model::BulkKind;
 
@@ -24,13 +28,15 @@ use crate::model::BulkKind;
 pub const MAX_BULK_BYTES: u64 = 512 * 1024 * 1024;
 /// Bad lines reported per file before the rest are only counted.
 pub const MAX_LINE_ERRORS: usize = 50;
+/// Bytes read at a time.
+const CHUNK: usize = 1 << 20;
 
-/// The parsed entries of one side file.
+/// The parsed entries of one side file, sorted.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub file: PathBuf,
-    pub networks: Vec<(IpNet, u32)>,
-    pub domains: Vec<(String, u32)>,
+    pub networks: Nets,
+    pub domains: Domains,
 }
 
 /// Reads and parses a bulk list declared at `yaml_path` of a catalogue in folder `base`.
@@ -42,8 +48,8 @@ pub fn load(
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let file = resolve(base, &raw.path, yaml_path).map_err(|d| vec![d])?;
     let format = format(raw, yaml_path).map_err(|d| vec![d])?;
-    let bytes = match read_capped(&file) {
-        Ok(b) => b,
+    let source = match open_capped(&file, MAX_BULK_BYTES) {
+        Ok(f) => f,
         // Point into the catalogue, at the `path:` that names the file (the file itself
         // has no text to show when it is missing or a folder).
         Err(mut d) => {
@@ -51,9 +57,6 @@ pub fn load(
             return Err(vec![d.at_path(format!("{yaml_path}.path"))]);
         }
     };
-    // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of the
-    // first value (or of the CSV header name).
-    let bytes: &[u8] = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut reader = Reader {
         out: Loaded {
             file: file.clone(),
@@ -65,11 +68,31 @@ pub fn load(
         extra: 0,
     };
     match format {
-        Format::Text => read_text(&mut reader, bytes),
-        Format::Csv => read_csv(&mut reader, bytes, raw.column.as_deref()),
+        Format::Text => read_text(&mut reader, source),
+        Format::Csv => read_csv(&mut reader, source, raw.column.as_deref()),
     }
     .map_err(|d| vec![d])?;
     reader.finish()
+}
+
+/// Opens a file of at most `cap` bytes for streaming; `take` guards against a file that grows
+/// while it is read (what is past the cap is never read).
+fn open_capped(file: &Path, cap: u64) -> Result<std::io::Take<std::fs::File>, Diagnostic> {
+    let shown = crate::diag::display(file);
+    let f = std::fs::File::open(file).map_err(|e| io_diag(file, &shown, &e))?;
+    let meta = f.metadata().map_err(|e| io_diag(file, &shown, &e))?;
+    if meta.is_dir() {
+        return Err(Diagnostic::new(
+            Code::FileUnreadable,
+            format!("`{shown}` is a folder, not a file"),
+        )
+        .in_file(file)
+        .help("this path must name a file, not a folder"));
+    }
+    if meta.len() > cap {
+        return Err(too_large(file, &shown, meta.len(), cap));
+    }
+    Ok(f.take(cap))
 }
 
 /// The side file a bulk path names: relative to the catalogue's folder and inside it, also
@@ -151,17 +174,23 @@ impl Reader<'_> {
 
     fn entry(&mut self, value: &str, line: u32) {
         match self.kind {
-            BulkKind::Address => match parse_net(value) {
-                Ok(net) => self.out.networks.push((net, line)),
-                Err((code, msg, help)) => self.problem(
-                    Diagnostic::new(code, format!("`{}` {msg}", short(value)))
-                        .in_file(self.file)
-                        .at(At::Line(line))
-                        .help(help),
-                ),
-            },
+            BulkKind::Address => {
+                if let Some((addr, len)) = parse_v4(value.as_bytes()) {
+                    self.out.networks.push_v4(addr, len, line);
+                    return;
+                }
+                match parse_net(value) {
+                    Ok(net) => self.out.networks.push(net, line),
+                    Err((code, msg, help)) => self.problem(
+                        Diagnostic::new(code, format!("`{}` {msg}", short(value)))
+                            .in_file(self.file)
+                            .at(At::Line(line))
+                            .help(help),
+                    ),
+                }
+            }
             BulkKind::Domain => match check_domain(value) {
-                Ok(d) => self.out.domains.push((d, line)),
+                Ok(d) => self.out.domains.push(&d, line),
                 Err((_, why)) => self.problem(
                     Diagnostic::new(
                         Code::InvalidDomain,
@@ -187,6 +216,8 @@ impl Reader<'_> {
             );
         }
         if self.errors.is_empty() {
+            self.out.networks.finish();
+            self.out.domains.finish();
             Ok(self.out)
         } else {
             Err(self.errors)
@@ -194,44 +225,159 @@ impl Reader<'_> {
     }
 }
 
-/// One value per line; `#` starts a comment anywhere on a line.
-fn read_text(r: &mut Reader<'_>, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            // The file cannot be shown as text, so the message carries the line.
-            return Err(Diagnostic::new(
-                Code::NotUtf8,
-                format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
-            )
-            .in_file(r.file)
-            .at(At::Line(line as u32))
-            .help("save the list as UTF-8 (ASCII addresses and domains are fine)"));
-        }
-    };
-    for (n, line) in text.split('\n').enumerate() {
-        let value = line.split('#').next().unwrap_or("").trim();
-        if !value.is_empty() {
-            r.entry(value, n as u32 + 1);
+/// A file cannot be read on: the diagnostic names it.
+fn read_failed(file: &Path, e: &std::io::Error) -> Diagnostic {
+    io_diag(file, &crate::diag::display(file), e)
+}
+
+/// Reads until `buf` is full or the source ends; returns the bytes read.
+fn fill(source: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match source.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(n)
+}
+
+/// One value per line; `#` starts a comment anywhere on a line. Read in chunks that end at a
+/// line end (UTF-8 never holds a `\n` inside a character, so a chunk is checked on its own).
+fn read_text(r: &mut Reader<'_>, mut source: impl Read) -> Result<(), Diagnostic> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut kept = 0; // bytes of an unfinished line carried over from the last chunk
+    let mut line = 1u32;
+    let mut first = true;
+    loop {
+        if kept == buf.len() {
+            // One line longer than the buffer: grow it (it is reported as a bad value).
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = fill(&mut source, &mut buf[kept..]).map_err(|e| read_failed(r.file, &e))?;
+        let end = kept + n;
+        let done = end < buf.len();
+        let cut = if done {
+            end
+        } else {
+            match buf[..end].iter().rposition(|&c| c == b'\n') {
+                Some(i) => i + 1,
+                None => {
+                    kept = end;
+                    continue;
+                }
+            }
+        };
+        let mut chunk = &buf[..cut];
+        if first {
+            // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of
+            // the first value.
+            chunk = chunk.strip_prefix(b"\xef\xbb\xbf").unwrap_or(chunk);
+            first = false;
+        }
+        let text = utf8(r.file, chunk, line)?;
+        for l in text.split_terminator('\n') {
+            let value = match l.find('#') {
+                Some(i) => &l[..i],
+                None => l,
+            }
+            .trim();
+            if !value.is_empty() {
+                r.entry(value, line);
+            }
+            line += 1;
+        }
+        if done {
+            return Ok(());
+        }
+        buf.copy_within(cut..end, 0);
+        kept = end - cut;
+    }
+}
+
+/// The chunk as text, or the error naming the line of its first bad byte (the file cannot
+/// be shown as text, so the message carries the line).
+fn utf8<'b>(file: &Path, chunk: &'b [u8], first_line: u32) -> Result<&'b str, Diagnostic> {
+    std::str::from_utf8(chunk).map_err(|e| {
+        let line = first_line as usize
+            + chunk[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+        Diagnostic::new(
+            Code::NotUtf8,
+            format!("the bulk file is not UTF-8 text (bad byte on line {line})"),
+        )
+        .in_file(file)
+        .at(At::Line(line as u32))
+        .help("save the list as UTF-8 (ASCII addresses and domains are fine)")
+    })
+}
+
+/// A plain IPv4 address or canonical network (`a.b.c.d` or `a.b.c.d/n`, no leading zeros)
+/// as (address, prefix length); `None` for anything else, which [`parse_net`] then reads (and
+/// explains, when it is wrong). The common line of a feed is parsed here without the general
+/// parsers: a test checks it accepts exactly what they accept, with the same value.
+pub fn parse_v4(s: &[u8]) -> Option<(u32, u8)> {
+    fn number(s: &[u8], max: u32) -> Option<u32> {
+        if s.is_empty() || s.len() > 3 || (s.len() > 1 && s[0] == b'0') {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in s {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+        }
+        (n <= max).then_some(n)
+    }
+    let (addr, len) = match s.iter().position(|&c| c == b'/') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut a = 0u32;
+    let mut parts = 0;
+    for octet in addr.split(|&c| c == b'.') {
+        parts += 1;
+        if parts > 4 {
+            return None;
+        }
+        a = (a << 8) | number(octet, 255)?;
+    }
+    if parts != 4 {
+        return None;
+    }
+    let len = match len {
+        None => 32,
+        Some(l) => number(l, 32)? as u8,
+    };
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    // Host bits set: not canonical, left to `parse_net` to explain.
+    (a & !mask == 0).then_some((a, len))
 }
 
 /// A CSV with a header row; the values are in the column named `column` (default: the
 /// first).
-fn read_csv(r: &mut Reader<'_>, bytes: &[u8], column: Option<&str>) -> Result<(), Diagnostic> {
+fn read_csv(r: &mut Reader<'_>, source: impl Read, column: Option<&str>) -> Result<(), Diagnostic> {
+    use std::io::BufRead;
+    let mut source = std::io::BufReader::with_capacity(CHUNK, source);
+    // A leading UTF-8 byte-order mark is not part of the header's first name.
+    let bom = source
+        .fill_buf()
+        .map_err(|e| read_failed(r.file, &e))?
+        .starts_with(b"\xef\xbb\xbf");
+    if bom {
+        source.consume(3);
+    }
     // Rows starting with `#` are comments, as in text lists (feeds often carry a commented
     // preamble); the header is the first row that is not a comment.
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .comment(Some(b'#'))
-        .from_reader(bytes);
+        .from_reader(source);
     let col = match rdr.headers() {
         Ok(h) => match column {
             None => Some(0),
@@ -324,11 +470,6 @@ pub fn parse_net(value: &str) -> Result<IpNet, (Code, String, String)> {
                 )
             })
     }
-}
-
-/// Reads a file up to the size cap, mapping I/O failures to diagnostics.
-pub fn read_capped(file: &Path) -> Result<Vec<u8>, Diagnostic> {
-    read_file(file, MAX_BULK_BYTES)
 }
 
 /// Reads a file of at most `cap` bytes; the diagnostic names the file.
@@ -457,18 +598,15 @@ mod tests {
             BulkKind::Address,
         )
         .unwrap();
-        let got: Vec<(String, u32)> = l
-            .networks
-            .iter()
-            .map(|(n, l)| (n.to_string(), *l))
-            .collect();
+        let got: Vec<(String, u32)> = l.networks.iter().map(|(n, l)| (n.to_string(), l)).collect();
+        // Sorted per family (IPv4 first), each with its file line.
         assert_eq!(
             got,
             [
-                ("192.0.2.1/32".to_owned(), 3),
                 ("10.0.0.0/8".to_owned(), 4),
-                ("2001:db8::/32".to_owned(), 5),
-                ("::1/128".to_owned(), 6)
+                ("192.0.2.1/32".to_owned(), 3),
+                ("::1/128".to_owned(), 6),
+                ("2001:db8::/32".to_owned(), 5)
             ]
         );
     }
@@ -506,7 +644,7 @@ mod tests {
     fn csv_columns_quotes_and_multiline_records() {
         let csv = b"name,addr\n\"x, y\",192.0.2.1\n\"two\nlines\",192.0.2.2\n#c,skip\nz,\n";
         let l = run("d.csv", csv, None, Some("addr"), BulkKind::Address).unwrap();
-        let lines: Vec<u32> = l.networks.iter().map(|(_, l)| *l).collect();
+        let lines: Vec<u32> = l.networks.iter().map(|(_, l)| l).collect();
         assert_eq!(lines, [2, 3]);
         // `.csv` selects CSV; an explicit `text` format reads the same file line by line.
         let e = run(
@@ -549,6 +687,103 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// The fast IPv4 reader accepts exactly what the general parsers accept, as the same
+    /// network.
+    #[test]
+    fn fast_ipv4_agrees_with_the_general_parser() {
+        let cases = [
+            "0.0.0.0",
+            "1.2.3.4",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.4/32",
+            "1.2.3.0/24",
+            "1.2.3.4/24",
+            "0.0.0.0/0",
+            "1.2.3.4/33",
+            "1.2.3.4/",
+            "1.2.3.4/08",
+            "1.2.3.4/8",
+            "10.0.0.0/8",
+            "1..2.3",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.-4",
+            "1.2.3.4/-1",
+            "1.2.3.4/+8",
+            "",
+            ".",
+            "1.2.3.4/032",
+            "001.2.3.4",
+        ];
+        for c in cases {
+            let fast = parse_v4(c.as_bytes());
+            let general = parse_net(c).ok();
+            match fast {
+                Some((a, len)) => {
+                    let n = IpNet::V4(ipnet::Ipv4Net::new(a.into(), len).unwrap());
+                    assert_eq!(Some(n), general, "{c}");
+                }
+                // Not taken by the fast path: left to the general parser, whatever it says.
+                None => assert!(
+                    general.is_none()
+                        || c.contains('/') && c.ends_with("/08")
+                        || c.ends_with("/032"),
+                    "{c}: the fast path refused what the general parser reads"
+                ),
+            }
+        }
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let a = std::net::Ipv4Addr::from(seed as u32);
+            let len = (seed >> 40) as u8 % 33;
+            let net = ipnet::Ipv4Net::new(a, len).unwrap().trunc();
+            let text = if len == 32 {
+                a.to_string()
+            } else {
+                net.to_string()
+            };
+            assert_eq!(
+                parse_v4(text.as_bytes()),
+                Some((u32::from(net.network()), len)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_files_cross_chunk_boundaries() {
+        // More than one read chunk, lines cut anywhere by the chunk size.
+        let mut text = String::new();
+        let mut want = Vec::new();
+        let mut n = 0u32;
+        while text.len() < 3 * CHUNK + 17 {
+            n += 1;
+            let a = std::net::Ipv4Addr::from(0x0100_0000 + n * 7);
+            text.push_str(&format!("{a} # entry {n}\n"));
+            want.push((u32::from(a), n));
+        }
+        text.push_str("1.1.1.1");
+        want.push((0x0101_0101, n + 1));
+        want.sort_unstable();
+        let l = run("long.txt", text.as_bytes(), None, None, BulkKind::Address).unwrap();
+        let got: Vec<(u32, u32)> = l.networks.v4().iter().map(|e| (e.addr, e.line)).collect();
+        assert_eq!(got, want);
+        let bad = format!("{}\n9.9.9.9\n\u{e9}xy", "1.1.1.1\n".repeat(CHUNK / 8 + 5));
+        let mut bytes = bad.into_bytes();
+        bytes.pop();
+        bytes.push(0xff);
+        let e = run("bad.txt", &bytes, None, None, BulkKind::Address).unwrap_err();
+        assert_eq!(e, [(Code::NotUtf8, Some((CHUNK / 8 + 5 + 3) as u32))]);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 use super::values::short;
 use super::Ctx;
 use crate::diag::{Code, Diagnostic};
-use crate::model::raw::{RawOverride, RawPolicy, RawPrefixLimits};
-use crate::model::{NameOverride, Override, Policy, PrefixLimits, RpzAction};
+use crate::model::raw::{RawOverride, RawPolicy, RawPrefixLimits, RawSuricataPolicy};
+use crate::model::{
+    NameOverride, NetworkShape, Override, Policy, PrefixLimits, RpzAction, SuricataPolicy,
+};
 
 pub const DEFAULT_SID_RANGE: (u32, u32) = (1_000_000, 1_999_999);
 pub const DEFAULT_WIDEST: PrefixLimits = PrefixLimits { ipv4: 16, ipv6: 32 };
@@ -75,6 +77,7 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
             None => ok = false,
         }
     }
+    let suricata = suricata(cx, p.suricata.as_ref(), &mut ok);
     let rpz_action = rpz_action(cx, p, &mut ok);
     ok.then_some(Policy {
         sid_first,
@@ -86,9 +89,54 @@ pub(super) fn policy(cx: &mut Ctx<'_>, p: &RawPolicy, known_targets: &[&str]) ->
         targets,
         large_list_threshold: p.large_list_threshold.unwrap_or(DEFAULT_LARGE_LIST),
         overrides,
+        suricata,
         name_overrides,
         rpz_action,
     })
+}
+
+/// Largest dataset hashsize Suricata 8's packaged `suricata.yaml` accepts
+/// (`datasets.limits.single-hashsize`).
+pub const DEFAULT_MAX_HASHSIZE: u32 = 65_536;
+/// Suricata 7's packaged limit: above the default, packs load in Suricata 7 only.
+pub const SURICATA7_MAX_HASHSIZE: u32 = 262_144;
+
+/// `policy.suricata`: the shapes of large lists in the Suricata pack.
+fn suricata(cx: &mut Ctx<'_>, raw: Option<&RawSuricataPolicy>, ok: &mut bool) -> SuricataPolicy {
+    let mut out = SuricataPolicy {
+        networks: NetworkShape::Rules,
+        max_hashsize: DEFAULT_MAX_HASHSIZE,
+    };
+    let Some(raw) = raw else { return out };
+    match raw.networks.as_deref() {
+        None | Some("rules") => {}
+        Some("iprep") => out.networks = NetworkShape::Iprep,
+        Some(other) => {
+            let _: Option<()> = cx.bad_word(
+                format_args!("policy.suricata.networks"),
+                other,
+                "network shape",
+                &["rules", "iprep"],
+            );
+            *ok = false;
+        }
+    }
+    if let Some(n) = raw.max_hashsize {
+        if n.is_power_of_two() && (1024..=SURICATA7_MAX_HASHSIZE).contains(&n) {
+            out.max_hashsize = n;
+        } else {
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidPolicy,
+                    format!("`{n}` is not a dataset hashsize iocc writes"),
+                )
+                .at_path("policy.suricata.max-hashsize")
+                .help("use a power of two from 1024 to 262144; 65536 (the default) loads in Suricata 7 and 8, more in Suricata 7 only"),
+            );
+            *ok = false;
+        }
+    }
+    out
 }
 
 /// An allowlist entry is a domain when it holds a letter and reads as no address: no `:`

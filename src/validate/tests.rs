@@ -569,7 +569,8 @@ fn bulk_text_lists() {
     let (cat, found) = bulk(&dir, "path: feeds/a.txt, kind: address");
     assert_eq!(found, vec![]);
     let cat = cat.unwrap();
-    let lines: Vec<u32> = cat.bulk[0].networks.iter().map(|(_, l)| *l).collect();
+    let lines: Vec<u32> = cat.bulk[0].networks.iter().map(|(_, l)| l).collect();
+    // Sorted (IPv4 by address, then IPv6), each entry with its file line.
     assert_eq!(lines, vec![1, 4, 5, 6], "entries keep their file line");
     assert_eq!(cat.indicator_count(), 4);
 }

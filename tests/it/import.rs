@@ -59,16 +59,16 @@ fn values(c: &Catalogue) -> BTreeSet<(String, String)> {
         .map(|i| (i.observable.kind().to_owned(), i.observable.value()))
         .collect();
     for b in &c.bulk {
-        for (n, _) in &b.networks {
+        for (n, _) in b.networks.iter() {
             let o = if n.prefix_len() == n.max_prefix_len() {
                 Observable::Address(n.addr())
             } else {
-                Observable::Network(*n)
+                Observable::Network(n)
             };
             out.insert((o.kind().to_owned(), o.value()));
         }
-        for (d, _) in &b.domains {
-            out.insert(("domain".into(), d.clone()));
+        for (d, _) in b.domains.iter() {
+            out.insert(("domain".into(), d.to_owned()));
         }
     }
     out
@@ -397,16 +397,16 @@ fn round_trip_view(c: &Catalogue) -> BTreeSet<(String, String, String, String, S
         .map(|i| row(&i.observable, &i.meta))
         .collect();
     for b in &c.bulk {
-        for (n, _) in &b.networks {
+        for (n, _) in b.networks.iter() {
             let o = if n.prefix_len() == n.max_prefix_len() {
                 Observable::Address(n.addr())
             } else {
-                Observable::Network(*n)
+                Observable::Network(n)
             };
             out.insert(row(&o, &b.meta));
         }
-        for (d, _) in &b.domains {
-            out.insert(row(&Observable::Domain(d.clone()), &b.meta));
+        for (d, _) in b.domains.iter() {
+            out.insert(row(&Observable::Domain(d.to_owned()), &b.meta));
         }
     }
     out

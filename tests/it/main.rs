@@ -22,6 +22,7 @@ mod lowering_fixes;
 mod misp;
 mod pcap;
 mod publish;
+mod scale;
 mod shell;
 mod sigma;
 mod suricata;

@@ -214,9 +214,10 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     let text = std::fs::read_to_string(pack(&dir, "hostile-suricata")).unwrap();
     let rules = rule_lines(&text);
     // 2 protocols x 2 directions for evil-payload, 1 for evil-mount, dns+tls for the domain,
-    // 2 directions for the host, 1 for the IPv6 network, dataset and iprep (2 directions
-    // each) for the address list, dns+tls datasets for the domain list; the URL is reported.
-    assert_eq!(rules.len(), 16, "{text}");
+    // 2 directions for the host, 1 for the IPv6 network, an IPv4 and an IPv6 dataset and an
+    // IPv4 and an IPv6 network group (2 directions each) for the address list, dns+tls
+    // datasets for the domain list; the URL is reported.
+    assert_eq!(rules.len(), 20, "{text}");
     let strict = iocc::lint::Options {
         strict: true,
         ..Default::default()
@@ -229,7 +230,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         &mut seen,
     );
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(count, 16);
+    assert_eq!(count, 20);
     let parsed: Vec<_> = iocc::grammar::rule::rule_file(&text)
         .rules
         .iter()
@@ -263,7 +264,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     ]
     .into();
     let sids: BTreeSet<u32> = parsed.iter().map(|r| r.sid().unwrap()).collect();
-    assert_eq!(sids, (1_000_000..1_000_016).collect());
+    assert_eq!(sids, (1_000_000..1_000_020).collect());
     for r in &parsed {
         assert_eq!(r.rev(), Some(1));
         for o in &r.options {
@@ -289,20 +290,44 @@ fn hostile_catalogue_keeps_its_exact_shape() {
 }
 
 #[test]
-fn large_lists_use_datasets_and_iprep() {
+fn large_lists_use_datasets_and_network_rules() {
     let dir = build_fixture("suricata-large", "large_lists_use_data");
     let out = dir.join("out/suricata-large/suricata");
     let text = std::fs::read_to_string(out.join("suricata-large.rules")).unwrap();
     let rules = rule_lines(&text);
-    assert_eq!(rules.len(), 11, "{text}");
     assert!(
         rules.iter().all(|r| !r.contains("45.10.0.7")),
         "a large-list address leaked into a rule"
     );
-    let ds = std::fs::read_to_string(out.join("suricata-large-big-list.ip.lst")).unwrap();
-    assert_eq!(ds.lines().count(), 150);
-    let rep = std::fs::read_to_string(out.join("suricata-large.iprep")).unwrap();
-    assert_eq!(rep.lines().count(), 4);
+    // IPv4 and IPv6 addresses in datasets of their own type (Suricata 8 refuses IPv4 lines
+    // in a `type ip` set), each sized.
+    let v4 = std::fs::read_to_string(out.join("suricata-large-big-list-v4.lst")).unwrap();
+    let v6 = std::fs::read_to_string(out.join("suricata-large-big-list-v6.lst")).unwrap();
+    assert!(v4.lines().all(|l| l.parse::<Ipv4Addr>().is_ok()), "{v4}");
+    assert!(
+        v6.lines().all(|l| l.parse::<std::net::Ipv6Addr>().is_ok()),
+        "{v6}"
+    );
+    assert_eq!(v4.lines().count() + v6.lines().count(), 150);
+    assert!(rules
+        .iter()
+        .any(|r| r.contains("type ipv4,load suricata-large-big-list-v4.lst,hashsize ")));
+    assert!(rules
+        .iter()
+        .any(|r| r.contains("type ip,load suricata-large-big-list-v6.lst,hashsize ")));
+    // Networks as grouped IP-only rules, both directions; no iprep by default.
+    let groups: Vec<&&str> = rules
+        .iter()
+        .filter(|r| r.contains("network group"))
+        .collect();
+    assert_eq!(groups.len(), 4, "{text}");
+    assert!(
+        groups
+            .iter()
+            .all(|r| r.contains("185.220.101.0/24") || r.contains("2a0b:f4c0::/32")),
+        "{text}"
+    );
+    assert!(!out.join("suricata-large.iprep").exists());
     insta::assert_snapshot!("suricata-large.rules", text);
     insta::assert_snapshot!(
         "suricata-large.sids.lock",
@@ -786,17 +811,17 @@ fn large_list_rules_fire_from_their_data_files() {
             "dataset-hit",
             ip(45, 10, 3, 7),
             &[
-                "list/big-list/dataset/outbound",
-                "list/big-list/dataset/inbound",
+                "list/big-list/dataset-v4/outbound",
+                "list/big-list/dataset-v4/inbound",
             ],
         ),
-        // An address inside a listed prefix: the iprep rules.
+        // An address inside a listed prefix: the grouped network rules.
         (
-            "iprep-hit",
+            "network-hit",
             ip(185, 220, 101, 9),
             &[
-                "list/big-list/iprep/outbound",
-                "list/big-list/iprep/inbound",
+                "list/big-list/networks/v4-0.0.0.0-0/outbound",
+                "list/big-list/networks/v4-0.0.0.0-0/inbound",
             ],
         ),
         // The small list stays a header rule (outbound only).
@@ -902,8 +927,10 @@ fn address_rules_stay_in_the_ip_only_engine() {
         let keys = lock(&lock_path);
         let mut checked = 0;
         for (key, (sid, _)) in &keys {
-            let ip_only =
-                key.contains("/ip/") || key.contains("/ip-only/") || key.contains("/iprep/");
+            let ip_only = key.contains("/ip/")
+                || key.contains("/ip-only/")
+                || key.contains("/iprep/")
+                || key.contains("/networks/");
             if ip_only {
                 assert_eq!(types[&u64::from(*sid)], "ip_only", "{key}");
                 checked += 1;
@@ -1008,9 +1035,10 @@ fn domain_rules_fire_on_tls_sni() {
     }
 }
 
-/// Adding entries to large lists (addresses in the dataset, a prefix in iprep, a domain in the
-/// string dataset) changes the data files only: every rule keeps its sid and rev (regression: the
-/// msg counted the entries, so each new entry bumped the rule's rev).
+/// Adding entries to large lists (addresses in the datasets, a domain in the string dataset)
+/// changes the data files only: every rule keeps its sid and rev (regression: the msg counted
+/// the entries, so each new entry bumped the rule's rev). A new prefix changes only the
+/// grouped network rules of its group (one rev bump per direction).
 #[test]
 fn growing_large_lists_keeps_every_rule() {
     let dir = build_fixture("suricata-large", "growing_large_lists");
@@ -1023,7 +1051,7 @@ fn growing_large_lists_keeps_every_rule() {
         text.push_str(line);
         std::fs::write(&path, text).unwrap();
     };
-    add("suricata-large.txt", "45.99.1.9\n81.2.128.0/24\n");
+    add("suricata-large.txt", "45.99.1.9\n");
     add("suricata-large-domains.txt", "bad-new.example\n");
     let o = iocc_in(&dir, &["build", "--target", "suricata", "--locked"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
@@ -1033,14 +1061,29 @@ fn growing_large_lists_keeps_every_rule() {
         rules_before
     );
     let folder = dir.join("out/suricata-large/suricata");
-    let ds = std::fs::read_to_string(folder.join("suricata-large-big-list.ip.lst")).unwrap();
+    let ds = std::fs::read_to_string(folder.join("suricata-large-big-list-v4.lst")).unwrap();
     assert!(ds.lines().any(|l| l == "45.99.1.9"), "{ds}");
-    let rep = std::fs::read_to_string(folder.join("suricata-large.iprep")).unwrap();
-    assert!(rep.contains("81.2.128.0/24"), "{rep}");
+    add("suricata-large.txt", "81.2.128.0/24\n");
+    let o = iocc_in(&dir, &["build", "--target", "suricata"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
+    let after = lock(&lock_path);
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert!(
+        changed.iter().all(|k| k.contains("/networks/")),
+        "{changed:?}"
+    );
+    assert!(std::fs::read_to_string(pack(&dir, "suricata-large"))
+        .unwrap()
+        .contains("81.2.128.0/24"));
 }
 
 /// Above `large-list-threshold`, single address indicators share one list per direction; its
-/// msg reads "Indicator addresses" / "Indicator address list" (regression: "Listed address 1
+/// msg reads "Indicator addresses" / "Indicator IPv4 addresses" (regression: "Listed address 1
 /// indicators"), and adding an indicator to the dataset keeps that rule's sid and rev.
 #[test]
 fn indicator_lists_read_well_and_keep_their_rules() {
@@ -1067,12 +1110,12 @@ fn indicator_lists_read_well_and_keep_their_rules() {
         "{text}"
     );
     assert!(
-        text.contains("msg:\"LISTS POLICY Indicator address list (inbound)\""),
+        text.contains("msg:\"LISTS POLICY Indicator IPv4 addresses (inbound)\""),
         "{text}"
     );
     let lock_path = dir.join("iocs/lists.sids.lock");
     let before = lock(&lock_path);
-    let key = "list/indicators-inbound/dataset/inbound";
+    let key = "list/indicators-inbound/dataset-v4/inbound";
     assert!(before.contains_key(key), "{before:?}");
     std::fs::write(
         &path,

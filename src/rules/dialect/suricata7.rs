@@ -65,6 +65,8 @@ mod tests {
                     name: "c-list".into(),
                     kind: DatasetType::Ip,
                     load: Some("c-list.ip.lst".into()),
+                    hashsize: Some(65536),
+                    memcap: Some(64 << 20),
                 }),
                 RuleOption::Iprep(Iprep {
                     side: IprepSide::Dst,
@@ -109,7 +111,7 @@ mod tests {
              dotprefix; \
              content:!\".a|3b|b|7c|\"; offset:4; depth:12; distance:-1; within:9; nocase; startswith; endswith; fast_pattern; \
              rpc:100005,*,1; \
-             dataset:isset,c-list,type ip,load c-list.ip.lst; \
+             dataset:isset,c-list,type ip,load c-list.ip.lst,hashsize 65536,memcap 64mb; \
              iprep:dst,c-nets,>,0; \
              reference:cve,2025-0626; reference:url,a.example/x; reference:md5,ab; \
              classtype:policy-violation; gid:1; sid:1000000; rev:2; \

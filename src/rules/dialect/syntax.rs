@@ -162,8 +162,24 @@ fn dataset(d: &Dataset) -> String {
     if let Some(file) = &d.load {
         let _ = write!(s, ",load {}", escaped(file));
     }
+    if let Some(n) = d.hashsize {
+        let _ = write!(s, ",hashsize {n}");
+    }
+    if let Some(bytes) = d.memcap {
+        let _ = write!(s, ",memcap {}", size(bytes));
+    }
     s.push(';');
     s
+}
+
+/// A size as Suricata reads it: whole mebibytes as `<n>mb`, anything else in bytes.
+fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes > 0 && bytes % MIB == 0 {
+        format!("{}mb", bytes / MIB)
+    } else {
+        bytes.to_string()
+    }
 }
 
 fn iprep(i: &Iprep) -> String {

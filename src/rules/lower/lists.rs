@@ -1,20 +1,31 @@
-//! Address and domain lists as rules: IP-only rules for small address lists, datasets and
-//! iprep for large ones, DNS and TLS rule pairs for domains and domain lists.
+//! Address and domain lists as rules: IP-only rules for small address lists; for large ones,
+//! datasets of exact addresses (per family, split when large) and grouped IP-only rules for
+//! networks (iprep when the policy asks); DNS and TLS rule pairs for domains and domain lists.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::datasets::{parts, size, DataEntries, DataFile, Size, LOAD_FACTOR};
+use super::groups::{group, Group, MAX_V4, MAX_V6};
 use super::words::{bounded, dir_word, once_per_flow};
-use super::{
-    addr_list, header, Builder, Category, DataEntries, DataFile, LoweredRule, HEADER_BUDGET,
-};
-use crate::model::Meta;
+use super::{addr_list, header, Builder, Category, LoweredRule, HEADER_BUDGET};
+use crate::model::{Meta, NetworkShape};
+use crate::rules::dialect::{Dialect, Suricata7};
 use crate::rules::escape::{metadata_value, short_name};
 use crate::rules::model::{
     Address, Buffer, Content, Dataset, DatasetCommand, DatasetType, Header, Iprep, IprepOp,
     IprepSide, Port, Protocol, RuleOption, Transform,
 };
+
+/// The entries of an address list.
+#[derive(Clone, Copy)]
+pub(super) enum Entries<'a> {
+    /// Networks given one by one (the catalogue's own indicators).
+    Nets(&'a [IpNet]),
+    /// The bulk list of this index (sorted, packed).
+    List(usize),
+}
 
 /// An address list to express as rules: its lock key, wording and entries.
 pub(super) struct AddressList<'a> {
@@ -22,11 +33,27 @@ pub(super) struct AddressList<'a> {
     pub(super) label: &'a str,
     /// What the msg says the rule matches (an address, `N entries`, `addresses`).
     pub(super) what: &'a str,
-    pub(super) nets: &'a [IpNet],
+    pub(super) entries: Entries<'a>,
     pub(super) meta: &'a Meta,
     pub(super) dirs: &'a [bool],
     /// Base of the data file and dataset names.
     pub(super) file_stem: &'a str,
+}
+
+/// The exact addresses of one family of a large list, cut into dataset parts.
+struct Hosts {
+    family: &'static str,
+    kind: DatasetType,
+    /// Per part: its file's entries, distinct entries and bytes.
+    parts: Vec<(DataEntries, usize, u64)>,
+}
+
+/// A large list split by shape: exact addresses per family, networks per family (sorted,
+/// distinct).
+struct Shapes {
+    hosts: [Hosts; 2],
+    v4_nets: Vec<(u128, u8)>,
+    v6_nets: Vec<(u128, u8)>,
 }
 
 impl Builder<'_> {
@@ -61,74 +88,264 @@ impl Builder<'_> {
     }
 
     pub(super) fn address_rules(&mut self, list: &AddressList<'_>) {
-        let in_header = addr_list(list.nets);
-        let large = list.nets.len() > self.c.policy.large_list_threshold as usize
-            || in_header.to_string().len() > HEADER_BUDGET;
-        if !large {
-            for &outbound in list.dirs {
-                let h = header(Protocol::Ip, in_header.clone(), Port::Any, outbound);
-                let r = self.address_rule(list, ("ip-only", list.what), outbound, h, Vec::new());
-                self.out.rules.push(r);
+        let len = match list.entries {
+            Entries::Nets(n) => n.len(),
+            Entries::List(i) => self.c.bulk[i].networks.len(),
+        };
+        if len <= self.c.policy.large_list_threshold as usize {
+            let nets: Vec<IpNet> = match list.entries {
+                Entries::Nets(n) => n.to_vec(),
+                Entries::List(i) => self.c.bulk[i].networks.iter().map(|(n, _)| n).collect(),
+            };
+            let in_header = addr_list(&nets);
+            if in_header.to_string().len() <= HEADER_BUDGET {
+                for &outbound in list.dirs {
+                    let h = header(Protocol::Ip, in_header.clone(), Port::Any, outbound);
+                    let r =
+                        self.address_rule(list, ("ip-only", list.what), outbound, h, Vec::new());
+                    self.out.rules.push(r);
+                }
+                return;
             }
-            return;
         }
-        let (exact, prefixes): (Vec<IpNet>, Vec<IpNet>) = list
-            .nets
-            .iter()
-            .partition(|n| n.prefix_len() == n.max_prefix_len());
-        let name = short_name(list.file_stem, 60);
-        if !exact.is_empty() {
-            self.dataset_rules(list, &name, &exact);
+        let shapes = self.shapes(list.entries);
+        for hosts in &shapes.hosts {
+            self.dataset_rules(list, hosts);
         }
-        if !prefixes.is_empty() {
-            self.iprep_rules(list, &name, prefixes);
+        match self.c.policy.suricata.networks {
+            NetworkShape::Rules => {
+                self.group_rules(list, &shapes.v4_nets, 32);
+                self.group_rules(list, &shapes.v6_nets, 128);
+            }
+            NetworkShape::Iprep => {
+                let prefixes: Vec<IpNet> = shapes
+                    .v4_nets
+                    .iter()
+                    .map(|&(a, l)| IpNet::new_assert(IpAddr::from((a as u32).to_be_bytes()), l))
+                    .chain(
+                        shapes
+                            .v6_nets
+                            .iter()
+                            .map(|&(a, l)| IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)),
+                    )
+                    .collect();
+                if !prefixes.is_empty() {
+                    self.iprep_rules(list, prefixes);
+                }
+            }
         }
     }
 
-    /// Exact addresses of a large list: a dataset file and one rule per direction.
-    fn dataset_rules(&mut self, list: &AddressList<'_>, name: &str, exact: &[IpNet]) {
-        let file = format!("{name}.ip.lst");
-        let mut addrs: Vec<IpAddr> = exact.iter().map(IpNet::addr).collect();
-        addrs.sort();
-        addrs.dedup();
-        self.out.files.push(DataFile {
-            path: file.clone(),
-            entries: DataEntries::Addresses(addrs),
-        });
-        for &outbound in list.dirs {
-            let buffer = if outbound {
-                Buffer::IpDst
-            } else {
-                Buffer::IpSrc
-            };
-            let mut detect = vec![
-                RuleOption::Buffer(buffer),
-                RuleOption::Dataset(Dataset {
-                    command: DatasetCommand::IsSet,
-                    name: name.to_owned(),
-                    kind: DatasetType::Ip,
-                    load: Some(file.clone()),
-                }),
-            ];
-            detect.extend(once_per_flow(&format!(
-                "{}/{}/dataset/{}",
-                self.c.id,
-                list.key,
-                dir_word(outbound)
-            )));
-            // No count in the msg: the entries live in the data file, so a list that grows
-            // or shrinks keeps its rule (sid and rev) unchanged.
-            let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
-            let r = self.address_rule(list, ("dataset", "address list"), outbound, h, detect);
-            self.out.rules.push(r);
+    /// Most distinct entries in one dataset file.
+    fn per_part(&self) -> usize {
+        LOAD_FACTOR * self.c.policy.suricata.max_hashsize as usize
+    }
+
+    /// A large list's entries by shape: exact addresses cut into dataset parts, networks.
+    fn shapes(&self, entries: Entries<'_>) -> Shapes {
+        let per = self.per_part();
+        match entries {
+            Entries::Nets(nets) => {
+                let (mut h4, mut h6, mut n4, mut n6) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for n in nets {
+                    match n {
+                        IpNet::V4(v) if v.prefix_len() == 32 => h4.push(u32::from(v.addr())),
+                        IpNet::V6(v) if v.prefix_len() == 128 => h6.push(u128::from(v.addr())),
+                        IpNet::V4(v) => {
+                            n4.push((u128::from(u32::from(v.network())), v.prefix_len()))
+                        }
+                        IpNet::V6(v) => n6.push((u128::from(v.network()), v.prefix_len())),
+                    }
+                }
+                for v in [&mut n4, &mut n6] {
+                    v.sort_unstable();
+                    v.dedup();
+                }
+                h4.sort_unstable();
+                h4.dedup();
+                h6.sort_unstable();
+                h6.dedup();
+                let cut4 = parts(h4.iter().map(|&a| Some((a, 4))), per);
+                let cut6 = parts(h6.iter().map(|&a| Some((a, 16))), per);
+                Shapes {
+                    hosts: [
+                        Hosts {
+                            family: "v4",
+                            kind: DatasetType::Ipv4,
+                            parts: cut4
+                                .into_iter()
+                                .map(|(r, n, b)| (DataEntries::V4(h4[r].to_vec()), n, b))
+                                .collect(),
+                        },
+                        Hosts {
+                            family: "v6",
+                            kind: DatasetType::Ip,
+                            parts: cut6
+                                .into_iter()
+                                .map(|(r, n, b)| (DataEntries::V6(h6[r].to_vec()), n, b))
+                                .collect(),
+                        },
+                    ],
+                    v4_nets: n4,
+                    v6_nets: n6,
+                }
+            }
+            Entries::List(list) => {
+                let nets = &self.c.bulk[list].networks;
+                let v4 = nets.v4();
+                let v6 = nets.v6();
+                let cut4 = parts(v4.iter().map(|e| e.is_host().then_some((e.addr, 4))), per);
+                let cut6 = parts(
+                    v6.iter().map(|e| e.is_host().then_some((e.addr(), 16))),
+                    per,
+                );
+                let mut n4: Vec<(u128, u8)> = v4
+                    .iter()
+                    .filter(|e| !e.is_host())
+                    .map(|e| (u128::from(e.addr), e.len))
+                    .collect();
+                let mut n6: Vec<(u128, u8)> = v6
+                    .iter()
+                    .filter(|e| !e.is_host())
+                    .map(|e| e.key())
+                    .collect();
+                n4.dedup();
+                n6.dedup();
+                Shapes {
+                    hosts: [
+                        Hosts {
+                            family: "v4",
+                            kind: DatasetType::Ipv4,
+                            parts: cut4
+                                .into_iter()
+                                .map(|(range, n, b)| (DataEntries::ListV4 { list, range }, n, b))
+                                .collect(),
+                        },
+                        Hosts {
+                            family: "v6",
+                            kind: DatasetType::Ip,
+                            parts: cut6
+                                .into_iter()
+                                .map(|(range, n, b)| (DataEntries::ListV6 { list, range }, n, b))
+                                .collect(),
+                        },
+                    ],
+                    v4_nets: n4,
+                    v6_nets: n6,
+                }
+            }
         }
+    }
+
+    /// The dataset of part `k` (1-based) of `count`: its name, and the suffix of its key and
+    /// msg (`-2` and `, part 2`; nothing when there is one part).
+    fn part_name(stem: &str, family: &str, k: usize, count: usize) -> (String, String, String) {
+        let (key, msg) = if count > 1 {
+            (format!("-{k}"), format!(", part {k}"))
+        } else {
+            (String::new(), String::new())
+        };
+        (short_name(&format!("{stem}-{family}{key}"), 60), key, msg)
+    }
+
+    /// Exact addresses of a large list: per dataset part, a data file and one rule per
+    /// direction.
+    fn dataset_rules(&mut self, list: &AddressList<'_>, hosts: &Hosts) {
+        let count = hosts.parts.len();
+        for (k, (entries, n, bytes)) in hosts.parts.iter().enumerate() {
+            let (name, key, msg) = Self::part_name(list.file_stem, hosts.family, k + 1, count);
+            let file = format!("{name}.lst");
+            self.out.files.push(DataFile {
+                path: file.clone(),
+                entries: entries.clone(),
+            });
+            let Size { hashsize, memcap } = size(*n, *bytes, self.c.policy.suricata.max_hashsize);
+            let shape = format!("dataset-{}{key}", hosts.family);
+            let what = format!("IP{} addresses{msg}", hosts.family);
+            for &outbound in list.dirs {
+                let buffer = if outbound {
+                    Buffer::IpDst
+                } else {
+                    Buffer::IpSrc
+                };
+                let mut detect = vec![
+                    RuleOption::Buffer(buffer),
+                    RuleOption::Dataset(Dataset {
+                        command: DatasetCommand::IsSet,
+                        name: name.clone(),
+                        kind: hosts.kind,
+                        load: Some(file.clone()),
+                        hashsize: Some(hashsize),
+                        memcap: Some(memcap),
+                    }),
+                ];
+                detect.extend(once_per_flow(&format!(
+                    "{}/{}/{shape}/{}",
+                    self.c.id,
+                    list.key,
+                    dir_word(outbound)
+                )));
+                // No count in the msg: the entries live in the data file, so a list that grows
+                // or shrinks keeps its rule (sid and rev) unchanged.
+                let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
+                let r = self.address_rule(list, (&shape, &what), outbound, h, detect);
+                self.out.rules.push(r);
+            }
+        }
+    }
+
+    /// Networks of a large list (one family, sorted and distinct) as grouped IP-only rules,
+    /// one per group and direction.
+    fn group_rules(&mut self, list: &AddressList<'_>, nets: &[(u128, u8)], width: u8) {
+        if nets.is_empty() {
+            return;
+        }
+        let to_net = |&(a, l): &(u128, u8)| -> IpNet {
+            if width == 32 {
+                IpNet::new_assert(IpAddr::from((a as u32).to_be_bytes()), l)
+            } else {
+                IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)
+            }
+        };
+        let cap = if width == 32 { MAX_V4 } else { MAX_V6 };
+        let budget = self.group_budget(list, width);
+        let groups = group(nets, width, cap, budget, |n| {
+            Address::Net(to_net(n)).to_string().len()
+        });
+        for g in groups {
+            let members: Vec<IpNet> = nets[g.range.clone()].iter().map(to_net).collect();
+            let (shape, what) = group_words(&g, width);
+            let far = addr_list(&members);
+            for &outbound in list.dirs {
+                let h = header(Protocol::Ip, far.clone(), Port::Any, outbound);
+                let r = self.address_rule(list, (&shape, &what), outbound, h, Vec::new());
+                self.out.rules.push(r);
+            }
+        }
+    }
+
+    /// Characters left for a group's header list: the dialect's line limit minus the rest of
+    /// the rule (its longest group name, and room for sid, rev and `updated_at`).
+    fn group_budget(&self, list: &AddressList<'_>, width: u8) -> usize {
+        let longest = Group {
+            node: u128::MAX,
+            depth: width,
+            range: 0..0,
+        };
+        let (shape, what) = group_words(&longest, width);
+        let h = header(Protocol::Ip, Address::Any, Port::Any, false);
+        let r = self.address_rule(list, (&shape, &what), false, h, Vec::new());
+        let rest = Suricata7.write(&r.rule).map_or(0, |l| l.len());
+        Suricata7.max_line().saturating_sub(rest + 80).max(200)
     }
 
     /// Prefixes of a large list: an iprep category and one rule per direction.
-    fn iprep_rules(&mut self, list: &AddressList<'_>, name: &str, prefixes: Vec<IpNet>) {
+    fn iprep_rules(&mut self, list: &AddressList<'_>, prefixes: Vec<IpNet>) {
+        let name = short_name(list.file_stem, 60);
         self.out.categories.push(Category {
             key: format!("{}/iprep", list.key),
-            name: name.to_owned(),
+            name: name.clone(),
             description: bounded(&metadata_value(list.label), 60),
             nets: prefixes,
         });
@@ -140,7 +357,7 @@ impl Builder<'_> {
             };
             let detect = vec![RuleOption::Iprep(Iprep {
                 side,
-                category: name.to_owned(),
+                category: name.clone(),
                 op: IprepOp::Gt,
                 value: 0,
             })];
@@ -165,40 +382,57 @@ impl Builder<'_> {
         });
     }
 
+    /// A domain list: per dataset part, one string dataset that a DNS and a TLS rule share.
     pub(super) fn domain_list_rules(
         &mut self,
         key: &str,
         label: &str,
-        domains: Vec<String>,
+        list: usize,
         meta: &Meta,
         stem: &str,
     ) {
-        let name = short_name(stem, 60);
-        let file = format!("{name}.b64.lst");
-        let mut sorted = domains;
-        sorted.sort();
-        sorted.dedup();
-        self.out.files.push(DataFile {
-            path: file.clone(),
-            entries: DataEntries::Strings(sorted),
+        let c = self.c;
+        let domains = &c.bulk[list].domains;
+        let keys = (0..domains.len()).map(|i| {
+            domains
+                .get(i)
+                .map(|(d, _)| (d, d.len().div_ceil(3) as u64 * 4))
         });
-        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
-            let detect = vec![
-                RuleOption::Buffer(buffer),
-                RuleOption::Dataset(Dataset {
-                    command: DatasetCommand::IsSet,
-                    name: format!("{name}-{shape}"),
-                    kind: DatasetType::String,
-                    load: Some(file.clone()),
-                }),
-            ];
-            // No count: the entries live in the data file (see `dataset_rules`).
-            (
-                format!("{shape}-dataset"),
-                format!("{what}, domain list"),
-                detect,
-            )
-        });
+        let cut = parts(keys, self.per_part());
+        let count = cut.len();
+        for (k, (range, n, bytes)) in cut.into_iter().enumerate() {
+            let (name, part, part_msg) = Self::part_name(stem, "domains", k + 1, count);
+            let name = if count > 1 {
+                name
+            } else {
+                short_name(stem, 60)
+            };
+            let file = format!("{name}.b64.lst");
+            self.out.files.push(DataFile {
+                path: file.clone(),
+                entries: DataEntries::ListDomains { list, range },
+            });
+            let Size { hashsize, memcap } = size(n, bytes, self.c.policy.suricata.max_hashsize);
+            self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
+                let detect = vec![
+                    RuleOption::Buffer(buffer),
+                    RuleOption::Dataset(Dataset {
+                        command: DatasetCommand::IsSet,
+                        name: name.clone(),
+                        kind: DatasetType::String,
+                        load: Some(file.clone()),
+                        hashsize: Some(hashsize),
+                        memcap: Some(memcap),
+                    }),
+                ];
+                // No count: the entries live in the data file (see `dataset_rules`).
+                (
+                    format!("{shape}-dataset{part}"),
+                    format!("{what}, domain list{part_msg}"),
+                    detect,
+                )
+            });
+        }
     }
 
     /// One DNS-query and one TLS-SNI rule for a domain or a domain list. `rule` gets the
@@ -224,5 +458,25 @@ impl Builder<'_> {
                 rule: self.common(classtype, msg, meta).rule(h, detect, true),
             });
         }
+    }
+}
+
+/// A group's key shape and msg words: `networks/v4-45.0.0.0-8` and `network group
+/// 45.0.0.0/8` (IPv6 nodes by their hex digits: `networks/v6-2a0-12`).
+fn group_words(g: &Group, width: u8) -> (String, String) {
+    if width == 32 {
+        let a = std::net::Ipv4Addr::from(g.node as u32);
+        (
+            format!("networks/v4-{a}-{}", g.depth),
+            format!("network group {a}/{}", g.depth),
+        )
+    } else {
+        let a = std::net::Ipv6Addr::from(g.node);
+        let digits = usize::from(g.depth).div_ceil(4).max(1);
+        let hex = format!("{:032x}", g.node);
+        (
+            format!("networks/v6-{}-{}", &hex[..digits], g.depth),
+            format!("network group {a}/{}", g.depth),
+        )
     }
 }

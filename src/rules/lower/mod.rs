@@ -6,10 +6,12 @@
 //!   depend on the order or number of other items, so the SID lock keeps SIDs stable;
 //! - address indicators become IP-only rules (header address, no `flow`), one per direction,
 //!   unless an IP-only detection already covers the address in that direction; lists above
-//!   `policy.large_list_threshold` entries (or too long for one rule line) become a `dataset`
-//!   (exact addresses, `ip.src`/`ip.dst`) plus an `iprep` category (prefixes), never one
-//!   rule per address; dataset and iprep rules name no entry count, so a growing list changes
-//!   its data files, never its rules' sid or rev;
+//!   `policy.large_list_threshold` entries (or too long for one rule line) become datasets of
+//!   exact addresses (`type ipv4` and `type ip` apart, sized, split when large:
+//!   [`datasets`]) and grouped IP-only rules of their networks (stable groups by leading
+//!   bits: [`groups`]; an `iprep` category instead when `policy.suricata.networks` is
+//!   `iprep`), never one rule per address; dataset and iprep rules name no entry count, so a
+//!   growing list changes its data files, never its rules' sid or rev;
 //! - every detection yields one protocol rule per protocol and direction;
 //! - rules are built from typed values only; catalogue text (titles, roles, URLs) reaches
 //!   only `msg`, references and metadata, as plain text the dialect writer escapes;
@@ -17,17 +19,19 @@
 //!   `target` (the plan adds `sid` and `rev` before `metadata`);
 //! - anything the rules cannot express is reported with the reason.
 
+mod datasets;
 mod detection;
+pub mod groups;
 mod lists;
 mod words;
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use lists::AddressList;
-use words::{base64, bounded, confidence, date, dir_word, severity};
+pub use datasets::{DataEntries, DataFile};
+use lists::{AddressList, Entries};
+use words::{bounded, confidence, date, dir_word, severity};
 pub use words::{category, pack_name};
 
 use crate::model::{
@@ -49,42 +53,6 @@ const MAX_PRODUCTS: usize = 4;
 pub struct LoweredRule {
     pub key: String,
     pub rule: Rule,
-}
-
-/// A dataset file the rules load, beside the rules file: its entries, sorted and unique.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataFile {
-    pub path: String,
-    pub entries: DataEntries,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataEntries {
-    /// A `type ip` dataset.
-    Addresses(Vec<IpAddr>),
-    /// A `type string` dataset.
-    Strings(Vec<String>),
-}
-
-impl DataFile {
-    /// The file in Suricata's dataset format: one entry a line, strings in base64.
-    pub fn render(&self) -> Vec<u8> {
-        let mut out = String::new();
-        match &self.entries {
-            DataEntries::Addresses(list) => {
-                for a in list {
-                    out.push_str(&format!("{a}\n"));
-                }
-            }
-            DataEntries::Strings(list) => {
-                for s in list {
-                    out.push_str(&base64(s.as_bytes()));
-                    out.push('\n');
-                }
-            }
-        }
-        out.into_bytes()
-    }
 }
 
 /// An iprep category to declare: lock key, short name and description, with its prefixes.
@@ -353,7 +321,7 @@ impl Builder<'_> {
                     key: &format!("indicator/{}", i.id),
                     label: i.meta.role.as_deref().unwrap_or("Listed address"),
                     what: &addr_list(&[net]).to_string(),
-                    nets: &[net],
+                    entries: Entries::Nets(&[net]),
                     meta: &i.meta,
                     dirs: &dirs,
                     file_stem: &format!("{}-{}", c.id, i.id),
@@ -395,7 +363,7 @@ impl Builder<'_> {
                 key: &format!("list/indicators-{}", dir_word(outbound)),
                 label: "Indicator",
                 what: "addresses",
-                nets: &nets,
+                entries: Entries::Nets(&nets),
                 meta: &meta,
                 dirs: &[outbound],
                 file_stem: &format!("{}-indicators-{}", c.id, dir_word(outbound)),
@@ -405,7 +373,7 @@ impl Builder<'_> {
 
     fn bulk(&mut self) {
         let c = self.c;
-        for b in &c.bulk {
+        for (index, b) in c.bulk.iter().enumerate() {
             let label = b.meta.role.clone().unwrap_or_else(|| {
                 format!(
                     "Listed {}",
@@ -425,23 +393,21 @@ impl Builder<'_> {
                     continue;
                 }
                 BulkKind::Address => {
-                    let nets: Vec<IpNet> = b.networks.iter().map(|(n, _)| *n).collect();
                     self.address_rules(&AddressList {
                         key: &format!("list/{}", b.id),
                         label: &label,
-                        what: &format!("{} entries", nets.len()),
-                        nets: &nets,
+                        what: &format!("{} entries", b.networks.len()),
+                        entries: Entries::List(index),
                         meta: &b.meta,
                         dirs: &directions(b.meta.direction),
                         file_stem: &format!("{}-{}", c.id, b.id),
                     });
                 }
                 BulkKind::Domain => {
-                    let domains: Vec<String> = b.domains.iter().map(|(d, _)| d.clone()).collect();
                     self.domain_list_rules(
                         &format!("list/{}", b.id),
                         &label,
-                        domains,
+                        index,
                         &b.meta,
                         &format!("{}-{}", c.id, b.id),
                     );

@@ -20,7 +20,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
+use super::{Files, Item, ItemKind, Support, Target, TargetContext, TargetOutput};
 use crate::blocklist::names::{self, NamePlan, Trip};
 use crate::blocklist::{self, Plan};
 use crate::diag::{Code, Diagnostic};
@@ -234,18 +234,21 @@ fn header(
     templates.render(t.name, &minijinja::context! { h => minijinja::Value::from(minijinja::value::Serde(h)), file => file })
 }
 
+/// The version cannot be an RPZ serial.
+fn bad_serial(c: &Catalogue, why: String) -> Diagnostic {
+    Diagnostic::new(Code::InvalidVersion, why)
+        .in_file(&c.source.path)
+        .at_path("version")
+        .help("the DNS target writes the version into the RPZ serial; bump to a version within those bounds, e.g. the next major")
+}
+
 /// Writes every DNS file of a catalogue, each into the writer `open` gives for its path.
 pub fn write_all<W: Write>(
     c: &Catalogue,
     templates: &Templates,
     mut open: impl FnMut(&str) -> W,
 ) -> Result<Vec<(String, W)>, Vec<Diagnostic>> {
-    let serial = rpz::serial(&c.version).map_err(|why| {
-        vec![Diagnostic::new(Code::InvalidVersion, why)
-            .in_file(&c.source.path)
-            .at_path("version")
-            .help("the DNS target writes the version into the RPZ serial; bump to a version within those bounds, e.g. the next major")]
-    })?;
+    let serial = rpz::serial(&c.version).map_err(|why| vec![bad_serial(c, why)])?;
     let (names, ips) = match (name_plan(c), blocklist::plan(c)) {
         (Ok(n), Ok(p)) => (n, p),
         (n, p) => {
@@ -312,15 +315,29 @@ impl Target for Dns {
         support(item)
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
-        let files = write_all(cx.catalogue, cx.templates, |_| Vec::<u8>::new())?
-            .into_iter()
-            .map(|(path, contents)| OutputFile { path, contents })
-            .collect();
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused: Vec::new(),
-        })
+    fn check(&self, cx: &TargetContext<'_>) -> Result<(), Vec<Diagnostic>> {
+        let c = cx.catalogue;
+        rpz::serial(&c.version).map_err(|why| vec![bad_serial(c, why)])?;
+        match (name_plan(c), blocklist::rails::check(c)) {
+            (Ok(_), Ok(())) => Ok(()),
+            (n, p) => {
+                let mut errs = n.err().unwrap_or_default();
+                errs.extend(p.err().unwrap_or_default());
+                Err(errs)
+            }
+        }
+    }
+
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
+        // Each file is made whole, then written (the name lists are small; the response-IP
+        // triggers are the aggregated block list).
+        for (path, contents) in write_all(cx.catalogue, cx.templates, |_| Vec::<u8>::new())? {
+            out.put(&path, &contents)?;
+        }
+        Ok(TargetOutput::done())
     }
 }

@@ -21,7 +21,7 @@ pub mod escape;
 use minijinja::Value;
 use serde::Serialize;
 
-use super::{Item, OutputFile, Support, Target, TargetContext, TargetOutput};
+use super::{Item, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
 use crate::model::{Catalogue, HashAlgo, Indicator, Observable};
 use crate::render::{safe, Escaper, Template};
@@ -167,7 +167,14 @@ impl Target for Files {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    /// Hash indicators come only from the catalogue file (bulk lists hold addresses and
+    /// domains), so the views are as large as the catalogue already in memory; each file is
+    /// rendered into its sink.
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut super::Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let yara_file = format!("{}.yar", c.id);
         let mut hsb = Vec::new();
@@ -180,7 +187,7 @@ impl Target for Files {
                 HashAlgo::Sha1 | HashAlgo::Sha256 => hsb.push(clam_line(c, i, hex)),
             }
         }
-        let render = |t: Template, lines: Vec<ClamLine>, rules: Vec<YaraRule>| {
+        let mut write = |path: &str, t: Template, lines: Vec<ClamLine>, rules: Vec<YaraRule>| {
             let view = View {
                 id: safe(c.id.clone()),
                 version: safe(c.version.to_string()),
@@ -188,27 +195,14 @@ impl Target for Files {
                 rules,
                 lines,
             };
-            cx.templates
-                .render(t.name, &view)
-                .map(String::into_bytes)
-                .map_err(|d| vec![d])
+            out.file(path, |w| cx.templates.render_to(w, t.name, &view, &mut []))
         };
-        let mut files = vec![OutputFile {
-            path: yara_file.clone(),
-            contents: render(T_YARA, Vec::new(), rules)?,
-        }];
+        write(&yara_file, T_YARA, Vec::new(), rules)?;
         for (ext, t, lines) in [("hsb", T_HSB, hsb), ("hdb", T_HDB, hdb)] {
             if !lines.is_empty() {
-                files.push(OutputFile {
-                    path: format!("{}.{ext}", c.id),
-                    contents: render(t, lines, Vec::new())?,
-                });
+                write(&format!("{}.{ext}", c.id), t, lines, Vec::new())?;
             }
         }
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused: Vec::new(),
-        })
+        Ok(TargetOutput::done())
     }
 }

@@ -11,7 +11,7 @@ use super::platform::{Case, Naming, Platform, PlatformContext};
 use super::{Delta, Header};
 use crate::diag::Diagnostic;
 use crate::render::{Escaper, Template};
-use crate::targets::OutputFile;
+use crate::targets::Files;
 
 pub struct Asa;
 
@@ -61,8 +61,15 @@ impl Platform for Asa {
         &[GROUP_V4, GROUP_V6, ACL]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
-        cisco::render_file(cx, TEMPLATE, self.object_names(), "network-object ", "asa")
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
+        cisco::write_file(
+            cx,
+            out,
+            TEMPLATE,
+            self.object_names(),
+            "network-object ",
+            "asa",
+        )
     }
 
     fn delta(&self, d: &Delta, h: &Header) -> String {

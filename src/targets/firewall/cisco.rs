@@ -8,9 +8,10 @@
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
-use super::{block, Delta};
+use super::{lines, Delta};
 use crate::model::Catalogue;
-use crate::net::V4;
+use crate::net::{push_v4, V4};
+use crate::output::WriteError;
 
 /// An IPv4 object-group entry: `host A` or `A NETMASK` (IOS and ASA both use netmasks here).
 pub fn v4_object(n: &Ipv4Net) -> String {
@@ -81,12 +82,37 @@ fn group_edit(
     out.push_str(" exit\n");
 }
 
-/// The IPv4 and IPv6 entries of a block list, one ` <entry prefix><object>` line each.
-pub fn entries(prefix: &str, v4: &[Ipv4Net], v6: &[Ipv6Net]) -> (String, String) {
-    (
-        block(v4.iter().map(|p| format!(" {prefix}{}", v4_object(p)))),
-        block(v6.iter().map(|p| format!(" {prefix}{}", v6_object(p)))),
-    )
+/// The IPv4 entries of a block list, streamed: one ` <entry prefix><object>` line each.
+pub fn v4_entries<'a>(
+    prefix: &'a str,
+    v4: &'a [Ipv4Net],
+) -> impl FnMut(&mut dyn std::io::Write) -> Result<(), WriteError> + 'a {
+    lines(v4, move |b, n| {
+        b.push(b' ');
+        b.extend_from_slice(prefix.as_bytes());
+        if n.prefix_len() == 32 {
+            b.extend_from_slice(b"host ");
+            push_v4(b, n.addr());
+        } else {
+            push_v4(b, n.network());
+            b.push(b' ');
+            push_v4(b, n.netmask());
+        }
+        b.push(b'\n');
+    })
+}
+
+/// The IPv6 entries of a block list, streamed: one ` <entry prefix><object>` line each.
+pub fn v6_entries<'a>(
+    prefix: &'a str,
+    v6: &'a [Ipv6Net],
+) -> impl FnMut(&mut dyn std::io::Write) -> Result<(), WriteError> + 'a {
+    lines(v6, move |b, n| {
+        b.push(b' ');
+        b.extend_from_slice(prefix.as_bytes());
+        b.extend_from_slice(v6_object(n).as_bytes());
+        b.push(b'\n');
+    })
 }
 
 /// The object groups a Cisco platform's delta edits.
@@ -124,30 +150,52 @@ pub fn groups_delta(d: &Delta, g: &Groups<'_>) -> String {
     out
 }
 
-/// Renders a Cisco platform's one file: the same context for IOS and ASA, which differ only in
+/// Writes a Cisco platform's one file: the same view for IOS and ASA, which differ only in
 /// their template, object names, entry prefix (`network-object ` on ASA) and file extension.
-pub fn render_file(
+/// The object-group entries stream into the template's two slots.
+pub fn write_file(
     cx: &super::platform::PlatformContext<'_>,
+    out: &mut crate::targets::Files,
     template: crate::render::Template,
     names: &'static [super::platform::Naming],
     entry: &str,
     extension: &str,
-) -> Result<Vec<crate::targets::OutputFile>, crate::diag::Diagnostic> {
+) -> Result<(), Vec<crate::diag::Diagnostic>> {
     let l = cx.list;
-    let (v4, v6) = entries(entry, &l.v4, &l.v6);
-    let text = cx.render(
-        template,
-        &minijinja::context! {
-            h => super::ser(cx.header), n => cx.names(names),
-            remark => remark(cx.catalogue),
-            has_v4 => !l.v4.is_empty(),
-            has_v6 => !l.v6.is_empty(),
-            entries_v4 => crate::render::safe(v4),
-            entries_v6 => crate::render::safe(v6),
-        },
-    )?;
-    Ok(vec![crate::targets::OutputFile {
-        path: format!("{}.{extension}", cx.catalogue.id),
-        contents: text.into_bytes(),
-    }])
+    let view = minijinja::context! {
+        h => super::ser(cx.header), n => cx.names(names),
+        remark => remark(cx.catalogue),
+        has_v4 => !l.v4.is_empty(),
+        has_v6 => !l.v6.is_empty(),
+        entries_v4 => crate::render::slot(0),
+        entries_v6 => crate::render::slot(1),
+    };
+    let mut v4 = v4_entries(entry, &l.v4);
+    let mut v6 = v6_entries(entry, &l.v6);
+    let file = format!("{}.{extension}", cx.catalogue.id);
+    cx.render_to(out, &file, template, &view, &mut [&mut v4, &mut v6])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_entries_are_the_objects() {
+        let v4: Vec<Ipv4Net> = ["192.0.2.7/32", "198.51.100.0/24"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let v6: Vec<Ipv6Net> = ["2001:db8::1/128", "2001:db8::/32"]
+            .map(|s| s.parse().unwrap())
+            .to_vec();
+        let mut out = Vec::new();
+        v4_entries("network-object ", &v4)(&mut out).unwrap();
+        v6_entries("", &v6)(&mut out).unwrap();
+        let want: String = v4
+            .iter()
+            .map(|n| format!(" network-object {}\n", v4_object(n)))
+            .chain(v6.iter().map(|n| format!(" {}\n", v6_object(n))))
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
 }

@@ -7,11 +7,11 @@
 
 use super::escape::{self, MAX_EDL};
 use super::platform::{Naming, Platform, PlatformContext};
-use super::{Delta, Header};
+use super::{lines, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::net::{show_v4, show_v6};
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::net::{push_show_v4, push_show_v6, show_v4, show_v6};
+use crate::render::{safe, slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Edl;
 
@@ -67,28 +67,37 @@ impl Platform for Edl {
         &[]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let l = cx.list;
         let comment = short_comment(cx.header);
-        let mut entries = l.v4.iter().map(show_v4).chain(l.v6.iter().map(show_v6));
-        let first = entries.next().unwrap_or_default();
-        let mut rest = String::new();
-        for e in entries {
-            rest.push_str(&e);
-            rest.push(' ');
-            rest.push_str(&comment);
-            rest.push('\n');
-        }
-        let text = cx.render(
+        // The first entry carries the file's opening comment; the others the short one.
+        let (first, skip4, skip6) = match (l.v4.first(), l.v6.first()) {
+            (Some(p), _) => (show_v4(p), 1, 0),
+            (None, Some(p)) => (show_v6(p), 0, 1),
+            (None, None) => (String::new(), 0, 0),
+        };
+        let tail = format!(" {comment}\n").into_bytes();
+        let mut v4 = lines(&l.v4[skip4..], |b, p| {
+            push_show_v4(b, p);
+            b.extend_from_slice(&tail);
+        });
+        let mut v6 = lines(&l.v6[skip6..], |b, p| {
+            push_show_v6(b, p);
+            b.extend_from_slice(&tail);
+        });
+        let mut rest = |w: &mut dyn std::io::Write| {
+            v4(w)?;
+            v6(w)
+        };
+        cx.render_to(
+            out,
+            &format!("{}.edl", cx.catalogue.id),
             TEMPLATE,
             &minijinja::context! {
-                first => safe(first), first_comment => first_comment(cx.header), rest => safe(rest),
+                first => safe(first), first_comment => first_comment(cx.header), rest => slot(0),
             },
-        )?;
-        Ok(vec![OutputFile {
-            path: format!("{}.edl", cx.catalogue.id),
-            contents: text.into_bytes(),
-        }])
+            &mut [&mut rest],
+        )
     }
 
     /// The entries to add to and remove from the hosted list.

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{block, ser, Delta, Header};
+use super::{lines, ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::net::{show_v4, show_v6};
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::net::{push_show_v4, push_show_v6, show_v4, show_v6};
+use crate::render::{slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Iptables;
 
@@ -93,30 +93,45 @@ impl Platform for Iptables {
         &[SET_V4, SET_V6, SET_V4_TMP, SET_V6_TMP, CHAIN]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let id = &cx.catalogue.id;
         let l = cx.list;
         let n = cx.names(self.object_names());
         let ipset_file = format!("{id}.ipset");
         let (tmp_v4, tmp_v6) = (SET_V4_TMP.name(id), SET_V6_TMP.name(id));
-        let adds = block(
-            l.v4.iter()
-                .map(|p| format!("add {tmp_v4} {}", show_v4(p)))
-                .chain(l.v6.iter().map(|p| format!("add {tmp_v6} {}", show_v6(p)))),
-        );
-        let ipset = cx.render(
+        let add = |set: &str| {
+            let mut head = b"add ".to_vec();
+            head.extend_from_slice(set.as_bytes());
+            head.push(b' ');
+            head
+        };
+        let (head4, head6) = (add(&tmp_v4), add(&tmp_v6));
+        let mut v4 = lines(&l.v4, |b, p| {
+            b.extend_from_slice(&head4);
+            push_show_v4(b, p);
+            b.push(b'\n');
+        });
+        let mut v6 = lines(&l.v6, |b, p| {
+            b.extend_from_slice(&head6);
+            push_show_v6(b, p);
+            b.push(b'\n');
+        });
+        let mut adds = |w: &mut dyn std::io::Write| {
+            v4(w)?;
+            v6(w)
+        };
+        cx.render_to(
+            out,
+            &ipset_file,
             IPSET,
             &minijinja::context! {
                 h => ser(cx.header), n => n.clone(), file => &ipset_file,
                 size_v4 => ser(set_size(l.v4.len())),
                 size_v6 => ser(set_size(l.v6.len())),
-                adds => safe(adds),
+                adds => slot(0),
             },
+            &mut [&mut adds],
         )?;
-        let mut files = vec![OutputFile {
-            path: ipset_file.clone(),
-            contents: ipset.into_bytes(),
-        }];
         for (ext, tool, set, count, family) in [
             (
                 "iptables",
@@ -134,18 +149,17 @@ impl Platform for Iptables {
             ),
         ] {
             let file = format!("{id}.{ext}");
-            let text = cx.render(
+            cx.render_to(
+                out,
+                &file,
                 RULES,
                 &minijinja::context! {
                     h => ser(cx.header), n => n.clone(), file => &file, tool, set, count, family, ipset_file => &ipset_file,
                 },
+                &mut [],
             )?;
-            files.push(OutputFile {
-                path: file,
-                contents: text.into_bytes(),
-            });
         }
-        Ok(files)
+        Ok(())
     }
 
     /// An `ipset restore` script: adds first, then deletes, so nothing is unblocked in

@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{block, ser, Delta, Header};
+use super::{lines, ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::net::V4Net;
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::net::push_v4_net;
+use crate::render::{slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Junos;
 
@@ -83,40 +83,37 @@ impl Platform for Junos {
         &[LIST_V4, LIST_V6, FILTER_V4, FILTER_V6]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let id = &cx.catalogue.id;
         let l = cx.list;
-        let names = [
-            (LIST_V4.name(id), FILTER_V4.name(id)),
-            (LIST_V6.name(id), FILTER_V6.name(id)),
-        ];
+        let (list_v4, list_v6) = (LIST_V4.name(id), LIST_V6.name(id));
+        let (filter_v4, filter_v6) = (FILTER_V4.name(id), FILTER_V6.name(id));
         let mut families = Vec::new();
         if !l.v4.is_empty() {
-            let (list, filter) = &names[0];
-            families.push(family(
-                "inet",
-                list,
-                filter,
-                l.v4.iter().map(|p| V4Net(*p).to_string()),
-            ));
+            families.push(family("inet", &list_v4, &filter_v4, 0));
         }
         if !l.v6.is_empty() {
-            let (list, filter) = &names[1];
-            families.push(family(
-                "inet6",
-                list,
-                filter,
-                l.v6.iter().map(ToString::to_string),
-            ));
+            families.push(family("inet6", &list_v6, &filter_v6, 1));
         }
-        let text = cx.render(
+        let head = |list: &str| format!("set policy-options prefix-list {list} ").into_bytes();
+        let (head4, head6) = (head(&list_v4), head(&list_v6));
+        let mut v4 = lines(&l.v4, |b, p| {
+            b.extend_from_slice(&head4);
+            push_v4_net(b, p);
+            b.push(b'\n');
+        });
+        let mut v6 = lines(&l.v6, |b, p| {
+            b.extend_from_slice(&head6);
+            b.extend_from_slice(p.to_string().as_bytes());
+            b.push(b'\n');
+        });
+        cx.render_to(
+            out,
+            &format!("{id}.junos"),
             TEMPLATE,
             &minijinja::context! { h => ser(cx.header), n => cx.names(self.object_names()), families => ser(&families) },
-        )?;
-        Ok(vec![OutputFile {
-            path: format!("{id}.junos"),
-            contents: text.into_bytes(),
-        }])
+            &mut [&mut v4, &mut v6],
+        )
     }
 
     /// `load set` lines editing the prefix lists (adds first, then deletes; one commit).
@@ -177,18 +174,14 @@ impl Platform for Junos {
     }
 }
 
-fn family<'a>(
-    family: &'static str,
-    list: &'a str,
-    filter: &'a str,
-    prefixes: impl Iterator<Item = String>,
-) -> Family<'a> {
+/// A family's part of the file; its prefix-list entries stream from block `slot`.
+fn family<'a>(family: &'static str, list: &'a str, filter: &'a str, entries: usize) -> Family<'a> {
     Family {
         family,
         list,
         filter,
         counter_from: format!("{filter}-FROM"),
         counter_to: format!("{filter}-TO"),
-        entries: safe(block(prefixes.map(|p| entry(list, &p)))),
+        entries: slot(entries),
     }
 }

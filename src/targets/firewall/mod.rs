@@ -33,7 +33,7 @@ use std::sync::LazyLock;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
-use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
+use super::{Files, Item, ItemKind, Support, Target, TargetContext, TargetOutput, WriteError};
 use crate::diag::Diagnostic;
 use crate::model::{Action, Catalogue, Direction};
 use crate::render::{Escaper, Template, Templates};
@@ -160,6 +160,28 @@ impl Header {
     }
 }
 
+/// Bytes of lines gathered before they go to the file.
+const LINES_FLUSH: usize = 1 << 16;
+
+/// A streamed block of one line per item: `line` appends an item's line (newline included)
+/// to the buffer, which goes to the file in pieces; a million prefixes are never one string.
+pub fn lines<'a, T>(
+    items: &'a [T],
+    line: impl Fn(&mut Vec<u8>, &T) + 'a,
+) -> impl FnMut(&mut dyn std::io::Write) -> Result<(), WriteError> + 'a {
+    move |w| {
+        let mut buf = Vec::with_capacity(LINES_FLUSH + 256);
+        for item in items {
+            line(&mut buf, item);
+            if buf.len() >= LINES_FLUSH {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        Ok(w.write_all(&buf)?)
+    }
+}
+
 /// Joins formatted lines into one block for a template (each line ends with `\n`).
 pub fn block<I: IntoIterator<Item = String>>(lines: I) -> String {
     let lines = lines.into_iter();
@@ -237,12 +259,13 @@ static DESCRIPTION: LazyLock<String> = LazyLock::new(|| {
 static ESCAPERS: LazyLock<Vec<Escaper>> =
     LazyLock::new(|| PLATFORMS.iter().map(|p| p.escaper()).collect());
 
-/// Renders every platform's files of a plan.
-pub fn render(
+/// Writes every platform's files of a plan.
+pub fn write(
     c: &Catalogue,
     plan: &Plan,
     templates: &Templates,
-) -> Result<Vec<OutputFile>, Diagnostic> {
+    out: &mut Files,
+) -> Result<(), Vec<Diagnostic>> {
     let header = Header::new(c, plan);
     let cx = PlatformContext {
         catalogue: c,
@@ -250,11 +273,10 @@ pub fn render(
         header: &header,
         templates,
     };
-    let mut files = Vec::new();
     for p in PLATFORMS {
-        files.extend(p.render(&cx)?);
+        p.write(&cx, out)?;
     }
-    Ok(files)
+    Ok(())
 }
 
 impl Target for Firewall {
@@ -286,14 +308,19 @@ impl Target for Firewall {
         support(item)
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    /// The safety rails, without aggregating or writing.
+    fn check(&self, cx: &TargetContext<'_>) -> Result<(), Vec<Diagnostic>> {
+        rails::check(cx.catalogue)
+    }
+
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let plan = plan(cx.catalogue)?;
-        let files = render(cx.catalogue, &plan, cx.templates).map_err(|d| vec![d])?;
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused: Vec::new(),
-        })
+        write(cx.catalogue, &plan, cx.templates, out)?;
+        Ok(TargetOutput::done())
     }
 }
 
@@ -376,11 +403,13 @@ mod tests {
             templates: &templates,
         };
         for p in PLATFORMS {
-            let files = p.render(&cx).unwrap();
+            let mut out = Files::memory("firewall");
+            p.write(&cx, &mut out).unwrap();
+            let files = out.into_tree();
             assert!(!files.is_empty(), "{}", p.name());
-            for f in files {
-                let ext = f.path.strip_prefix("contec-cms8000.").unwrap_or_default();
-                assert!(p.extensions().contains(&ext), "{}: {}", p.name(), f.path);
+            for path in files.keys() {
+                let ext = path.strip_prefix("contec-cms8000.").unwrap_or_default();
+                assert!(p.extensions().contains(&ext), "{}: {}", p.name(), path);
             }
         }
     }

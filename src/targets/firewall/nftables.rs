@@ -7,11 +7,11 @@
 
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{block, ser, Delta, Header};
+use super::{lines, ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::net::{show_v4, show_v6};
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::net::{push_show_v4, push_show_v6, show_v4, show_v6};
+use crate::render::{slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Nftables;
 
@@ -23,8 +23,13 @@ const TABLE: Naming = Naming {
     max: 64,
 };
 
-fn elements<T>(list: &[T], show: fn(&T) -> String) -> minijinja::Value {
-    safe(block(list.iter().map(|n| format!("\t\t\t{},", show(n)))))
+/// One `\t\t\tPREFIX,` line per prefix.
+fn element<T>(show: fn(&mut Vec<u8>, &T)) -> impl Fn(&mut Vec<u8>, &T) {
+    move |b, n| {
+        b.extend_from_slice(b"\t\t\t");
+        show(b, n);
+        b.extend_from_slice(b",\n");
+    }
 }
 
 impl Platform for Nftables {
@@ -52,20 +57,17 @@ impl Platform for Nftables {
         &[TABLE]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let file = format!("{}.nft", cx.catalogue.id);
-        let text = cx.render(
-            TEMPLATE,
-            &minijinja::context! {
-                h => ser(cx.header), n => cx.names(self.object_names()), file => &file,
-                elements_v4 => elements(&cx.list.v4, show_v4),
-                elements_v6 => elements(&cx.list.v6, show_v6),
-            },
-        )?;
-        Ok(vec![OutputFile {
-            path: file,
-            contents: text.into_bytes(),
-        }])
+        let l = cx.list;
+        let view = minijinja::context! {
+            h => ser(cx.header), n => cx.names(self.object_names()), file => &file,
+            has_v4 => !l.v4.is_empty(), has_v6 => !l.v6.is_empty(),
+            elements_v4 => slot(0), elements_v6 => slot(1),
+        };
+        let mut v4 = lines(&l.v4, element(push_show_v4));
+        let mut v6 = lines(&l.v6, element(push_show_v6));
+        cx.render_to(out, &file, TEMPLATE, &view, &mut [&mut v4, &mut v6])
     }
 
     /// An `nft -f` script: deletes first (so no added prefix overlaps one still present),

@@ -7,11 +7,11 @@
 
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{block, ser, Delta, Header};
+use super::{lines, ser, Delta, Header};
 use crate::diag::Diagnostic;
-use crate::net::{show_v4, show_v6};
-use crate::render::{safe, Escaper, Template};
-use crate::targets::OutputFile;
+use crate::net::{push_show_v4, push_show_v6, show_v4, show_v6};
+use crate::render::{slot, Escaper, Template};
+use crate::targets::Files;
 
 pub struct Pf;
 
@@ -58,33 +58,40 @@ impl Platform for Pf {
         &[TABLE]
     }
 
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>> {
         let id = &cx.catalogue.id;
         let n = cx.names(self.object_names());
         let rules_file = format!("{id}.pf");
         let table_file = format!("{id}.pf.table");
         let table_path = format!("/etc/pf/{id}.table");
-        let rules = cx.render(
+        cx.render_to(
+            out,
+            &rules_file,
             RULES,
             &minijinja::context! { h => ser(cx.header), n => n.clone(), table_file => &table_file, table_path => &table_path },
+            &mut [],
         )?;
-        let entries = block(prefixes(&cx.list.v4, &cx.list.v6));
-        let table = cx.render(
+        let mut v4 = lines(&cx.list.v4, |b, p| {
+            push_show_v4(b, p);
+            b.push(b'\n');
+        });
+        let mut v6 = lines(&cx.list.v6, |b, p| {
+            push_show_v6(b, p);
+            b.push(b'\n');
+        });
+        let mut entries = |w: &mut dyn std::io::Write| {
+            v4(w)?;
+            v6(w)
+        };
+        cx.render_to(
+            out,
+            &table_file,
             TABLE_FILE,
             &minijinja::context! {
-                h => ser(cx.header), n => n, table_path => &table_path, rules_file => &rules_file, entries => safe(entries),
+                h => ser(cx.header), n => n, table_path => &table_path, rules_file => &rules_file, entries => slot(0),
             },
-        )?;
-        Ok(vec![
-            OutputFile {
-                path: rules_file,
-                contents: rules.into_bytes(),
-            },
-            OutputFile {
-                path: table_file,
-                contents: table.into_bytes(),
-            },
-        ])
+            &mut [&mut entries],
+        )
     }
 
     /// `pfctl -T add` then `-T delete`, reading prefixes from standard input.
@@ -97,7 +104,7 @@ impl Platform for Pf {
             if !list.is_empty() {
                 out.push_str(&format!(
                     "pfctl -t {table} -T {verb} -f - <<'EOF'\n{}EOF\n",
-                    block(list)
+                    super::block(list)
                 ));
             }
         }

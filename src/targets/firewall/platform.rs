@@ -16,8 +16,8 @@ use super::aggregate::Aggregated;
 use super::{Delta, Header};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{Escaper, Template, Templates};
-use crate::targets::OutputFile;
+use crate::render::{Block, Escaper, Template, Templates};
+use crate::targets::Files;
 
 /// One firewall platform.
 pub trait Platform: Sync {
@@ -33,8 +33,9 @@ pub trait Platform: Sync {
     fn escaper(&self) -> Escaper;
     /// The device objects it names after the catalogue (templates read them as `n.<key>`).
     fn object_names(&self) -> &'static [Naming];
-    /// Its files for one block list.
-    fn render(&self, cx: &PlatformContext<'_>) -> Result<Vec<OutputFile>, Diagnostic>;
+    /// Writes its files for one block list into `out`, streaming the prefixes
+    /// ([`PlatformContext::render_to`] with [`super::lines`] blocks).
+    fn write(&self, cx: &PlatformContext<'_>, out: &mut Files) -> Result<(), Vec<Diagnostic>>;
     /// The ready-to-apply commands that take a device from the old list to the new one.
     fn delta(&self, d: &Delta, h: &Header) -> String;
 }
@@ -55,9 +56,17 @@ impl PlatformContext<'_> {
         super::ser(names(namings, &self.catalogue.id))
     }
 
-    /// Renders one template with a view built by `minijinja::context!`.
-    pub fn render(&self, t: Template, view: &minijinja::Value) -> Result<String, Diagnostic> {
-        self.templates.render(t.name, view)
+    /// Writes the file `path` from one template with a view built by `minijinja::context!`,
+    /// streaming `blocks[n]` where the view holds [`slot(n)`](crate::render::slot).
+    pub fn render_to(
+        &self,
+        out: &mut Files,
+        path: &str,
+        t: Template,
+        view: &minijinja::Value,
+        blocks: &mut [Block<'_>],
+    ) -> Result<(), Vec<Diagnostic>> {
+        out.file(path, |w| self.templates.render_to(w, t.name, view, blocks))
     }
 }
 

@@ -16,29 +16,35 @@ use super::{comment, cve_tags, seen, to_ids, Shared, Written};
 use crate::diag::Diagnostic;
 use crate::model::BulkList;
 
-/// The entries of a list in value order, each once: indexes into `networks` or `domains`.
-fn order(list: &BulkList) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..list.networks.len().max(list.domains.len()) as u32).collect();
-    if !list.networks.is_empty() {
-        let key = |i: &u32| -> IpNet { list.networks[*i as usize].0 };
-        idx.sort_by_key(key);
-        idx.dedup_by_key(|i| key(i));
-    } else {
-        idx.sort_by(|a, b| {
-            list.domains[*a as usize]
-                .0
-                .cmp(&list.domains[*b as usize].0)
-        });
-        idx.dedup_by(|a, b| list.domains[*a as usize].0 == list.domains[*b as usize].0);
-    }
-    idx
+/// The values of a list in value order (addresses numerically, IPv4 first; domains
+/// bytewise), each once: the packed lists are sorted with repeats side by side.
+fn values(list: &BulkList) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+    let nets = list.networks.iter().map(|(n, _)| n);
+    let mut last_net: Option<IpNet> = None;
+    let nets = nets.filter(move |n| last_net.replace(*n) != Some(*n));
+    let mut last_domain: Option<&str> = None;
+    let domains = list
+        .domains
+        .iter()
+        .map(|(d, _)| d)
+        .filter(move |d| last_domain.replace(d) != Some(d));
+    nets.map(|n| Cow::Owned(net_value(n)))
+        .chain(domains.map(Cow::Borrowed))
+}
+
+/// Distinct values of a list.
+fn distinct(list: &BulkList) -> usize {
+    values(list).count()
 }
 
 /// Writes the event of one bulk list.
-pub fn write(s: &Shared<'_>, list: &BulkList) -> Result<Written, Vec<Diagnostic>> {
+pub fn write(
+    s: &Shared<'_>,
+    list: &BulkList,
+    out: &mut crate::output::Files,
+) -> Result<Written, Vec<Diagnostic>> {
     let c = s.c;
     let label = list.meta.role.as_deref().unwrap_or(&list.id);
-    let entries = order(list);
     let head = s.head(
         s.uuid(&format!("bulk/{}", list.id)),
         format!(
@@ -46,7 +52,7 @@ pub fn write(s: &Shared<'_>, list: &BulkList) -> Result<Written, Vec<Diagnostic>
             c.advisory.id,
             list.id,
             c.id,
-            entries.len()
+            distinct(list)
         ),
         list.meta.severity,
         &list.meta.cves,
@@ -61,12 +67,8 @@ pub fn write(s: &Shared<'_>, list: &BulkList) -> Result<Written, Vec<Diagnostic>
     } else {
         address_kinds(list.meta.direction)
     };
-    super::write_event(&head, |w| {
-        for &i in &entries {
-            let value: Cow<'_, str> = match list.networks.get(i as usize) {
-                Some((n, _)) if list.domains.is_empty() => net_value(*n).into(),
-                _ => list.domains[i as usize].0.as_str().into(),
-            };
+    super::write_event(out, &head, |w| {
+        for value in values(list) {
             for kind in kinds {
                 let uuid = s.uuid(&format!("bulk/{}/{}/{value}", list.id, kind.kind));
                 w.attribute(&Attribute {
@@ -88,5 +90,4 @@ pub fn write(s: &Shared<'_>, list: &BulkList) -> Result<Written, Vec<Diagnostic>
         }
         Ok(())
     })
-    .map_err(super::failed)
 }

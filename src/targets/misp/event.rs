@@ -22,7 +22,7 @@ use crate::model::{ContentMatch, Detection, Direction, Indicator, Observable, Pr
 use crate::rules::dialect::{Dialect, Suricata7};
 use crate::targets::{Skipped, TargetContext};
 
-type Writer<'w> = EventWriter<'w, Vec<u8>, Vec<u8>>;
+type Writer<'w> = EventWriter<'w, crate::output::FileSink, Vec<u8>>;
 
 /// An attribute of the event with the fields every attribute shares.
 fn attribute<'a>(
@@ -86,6 +86,7 @@ pub fn write(
     cx: &TargetContext<'_>,
     s: &Shared<'_>,
     refused: &mut Vec<Skipped>,
+    out: &mut crate::output::Files,
 ) -> Result<Written, Vec<Diagnostic>> {
     let c = s.c;
     let rules = rules(cx, refused)?;
@@ -96,7 +97,7 @@ pub fn write(
         severity(s),
         &cves,
     );
-    super::write_event(&head, |w| {
+    super::write_event(out, &head, |w| {
         advisory(w, s)?;
         for i in &c.indicators {
             indicator(w, s, i, refused)?;
@@ -114,7 +115,6 @@ pub fn write(
         }
         Ok(())
     })
-    .map_err(super::failed)
 }
 
 /// CVEs as `vulnerability` attributes, advisory references as `link` attributes.

@@ -33,9 +33,10 @@ use std::borrow::Cow;
 use jiff::civil::Date;
 use uuid::Uuid;
 
-use super::{Item, ItemKind, Skipped, Support, Target, TargetContext, TargetOutput};
-use crate::diag::{Code, Diagnostic};
+use super::{Files, Item, ItemKind, Skipped, Support, Target, TargetContext, TargetOutput};
+use crate::diag::Diagnostic;
 use crate::model::{Action, Catalogue, Meta, Severity, Tlp};
+use crate::output::FileSink;
 
 pub struct Misp;
 
@@ -200,71 +201,56 @@ impl Target for Misp {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let shared = Shared::new(cx.catalogue);
         let mut refused: Vec<Skipped> = Vec::new();
-        let mut events = vec![event::write(cx, &shared, &mut refused)?];
+        // Each event streams into its own file; only its hashes.csv lines and manifest entry
+        // are kept, for the two files that list every event.
+        let mut events = vec![event::write(cx, &shared, &mut refused, out)?];
         for list in &cx.catalogue.bulk {
-            events.push(bulk::write(&shared, list)?);
+            events.push(bulk::write(&shared, list, out)?);
         }
-        // Events, manifest entries and hashes.csv lines in uuid order.
+        // Manifest entries and hashes.csv lines in uuid order.
         events.sort_by(|a, b| a.uuid.cmp(&b.uuid));
-        let mut files = Vec::with_capacity(events.len() + 2);
-        let mut hashes = Vec::new();
-        let mut manifest = Vec::with_capacity(events.len());
-        for e in events {
-            hashes.extend_from_slice(&e.hashes);
-            files.push(super::OutputFile {
-                path: format!("{}.json", e.uuid),
-                contents: e.json,
-            });
-            manifest.push((e.uuid, e.manifest));
-        }
-        files.push(super::OutputFile {
-            path: "hashes.csv".into(),
-            contents: hashes,
-        });
-        files.push(super::OutputFile {
-            path: "manifest.json".into(),
-            contents: json::manifest(&manifest),
-        });
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused,
-        })
+        out.file("hashes.csv", |w| {
+            for e in &events {
+                std::io::Write::write_all(w, &e.hashes)?;
+            }
+            Ok(())
+        })?;
+        let manifest: Vec<(String, json::ManifestEntry)> =
+            events.into_iter().map(|e| (e.uuid, e.manifest)).collect();
+        out.put("manifest.json", &json::manifest(&manifest))?;
+        Ok(TargetOutput::refusing(refused))
     }
 }
 
-/// The diagnostic of a failed write into memory (which only a bug can cause).
-fn failed(e: std::io::Error) -> Vec<Diagnostic> {
-    vec![Diagnostic::new(
-        Code::WriteFailed,
-        format!("cannot write the MISP feed: {e}"),
-    )
-    .help("this is a bug in iocc, please report it")]
-}
-
-/// One written event: its uuid, `<uuid>.json`, its `hashes.csv` lines and manifest entry.
+/// One written event (`<uuid>.json`): its uuid, its `hashes.csv` lines and manifest entry.
 pub struct Written {
     pub uuid: String,
-    pub json: Vec<u8>,
     pub hashes: Vec<u8>,
     pub manifest: json::ManifestEntry,
 }
 
-/// Writes one event: `head`, then what `body` streams into the writer.
+/// Writes one event into `<uuid>.json` of `out`: `head`, then what `body` streams into the
+/// writer.
 pub fn write_event(
+    out: &mut Files,
     head: &json::Head,
-    body: impl FnOnce(&mut json::EventWriter<'_, Vec<u8>, Vec<u8>>) -> std::io::Result<()>,
-) -> std::io::Result<Written> {
-    let (mut out, mut hashes) = (Vec::new(), Vec::new());
-    let mut w = json::EventWriter::start(&mut out, &mut hashes, head)?;
-    body(&mut w)?;
-    w.finish()?;
+    body: impl FnOnce(&mut json::EventWriter<'_, FileSink, Vec<u8>>) -> std::io::Result<()>,
+) -> Result<Written, Vec<Diagnostic>> {
+    let mut hashes = Vec::new();
+    out.file(&format!("{}.json", head.uuid), |sink| {
+        let mut w = json::EventWriter::start(sink, &mut hashes, head)?;
+        body(&mut w)?;
+        Ok(w.finish()?)
+    })?;
     Ok(Written {
         uuid: head.uuid.clone(),
-        json: out,
         hashes,
         manifest: head.manifest(),
     })

@@ -19,9 +19,12 @@
 pub mod escape;
 pub mod rules;
 
-use super::{Item, ItemKind, OutputFile, Skipped, Support, Target, TargetContext, TargetOutput};
+use super::{
+    Files, Item, ItemKind, Skipped, Support, Target, TargetContext, TargetOutput, WriteError,
+};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{BulkList, Catalogue};
+use crate::output::FileSink;
 use crate::render::{Escaper, Template};
 
 pub struct Sigma;
@@ -33,23 +36,33 @@ fn small(c: &Catalogue, b: &BulkList) -> bool {
     b.networks.len() + b.domains.len() <= c.policy.large_list_threshold as usize
 }
 
-/// The lookup table of a long bulk list: a `value` header, one entry per row.
-fn lookup(b: &BulkList) -> Result<Vec<u8>, csv::Error> {
+/// Streams the lookup table of a long bulk list: a `value` header, one entry per row.
+fn lookup(b: &BulkList, w: &mut FileSink) -> Result<(), WriteError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record(["value"])?;
-    for (n, _) in &b.networks {
-        w.write_record([n.to_string()])?;
-    }
-    for (d, _) in &b.domains {
-        w.write_record([d])?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        .from_writer(w);
+    let row = |w: &mut csv::Writer<&mut FileSink>, v: &str| w.write_record([v]);
+    let result = row(&mut w, "value")
+        .and_then(|()| {
+            b.networks
+                .iter()
+                .try_for_each(|(n, _)| row(&mut w, &n.to_string()))
+        })
+        .and_then(|()| b.domains.iter().try_for_each(|(d, _)| row(&mut w, d)))
+        .and_then(|()| w.flush().map_err(csv::Error::from));
+    result.map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(e) => WriteError::Io(e),
+        other => WriteError::Refused(vec![Diagnostic::new(
+            Code::WriteFailed,
+            format!("cannot write the Sigma lookup of `{}`: {other:?}", b.id),
+        )
+        .help("this is a bug in iocc, please report it")]),
+    })
 }
 
-fn lookup_files(c: &Catalogue) -> Result<(Vec<OutputFile>, Vec<Skipped>), Vec<Diagnostic>> {
-    let mut files = Vec::new();
+/// The long bulk lists (each gets a lookup table) and what the coverage says of them and of
+/// the empty ones.
+fn long_lists(c: &Catalogue) -> (Vec<&BulkList>, Vec<Skipped>) {
     let mut refused = Vec::new();
     for b in c
         .bulk
@@ -61,26 +74,25 @@ fn lookup_files(c: &Catalogue) -> Result<(Vec<OutputFile>, Vec<Skipped>), Vec<Di
             "the list is empty: a Sigma rule needs a value",
         ));
     }
-    for b in c.bulk.iter().filter(|b| !small(c, b)) {
-        let path = format!("lookups/{}.csv", b.id);
-        let contents = lookup(b).map_err(|e| {
-            vec![Diagnostic::new(
-                Code::WriteFailed,
-                format!("cannot write the Sigma lookup `{path}`: {e}"),
-            )
-            .help("this is a bug in iocc, please report it")]
-        })?;
+    let long: Vec<&BulkList> = c.bulk.iter().filter(|b| !small(c, b)).collect();
+    for b in &long {
         refused.push(Skipped::new(
             &b.id,
             format!(
-                "{} entries, more than the policy's large-list-threshold ({}): Sigma rules are not meant for long lists; the entries are in sigma/{path} (and the csv target) for a SIEM lookup table",
+                "{} entries, more than the policy's large-list-threshold ({}): Sigma rules are not meant for long lists; the entries are in sigma/lookups/{}.csv (and the csv target) for a SIEM lookup table",
                 b.networks.len() + b.domains.len(),
-                c.policy.large_list_threshold
+                c.policy.large_list_threshold,
+                b.id
             ),
         ));
-        files.push(OutputFile { path, contents });
     }
-    Ok((files, refused))
+    (long, refused)
+}
+
+/// One file of the target: a lookup table or a rule.
+enum SigmaFile<'a> {
+    Lookup(&'a BulkList),
+    Rule(&'a rules::Rule),
 }
 
 impl Target for Sigma {
@@ -113,22 +125,35 @@ impl Target for Sigma {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
-        let (mut files, refused) = lookup_files(c)?;
+        let (long, refused) = long_lists(c);
         let usable = |b: &BulkList| small(c, b) && !(b.networks.is_empty() && b.domains.is_empty());
-        for r in rules::rules(c, usable) {
-            let text = cx.templates.render(T_RULE.name, &r).map_err(|d| vec![d])?;
-            files.push(OutputFile {
-                path: format!("{}.yml", r.stem),
-                contents: text.into_bytes(),
-            });
+        let rules = rules::rules(c, usable);
+        // Files are written in path order, as the report lists them.
+        let mut files: Vec<(String, SigmaFile<'_>)> = long
+            .into_iter()
+            .map(|b| (format!("lookups/{}.csv", b.id), SigmaFile::Lookup(b)))
+            .chain(
+                rules
+                    .iter()
+                    .map(|r| (format!("{}.yml", r.stem), SigmaFile::Rule(r))),
+            )
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, file) in files {
+            match file {
+                SigmaFile::Lookup(b) => out.file(&path, |w| lookup(b, w))?,
+                SigmaFile::Rule(r) => {
+                    let text = cx.templates.render(T_RULE.name, r).map_err(|d| vec![d])?;
+                    out.put(&path, text.as_bytes())?;
+                }
+            }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused,
-        })
+        Ok(TargetOutput::refusing(refused))
     }
 }

@@ -490,10 +490,10 @@ fn list_rules(c: &Catalogue, b: &BulkList) -> Vec<Rule> {
         metas: vec![&b.meta],
         ..Members::default()
     };
-    for (n, _) in &b.networks {
-        m.add_net(*n, b.meta.direction);
+    for (n, _) in b.networks.iter() {
+        m.add_net(n, b.meta.direction);
     }
-    m.domains = b.domains.iter().map(|(d, _)| d.as_str()).collect();
+    m.domains = b.domains.iter().map(|(d, _)| d).collect();
     let cats: &[Category] = match b.kind {
         BulkKind::Address => &[Category::Firewall],
         BulkKind::Domain => &[Category::Dns, Category::Proxy],

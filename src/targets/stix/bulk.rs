@@ -34,16 +34,21 @@ fn entry_value(list: &BulkList, e: usize, out: &mut String) {
         Some((n, _)) => {
             let _ = write!(out, "{n}");
         }
-        None => out.push_str(&list.domains[e - list.networks.len()].0),
+        None => out.push_str(domain(list, e).0),
     }
+}
+
+/// The domain entry of index `e` (after the networks) and its line.
+fn domain(list: &BulkList, e: usize) -> (&str, u32) {
+    list.domains.get(e - list.networks.len()).unwrap_or(("", 0))
 }
 
 /// The observable of the entry of index `e`, as the catalogue would write it.
 fn entry_observable(list: &BulkList, e: usize) -> Observable {
     match list.networks.get(e) {
         Some((n, _)) if n.prefix_len() == n.max_prefix_len() => Observable::Address(n.addr()),
-        Some((n, _)) => Observable::Network(*n),
-        None => Observable::Domain(list.domains[e - list.networks.len()].0.clone()),
+        Some((n, _)) => Observable::Network(n),
+        None => Observable::Domain(domain(list, e).0.to_owned()),
     }
 }
 
@@ -53,8 +58,6 @@ struct EntryShape {
     /// `segments.len() == slots.len() + 1`.
     segments: Vec<Vec<u8>>,
     slots: Vec<Slot>,
-    /// Bytes of an entry, roughly (capacity planning).
-    estimate: usize,
     /// `"{label}: "` and `"{label} (line "`, and `" of bulk list `{id}`)."`.
     name_prefix: String,
     description_prefix: String,
@@ -112,11 +115,9 @@ impl EntryShape {
             pos = start + len;
         }
         segments.push(text.as_bytes()[pos..].to_vec());
-        let fixed: usize = segments.iter().map(Vec::len).sum();
         EntryShape {
             segments,
             slots,
-            estimate: fixed + 2 * label.len() + list.id.len() + 160,
             name_prefix: format!("{label}: "),
             description_prefix: format!("{label} (line "),
             description_suffix: format!(" of bulk list `{}`).", list.id),
@@ -128,8 +129,8 @@ impl EntryShape {
         use std::fmt::Write as _;
         entry_value(list, e, value);
         let line = match list.networks.get(e) {
-            Some((_, line)) => *line,
-            None => list.domains[e - list.networks.len()].1,
+            Some((_, line)) => line,
+            None => domain(list, e).1,
         };
         let mut field = String::new();
         for (k, slot) in self.slots.iter().enumerate() {
@@ -229,14 +230,6 @@ impl<'c> BulkEntries<'c> {
 
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Bytes of the written entries, roughly (capacity planning).
-    pub fn estimate(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|e| self.shapes[e.list as usize].estimate)
-            .sum()
     }
 
     /// The entries in id order: each id, and a writer of the entry.

@@ -21,7 +21,7 @@ pub use pattern::{detection_pattern, literal, observable_pattern};
 
 use serde_json::Value;
 
-use super::{Coverage, Target, TargetContext, TargetOutput};
+use super::{Coverage, Files, Target, TargetContext, TargetOutput, WriteError};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Action, Meta};
 use crate::rules::dialect::{Dialect, Suricata7};
@@ -218,14 +218,17 @@ fn rule_indicators(b: &mut Builder<'_>, plan: &RulePlan) -> Result<(), Vec<Diagn
 /// assembled from the objects' own pretty text indented one level deeper. JSON strings hold
 /// no raw newline, so indenting line by line cannot touch a value. Objects are merged in id
 /// order from the small objects (map) and the bulk entries (sorted).
-fn assemble(b: Builder<'_>, bulk: &BulkEntries<'_>) -> Vec<u8> {
+fn assemble(
+    b: Builder<'_>,
+    bulk: &BulkEntries<'_>,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let c = b.c;
     let id = format!(
         "bundle--{}",
         stable_uuid(&format!("{}/bundle/{}", c.id, c.version))
     );
-    let small: usize = b.objects.values().map(|t| t.len() + t.len() / 8).sum();
-    let mut out: Vec<u8> = Vec::with_capacity(small + bulk.estimate() + 128);
+    let mut out: Vec<u8> = Vec::with_capacity(FLUSH + 4096);
     out.extend_from_slice(
         format!("{{\n  \"id\": {},\n  \"objects\": [\n", Value::from(id)).as_bytes(),
     );
@@ -253,13 +256,24 @@ fn assemble(b: Builder<'_>, bulk: &BulkEntries<'_>) -> Vec<u8> {
         }
         written += 1;
         out.extend_from_slice(if written < n { b",\n" } else { b"\n" });
+        if out.len() >= FLUSH {
+            w.write_all(&out)?;
+            out.clear();
+        }
     }
     out.extend_from_slice(b"  ],\n  \"type\": \"bundle\"\n}\n");
-    out
+    w.write_all(&out)
 }
 
-/// Builds the bundle; `Err` holds the rules that could not be written.
-fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Vec<u8>, Vec<Diagnostic>> {
+/// Bytes gathered before they go to the file.
+const FLUSH: usize = 1 << 16;
+
+/// Writes the bundle into `w`; `Err` holds the rules that could not be written.
+fn bundle(
+    cx: &TargetContext<'_>,
+    coverage: &mut Coverage,
+    w: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
     let mut b = Builder::new(cx.catalogue);
     marking_and_identity(&mut b);
     vulnerabilities(&mut b);
@@ -273,7 +287,7 @@ fn bundle(cx: &TargetContext<'_>, coverage: &mut Coverage) -> Result<Vec<u8>, Ve
             "no `suricata` output in this build (target not registered or not selected): no `pattern_type: suricata` indicators",
         ),
     }
-    Ok(assemble(b, &bulk))
+    Ok(assemble(b, &bulk, w)?)
 }
 
 impl Target for Stix {
@@ -294,13 +308,16 @@ impl Target for Stix {
         super::Support::Yes
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let mut coverage = Coverage::default();
-        let bytes = bundle(cx, &mut coverage)?;
-        Ok(
-            TargetOutput::one_file(format!("{}.json", cx.catalogue.id), bytes)
-                .refusing(coverage.skipped),
-        )
+        out.file(&format!("{}.json", cx.catalogue.id), |w| {
+            bundle(cx, &mut coverage, w)
+        })?;
+        Ok(TargetOutput::refusing(coverage.skipped))
     }
 }
 
@@ -320,14 +337,19 @@ mod tests {
             .expect("contec catalogue validates")
     }
 
-    fn compile_with(rules: Option<&RulePlan>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn compile_with(
+        rules: Option<&RulePlan>,
+    ) -> Result<(crate::output::Tree, TargetOutput), Vec<Diagnostic>> {
         let c = contec();
         let templates = crate::targets::templates(None).unwrap();
-        Stix.compile(&TargetContext {
-            catalogue: &c,
-            templates: &templates,
-            rules,
-        })
+        crate::targets::write_in_memory(
+            &Stix,
+            &TargetContext {
+                catalogue: &c,
+                templates: &templates,
+                rules,
+            },
+        )
     }
 
     /// A plan of the given rule lines, read into the model.
@@ -364,9 +386,9 @@ mod tests {
             "alert tcp $HOME_NET any -> 202.114.4.120 511 (msg:\"IOCC hl7\"; sid:1000002; rev:1;)",
         ];
         let plan = plan_of(&lines);
-        let out = compile_with(Some(&plan)).unwrap();
+        let (files, out) = compile_with(Some(&plan)).unwrap();
         assert!(out.refused.is_empty(), "{:?}", out.refused);
-        let v: Value = serde_json::from_slice(&out.files[0].contents).unwrap();
+        let v: Value = serde_json::from_slice(&files["contec-cms8000.json"]).unwrap();
         let objects = v["objects"].as_array().unwrap();
         let sur: Vec<&Value> = objects
             .iter()
@@ -391,12 +413,12 @@ mod tests {
             && o["source_ref"] == first["id"]
             && o["target_ref"] == vuln["id"]));
         // The same input gives the same bytes.
-        assert_eq!(compile_with(Some(&plan)).unwrap().files, out.files);
+        assert_eq!(compile_with(Some(&plan)).unwrap().0, files);
     }
 
     #[test]
     fn a_build_without_rules_is_a_recorded_skip() {
-        let out = compile_with(None).unwrap();
+        let (_, out) = compile_with(None).unwrap();
         assert_eq!(out.refused.len(), 1);
         assert_eq!(out.refused[0].id, "suricata-rules");
     }
@@ -416,12 +438,20 @@ mod tests {
             file: "feed.txt".into(),
             kind: crate::model::BulkKind::Address,
             meta: meta.clone(),
-            networks: vec![
-                (net("198.51.100.7/32"), 1),
-                (net("2001:db8::/48"), 2),
-                (net("198.51.100.7/32"), 3),
-            ],
-            domains: vec![("a.example".into(), 4)],
+            networks: {
+                let mut n = crate::model::packed::Nets::default();
+                n.push(net("198.51.100.7/32"), 1);
+                n.push(net("2001:db8::/48"), 2);
+                n.push(net("198.51.100.7/32"), 3);
+                n.finish();
+                n
+            },
+            domains: {
+                let mut d = crate::model::packed::Domains::default();
+                d.push("a.example", 4);
+                d.finish();
+                d
+            },
         });
         let templates = crate::targets::templates(None).unwrap();
         let cx = TargetContext {
@@ -429,7 +459,9 @@ mod tests {
             templates: &templates,
             rules: None,
         };
-        let text = String::from_utf8(bundle(&cx, &mut Coverage::default()).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        bundle(&cx, &mut Coverage::default(), &mut bytes).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         let objects = v["objects"].as_array().unwrap();
         let ids: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();

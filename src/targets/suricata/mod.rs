@@ -15,9 +15,9 @@
 
 use serde::Serialize;
 
-use super::{OutputFile, Skipped, Target, TargetContext, TargetOutput};
+use super::{Files, Skipped, Target, TargetContext, TargetOutput, WriteError};
 use crate::diag::{Code, Diagnostic};
-use crate::render::{safe, Escaper};
+use crate::render::{slot, Escaper};
 use crate::rules::dialect::{Dialect, Suricata7};
 use crate::rules::plan::rules_file;
 use crate::rules::RulePlan;
@@ -46,8 +46,8 @@ struct View {
     iprep: bool,
     iprep_categories: String,
     iprep_file: String,
-    /// Each rule as one line written by the dialect (already safe).
-    rules: Vec<minijinja::Value>,
+    /// Where the rule lines stream, each written by the dialect (already safe) and checked.
+    rules: minijinja::Value,
 }
 
 /// A rule plan this target cannot write: a bug in iocc, never a catalogue problem.
@@ -55,32 +55,55 @@ fn bug(msg: String) -> Vec<Diagnostic> {
     vec![Diagnostic::error(Code::RuleSyntax, msg).help("this is a bug in iocc, please report it")]
 }
 
-/// The rule lines of the plan in the target's dialect.
-fn rule_lines(plan: &RulePlan) -> Result<Vec<minijinja::Value>, Vec<Diagnostic>> {
-    plan.rules
-        .iter()
-        .map(|r| {
-            DIALECT.write(&r.rule).map(safe).map_err(|u| {
-                bug(format!(
-                    "rule `{}` holds `{}`, which {} cannot write",
-                    r.key, u.keyword, u.dialect
-                ))
-            })
-        })
-        .collect()
-}
-
-/// The iprep category and reputation files of the plan: `(categories, reputation)`.
-fn iprep_files(plan: &RulePlan) -> (String, String) {
-    let mut cats = String::new();
-    let mut rep = String::new();
-    for k in &plan.categories {
-        cats.push_str(&format!("{},{},{}\n", k.id, k.name, k.description));
-        for n in &k.nets {
-            rep.push_str(&format!("{n},{},127\n", k.id));
+/// Writes every rule of the plan, one line each, checking each line against its plan as it
+/// goes (`first_line`: the line number of the first rule in the file).
+fn write_rules(
+    plan: &RulePlan,
+    first_line: usize,
+    w: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    for (k, r) in plan.rules.iter().enumerate() {
+        let line = DIALECT.write(&r.rule).map_err(|u| {
+            bug(format!(
+                "rule `{}` holds `{}`, which {} cannot write",
+                r.key, u.keyword, u.dialect
+            ))
+        })?;
+        crate::rules::verify::verify_rule(first_line + k, &line, r, &DIALECT)?;
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
         }
     }
-    (cats, rep)
+    w.write_all(&buf)?;
+    Ok(())
+}
+
+/// Writes the iprep category file: `id,name,description` a line.
+fn write_categories(plan: &RulePlan, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for k in &plan.categories {
+        writeln!(w, "{},{},{}", k.id, k.name, k.description)?;
+    }
+    Ok(())
+}
+
+/// Writes the iprep reputation file: `prefix,category,127` a line.
+fn write_reputation(plan: &RulePlan, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut buf = Vec::with_capacity(1 << 16);
+    for k in &plan.categories {
+        for n in &k.nets {
+            let _ = writeln!(buf, "{n},{},127", k.id);
+            if buf.len() >= 1 << 16 {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+    }
+    w.write_all(&buf)
 }
 
 impl Target for Suricata {
@@ -120,7 +143,11 @@ impl Target for Suricata {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let plan = cx
             .rules
@@ -141,44 +168,42 @@ impl Target for Suricata {
             iprep: !plan.categories.is_empty(),
             iprep_categories: iprep_categories.clone(),
             iprep_file: iprep_file.clone(),
-            rules: rule_lines(plan)?,
+            rules: slot(0),
         };
-        let text = cx
+        // The template's own text is checked first (no rule of its own, the rules on lines of
+        // their own); each rule line is checked as it is written.
+        let split = cx
             .templates
-            .render(TEMPLATE.name, &view)
+            .render_split(TEMPLATE.name, &view)
             .map_err(|d| vec![d])?;
-        crate::rules::verify::verify(&text, plan, &DIALECT)?;
-        let mut files = vec![OutputFile {
-            path: rules_file(&c.id),
-            contents: text.into_bytes(),
-        }];
+        let (before, after) = match (split.pieces.as_slice(), split.slots.as_slice()) {
+            ([before, after], [0]) => (before.as_str(), after.as_str()),
+            _ => {
+                return Err(bug(
+                    "the pack template must print its rules exactly once".into()
+                ))
+            }
+        };
+        crate::rules::verify::verify_frame(before, after, &DIALECT)?;
+        let first_line = before.lines().count() + 1;
+        out.file(&rules_file(&c.id), |w| {
+            let mut rules = |w: &mut dyn std::io::Write| write_rules(plan, first_line, w);
+            split.write(w, TEMPLATE.name, &mut [&mut rules])
+        })?;
         for f in &plan.files {
-            files.push(OutputFile {
-                path: f.path.clone(),
-                contents: f.render(),
-            });
+            out.file(&f.path, |w| Ok(f.write(c, w)?))?;
         }
         if !plan.categories.is_empty() {
-            let (cats, rep) = iprep_files(plan);
-            files.push(OutputFile {
-                path: iprep_categories,
-                contents: cats.into_bytes(),
-            });
-            files.push(OutputFile {
-                path: iprep_file,
-                contents: rep.into_bytes(),
-            });
+            out.file(&iprep_categories, |w| Ok(write_categories(plan, w)?))?;
+            out.file(&iprep_file, |w| Ok(write_reputation(plan, w)?))?;
         }
         // The SID lock is the plan's state file, which the build keeps.
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused: plan
-                .not_expressed
+        Ok(TargetOutput::refusing(
+            plan.not_expressed
                 .iter()
                 .map(|n| Skipped::new(&n.id, &n.reason))
                 .collect(),
-        })
+        ))
     }
 }
 

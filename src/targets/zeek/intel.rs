@@ -1,5 +1,6 @@
-//! The Intel file view: one row per address, network, domain, URL and file hash of the
-//! catalogue (indicators first, then every bulk entry), in catalogue order.
+//! The Intel file's rows: one row per address, network, domain, URL and file hash of the
+//! catalogue (indicators first, in catalogue order, then every bulk list's entries, each
+//! list sorted), written straight into the file.
 //!
 //! Guarantees: each row has exactly the seven columns of the `#fields` header; the indicator
 //! is in the canonical form the Intel framework matches (`Intel::URL` without its scheme,
@@ -12,15 +13,13 @@ use std::collections::HashSet;
 use ipnet::IpNet;
 
 use super::escape::escape_intel;
-use crate::model::{Action, BulkKind, Catalogue, HashAlgo, Meta, Observable};
+use crate::model::{Action, BulkList, Catalogue, HashAlgo, Meta, Observable};
+use crate::net::V4;
 use crate::targets::Skipped;
 
-/// The Intel rows, already escaped: a feed of a million entries is written here, line by
-/// line, rather than through a template loop. Every field passes [`escape_intel`] (the
-/// `intel` escaper of the templates), so each line has exactly the seven `#fields`.
-pub struct IntelView {
-    /// One line per row, each ending with `\n`.
-    pub rows: String,
+/// What the Intel file holds: rows written and entries folded into an earlier row.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IntelCounts {
     pub count: usize,
     /// Entries that repeat an indicator already listed (folded into its first row).
     pub duplicates: usize,
@@ -46,8 +45,9 @@ fn do_notice(meta: &Meta) -> &'static str {
     }
 }
 
-fn desc(label: &str, meta: &Meta) -> String {
-    let mut d = label.to_owned();
+/// `meta.desc` after the row's label: the role (or description) and the CVEs.
+fn desc_tail(meta: &Meta) -> String {
+    let mut d = String::new();
     if let Some(role) = meta.role.as_deref().or(meta.description.as_deref()) {
         d.push_str(": ");
         d.push_str(role);
@@ -114,45 +114,131 @@ fn port_reason(c: &Catalogue, o: &Observable) -> String {
     }
 }
 
+/// Appends one field through the Intel escaper.
+fn field(out: &mut String, f: &str) {
+    // The Intel escaper only removes characters; it never refuses.
+    let _ = escape_intel(f, out);
+}
+
 /// Appends one row: seven fields, each through the Intel escaper, TAB-separated.
 fn row(out: &mut String, fields: [&str; 7]) {
     for (k, f) in fields.iter().enumerate() {
         if k > 0 {
             out.push('\t');
         }
-        // The Intel escaper only removes characters; it never refuses.
-        let _ = escape_intel(f, out);
+        field(out, f);
     }
     out.push('\n');
 }
 
-/// The Intel rows; a port indicator is refused with the reason naming the detections that
-/// match it.
-pub fn view<'c>(c: &'c Catalogue, refused: &mut Vec<Skipped>) -> IntelView {
-    let src = source(c);
-    let mut seen: HashSet<Key<'c>> = HashSet::with_capacity(c.indicator_count());
-    let mut rows = String::with_capacity(c.indicator_count() * 96);
-    let mut count = 0;
-    let mut duplicates = 0;
-    let mut push = |key: Key<'c>, kind: &str, indicator: &str, desc: &str, meta: &Meta| {
-        if seen.insert(key) {
-            row(
-                &mut rows,
-                [
-                    indicator,
-                    kind,
-                    &src,
-                    desc,
-                    &url(c, meta),
-                    do_notice(meta),
-                    "-",
-                ],
-            );
-            count += 1;
-        } else {
-            duplicates += 1;
+/// The fixed parts of a bulk list's rows, escaped once: the escaper removes characters one by
+/// one, so escaping the parts is escaping the whole field (a field left empty by it is `-`
+/// either way: the parts around the value and the line are never empty).
+struct ListRow {
+    /// TAB, source, TAB, `<list id>:` (the start of `meta.desc`).
+    head: String,
+    /// The rest of `meta.desc`, TAB, url, TAB, do_notice, TAB, `-`, newline.
+    tail: String,
+}
+
+impl ListRow {
+    fn new(c: &Catalogue, list: &BulkList, src: &str) -> ListRow {
+        let mut head = String::from("\t");
+        field(&mut head, src);
+        head.push('\t');
+        let _ = escape_intel(&format!("{}:", list.id), &mut head);
+        let mut tail = String::new();
+        let rest = desc_tail(&list.meta);
+        if !rest.is_empty() {
+            let _ = escape_intel(&rest, &mut tail);
         }
+        tail.push('\t');
+        field(&mut tail, &url(c, &list.meta));
+        tail.push('\t');
+        field(&mut tail, do_notice(&list.meta));
+        tail.push_str("\t-\n");
+        ListRow { head, tail }
+    }
+
+    /// Appends the row of `value` (of `kind`) read from `line`.
+    fn write(&self, out: &mut String, value: &str, kind: &str, line: u32) {
+        use std::fmt::Write as _;
+        field(out, value);
+        out.push('\t');
+        out.push_str(kind);
+        out.push_str(&self.head);
+        let _ = write!(out, "{line}");
+        out.push_str(&self.tail);
+    }
+}
+
+/// Bytes of rows gathered before they go to the file.
+const FLUSH: usize = 1 << 16;
+
+/// Writes the Intel rows into `w`: the catalogue's indicators, then every bulk list's entries
+/// (each list in its sorted order). A port indicator is refused with the reason naming the
+/// detections that match it. Repeats are found without a set of every value: within a list
+/// they are neighbours, across lists a binary search in the earlier lists finds them.
+pub fn write_rows(
+    c: &Catalogue,
+    refused: &mut Vec<Skipped>,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<IntelCounts> {
+    let src = source(c);
+    let mut rows = Rows {
+        out: String::with_capacity(FLUSH + 1024),
+        counts: IntelCounts::default(),
+        w,
     };
+    let seen = indicator_rows(c, &src, refused, &mut rows);
+    for n in 0..c.bulk.len() {
+        bulk_rows(c, n, &src, &seen, &mut rows)?;
+    }
+    rows.w.write_all(rows.out.as_bytes())?;
+    Ok(rows.counts)
+}
+
+/// Rows gathered for the Intel file, handed to it in chunks of about [`FLUSH`] bytes, and
+/// the counts of what was written and what was a repeat.
+struct Rows<'w> {
+    out: String,
+    counts: IntelCounts,
+    w: &'w mut dyn std::io::Write,
+}
+
+impl Rows<'_> {
+    /// Adds the row of one bulk entry (or counts it as a repeat), flushing a full chunk.
+    fn entry(
+        &mut self,
+        fixed: &ListRow,
+        value: &str,
+        kind: &str,
+        line: u32,
+        dup: bool,
+    ) -> std::io::Result<()> {
+        if dup {
+            self.counts.duplicates += 1;
+        } else {
+            fixed.write(&mut self.out, value, kind, line);
+            self.counts.count += 1;
+        }
+        if self.out.len() >= FLUSH {
+            self.w.write_all(self.out.as_bytes())?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Adds the rows of the catalogue's own indicators and returns the keys written, so that
+/// the bulk lists after them can tell a repeat.
+fn indicator_rows<'c>(
+    c: &'c Catalogue,
+    src: &str,
+    refused: &mut Vec<Skipped>,
+    rows: &mut Rows<'_>,
+) -> HashSet<Key<'c>> {
+    let mut seen: HashSet<Key<'c>> = HashSet::new();
     for i in &c.indicators {
         let key = match &i.observable {
             Observable::Address(a) => Key::Net("Intel::ADDR", IpNet::from(*a)),
@@ -165,56 +251,120 @@ pub fn view<'c>(c: &'c Catalogue, refused: &mut Vec<Skipped>) -> IntelView {
                 continue;
             }
         };
+        if !seen.insert(key) {
+            rows.counts.duplicates += 1;
+            continue;
+        }
         if let Some((kind, value)) = intel_of(&i.observable) {
-            push(key, kind, &value, &desc(&i.id, &i.meta), &i.meta);
+            let desc = format!("{}{}", i.id, desc_tail(&i.meta));
+            row(
+                &mut rows.out,
+                [
+                    &value,
+                    kind,
+                    src,
+                    &desc,
+                    &url(c, &i.meta),
+                    do_notice(&i.meta),
+                    "-",
+                ],
+            );
+            rows.counts.count += 1;
         }
     }
+    seen
+}
+
+/// Adds the rows of bulk list `n`: IPv4, then IPv6 entries, then domains. An entry is a
+/// repeat when its neighbour, an indicator in `seen` or an earlier list holds it.
+fn bulk_rows(
+    c: &Catalogue,
+    n: usize,
+    src: &str,
+    seen: &HashSet<Key<'_>>,
+    rows: &mut Rows<'_>,
+) -> std::io::Result<()> {
+    let b = &c.bulk[n];
+    let fixed = ListRow::new(c, b, src);
+    let earlier = &c.bulk[..n];
     let mut value = String::new();
-    let mut label = String::new();
-    for b in &c.bulk {
-        use std::fmt::Write as _;
-        match b.kind {
-            BulkKind::Address => {
-                for (net, line) in &b.networks {
-                    value.clear();
-                    let kind = if net.prefix_len() == net.max_prefix_len() {
-                        let _ = write!(value, "{}", net.addr());
-                        "Intel::ADDR"
-                    } else {
-                        let _ = write!(value, "{net}");
-                        "Intel::SUBNET"
-                    };
-                    label.clear();
-                    let _ = write!(label, "{}:{line}", b.id);
-                    push(
-                        Key::Net(kind, *net),
-                        kind,
-                        &value,
-                        &desc(&label, &b.meta),
-                        &b.meta,
-                    );
-                }
-            }
-            BulkKind::Domain => {
-                for (d, line) in &b.domains {
-                    label.clear();
-                    let _ = write!(label, "{}:{line}", b.id);
-                    push(
-                        Key::Text("Intel::DOMAIN", d),
-                        "Intel::DOMAIN",
-                        d,
-                        &desc(&label, &b.meta),
-                        &b.meta,
-                    );
-                }
-            }
+    let mut last4 = None;
+    for e in b.networks.v4() {
+        let kind = if e.is_host() {
+            "Intel::ADDR"
+        } else {
+            "Intel::SUBNET"
+        };
+        let dup = last4 == Some(e.key())
+            || seen.contains(&Key::Net(kind, IpNet::V4(e.net())))
+            || earlier.iter().any(|l| {
+                l.networks
+                    .v4()
+                    .binary_search_by_key(&e.key(), |x| x.key())
+                    .is_ok()
+            });
+        last4 = Some(e.key());
+        value.clear();
+        show_v4(e.addr, e.len, &mut value);
+        rows.entry(&fixed, &value, kind, e.line, dup)?;
+    }
+    let mut last6 = None;
+    for e in b.networks.v6() {
+        let kind = if e.is_host() {
+            "Intel::ADDR"
+        } else {
+            "Intel::SUBNET"
+        };
+        let dup = last6 == Some(e.key())
+            || seen.contains(&Key::Net(kind, IpNet::V6(e.net())))
+            || earlier.iter().any(|l| {
+                l.networks
+                    .v6()
+                    .binary_search_by_key(&e.key(), |x| x.key())
+                    .is_ok()
+            });
+        last6 = Some(e.key());
+        value.clear();
+        if e.is_host() {
+            value.push_str(&std::net::Ipv6Addr::from(e.addr()).to_string());
+        } else {
+            value.push_str(&e.net().to_string());
+        }
+        rows.entry(&fixed, &value, kind, e.line, dup)?;
+    }
+    let mut last: Option<&str> = None;
+    for (d, line) in b.domains.iter() {
+        let dup = last == Some(d)
+            || seen.contains(&Key::Text("Intel::DOMAIN", d))
+            || earlier.iter().any(|l| domain_listed(l, d));
+        last = Some(d);
+        rows.entry(&fixed, d, "Intel::DOMAIN", line, dup)?;
+    }
+    Ok(())
+}
+
+/// Whether a sorted domain list holds `d`.
+fn domain_listed(l: &BulkList, d: &str) -> bool {
+    let (mut lo, mut hi) = (0, l.domains.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match l.domains.get(mid).map(|(x, _)| x.cmp(d)) {
+            Some(std::cmp::Ordering::Less) => lo = mid + 1,
+            Some(std::cmp::Ordering::Greater) => hi = mid,
+            _ => return true,
         }
     }
-    IntelView {
-        rows,
-        count,
-        duplicates,
-    }
+    false
+}
+
+/// An IPv4 address bare, a network with its length.
+fn show_v4(addr: u32, len: u8, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = if len == 32 {
+        write!(out, "{}", V4(addr.into()))
+    } else {
+        write!(out, "{}/{len}", V4(addr.into()))
+    };
 }
 
 /// The Zeek file analyzers that compute the digests of the catalogue's file hashes, once each

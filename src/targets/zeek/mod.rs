@@ -17,10 +17,10 @@ pub mod sig;
 use minijinja::Value;
 use serde::Serialize;
 
-use super::{Item, ItemKind, OutputFile, Support, Target, TargetContext, TargetOutput};
+use super::{Files, Item, ItemKind, Support, Target, TargetContext, TargetOutput, WriteError};
 use crate::diag::Diagnostic;
 use crate::model::Catalogue;
-use crate::render::{safe, Escaper, Template};
+use crate::render::{safe, slot, Escaper, Template};
 
 pub struct Zeek;
 
@@ -49,7 +49,8 @@ struct View<'a> {
     intel_file: Value,
     sig_file: Option<Value>,
     intel_source: String,
-    /// The Intel rows, escaped by `intel::view` (only the Intel file prints them).
+    /// Where the Intel rows stream (only the Intel file prints them; `intel::write_rows`
+    /// escapes them).
     intel_rows: Value,
     intel_count: usize,
     /// Entries that repeat an indicator already listed (the first one is kept).
@@ -115,17 +116,18 @@ impl Target for Zeek {
         }
     }
 
-    fn compile(&self, cx: &TargetContext<'_>) -> Result<TargetOutput, Vec<Diagnostic>> {
+    fn write(
+        &self,
+        cx: &TargetContext<'_>,
+        out: &mut Files,
+    ) -> Result<TargetOutput, Vec<Diagnostic>> {
         let c = cx.catalogue;
         let mut refused = Vec::new();
-        let iv = intel::view(c, &mut refused);
         let parts = module::lower(c, &mut refused);
-        // The package README lists what it leaves out.
-        let coverage = super::coverage(self, c, &refused);
         let intel_file = format!("{}.intel", c.id);
         let sig_file = format!("{}.sig", c.id);
         let has_sigs = !parts.signatures.is_empty();
-        let view = View {
+        let mut view = View {
             id: &c.id,
             version: c.version.to_string(),
             title: &c.title,
@@ -140,9 +142,9 @@ impl Target for Zeek {
             intel_file: safe(intel_file.clone()),
             sig_file: has_sigs.then(|| safe(sig_file.clone())),
             intel_source: intel::source(c),
-            intel_count: iv.count,
-            intel_duplicates: iv.duplicates,
-            intel_rows: safe(iv.rows),
+            intel_count: 0,
+            intel_duplicates: 0,
+            intel_rows: slot(0),
             hash_analyzers: intel::hash_analyzers(c)
                 .into_iter()
                 .map(|t| safe(t.to_owned()))
@@ -151,41 +153,33 @@ impl Target for Zeek {
             analyzers: parts.analyzers,
             follow: parts.follow,
             signatures: parts.signatures,
-            skipped: coverage.skipped,
+            skipped: Vec::new(),
         };
-        let render = |t: Template| cx.templates.render(t.name, &view).map_err(|d| vec![d]);
-        let mut files = vec![
-            OutputFile {
-                path: "zkg.meta".into(),
-                contents: render(T_META)?.into_bytes(),
-            },
-            OutputFile {
-                path: "README.md".into(),
-                contents: render(T_README)?.into_bytes(),
-            },
-            OutputFile {
-                path: "scripts/__load__.zeek".into(),
-                contents: render(T_LOAD)?.into_bytes(),
-            },
-            OutputFile {
-                path: "scripts/main.zeek".into(),
-                contents: render(T_MAIN)?.into_bytes(),
-            },
-            OutputFile {
-                path: format!("scripts/{intel_file}"),
-                contents: render(T_INTEL)?.into_bytes(),
-            },
-        ];
+        // The Intel file first: its rows are counted as they are written, and the README
+        // (written after it) states the counts and what the package leaves out.
+        let counts = out.file(&format!("scripts/{intel_file}"), |w| {
+            let mut counts = intel::IntelCounts::default();
+            let mut rows = |w: &mut dyn std::io::Write| {
+                counts = intel::write_rows(c, &mut refused, w)?;
+                Ok::<(), WriteError>(())
+            };
+            cx.templates
+                .render_to(w, T_INTEL.name, &view, &mut [&mut rows])?;
+            Ok(counts)
+        })?;
+        view.intel_count = counts.count;
+        view.intel_duplicates = counts.duplicates;
+        view.skipped = super::coverage(self, c, &refused).skipped;
+        let mut render = |path: &str, t: Template| {
+            out.file(path, |w| cx.templates.render_to(w, t.name, &view, &mut []))
+        };
+        render("zkg.meta", T_META)?;
+        render("README.md", T_README)?;
+        render("scripts/__load__.zeek", T_LOAD)?;
+        render("scripts/main.zeek", T_MAIN)?;
         if has_sigs {
-            files.push(OutputFile {
-                path: format!("scripts/{sig_file}"),
-                contents: render(T_SIG)?.into_bytes(),
-            });
+            render(&format!("scripts/{sig_file}"), T_SIG)?;
         }
-        Ok(TargetOutput {
-            files,
-            state: Vec::new(),
-            refused,
-        })
+        Ok(TargetOutput::refusing(refused))
     }
 }
