@@ -278,7 +278,8 @@ pub fn parse_address(s: &str) -> Option<Address> {
     })
 }
 
-/// Reads a port expression (one leading `!` at each level).
+/// Reads a port expression (one leading `!` at each level; a list with or without
+/// brackets, as the engine reads `80,443`).
 pub fn parse_port(s: &str) -> Option<Port> {
     let s = s.trim();
     let (negated, s) = match s.strip_prefix('!') {
@@ -288,6 +289,9 @@ pub fn parse_port(s: &str) -> Option<Port> {
     let num = |x: &str| x.trim().parse::<u16>().ok();
     let p = if let Some(inner) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         let items: Option<Vec<Port>> = list_item(inner).into_iter().map(parse_port).collect();
+        Port::List(items?)
+    } else if list_item(s).len() > 1 {
+        let items: Option<Vec<Port>> = list_item(s).into_iter().map(parse_port).collect();
         Port::List(items?)
     } else if s.eq_ignore_ascii_case("any") {
         Port::Any
@@ -857,6 +861,13 @@ mod tests {
         assert_eq!(r.protocol, "tcp");
         assert_eq!(r.source, Address::Var("HOME_NET".into()));
         assert_eq!(r.destination_port, Port::Range(Some(515), Some(520)));
+        assert_eq!(
+            parse_port("80,443:445"),
+            Some(Port::List(vec![
+                Port::Single(80),
+                Port::Range(Some(443), Some(445))
+            ]))
+        );
         assert_eq!(r.sid(), Some(1_000_001));
         assert_eq!(r.rev(), Some(2));
         assert_eq!(r.option("msg"), Some(r#"A \"b\" c\; d"#));
