@@ -662,7 +662,7 @@ fn diff_shows_the_names_added_and_removed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     for want in [
-        "DNS block list: 7 -> 7 names (+1 -1)",
+        "DNS block list: names 7 -> 7 (+1 -1)",
         "names now blocked: fresh.example",
         "names no longer blocked: www.bad.example",
     ] {

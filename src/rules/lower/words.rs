@@ -71,6 +71,35 @@ pub fn dir_word(outbound: bool) -> &'static str {
     }
 }
 
+/// The msg word for a direction: connections go `to` a listed address, or come `from` it.
+pub fn toward(outbound: bool) -> &'static str {
+    if outbound {
+        "to"
+    } else {
+        "from"
+    }
+}
+
+/// A list's name in msgs: `the partner-feed list`, or `the block-list` when the id already
+/// says list (no doubled word).
+pub fn list_name(id: &str) -> String {
+    let last = id.rsplit(['-', '_', '.', ' ']).next().unwrap_or(id);
+    if last.eq_ignore_ascii_case("list") || last.eq_ignore_ascii_case("lists") {
+        format!("the {id}")
+    } else {
+        format!("the {id} list")
+    }
+}
+
+/// A role after the msg sentence: ` (Feed of scanning hosts)` shortened to 100 characters,
+/// or nothing.
+pub fn described(role: Option<&str>) -> String {
+    match role.map(str::trim) {
+        Some(r) if !r.is_empty() => format!("({})", bounded(r, 100)),
+        _ => String::new(),
+    }
+}
+
 /// Shortens text to `max` characters with a marker.
 pub fn bounded(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
