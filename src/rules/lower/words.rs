@@ -168,6 +168,30 @@ mod tests {
     }
 
     #[test]
+    fn msg_words_read_as_sentences() {
+        let words = [
+            list_name("partner-feed"),
+            list_name("block-list"),
+            list_name("evil_lists"),
+            list_name("listed"),
+            described(Some("Feed of scanning hosts")),
+            format!("Connection {} x", toward(true)),
+            format!("Connection {} x", toward(false)),
+        ];
+        assert_eq!(described(Some("  ")), "");
+        assert_eq!(described(None), "");
+        insta::assert_snapshot!(words.join("\n"), @r"
+        the partner-feed list
+        the block-list
+        the evil_lists
+        the listed list
+        (Feed of scanning hosts)
+        Connection to x
+        Connection from x
+        ");
+    }
+
+    #[test]
     fn xdr_strings_are_padded() {
         assert_eq!(xdr_string("/pm"), b"\0\0\0\x03/pm\0");
         assert_eq!(xdr_string("/abc"), b"\0\0\0\x04/abc");

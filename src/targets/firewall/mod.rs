@@ -112,7 +112,11 @@ pub struct Header {
 
 /// `1 IPv4 prefix`, `2 IPv4 prefixes`.
 pub(crate) fn prefixes(n: usize, family: &str) -> String {
-    crate::diag::count(n, &format!("{family} prefix"), &format!("{family} prefixes"))
+    crate::diag::count(
+        n,
+        &format!("{family} prefix"),
+        &format!("{family} prefixes"),
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
