@@ -471,11 +471,11 @@ fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
                 );
             }
             outln!(
-                "ok: {} ({} {}): {} files match manifest.json",
+                "ok: {} ({} {}): {} manifest.json",
                 r.bundle,
                 r.catalogue.as_deref().unwrap_or("?"),
                 r.version.as_deref().unwrap_or("?"),
-                r.files
+                count(r.files, "file matches", "files match")
             );
         }
     }
@@ -538,9 +538,9 @@ fn lint(args: &LintArgs, format: Format) -> ExitCode {
     let (found, counts) = crate::lint::lint_files(&args.files, &opts);
     diags.extend(found);
     print_diags(format, &diags, &mut cache);
-    if format == Format::Human && !diags.has_errors() {
+    if format == Format::Human && !diags.has_errors() && !crate::term::quiet() {
         for (f, n) in counts {
-            outln!("ok: {} ({n} rules)", display(&f));
+            outln!("ok: {} ({})", display(&f), count(n, "rule", "rules"));
         }
     }
     code(&diags)

@@ -322,8 +322,8 @@ fn the_contec_zone_carries_its_address_triggers() {
         .iter()
         .all(|x| matches!(x.trigger, Trigger::Ip(_)) && x.action == RpzAction::Nxdomain));
     assert!(r.lists.values().all(|l| *l == List::default()));
-    // 1.3.0, the catalogue's version (1.2.0 brought the DNS files, 1.3.0 Sigma and YARA).
-    assert_eq!(r.zone.serial, 100_030_000);
+    // 1.4.0, the catalogue's version (1.2.0 brought the DNS files, 1.3.0 Sigma and YARA).
+    assert_eq!(r.zone.serial, 100_040_000);
 }
 
 #[test]
@@ -662,7 +662,7 @@ fn diff_shows_the_names_added_and_removed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     for want in [
-        "DNS block list: 7 -> 7 names (+1 -1)",
+        "DNS block list: names 7 -> 7 (+1 -1)",
         "names now blocked: fresh.example",
         "names no longer blocked: www.bad.example",
     ] {

@@ -318,7 +318,7 @@ fn large_lists_use_datasets_and_network_rules() {
     // Networks as grouped IP-only rules, both directions; no iprep by default.
     let groups: Vec<&&str> = rules
         .iter()
-        .filter(|r| r.contains("network group"))
+        .filter(|r| r.contains(" an address in "))
         .collect();
     assert_eq!(groups.len(), 4, "{text}");
     assert!(
@@ -1134,11 +1134,11 @@ fn indicator_lists_read_well_and_keep_their_rules() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(pack(&dir, "lists")).unwrap();
     assert!(
-        text.contains("msg:\"LISTS POLICY Indicator addresses (outbound)\""),
+        text.contains("msg:\"LISTS POLICY Connection to an address on the indicator list\""),
         "{text}"
     );
     assert!(
-        text.contains("msg:\"LISTS POLICY Indicator IPv4 addresses (inbound)\""),
+        text.contains("msg:\"LISTS POLICY Connection from an IPv4 address on the indicator list\""),
         "{text}"
     );
     let lock_path = dir.join("iocs/lists.sids.lock");

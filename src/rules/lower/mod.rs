@@ -31,7 +31,7 @@ use ipnet::IpNet;
 
 pub use datasets::{DataEntries, DataFile};
 use lists::{AddressList, Entries};
-use words::{bounded, confidence, date, dir_word, severity};
+use words::{bounded, confidence, date, dir_word, list_name, severity};
 pub use words::{category, pack_name};
 
 use crate::model::{
@@ -298,8 +298,8 @@ impl Builder<'_> {
                     }
                 }
                 Observable::Domain(d) => {
-                    let label = i.meta.role.clone().unwrap_or_else(|| "Listed domain".into());
-                    self.domain_rules(&format!("indicator/{}", i.id), &label, d, &i.meta);
+                    let role = i.meta.role.as_deref();
+                    self.domain_rules(&format!("indicator/{}", i.id), role, d, &i.meta);
                 }
                 Observable::Url(_) => self.out.skip(
                     &i.id,
@@ -320,7 +320,9 @@ impl Builder<'_> {
                 self.address_rules(&AddressList {
                     key: &format!("indicator/{}", i.id),
                     label: i.meta.role.as_deref().unwrap_or("Listed address"),
+                    role: i.meta.role.as_deref(),
                     what: &addr_list(&[net]).to_string(),
+                    name: "the indicator",
                     entries: Entries::Nets(&[net]),
                     meta: &i.meta,
                     dirs: &dirs,
@@ -362,7 +364,9 @@ impl Builder<'_> {
             self.address_rules(&AddressList {
                 key: &format!("list/indicators-{}", dir_word(outbound)),
                 label: "Indicator",
-                what: "addresses",
+                role: None,
+                what: "an address on the indicator list",
+                name: "the indicator list",
                 entries: Entries::Nets(&nets),
                 meta: &meta,
                 dirs: &[outbound],
@@ -383,6 +387,7 @@ impl Builder<'_> {
                     }
                 )
             });
+            let name = list_name(&b.id);
             let empty = match b.kind {
                 BulkKind::Address => b.networks.is_empty(),
                 BulkKind::Domain => b.domains.is_empty(),
@@ -396,7 +401,9 @@ impl Builder<'_> {
                     self.address_rules(&AddressList {
                         key: &format!("list/{}", b.id),
                         label: &label,
-                        what: &format!("{} entries", b.networks.len()),
+                        role: b.meta.role.as_deref(),
+                        what: &format!("an address on {name}"),
+                        name: &name,
                         entries: Entries::List(index),
                         meta: &b.meta,
                         dirs: &directions(b.meta.direction),
@@ -405,8 +412,8 @@ impl Builder<'_> {
                 }
                 BulkKind::Domain => {
                     self.domain_list_rules(
-                        &format!("list/{}", b.id),
-                        &label,
+                        (&format!("list/{}", b.id), &name),
+                        b.meta.role.as_deref(),
                         index,
                         &b.meta,
                         &format!("{}-{}", c.id, b.id),
