@@ -154,7 +154,9 @@ fn rules_of(c: iocc::model::Catalogue) {
         return;
     };
     let templates = iocc::targets::templates(None).expect("embedded templates");
-    let Ok(compiled) = iocc::build::compile(c, &[suricata], &templates, iocc::build::Dest::Memory, 1) else {
+    let Ok(compiled) =
+        iocc::build::compile(c, &[suricata], &templates, iocc::build::Dest::Memory, 1)
+    else {
         return;
     };
     for (path, bytes) in &compiled.tree {
