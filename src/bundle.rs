@@ -197,7 +197,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         rows.push((
             b.id.clone(),
             "bulk list".into(),
-            format!("{} entries", b.networks.len() + b.domains.len()),
+            crate::diag::count(b.networks.len() + b.domains.len(), "entry", "entries"),
         ));
     }
     for d in &cat.detections {
