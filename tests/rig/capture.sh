@@ -165,7 +165,10 @@ start_dns() {
   on "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address="$2" --user=root --group=root --pid-file= --address=/update.example/"$2" &
 }
-start_mllp() { on "$1" "$venv/bin/python" "$here/mllp_server.py" "$2" "${@:3}" > "$work/$1/mllp.log" 2>&1 & }
+# Each host mounts its own /tmp: a checkout under /tmp is invisible there, so the server script
+# runs from the rig's work folder.
+cp "$here/mllp_server.py" "$work/mllp_server.py"
+start_mllp() { on "$1" "$venv/bin/python" "$work/mllp_server.py" "$2" "${@:3}" > "$work/$1/mllp.log" 2>&1 & }
 
 for h in c119 lan nbr; do start_nfs "$h"; done
 start_lpd c119 202.114.4.119
