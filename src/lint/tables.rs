@@ -87,39 +87,34 @@ impl Tables {
     }
 }
 
+/// The embedded data files of one version's folder; `$listed_hooks` is the hook listing (8.x
+/// only: 7.0.10 has none).
+macro_rules! version_files {
+    ($v:literal, $listed_hooks:expr) => {
+        Files {
+            keywords: data!($v, "keywords.csv"),
+            syntax: data!($v, "keyword-syntax.csv"),
+            aliases: data!($v, "aliases.csv"),
+            actions: data!($v, "actions.csv"),
+            protocols: data!($v, "protocols.csv"),
+            hooks: data!($v, "hooks.csv"),
+            listed_hooks: $listed_hooks,
+            directions: data!($v, "directions.csv"),
+            config: data!($v, "config.txt"),
+            app_protocols: data!($v, "app-layer-protos.txt"),
+        }
+    };
+}
+
 /// The tables of one version, read once.
 pub fn tables(v: Version) -> &'static Tables {
     static T7: OnceLock<Tables> = OnceLock::new();
     static T8: OnceLock<Tables> = OnceLock::new();
     match v {
-        Version::V7 => T7.get_or_init(|| {
-            read(Files {
-                keywords: data!("7", "keywords.csv"),
-                syntax: data!("7", "keyword-syntax.csv"),
-                aliases: data!("7", "aliases.csv"),
-                actions: data!("7", "actions.csv"),
-                protocols: data!("7", "protocols.csv"),
-                hooks: data!("7", "hooks.csv"),
-                listed_hooks: "",
-                directions: data!("7", "directions.csv"),
-                config: data!("7", "config.txt"),
-                app_protocols: data!("7", "app-layer-protos.txt"),
-            })
-        }),
-        Version::V8 => T8.get_or_init(|| {
-            read(Files {
-                keywords: data!("8", "keywords.csv"),
-                syntax: data!("8", "keyword-syntax.csv"),
-                aliases: data!("8", "aliases.csv"),
-                actions: data!("8", "actions.csv"),
-                protocols: data!("8", "protocols.csv"),
-                hooks: data!("8", "hooks.csv"),
-                listed_hooks: data!("8", "app-layer-hooks.txt"),
-                directions: data!("8", "directions.csv"),
-                config: data!("8", "config.txt"),
-                app_protocols: data!("8", "app-layer-protos.txt"),
-            })
-        }),
+        Version::V7 => T7.get_or_init(|| read(version_files!("7", ""))),
+        Version::V8 => {
+            T8.get_or_init(|| read(version_files!("8", data!("8", "app-layer-hooks.txt"))))
+        }
     }
 }
 
