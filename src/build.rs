@@ -487,6 +487,31 @@ fn recorded_version(dest: &std::path::Path, paths: &[String]) -> Option<Vec<u8>>
         .flatten()
 }
 
+/// A version file that does not hold one version (edited by hand, or merged with a git
+/// conflict), located: `--check` fails on it, a writing build warns and writes it again.
+fn unreadable_version(
+    dest: &std::path::Path,
+    recorded: Option<&[u8]>,
+    check: bool,
+) -> Option<Diagnostic> {
+    let text = String::from_utf8_lossy(recorded?);
+    let lines: Vec<&str> = text.lines().collect();
+    let bad = match lines.as_slice() {
+        [one] if semver::Version::parse(one).is_ok() && text.ends_with('\n') => return None,
+        [one, ..] if semver::Version::parse(one).is_ok() => 2,
+        _ => 1,
+    };
+    let path = dest.join(VERSION_FILE);
+    let found = Diagnostic::new(
+        Code::StaleOutput,
+        format!("`{}` does not hold one version", display(&path)),
+    )
+    .in_file(&path)
+    .at(crate::diag::At::Line(bad))
+    .help("`iocc build` writes it (one line: the catalogue version); run `iocc build` to write it again rather than editing or merging it by hand");
+    Some(if check { found } else { found.as_warning() })
+}
+
 /// Splits paths into those under the given top-level folders and the others.
 fn owned_paths(paths: Vec<String>, owned: &[String]) -> (Vec<String>, Vec<String>) {
     paths.into_iter().partition(|k| {
@@ -634,6 +659,8 @@ pub fn run(
         let (owned_disk, _) = owned_paths(output::list_files(&dest), &c.owned);
         let diff = differences(c, &dest, &owned_disk);
         unchanged_all.push(diff.is_empty());
+        let recorded = recorded_version(&dest, &owned_disk);
+        diags.extend(unreadable_version(&dest, recorded.as_deref(), opts.check));
         if opts.check {
             diags.extend(stale(c, &dest, &owned_disk, &diff));
         }
@@ -813,9 +840,10 @@ fn orphans(out: &Path, compiled: &[&Catalogue]) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Writes the state files, then swaps each changed catalogue's staging folder in (with the
-/// folders of targets this run did not build carried over). A failed write stops there and
-/// marks the catalogues not written yet as such; their staging folders are removed.
+/// Swaps each changed catalogue's staging folder in (with the folders of targets this run
+/// did not build carried over), then writes the state files (SID locks). A failed write
+/// stops there and marks the catalogues not written yet as such; their staging folders are
+/// removed.
 fn write(
     opts: &BuildOptions,
     compiled: Vec<(Compiled, Option<Staging>)>,
@@ -832,13 +860,6 @@ fn write(
             }
         }
     };
-    for s in pending_state {
-        if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
-            diags.push(d);
-            not_written(report, 0);
-            return;
-        }
-    }
     for (i, ((c, staging), unchanged)) in compiled.into_iter().zip(unchanged_all).enumerate() {
         let Some(staging) = staging else { continue };
         if *unchanged {
@@ -848,6 +869,14 @@ fn write(
         if let Err(d) = swap_in(&c, &dest, staging, diags) {
             diags.push(d);
             not_written(report, i);
+            return;
+        }
+    }
+    // The SID locks last, once the output they number is in place: a run killed before this
+    // point leaves the old lock, and the next run assigns the same SIDs again.
+    for s in pending_state {
+        if let Err(d) = output::write_file_atomic(&s.path, &s.contents) {
+            diags.push(d);
             return;
         }
     }

@@ -9,7 +9,8 @@
 //! catalogue's `advisory.modified` date, gzip at a fixed level with no file name. Beside it,
 //! `.sha256` (sha256sum format) and `.md5` (the bare digest suricata-update fetches). The
 //! bundle is compiled from the committed lock files: a lock that would change fails the run.
-//! `verify` recomputes every checksum and names each file that differs.
+//! The release folder changes as one set ([`crate::release_set`]): a run killed at any moment
+//! leaves every archive with its own checksums and signatures. `verify` recomputes every checksum and names each file that differs.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -23,6 +24,7 @@ use crate::build::{self, BuildOptions, Compiled, TargetReport};
 use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::escape::escape_markdown;
 use crate::output::{self, Tree};
+use crate::release_set;
 use crate::targets::coverage::Status;
 
 /// Name of the manifest inside a bundle.
@@ -48,8 +50,7 @@ pub struct BundleOptions {
     pub sign: Option<crate::sign::KeySource>,
 }
 
-/// The checksum list of a whole release folder (sha256sum format), beside the archives.
-pub const SHA256SUMS: &str = "SHA256SUMS";
+pub use crate::release_set::SHA256SUMS;
 
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -196,7 +197,7 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         rows.push((
             b.id.clone(),
             "bulk list".into(),
-            format!("{} entries", b.networks.len() + b.domains.len()),
+            crate::diag::count(b.networks.len() + b.domains.len(), "entry", "entries"),
         ));
     }
     for d in &cat.detections {
@@ -351,6 +352,18 @@ pub fn run(
     if diags.has_errors() {
         return None;
     }
+    if let Err(e) = std::fs::create_dir_all(&opts.out) {
+        diags.push(
+            Diagnostic::new(
+                Code::WriteFailed,
+                format!("cannot create `{}`: {e}", display(&opts.out)),
+            )
+            .help("check permissions of the output folder"),
+        );
+        return None;
+    }
+    // Every file of the run is made first, then the folder changes as one set.
+    let mut changes = release_set::Changes::default();
     let mut reports = Vec::new();
     for c in &compiled {
         let files = contents(c);
@@ -368,40 +381,22 @@ pub fn run(
         let path = opts.out.join(&name);
         let sha = sha256_hex(&bytes);
         let md5 = md5_hex(&bytes);
-        if let Err(e) = std::fs::create_dir_all(&opts.out) {
-            diags.push(
-                Diagnostic::new(
-                    Code::WriteFailed,
-                    format!("cannot create `{}`: {e}", display(&opts.out)),
-                )
-                .help("check permissions of the output folder"),
-            );
-            return None;
-        }
-        for (p, b) in [
-            (path.clone(), bytes.clone()),
-            (
-                opts.out.join(format!("{name}.sha256")),
-                format!("{sha}  {name}\n").into_bytes(),
-            ),
-            (
-                opts.out.join(format!("{name}.md5")),
-                format!("{md5}\n").into_bytes(),
-            ),
-        ] {
-            if let Err(d) = output::write_file_atomic(&p, &b) {
-                diags.push(d);
-                return None;
-            }
-        }
         let mtime = fixed_mtime(&c.catalogue);
-        let signature = match signature(signer.as_ref(), &path, &bytes, mtime) {
+        let signature = match signature(signer.as_ref(), &path, &bytes, mtime, &mut changes) {
             Ok(s) => s,
             Err(d) => {
                 diags.push(d);
                 return None;
             }
         };
+        let sums = [
+            (format!("{name}.sha256"), format!("{sha}  {name}\n")),
+            (format!("{name}.md5"), format!("{md5}\n")),
+        ];
+        changes.write.insert(name, bytes);
+        changes
+            .write
+            .extend(sums.map(|(n, text)| (n, text.into_bytes())));
         reports.push(BundleReport {
             catalogue: c.catalogue.id.clone(),
             version: c.catalogue.version.to_string(),
@@ -417,7 +412,9 @@ pub fn run(
         .map(|c| fixed_mtime(&c.catalogue))
         .max()
         .unwrap_or(0);
-    if let Err(d) = release_sums(&opts.out, signer.as_ref(), mtime) {
+    let written = release_sums(&opts.out, signer.as_ref(), mtime, &mut changes)
+        .and_then(|()| release_set::commit(&opts.out, &changes));
+    if let Err(d) = written {
         diags.push(d);
         return None;
     }
@@ -430,23 +427,21 @@ pub fn signature_path(file: &Path) -> PathBuf {
 }
 
 /// Signs a release file beside it (`<file>.minisig`); without a key, removes a signature
-/// left from an earlier run, which no longer matches the file.
+/// left from an earlier run, which no longer matches the file. Returns the signature's path.
 fn signature(
     signer: Option<&crate::sign::Signer>,
     file: &Path,
     bytes: &[u8],
     mtime: u64,
+    changes: &mut release_set::Changes,
 ) -> Result<Option<String>, Diagnostic> {
     let sig_path = signature_path(file);
+    let sig_name = sig_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Some(signer) = signer else {
-        if sig_path.exists() {
-            std::fs::remove_file(&sig_path).map_err(|e| {
-                Diagnostic::new(
-                    Code::WriteFailed,
-                    format!("cannot remove the stale `{}`: {e}", display(&sig_path)),
-                )
-            })?;
-        }
+        changes.remove.insert(sig_name);
         return Ok(None);
     };
     let name = file
@@ -454,40 +449,45 @@ fn signature(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let sig = signer.sign(bytes, &crate::sign::trusted_comment(mtime, &name))?;
-    output::write_file_atomic(&sig_path, sig.as_bytes())?;
+    changes.write.insert(sig_name, sig.into_bytes());
     Ok(Some(display(&sig_path)))
 }
 
-/// Writes `SHA256SUMS` for every file of the release folder (signed with a key), so one
+/// Adds `SHA256SUMS` for every file the release folder will hold (signed with a key), so one
 /// signature covers the whole folder.
 fn release_sums(
     dir: &Path,
     signer: Option<&crate::sign::Signer>,
     mtime: u64,
+    changes: &mut release_set::Changes,
 ) -> Result<(), Diagnostic> {
-    let unreadable = |e: std::io::Error| {
-        Diagnostic::new(
-            Code::WriteFailed,
-            format!("cannot list `{}`: {e}", display(dir)),
-        )
-    };
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(unreadable)?
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != SHA256SUMS && *n != format!("{SHA256SUMS}.minisig"))
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    names.sort();
+    let sums_sig = format!("{SHA256SUMS}.minisig");
     let mut text = String::new();
-    for n in &names {
-        let bytes = std::fs::read(dir.join(n)).map_err(unreadable)?;
-        text.push_str(&format!("{}  {n}\n", sha256_hex(&bytes)));
+    for n in release_set::names_after(dir, changes)? {
+        if n == SHA256SUMS || n == sums_sig {
+            continue;
+        }
+        let digest = match changes.write.get(&n) {
+            Some(bytes) => sha256_hex(bytes),
+            None => {
+                let path = dir.join(&n);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Diagnostic::new(
+                        Code::WriteFailed,
+                        format!("cannot read `{}`: {e}", display(&path)),
+                    )
+                })?;
+                sha256_hex(&bytes)
+            }
+        };
+        text.push_str(&format!("{digest}  {n}\n"));
     }
     let path = dir.join(SHA256SUMS);
-    output::write_file_atomic(&path, text.as_bytes())?;
-    signature(signer, &path, text.as_bytes(), mtime).map(|_| ())
+    signature(signer, &path, text.as_bytes(), mtime, changes)?;
+    changes
+        .write
+        .insert(SHA256SUMS.to_owned(), text.into_bytes());
+    Ok(())
 }
 
 /// What `iocc verify` found.

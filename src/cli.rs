@@ -11,6 +11,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::build::{self, BuildOptions};
+use crate::build_lock::{self, LockArgs, Mode};
 use crate::bundle::BundleOptions;
 use crate::diag::{
     count, display, json_report, render_json, Code, Diagnostic, Diagnostics, Format, SourceCache,
@@ -72,10 +73,10 @@ pub enum Command {
     /// every problem; writes nothing.
     Check(CheckArgs),
     /// Compile catalogues into out/<catalogue>/<target>/, atomically.
-    Build(BuildOptions),
+    Build(BuildArgs),
     /// Pack each catalogue's compiled output into a reproducible <catalogue>-<version>.tar.gz
     /// with manifest.json, README.md, and .sha256/.md5 files beside it.
-    Bundle(BundleOptions),
+    Bundle(BundleArgs),
     /// Recompute every checksum of a bundle against its manifest (and its .sha256/.md5 files).
     Verify(VerifyArgs),
     /// Print the Markdown changelog between two versions of a catalogue (release notes).
@@ -128,6 +129,24 @@ pub struct ManArgs {
     /// Write iocc.1 and one iocc-COMMAND.1 page per command into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `iocc build`: what to build, and how to share the output folder with other runs.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub build: BuildOptions,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `iocc bundle`: what to pack, and how to share the output folder with other runs.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(flatten)]
+    pub bundle: BundleOptions,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -297,8 +316,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Init(opts) => init(&opts, f),
         Command::Check(args) => check(args, f),
-        Command::Build(opts) => build(&opts, f),
-        Command::Bundle(opts) => bundle(&opts, f),
+        Command::Build(args) => build(&args, f),
+        Command::Bundle(args) => bundle(&args, f),
         Command::Verify(args) => verify(&args, f),
         Command::Changelog(v) => changelog(v, f),
         Command::Schema => schema(),
@@ -341,10 +360,42 @@ fn check(args: CheckArgs, format: Format) -> ExitCode {
     code(&diags)
 }
 
-fn build(opts: &BuildOptions, format: Format) -> ExitCode {
+/// Locks the output folder `dir` for this run (see [`build_lock`]); `None` after pushing the
+/// reason it could not. Temporaries a killed run left beside the catalogues are removed.
+fn lock_output(
+    dir: &std::path::Path,
+    mode: Mode,
+    args: LockArgs,
+    paths: &[PathBuf],
+    diags: &mut Diagnostics,
+) -> Option<Option<build_lock::OutputLock>> {
+    let waiting = |d: &std::path::Path| eprintln!("{}", build_lock::waiting_message(d));
+    match build_lock::lock(dir, mode, args, waiting) {
+        Ok(held) => {
+            if mode == Mode::Exclusive {
+                build_lock::sweep_beside(&build::discover(paths).0);
+            }
+            Some(held)
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+fn build(args: &BuildArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let (report, measured) =
-        crate::term::with_progress(|| build::run(opts, &mut cache, &mut diags));
+    let opts = &args.build;
+    let mode = if opts.check {
+        Mode::Shared
+    } else {
+        Mode::Exclusive
+    };
+    let held = lock_output(&opts.out, mode, args.lock, &opts.paths, &mut diags);
+    let (report, measured) = crate::term::with_progress(|| {
+        held.and_then(|_held| build::run(opts, &mut cache, &mut diags))
+    });
     match format {
         Format::Human => {
             print_diags(format, &diags, &mut cache);
@@ -363,10 +414,19 @@ fn build(opts: &BuildOptions, format: Format) -> ExitCode {
     code(&diags)
 }
 
-fn bundle(opts: &BundleOptions, format: Format) -> ExitCode {
+fn bundle(args: &BundleArgs, format: Format) -> ExitCode {
     let (mut cache, mut diags) = (SourceCache::default(), Diagnostics::default());
-    let (reports, _) =
-        crate::term::with_progress(|| crate::bundle::run(opts, &mut cache, &mut diags));
+    let opts = &args.bundle;
+    let held = lock_output(
+        &opts.out,
+        Mode::Exclusive,
+        args.lock,
+        &opts.paths,
+        &mut diags,
+    );
+    let (reports, _) = crate::term::with_progress(|| {
+        held.and_then(|_held| crate::bundle::run(opts, &mut cache, &mut diags))
+    });
     if format == Format::Human {
         print_diags(format, &diags, &mut cache);
         for r in reports.iter().flatten().filter(|_| !crate::term::quiet()) {
@@ -411,11 +471,11 @@ fn verify(args: &VerifyArgs, format: Format) -> ExitCode {
                 );
             }
             outln!(
-                "ok: {} ({} {}): {} files match manifest.json",
+                "ok: {} ({} {}): {} manifest.json",
                 r.bundle,
                 r.catalogue.as_deref().unwrap_or("?"),
                 r.version.as_deref().unwrap_or("?"),
-                r.files
+                count(r.files, "file matches", "files match")
             );
         }
     }
@@ -478,9 +538,9 @@ fn lint(args: &LintArgs, format: Format) -> ExitCode {
     let (found, counts) = crate::lint::lint_files(&args.files, &opts);
     diags.extend(found);
     print_diags(format, &diags, &mut cache);
-    if format == Format::Human && !diags.has_errors() {
+    if format == Format::Human && !diags.has_errors() && !crate::term::quiet() {
         for (f, n) in counts {
-            outln!("ok: {} ({n} rules)", display(&f));
+            outln!("ok: {} ({})", display(&f), count(n, "rule", "rules"));
         }
     }
     code(&diags)

@@ -268,7 +268,7 @@ pub fn summary(c: &Comparison) -> String {
         ));
     }
     s.push_str(&format!(
-        "  block list: IPv4 {} -> {} prefixes (+{} -{}), IPv6 {} -> {} prefixes (+{} -{})\n",
+        "  block list: IPv4 prefixes {} -> {} (+{} -{}), IPv6 prefixes {} -> {} (+{} -{})\n",
         d.old_v4,
         d.new_v4,
         d.add_v4.len(),
@@ -294,7 +294,7 @@ pub fn summary(c: &Comparison) -> String {
     s.push_str(&format!("  no longer blocked: {}\n", prefixes(&removed)));
     let n = &c.names;
     s.push_str(&format!(
-        "  DNS block list: {} -> {} names (+{} -{})\n",
+        "  DNS block list: names {} -> {} (+{} -{})\n",
         n.old,
         n.new,
         n.added.len(),

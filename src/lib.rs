@@ -9,6 +9,7 @@
 pub mod benign;
 pub mod blocklist;
 pub mod build;
+pub mod build_lock;
 pub mod bundle;
 pub mod changelog;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod net;
 pub mod output;
 pub mod progress;
 pub mod publish;
+pub mod release_set;
 pub mod render;
 pub mod rules;
 pub mod shape;

@@ -190,8 +190,8 @@ pub fn render_timings(measured: &Measured, sizes: bool) -> String {
         let took = format!("{:.2} s", t.took.as_secs_f64());
         out.push_str(&format!("  {:<24} {:<9} {took:>9}", t.catalogue, t.target));
         if sizes {
-            let files = if t.files == 1 { "file" } else { "files" };
-            out.push_str(&format!("  {} {files}, {}", t.files, HumanBytes(t.bytes)));
+            let files = crate::diag::count(t.files, "file", "files");
+            out.push_str(&format!("  {files}, {}", HumanBytes(t.bytes)));
         }
         out.push('\n');
     }

@@ -238,6 +238,9 @@ codes! {
     ModifierWithoutContent => "modifier-without-content", Error, "a content modifier has no content before it",
         "`depth`, `offset`, `distance`, `within`, `nocase`, `fast_pattern`, `http_uri` and the other content modifiers apply to the `content` before them; with none, the engine refuses the rule. Move the modifier after its content.",
         ["lint", "tests/fixtures/bad/rules/checks.rules"];
+    EmptyBuffer => "empty-buffer", Error, "a sticky buffer is selected but given no match",
+        "A sticky buffer (`http.uri`, `dns.query`, `file.data`...) applies to the content, pcre or other match keywords after it; selecting one and then another, or ending the rule, with no match in between makes the engine refuse the rule (\"previous sticky buffer has no matches\"). Put the content after the buffer keyword (`http.uri; content:\"/a\";`), or use the content-first modifier form (`content:\"/a\"; http_uri;`).",
+        ["lint", "tests/fixtures/bad/rules/checks.rules"];
     DuplicateModifier => "duplicate-modifier", Error, "a modifier appears twice on one content",
         "Each of `depth`, `offset`, `distance`, `within`, `nocase`, `fast_pattern` may appear once per content. Remove the repeated one.",
         ["lint", "tests/fixtures/bad/rules/checks.rules"];
@@ -310,6 +313,9 @@ codes! {
     ImportFailed => "import-failed", Error, "`iocc import` cannot write or merge the catalogue",
         "`--out` names a file that already holds something else (use `--into` to add to it), `--into` names a catalogue that does not check clean or lists items in flow style, or the result would not check clean. Nothing is written.",
         ["import", "tests/fixtures/bad/import/entries.json", "--out", "tests/fixtures/good/readme-example.yaml"];
+    OutputBusy => "output-busy", Error, "another iocc run is writing the output folder",
+        "`iocc build` and `iocc bundle` lock the folder they write, so two runs never mix their files; a second run waits for the first. With `--no-wait` it fails at once instead: run it again when the other has finished.",
+        [];
 }
 
 impl Serialize for Code {

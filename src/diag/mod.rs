@@ -175,3 +175,37 @@ impl Diagnostics {
         self.0.is_empty()
     }
 }
+
+#[cfg(test)]
+mod count_tests {
+    use super::count;
+
+    #[test]
+    fn counts_take_the_right_number() {
+        let lines: Vec<String> = [0, 1, 2]
+            .iter()
+            .flat_map(|&n| {
+                [
+                    count(n, "prefix", "prefixes"),
+                    count(n, "rule", "rules"),
+                    count(n, "address", "addresses"),
+                    count(n, "entry", "entries"),
+                ]
+            })
+            .collect();
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        0 prefixes
+        0 rules
+        0 addresses
+        0 entries
+        1 prefix
+        1 rule
+        1 address
+        1 entry
+        2 prefixes
+        2 rules
+        2 addresses
+        2 entries
+        ");
+    }
+}

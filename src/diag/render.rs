@@ -85,8 +85,8 @@ fn render_human_with(diags: &Diagnostics, cache: &mut SourceCache, renderer: &Re
     if e + w > 0 {
         out.push_str(&format!(
             "{}, {}\n",
-            plural(e, "error"),
-            plural(w, "warning")
+            super::count(e, "error", "errors"),
+            super::count(w, "warning", "warnings")
         ));
     }
     out
@@ -175,12 +175,4 @@ fn line_of<'t>(text: &'t str, pos: &Position) -> (&'t str, std::ops::Range<usize
 /// Paths are shown as given, with `/` separators, so output is the same on every machine.
 pub fn display_path(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

@@ -21,7 +21,8 @@
 //!   actions, protocols and keywords exist, and what their values mean, is the linter's
 //!   business (`crate::lint`), so the grammar reads any third-party rule, of either version.
 //! - [`parse_rule`] is the strict reading behind iocc's own packs and its rule model: a
-//!   classic action (`alert`, `drop`, ...), `->` or `<>`, no note, quoted values closed with
+//!   classic action (`alert`, `drop`, ...), a plain protocol word (no Suricata 8 hook),
+//!   `->` or `<>`, no note, quoted values closed with
 //!   no unescaped `"` or `;` inside, content hex blocks made of whole bytes. A failure is a
 //!   [`GrammarError`] at the character where reading stopped.
 
@@ -277,7 +278,8 @@ pub fn parse_address(s: &str) -> Option<Address> {
     })
 }
 
-/// Reads a port expression (one leading `!` at each level).
+/// Reads a port expression (one leading `!` at each level; a list with or without
+/// brackets, as the engine reads `80,443`).
 pub fn parse_port(s: &str) -> Option<Port> {
     let s = s.trim();
     let (negated, s) = match s.strip_prefix('!') {
@@ -287,6 +289,9 @@ pub fn parse_port(s: &str) -> Option<Port> {
     let num = |x: &str| x.trim().parse::<u16>().ok();
     let p = if let Some(inner) = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         let items: Option<Vec<Port>> = list_item(inner).into_iter().map(parse_port).collect();
+        Port::List(items?)
+    } else if list_item(s).len() > 1 {
+        let items: Option<Vec<Port>> = list_item(s).into_iter().map(parse_port).collect();
         Port::List(items?)
     } else if s.eq_ignore_ascii_case("any") {
         Port::Any
@@ -636,6 +641,21 @@ pub fn parse_rule(text: &str, line: usize) -> Result<ParsedRule, GrammarError> {
     if rule.direction == Direction::Transactional {
         return Err(t.err_at(rule.spans.direction.start, "expected `->` or `<>`"));
     }
+    // A Suricata 8 hook (`dns:request_complete`) or any other character would not survive
+    // the rule model, which writes protocols as plain words.
+    if !rule
+        .protocol
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(t.err_at(
+            rule.spans.protocol.start,
+            format!(
+                "`{}` is not a plain protocol (a `proto:hook` is Suricata 8 only)",
+                rule.protocol
+            ),
+        ));
+    }
     for o in &rule.options {
         strict_option(&t, o)?;
     }
@@ -841,6 +861,13 @@ mod tests {
         assert_eq!(r.protocol, "tcp");
         assert_eq!(r.source, Address::Var("HOME_NET".into()));
         assert_eq!(r.destination_port, Port::Range(Some(515), Some(520)));
+        assert_eq!(
+            parse_port("80,443:445"),
+            Some(Port::List(vec![
+                Port::Single(80),
+                Port::Range(Some(443), Some(445))
+            ]))
+        );
         assert_eq!(r.sid(), Some(1_000_001));
         assert_eq!(r.rev(), Some(2));
         assert_eq!(r.option("msg"), Some(r#"A \"b\" c\; d"#));
@@ -880,6 +907,23 @@ mod tests {
         assert_eq!(c, 53, "{m}");
         let (c, _) = err(r#"alrt tcp any any -> any any (msg:"a"; sid:1; rev:1;)"#);
         assert_eq!(c, 1);
+    }
+
+    #[test]
+    fn strict_reading_keeps_what_the_model_writes_back() {
+        // Suricata 7 and 8 load these and hand `ba"r` to the keyword as written; a value that
+        // starts with `"` must close it (quotes on metadata keyword that doesn't support them).
+        let r = parse_rule(
+            r#"alert tcp any any -> any any (metadata:foo ba"r; sid:1;)"#,
+            1,
+        )
+        .unwrap();
+        assert_eq!(r.options[0].value.as_deref(), Some("foo ba\"r"));
+        assert!(!r.options[0].quoted);
+        let (c, _) = err(r#"alert tcp any any -> any any (metadata:"foo bar; sid:1;)"#);
+        assert_eq!(c, 48);
+        let (c, m) = err(r#"alert dns:request_complete any any -> any any (sid:1;)"#);
+        assert_eq!(c, 7, "{m}");
     }
 
     #[test]

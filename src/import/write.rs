@@ -302,7 +302,7 @@ fn present_values(c: Option<&Catalogue>) -> HashSet<Observable> {
     if let Some(c) = c {
         set.extend(c.indicators.iter().map(|i| i.observable.clone()));
         for b in &c.bulk {
-            set.extend(b.networks.iter().map(|(n, _)| as_observable(n)));
+            set.extend(b.networks.iter().map(|(n, _)| Observable::of_net(n)));
             set.extend(
                 b.domains
                     .iter()
@@ -311,14 +311,6 @@ fn present_values(c: Option<&Catalogue>) -> HashSet<Observable> {
         }
     }
     set
-}
-
-fn as_observable(n: IpNet) -> Observable {
-    if n.prefix_len() == n.max_prefix_len() {
-        Observable::Address(n.addr())
-    } else {
-        Observable::Network(n)
-    }
 }
 
 /// One new bulk side file.

@@ -97,6 +97,7 @@ fn step(c: &Ctx<'_>, w: &mut Walk, o: &RawOption, f: &mut Findings) {
             }
         }
         "bsize" => bsize(w, o, v),
+        "isdataat" => isdataat(w, o, v, f),
         "urilen" => {
             if let Some(Some(n)) = size_bound(v) {
                 w.urilen = Some((o.span.start, n));
@@ -377,6 +378,45 @@ fn fast_pattern(
         }
     }
     last.fast_pattern = Some(kind);
+}
+
+/// `isdataat`'s position (`DetectIsdataatParse`): a name starting with a letter is a
+/// byte_extract/byte_math variable, which must be defined before it; anything else must be
+/// a whole number up to 65535 (`StringParseUint16`: no `31+var` arithmetic).
+fn isdataat(w: &Walk, o: &RawOption, v: &str, f: &mut Findings) {
+    let v = v.trim_start();
+    let v = v.strip_prefix('!').unwrap_or(v);
+    let pos = v
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    let Some(first) = pos.chars().next() else {
+        return;
+    };
+    let at = o.span.start;
+    if first.is_ascii_alphabetic() {
+        if !w.vars.iter().any(|x| x == pos) {
+            f.error(
+                at,
+                Code::NumberOutOfRange,
+                format!("`isdataat:{pos}` names no byte_extract/byte_math variable defined before it (Unknown byte_extract var seen in isdataat)"),
+                "define the variable earlier with byte_extract or byte_math, or write a number",
+            );
+        }
+        return;
+    }
+    let digits = pos.strip_prefix('+').unwrap_or(pos);
+    let in_range = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.parse::<u32>().is_ok_and(|n| n <= 65535);
+    if !in_range {
+        f.error(
+            at,
+            Code::NumberOutOfRange,
+            format!("`isdataat:{pos}` is not a whole number from 0 to 65535 nor a variable (isdataat out of range)"),
+            "write a number, or a byte_extract variable alone (no arithmetic)",
+        );
+    }
 }
 
 fn bsize(w: &mut Walk, o: &RawOption, v: &str) {

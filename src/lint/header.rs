@@ -19,7 +19,7 @@ const APP_HOOKS: &[&str] = &[
     "response_complete",
 ];
 /// IP-level protocols (`DetectProtoParse`): packet hooks apply to these.
-const IP_PROTOCOLS: &[&str] = &[
+pub(super) const IP_PROTOCOLS: &[&str] = &[
     "ip",
     "pkthdr",
     "ipv4",

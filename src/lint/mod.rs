@@ -12,10 +12,12 @@
 //! - a rule that parses with errors never reaches the duplicate-sid check (the engine never
 //!   loaded it), as in the engine.
 
+mod buffers;
 mod content;
 mod finding;
 mod header;
 mod options;
+mod pcre;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -94,6 +96,9 @@ fn check(v: Version, firewall: bool, r: &ParsedRule) -> Findings {
     options::check(&c, r, &mut f);
     if !f.has_errors() {
         content::check(&c, r, &mut f);
+    }
+    if !f.has_errors() {
+        buffers::check(&c, r, &mut f);
     }
     if r.option("sid").is_none() {
         f.error(

@@ -11,6 +11,7 @@ use crate::diag::Code;
 use crate::grammar::rule::{ParsedRule, RawOption};
 
 use super::finding::Findings;
+use super::header::IP_PROTOCOLS;
 use super::tables::{Quotes, Value};
 use super::{Ctx, Version};
 
@@ -45,6 +46,9 @@ pub fn check(c: &Ctx<'_>, r: &ParsedRule, f: &mut Findings) {
             continue;
         }
         value(c, o, &name, f);
+        if name == "app-layer-protocol" {
+            app_layer_protocol(c, r, o, f);
+        }
     }
 }
 
@@ -133,6 +137,14 @@ fn value(c: &Ctx<'_>, o: &RawOption, name: &str, f: &mut Findings) {
             format!("`app-layer-protocol` takes one protocol in Suricata 7 (unknown protocol \"{v}\")"),
             "write `app-layer-protocol:NAME;` (the mode after a comma is Suricata 8 only)",
         ),
+        "iprep" => f.error(
+            at,
+            Code::DisabledProtocol,
+            "`iprep` needs IP reputation categories, and the packaged suricata.yaml sets no `reputation-categories-file` (every category is unknown: not a valid setting for iprep)",
+            "set `reputation-categories-file` (and `reputation-files`) in suricata.yaml, or match on addresses",
+        ),
+        "entropy" => entropy(o, v, f),
+        "pcre" => super::pcre::check(o, v, f),
         "threshold" if !(v.contains("track") && v.contains("type")) => f.error(
             at,
             Code::OptionValue,
@@ -141,6 +153,82 @@ fn value(c: &Ctx<'_>, o: &RawOption, name: &str, f: &mut Findings) {
         ),
         _ => {}
     }
+}
+
+/// `app-layer-protocol`: the engine refuses it when the header already names an app-layer
+/// protocol (`DetectAppLayerProtocolSetup`: the rule's alproto is set), and for a protocol
+/// it does not know, which includes the ones the packaged config disables.
+fn app_layer_protocol(c: &Ctx<'_>, r: &ParsedRule, o: &RawOption, f: &mut Findings) {
+    let at = o.span.start;
+    let header = r.protocol.to_ascii_lowercase();
+    let header = header.split(':').next().unwrap_or_default();
+    if !IP_PROTOCOLS.contains(&header) && c.t.protocols.get(header) == Some(&None) {
+        return f.error(
+            at,
+            Code::OptionValue,
+            format!("the header already names the app-layer protocol `{header}`, so `app-layer-protocol` cannot be added (Either we already have the rule match on an app layer protocol set through other keywords...)"),
+            "write the protocol in the header only, or use `tcp`/`udp` in the header with `app-layer-protocol`",
+        );
+    }
+    let v = o.value.as_deref().unwrap_or("").trim();
+    let v = v.strip_prefix('!').unwrap_or(v).trim();
+    let name = v.split(',').next().unwrap_or(v).trim().to_ascii_lowercase();
+    let known = name == "failed"
+        || (name == "unknown" && c.v == Version::V8)
+        || c.t.app_protocols.contains(&name)
+        || (!IP_PROTOCOLS.contains(&name.as_str()) && c.t.protocols.get(&name) == Some(&None));
+    if known {
+        return;
+    }
+    if c.t.disabled.contains(&name) {
+        f.error(
+            at,
+            Code::DisabledProtocol,
+            format!("the app-layer protocol `{name}` is disabled in the packaged suricata.yaml (app-layer-protocol keyword supplied with unknown protocol \"{name}\")"),
+            &format!("enable it (`app-layer.protocols.{name}.enabled: yes`) in suricata.yaml"),
+        );
+    } else {
+        f.error(
+            at,
+            Code::OptionValue,
+            format!("`{name}` is not an app-layer protocol (app-layer-protocol keyword supplied with unknown protocol \"{name}\")"),
+            "name an app-layer protocol from `suricata --list-app-layer-protos`, or `failed`",
+        );
+    }
+}
+
+/// `entropy` (8.0.6, `rust/src/detect/entropy.rs`): comma-separated `bytes N`, `offset N`
+/// and `value V`, each at most once; `value` is required.
+fn entropy(o: &RawOption, v: &str, f: &mut Findings) {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut bad = None;
+    for item in v.split(',') {
+        let (name, val) = item
+            .trim()
+            .split_once(char::is_whitespace)
+            .unwrap_or((item.trim(), ""));
+        let numeric_ok = match name {
+            "bytes" | "offset" => val.trim().parse::<i32>().is_ok(),
+            "value" => !val.trim().is_empty(),
+            _ => false,
+        };
+        if !numeric_ok || seen.contains(&name) {
+            bad = Some(item.trim().to_owned());
+            break;
+        }
+        seen.push(name);
+    }
+    let reason = match bad {
+        Some(item) => format!("`{item}` is not `bytes N`, `offset N` or `value V`, or repeats one"),
+        None if !seen.contains(&"value") => "it has no `value`".to_owned(),
+        None => return,
+    };
+    f.error(
+        o.span.start,
+        Code::OptionValue,
+        format!("the value of `entropy` does not parse: {reason} (the engine refuses it without saying why)"),
+        "write e.g. `entropy:value >4.5;` or `entropy:bytes 64, offset 0, value >=5;`",
+    );
 }
 
 fn positive(o: &RawOption, v: &str, f: &mut Findings) {

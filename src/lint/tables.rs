@@ -38,6 +38,8 @@ pub struct Keyword {
     pub quotes: Quotes,
     pub sticky_buffer: bool,
     pub content_modifier: bool,
+    /// A transform (`to_lowercase`, `dotprefix`...): it changes the buffer, adds no match.
+    pub transform: bool,
 }
 
 /// Everything the linter knows about one version.
@@ -85,41 +87,34 @@ impl Tables {
     }
 }
 
+/// The embedded data files of one version's folder; `$listed_hooks` is the hook listing (8.x
+/// only: 7.0.10 has none).
+macro_rules! version_files {
+    ($v:literal, $listed_hooks:expr) => {
+        Files {
+            keywords: data!($v, "keywords.csv"),
+            syntax: data!($v, "keyword-syntax.csv"),
+            aliases: data!($v, "aliases.csv"),
+            actions: data!($v, "actions.csv"),
+            protocols: data!($v, "protocols.csv"),
+            hooks: data!($v, "hooks.csv"),
+            listed_hooks: $listed_hooks,
+            directions: data!($v, "directions.csv"),
+            config: data!($v, "config.txt"),
+            app_protocols: data!($v, "app-layer-protos.txt"),
+        }
+    };
+}
+
 /// The tables of one version, read once.
 pub fn tables(v: Version) -> &'static Tables {
     static T7: OnceLock<Tables> = OnceLock::new();
     static T8: OnceLock<Tables> = OnceLock::new();
     match v {
-        Version::V7 => T7.get_or_init(|| {
-            read(Files {
-                keywords: data!("7", "keywords.csv"),
-                syntax: data!("7", "keyword-syntax.csv"),
-                aliases: data!("7", "aliases.csv"),
-                actions: data!("7", "actions.csv"),
-                protocols: data!("7", "protocols.csv"),
-                hooks: data!("7", "hooks.csv"),
-                listed_hooks: "",
-                directions: data!("7", "directions.csv"),
-                config: data!("7", "config.txt"),
-                app_protocols: data!("7", "app-layer-protos.txt"),
-                alias_column: 3,
-            })
-        }),
-        Version::V8 => T8.get_or_init(|| {
-            read(Files {
-                keywords: data!("8", "keywords.csv"),
-                syntax: data!("8", "keyword-syntax.csv"),
-                aliases: data!("8", "aliases.csv"),
-                actions: data!("8", "actions.csv"),
-                protocols: data!("8", "protocols.csv"),
-                hooks: data!("8", "hooks.csv"),
-                listed_hooks: data!("8", "app-layer-hooks.txt"),
-                directions: data!("8", "directions.csv"),
-                config: data!("8", "config.txt"),
-                app_protocols: data!("8", "app-layer-protos.txt"),
-                alias_column: 4,
-            })
-        }),
+        Version::V7 => T7.get_or_init(|| read(version_files!("7", ""))),
+        Version::V8 => {
+            T8.get_or_init(|| read(version_files!("8", data!("8", "app-layer-hooks.txt"))))
+        }
     }
 }
 
@@ -134,8 +129,6 @@ struct Files {
     directions: &'static str,
     config: &'static str,
     app_protocols: &'static str,
-    /// The column of `aliases.csv` that says whether this version knows the alias.
-    alias_column: usize,
 }
 
 fn rows(text: &str, delimiter: u8) -> Vec<Vec<String>> {
@@ -189,11 +182,15 @@ fn read(f: Files) -> Tables {
             quotes,
             sticky_buffer: features.contains("sticky buffer"),
             content_modifier: features.contains("content modifier"),
+            transform: features.contains("transform"),
         };
         t.keywords.insert(name, k);
     }
+    // `aliases.csv` columns: alias, keyword, source, this version knows the alias, this
+    // version knows the keyword. Only the alias's own verdict counts: 8.0.6 knows `lua`
+    // but refuses its 7.0.10 alias `luajit`.
     for r in rows(f.aliases, b',') {
-        if r.get(f.alias_column).map(String::as_str) != Some("known") {
+        if r.get(3).map(String::as_str) != Some("known") {
             continue;
         }
         let target = r[1].to_ascii_lowercase();
@@ -268,6 +265,10 @@ mod tests {
             assert!(t.disabled.contains("modbus"));
         }
         assert!(tables(Version::V8).keywords.contains_key("absent"));
+        // an alias only the older version registers
+        assert!(tables(Version::V7).keyword("luajit").is_some());
+        assert!(tables(Version::V8).keyword("luajit").is_none());
+        assert!(tables(Version::V8).keyword("lua").is_some());
         assert!(!tables(Version::V7).keywords.contains_key("absent"));
         assert!(tables(Version::V8).actions["drop:flow"].0.is_none());
         assert!(tables(Version::V7).actions["drop:flow"].0.is_some());

@@ -37,6 +37,7 @@ fn refused(rule: &str, code: Code) {
 #[test]
 fn what_both_versions_load() {
     loads(r#"alert tcp any any -> any any (sid:1;)"#);
+    loads(r#"pass udp any any -> any 53,123 (sid:1;)"#);
     loads(r#"alert tcp any any -> any any (content:!"a"; content: !"b"; sid:1;)"#);
     loads(r#"alert ip 192.168.0.0/16,10.0.0.0/8 any -> any any (sid:1;)"#);
     loads(r#"alert tcp any any -> any any (msg:"x"; sid:1;"#);
@@ -220,4 +221,134 @@ fn located_messages() {
         (2, 37, Code::OptionValue)
     );
     assert!(e.finding.message.contains("Suricata 7.0.10"), "{e:?}");
+}
+
+/// Checks found missing by the blind run on fresh third-party rules (tests/lint/BASELINE.md),
+/// each with the rules of the same shape that both engines load.
+#[test]
+fn sticky_buffers_need_a_match() {
+    refused(
+        r#"alert http any any -> any any (content:"200"; http_stat_code; content:"HTTP/1.1 200"; http_response_line; sid:1;)"#,
+        Code::EmptyBuffer,
+    );
+    refused(
+        r#"alert http any any -> any any (http.content_len; file_data; content:"a"; sid:1;)"#,
+        Code::EmptyBuffer,
+    );
+    refused(
+        r#"alert http any any -> any any (http.uri; to_lowercase; sid:1;)"#,
+        Code::EmptyBuffer,
+    );
+    loads(r#"alert http any any -> any any (content:"200"; http_stat_code; sid:1;)"#);
+    refused(
+        r#"alert http any any -> any any (file_data; content:"a"; http_header; sid:1;)"#,
+        Code::OptionValue,
+    );
+    loads(
+        r#"alert http any any -> any any (file_data; content:"a"; pkt_data; content:"b"; http_header; sid:1;)"#,
+    );
+    loads(r#"alert http any any -> any any (http.uri; bsize:>2; sid:1;)"#);
+    loads(
+        r#"alert http any any -> any any (http.uri; pcre:"/a/"; http.host; content:"b"; sid:1;)"#,
+    );
+    loads(
+        r#"alert http any any -> any any (http.uri; content:"a"; http.method; byte_test:1,=,71,0; sid:1;)"#,
+    );
+}
+
+#[test]
+fn http_host_is_lower_case() {
+    refused(
+        r#"alert http any any -> any any (http.host; content:"Example"; sid:1;)"#,
+        Code::OptionValue,
+    );
+    refused(
+        r#"alert http any any -> any any (http.host; content:"a|42|"; sid:1;)"#,
+        Code::OptionValue,
+    );
+    refused(
+        r#"alert http any any -> any any (content:"example"; http_host; nocase; sid:1;)"#,
+        Code::OptionValue,
+    );
+    loads(r#"alert http any any -> any any (http.host; content:"example|2e|com"; sid:1;)"#);
+    loads(r#"alert http any any -> any any (http.host.raw; content:"Example"; nocase; sid:1;)"#);
+    loads(
+        r#"alert http any any -> any any (http.uri; content:"A"; http.host; content:"a"; sid:1;)"#,
+    );
+}
+
+#[test]
+fn app_layer_protocol_values() {
+    refused(
+        r#"alert http any any -> any any (app-layer-protocol:http; sid:1;)"#,
+        Code::OptionValue,
+    );
+    refused(
+        r#"alert tcp any any -> any any (app-layer-protocol:modbus; sid:1;)"#,
+        Code::DisabledProtocol,
+    );
+    refused(
+        r#"alert tcp any any -> any any (app-layer-protocol:nosuch; sid:1;)"#,
+        Code::OptionValue,
+    );
+    loads(r#"alert tcp any any -> any any (app-layer-protocol:!tls; sid:1;)"#);
+    loads(r#"alert tcp any any -> any any (app-layer-protocol:failed; sid:1;)"#);
+    loads(r#"alert tcp any any -> any any (app-layer-protocol:http1; sid:1;)"#);
+    assert_eq!(
+        both(r#"alert tcp any any -> any any (app-layer-protocol:unknown; sid:1;)"#).1,
+        vec![]
+    );
+}
+
+#[test]
+fn isdataat_positions() {
+    refused(
+        r#"alert tcp any any -> any any (content:"a"; byte_extract:4,8,len; isdataat:31+len; sid:1;)"#,
+        Code::NumberOutOfRange,
+    );
+    refused(
+        r#"alert tcp any any -> any any (content:"a"; isdataat:70000; sid:1;)"#,
+        Code::NumberOutOfRange,
+    );
+    refused(
+        r#"alert tcp any any -> any any (content:"a"; isdataat:len,relative; sid:1;)"#,
+        Code::NumberOutOfRange,
+    );
+    loads(
+        r#"alert tcp any any -> any any (content:"a"; byte_extract:4,8,len; isdataat:len,relative; sid:1;)"#,
+    );
+    loads(r#"alert tcp any any -> any any (content:"a"; isdataat:!10, relative; sid:1;)"#);
+}
+
+#[test]
+fn config_dependent_keywords() {
+    // no reputation categories in either packaged config
+    refused(
+        r#"alert ip any any -> any any (iprep:src,CnC,>,30; sid:1;)"#,
+        Code::DisabledProtocol,
+    );
+    // `luajit` is a 7.0.10 alias of `lua` that 8.0.6 no longer has
+    assert_eq!(
+        both(r#"alert ip any any -> any any (luajit:x.lua; sid:1;)"#),
+        (vec![Code::DisabledProtocol], vec![Code::UnknownRuleKeyword])
+    );
+}
+
+#[test]
+fn entropy_values_of_suricata_8() {
+    let v8 = |r: &str| codes(r, Version::V8);
+    assert_eq!(
+        v8(r#"alert tls any any -> any any (tls.sni; entropy:4.5,relative; sid:1;)"#),
+        vec![Code::OptionValue]
+    );
+    assert_eq!(
+        v8(r#"alert tls any any -> any any (tls.sni; entropy:bytes 4, bytes 5, value >1; sid:1;)"#),
+        vec![Code::OptionValue]
+    );
+    assert_eq!(
+        v8(
+            r#"alert tls any any -> any any (tls.sni; entropy:bytes 64, offset 0, value >=4.5; sid:1;)"#
+        ),
+        vec![]
+    );
 }

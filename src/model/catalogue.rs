@@ -269,6 +269,15 @@ pub enum Observable {
 }
 
 impl Observable {
+    /// A bulk entry as the catalogue would write it: a host route is an address.
+    pub fn of_net(n: IpNet) -> Observable {
+        if n.prefix_len() == n.max_prefix_len() {
+            Observable::Address(n.addr())
+        } else {
+            Observable::Network(n)
+        }
+    }
+
     /// The address or network as a network (`/32` or `/128` for an address).
     pub fn as_net(&self) -> Option<IpNet> {
         match self {

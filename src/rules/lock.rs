@@ -100,12 +100,20 @@ pub struct Lock {
     pub categories: BTreeMap<String, u32>,
 }
 
-/// A lock line that cannot be read: (1-based line, message).
+/// A lock line that cannot be read: 1-based line, what is wrong, and how to repair it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockError {
     pub line: usize,
     pub message: String,
+    pub help: &'static str,
 }
+
+/// The usual repair of a damaged lock.
+const RESTORE: &str =
+    "restore the lock from git; it is written by `iocc build` and must not be edited by hand";
+
+/// The repair of a lock merged with a conflict.
+const RESOLVE: &str = "keep the entries of both sides: every rule keeps its own sid and every     retired sid stays retired (never give a sid to a second key, never reuse one); delete the     `<<<<<<<`, `=======` and `>>>>>>>` lines, then run `iocc build` and commit the lock";
 
 fn key_ok(k: &str) -> bool {
     !k.is_empty()
@@ -114,66 +122,153 @@ fn key_ok(k: &str) -> bool {
         })
 }
 
+/// A body hash as [`body_hash`] writes it: 16 lowercase hex digits.
+fn hash_ok(h: &str) -> bool {
+    h.len() == 16
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A git conflict marker line.
+fn conflict_marker(line: &str) -> bool {
+    ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
+        .iter()
+        .any(|m| line.starts_with(m))
+}
+
+/// The fields each entry kind has, to say what a short line lacks.
+fn expected_fields(kind: &str) -> Option<&'static str> {
+    match kind {
+        "rule" => Some("rule KEY SID REV HASH DATE"),
+        "retired" => Some("retired SID KEY"),
+        "category" => Some("category KEY ID"),
+        _ => None,
+    }
+}
+
+/// The lock being read, with the line each SID was first seen on.
+#[derive(Default)]
+struct Reader {
+    lock: Lock,
+    sids: BTreeMap<u32, usize>,
+}
+
+impl Reader {
+    fn sid(&mut self, text: &str, line: usize) -> Result<u32, String> {
+        let sid: u32 = text
+            .parse()
+            .map_err(|_| format!("the sid `{text}` is not a number"))?;
+        if sid == 0 {
+            return Err("a sid is a positive number".into());
+        }
+        if let Some(first) = self.sids.insert(sid, line) {
+            return Err(format!(
+                "sid {sid} appears twice (first on line {first}); a sid belongs to one key for ever"
+            ));
+        }
+        Ok(sid)
+    }
+
+    fn line(&mut self, fields: &[&str], line: usize) -> Result<(), String> {
+        match fields {
+            ["rule", key, sid, rev, hash, updated] => {
+                if !key_ok(key) {
+                    return Err(format!("`{key}` is not a rule key"));
+                }
+                let sid = self.sid(sid, line)?;
+                let rev: u32 = rev.parse().ok().filter(|r| *r > 0).ok_or_else(|| {
+                    format!("the rev `{rev}` is not a positive number")
+                })?;
+                if !hash_ok(hash) {
+                    return Err(format!("the body hash `{hash}` is not 16 hex digits"));
+                }
+                let updated: Date = updated
+                    .parse()
+                    .map_err(|_| format!("the date `{updated}` is not YYYY-MM-DD"))?;
+                let entry = Entry {
+                    sid,
+                    rev,
+                    hash: (*hash).to_owned(),
+                    updated,
+                };
+                match self.lock.rules.insert((*key).to_owned(), entry) {
+                    Some(_) => Err(format!("the key `{key}` appears twice")),
+                    None => Ok(()),
+                }
+            }
+            ["retired", sid, key] => {
+                let sid = self.sid(sid, line)?;
+                self.lock.retired.insert(sid, (*key).to_owned());
+                Ok(())
+            }
+            ["category", key, id] => {
+                let id: u32 = id.parse().ok().filter(|i| (1..=MAX_CATEGORY).contains(i)).ok_or_else(|| {
+                    format!("the category id `{id}` is not a number from 1 to {MAX_CATEGORY}")
+                })?;
+                if !key_ok(key) {
+                    return Err(format!("`{key}` is not a category key"));
+                }
+                self.lock.categories.insert((*key).to_owned(), id);
+                Ok(())
+            }
+            [kind, ..] => Err(match expected_fields(kind) {
+                Some(want) => format!(
+                    "this `{kind}` line has {} fields where `{want}` has {}: is it cut short or joined with another?",
+                    fields.len(),
+                    want.split(' ').count()
+                ),
+                None => format!("`{kind}` is not `rule`, `retired` or `category`"),
+            }),
+            [] => Ok(()),
+        }
+    }
+}
+
 impl Lock {
-    /// Parses a lock file.
+    /// Parses a lock file. Errors name the line, what is wrong and how to repair it.
     pub fn parse(text: &str) -> Result<Lock, LockError> {
-        let mut lock = Lock::default();
-        let mut sids = BTreeSet::new();
+        let mut reader = Reader::default();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
+            if conflict_marker(line) {
+                return Err(LockError {
+                    line: i + 1,
+                    message: "the lock holds a git conflict marker: two branches changed it".into(),
+                    help: RESOLVE,
+                });
+            }
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let err = |m: &str| LockError {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            reader.line(&fields, i + 1).map_err(|message| LockError {
                 line: i + 1,
-                message: m.to_owned(),
-            };
-            let f: Vec<&str> = line.split_whitespace().collect();
-            match f.as_slice() {
-                ["rule", key, sid, rev, hash, updated] => {
-                    let sid: u32 = sid.parse().map_err(|_| err("the sid is not a number"))?;
-                    let rev: u32 = rev.parse().map_err(|_| err("the rev is not a number"))?;
-                    let updated: Date = updated
-                        .parse()
-                        .map_err(|_| err("the date is not YYYY-MM-DD"))?;
-                    if !key_ok(key) || sid == 0 || rev == 0 {
-                        return Err(err("malformed rule entry"));
-                    }
-                    if !sids.insert(sid) {
-                        return Err(err("the sid appears twice"));
-                    }
-                    let entry = Entry {
-                        sid,
-                        rev,
-                        hash: (*hash).to_owned(),
-                        updated,
-                    };
-                    if lock.rules.insert((*key).to_owned(), entry).is_some() {
-                        return Err(err("the key appears twice"));
-                    }
-                }
-                ["retired", sid, key] => {
-                    let sid: u32 = sid.parse().map_err(|_| err("the sid is not a number"))?;
-                    if !sids.insert(sid) {
-                        return Err(err("the sid appears twice"));
-                    }
-                    lock.retired.insert(sid, (*key).to_owned());
-                }
-                ["category", key, id] => {
-                    let id: u32 = id.parse().map_err(|_| err("the id is not a number"))?;
-                    if !key_ok(key) || id == 0 || id > MAX_CATEGORY {
-                        return Err(err("malformed category entry"));
-                    }
-                    lock.categories.insert((*key).to_owned(), id);
-                }
-                _ => {
-                    return Err(err(
-                        "expected `rule`, `retired` or `category` with its fields",
-                    ))
-                }
-            }
+                message,
+                help: RESTORE,
+            })?;
         }
-        Ok(lock)
+        Ok(reader.lock)
+    }
+
+    /// The first rule whose sid lies outside `range`, with the line it is on in `text` (the
+    /// text this lock was parsed from).
+    pub fn outside_range(&self, text: &str, (first, last): (u32, u32)) -> Option<LockError> {
+        let (key, e) = self
+            .rules
+            .iter()
+            .find(|(_, e)| e.sid < first || e.sid > last)?;
+        let line = text
+            .lines()
+            .position(|l| l.split_whitespace().nth(2) == Some(e.sid.to_string().as_str()))
+            .map_or(1, |i| i + 1);
+        Some(LockError {
+            line,
+            message: format!(
+                "sid {} of `{key}` is outside the policy's SID range {first}-{last}",
+                e.sid
+            ),
+            help: "a rule keeps its sid for ever: widen `policy.sid-range` to hold it, or                    restore the lock from git if the sid was edited by hand",
+        })
     }
 
     /// Prints the lock (sorted by SID, then retired, then categories).
@@ -293,7 +388,7 @@ mod tests {
         let range = (1_000_000, 1_999_999);
         let a = assign(
             &Lock::default(),
-            &w(&[("a", "h1"), ("b", "h2")]),
+            &w(&[("a", "1111111111111111"), ("b", "2222222222222222")]),
             &[],
             range,
             d("2025-01-30"),
@@ -304,7 +399,11 @@ mod tests {
         // Adding a key (before the others) changes nothing for them.
         let b = assign(
             &a,
-            &w(&[("0-new", "h0"), ("a", "h1"), ("b", "h2")]),
+            &w(&[
+                ("0-new", "0000000000000000"),
+                ("a", "1111111111111111"),
+                ("b", "2222222222222222"),
+            ]),
             &[],
             range,
             d("2025-02-25"),
@@ -316,7 +415,7 @@ mod tests {
         // Changing a body bumps rev and the date; removing retires the SID for good.
         let c = assign(
             &b,
-            &w(&[("a", "h1x"), ("c", "h3")]),
+            &w(&[("a", "111111111111111f"), ("c", "3333333333333333")]),
             &[],
             range,
             d("2025-03-01"),
@@ -332,10 +431,10 @@ mod tests {
 
     #[test]
     fn full_range_reuses_nothing_retired() {
-        let prev = Lock::parse("rule a 5 1 h 2025-01-01\nretired 6 b\n").unwrap();
+        let prev = Lock::parse("rule a 5 1 aaaaaaaaaaaaaaaa 2025-01-01\nretired 6 b\n").unwrap();
         let next = assign(
             &prev,
-            &w(&[("a", "h"), ("c", "h")]),
+            &w(&[("a", "aaaaaaaaaaaaaaaa"), ("c", "aaaaaaaaaaaaaaaa")]),
             &[],
             (5, 7),
             d("2025-01-01"),
@@ -345,7 +444,11 @@ mod tests {
         assert_eq!(
             assign(
                 &next,
-                &w(&[("a", "h"), ("c", "h"), ("d", "h")]),
+                &w(&[
+                    ("a", "aaaaaaaaaaaaaaaa"),
+                    ("c", "aaaaaaaaaaaaaaaa"),
+                    ("d", "aaaaaaaaaaaaaaaa")
+                ]),
                 &[],
                 (5, 7),
                 d("2025-01-01")
@@ -356,10 +459,53 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_located() {
-        let e = Lock::parse("# c\nrule a x 1 h 2025-01-01\n").unwrap_err();
+        let e = Lock::parse("# c\nrule a x 1 aaaaaaaaaaaaaaaa 2025-01-01\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(Lock::parse("rule a 1 1 h 2025-01-01\nretired 1 b\n").is_err());
+        assert!(Lock::parse("rule a 1 1 aaaaaaaaaaaaaaaa 2025-01-01\nretired 1 b\n").is_err());
         assert!(Lock::parse("bogus\n").is_err());
+    }
+
+    /// Hand edits and bad merges: each is refused at its line, with the repair.
+    #[test]
+    fn damaged_locks_are_located() {
+        let ok = "rule a 5 1 aaaaaaaaaaaaaaaa 2025-01-01\n";
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "rule b 5 1 bbbbbbbbbbbbbbbb 2025-01-01\n",
+                2,
+                "sid 5 appears twice (first on line 1)",
+            ),
+            ("retired 5 b\n", 2, "sid 5 appears twice"),
+            (
+                "rule b 6 1 bbbb",
+                2,
+                "has 5 fields where `rule KEY SID REV HASH DATE` has 6",
+            ),
+            ("rule b 6 1 bbbbbbbb 2025-01-01\n", 2, "not 16 hex digits"),
+            (
+                "rule b 6 1 bbbbbbbbbbbbbbbb 2025-01-\n",
+                2,
+                "not YYYY-MM-DD",
+            ),
+            (
+                "<<<<<<< HEAD\nrule b 6 1 bbbbbbbbbbbbbbbb 2025-01-01\n=======\n",
+                2,
+                "git conflict marker",
+            ),
+            ("category x 61\n", 2, "from 1 to 60"),
+        ];
+        for (tail, line, says) in cases {
+            let e = Lock::parse(&format!("{ok}{tail}")).unwrap_err();
+            assert_eq!(e.line, *line, "{tail}");
+            assert!(e.message.contains(says), "{tail}: {}", e.message);
+        }
+        let conflict = Lock::parse("=======\n").unwrap_err();
+        assert!(conflict.help.contains("never reuse"), "{}", conflict.help);
+        let lock = Lock::parse(&format!("# c\n{ok}")).unwrap();
+        assert_eq!(lock.outside_range(ok, (5, 9)), None);
+        let out = lock.outside_range(&format!("# c\n{ok}"), (6, 9)).unwrap();
+        assert_eq!(out.line, 2);
+        assert!(out.message.contains("outside the policy's SID range 6-9"));
     }
 
     #[test]

@@ -86,7 +86,8 @@ pub fn lock_path(c: &Catalogue) -> PathBuf {
     dir.join(format!("{stem}.sids.lock"))
 }
 
-fn read_lock(path: &Path) -> Result<Lock, Diagnostic> {
+/// Reads the SID lock at `path` (none yet: empty); every rule's sid must lie in `range`.
+fn read_lock(path: &Path, range: (u32, u32)) -> Result<Lock, Diagnostic> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
@@ -99,15 +100,20 @@ fn read_lock(path: &Path) -> Result<Lock, Diagnostic> {
             .help("make the lock file readable (it is plain text), or restore it from git"))
         }
     };
-    Lock::parse(&text).map_err(|e| {
+    let located = |e: lock::LockError| {
         Diagnostic::error(
             Code::InvalidSidLock,
             format!("SID lock line {}: {}", e.line, e.message),
         )
         .in_file(path)
         .at(At::Line(e.line as u32))
-        .help("restore the lock from git; it is written by `iocc build` and must not be edited by hand")
-    })
+        .help(e.help)
+    };
+    let parsed = Lock::parse(&text).map_err(located)?;
+    match parsed.outside_range(&text, range) {
+        Some(e) => Err(located(e)),
+        None => Ok(parsed),
+    }
 }
 
 /// The rule with its identity from the lock: `sid` and `rev` before `metadata` (at the end
@@ -139,7 +145,8 @@ fn identify(mut rule: Rule, e: &Entry) -> Rule {
 /// Plans the catalogue's rules with the lock beside it.
 pub fn plan(c: &Catalogue) -> Result<RulePlan, Vec<Diagnostic>> {
     let path = lock_path(c);
-    let prev = read_lock(&path).map_err(|d| vec![d])?;
+    let range = (c.policy.sid_first, c.policy.sid_last);
+    let prev = read_lock(&path, range).map_err(|d| vec![d])?;
     plan_with(c, lower(c), &prev, path)
 }
 

@@ -82,7 +82,8 @@ struct IndicatorView {
 struct BulkView<'a> {
     id: &'a str,
     kind: &'static str,
-    count: usize,
+    /// `1 entry`, `2 entries`.
+    count: String,
     role: &'a str,
     confidence: &'static str,
     action: String,
@@ -192,7 +193,7 @@ fn bulk(b: &crate::model::BulkList) -> BulkView<'_> {
             crate::model::BulkKind::Address => "address",
             crate::model::BulkKind::Domain => "domain",
         },
-        count: b.len(),
+        count: crate::diag::count(b.len(), "entry", "entries"),
         role: b.meta.role.as_deref().unwrap_or("-"),
         confidence: confidence(b.meta.confidence),
         action: word(&b.meta.action),

@@ -57,25 +57,27 @@ pub fn screen(indicators: &[Indicator], bulk: &[BulkList], policy: &Policy) -> V
     }
     for list in bulk {
         let what = format!("bulk list `{}`", list.id);
+        // Entries are kept sorted by value; the findings are reported in line order.
+        let mut hits: Vec<(u32, Value<'_>, Hit<'_>)> = Vec::new();
         for (net, line) in list.networks.iter() {
             let value = Value::Net(net);
             if let Some(hit) = matched(screen, &value, list.meta.action, policy) {
-                out.push(&list.meta, || {
-                    diagnostic(&value, &hit, &list.meta, &what)
-                        .in_file(&list.file)
-                        .at(At::Line(line))
-                });
+                hits.push((line, value, hit));
             }
         }
         for (domain, line) in list.domains.iter() {
             let value = Value::Domain(domain);
             if let Some(hit) = matched(screen, &value, list.meta.action, policy) {
-                out.push(&list.meta, || {
-                    diagnostic(&value, &hit, &list.meta, &what)
-                        .in_file(&list.file)
-                        .at(At::Line(line))
-                });
+                hits.push((line, value, hit));
             }
+        }
+        hits.sort_by_key(|h| h.0);
+        for (line, value, hit) in hits {
+            out.push(&list.meta, || {
+                diagnostic(&value, &hit, &list.meta, &what)
+                    .in_file(&list.file)
+                    .at(At::Line(line))
+            });
         }
     }
     out.finish()

@@ -282,6 +282,10 @@ fn verify_accepts_the_bundle_and_names_any_changed_file() {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "stix2_validator",
+    ignore = "engine `stix2_validator` is not installed"
+)]
 fn stix_bundle_passes_the_strict_validator() {
     let Some(validator) = engine("stix2_validator") else {
         return;
@@ -574,6 +578,10 @@ fn hostile_strings_keep_the_stix_bundle_and_readme_intact() {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "medallion",
+    ignore = "engine `medallion` is not installed"
+)]
 fn taxii_server_accepts_the_stix_bundle() {
     let Some(medallion) = engine("medallion") else {
         return;
@@ -659,6 +667,10 @@ fn taxii_server_accepts_the_stix_bundle() {
 }
 
 #[test]
+#[cfg_attr(
+    any(iocc_missing = "suricata-update", iocc_missing = "suricata"),
+    ignore = "engine `suricata-update` or `suricata` is not installed"
+)]
 fn suricata_update_ingests_the_bundle() {
     let a = make_bundle("bundle-suricata-update");
     let files = unpack(&a);
@@ -736,6 +748,7 @@ fn suricata_update_ingests_the_bundle() {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "zkg", ignore = "engine `zkg` is not installed")]
 fn zkg_installs_the_zeek_package_from_the_bundle() {
     let a = make_bundle("bundle-zkg");
     let files = unpack(&a);

@@ -60,11 +60,7 @@ fn values(c: &Catalogue) -> BTreeSet<(String, String)> {
         .collect();
     for b in &c.bulk {
         for (n, _) in b.networks.iter() {
-            let o = if n.prefix_len() == n.max_prefix_len() {
-                Observable::Address(n.addr())
-            } else {
-                Observable::Network(n)
-            };
+            let o = Observable::of_net(n);
             out.insert((o.kind().to_owned(), o.value()));
         }
         for (d, _) in b.domains.iter() {
@@ -398,11 +394,7 @@ fn round_trip_view(c: &Catalogue) -> BTreeSet<(String, String, String, String, S
         .collect();
     for b in &c.bulk {
         for (n, _) in b.networks.iter() {
-            let o = if n.prefix_len() == n.max_prefix_len() {
-                Observable::Address(n.addr())
-            } else {
-                Observable::Network(n)
-            };
+            let o = Observable::of_net(n);
             out.insert(row(&o, &b.meta));
         }
         for (d, _) in b.domains.iter() {

@@ -17,6 +17,8 @@ mod filehash;
 mod files;
 mod firewall;
 mod flows;
+mod fuzz_replay;
+mod harden;
 mod import;
 mod init;
 mod lint_agreement;

@@ -95,6 +95,7 @@ fn attributes(e: &Value) -> Vec<&Value> {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "pymisp", ignore = "engine `pymisp` is not installed")]
 fn every_pair_iocc_writes_is_in_describe_types() {
     let Some(python) = pymisp() else { return };
     let o = Command::new(&python)
@@ -240,6 +241,7 @@ fn the_committed_contec_feed_passes_pymisp() {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "pymisp", ignore = "engine `pymisp` is not installed")]
 fn every_kind_and_bulk_lists_in_their_own_events() {
     let feed = build(
         "misp-every-kind",
@@ -394,6 +396,7 @@ fn bulk_duplicates_are_written_once_and_uuids_survive_a_new_version() {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "pymisp", ignore = "engine `pymisp` is not installed")]
 fn hostile_strings_stay_inside_their_json_values() {
     let dir = scratch("misp-hostile");
     let cat = crate::bundle::hostile_catalogue(&dir);

@@ -82,6 +82,10 @@ fn minisign_verify(minisign: &Path, file: &Path, public: &Path) -> Output {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "minisign",
+    ignore = "engine `minisign` is not installed"
+)]
 fn a_signed_release_verifies_with_minisign_and_iocc_and_a_changed_byte_does_not() {
     let dir = project("sign-release");
     let (key, public) = keypair(&dir, "release");
@@ -478,6 +482,10 @@ fn changes<'a>(
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "medallion",
+    ignore = "engine `medallion` is not installed"
+)]
 fn publish_pushes_two_versions_and_the_second_only_what_changed() {
     if engine("medallion").is_none() {
         return;
@@ -560,6 +568,10 @@ fn publish_pushes_two_versions_and_the_second_only_what_changed() {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "medallion",
+    ignore = "engine `medallion` is not installed"
+)]
 fn publish_errors_say_what_went_wrong() {
     if engine("medallion").is_none() {
         return;
@@ -661,6 +673,10 @@ fn sh(cwd: &Path, script: &str, env: &[(&str, &str)], path: &str) -> Output {
 }
 
 #[test]
+#[cfg_attr(
+    any(iocc_missing = "minisign", iocc_missing = "medallion"),
+    ignore = "engine `minisign` or `medallion` is not installed"
+)]
 fn the_readme_publishing_commands_run_as_written() {
     let blocks = readme_blocks();
     assert_eq!(

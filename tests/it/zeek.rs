@@ -405,6 +405,10 @@ fn zeek_script_parses(pkg: &Path) {
 }
 
 #[test]
+#[cfg_attr(
+    iocc_missing = "zeek-script",
+    ignore = "engine `zeek-script` is not installed"
+)]
 fn zeek_script_rejects_a_broken_script() {
     // Proves the syntax check can fail: the generated module with one `;` removed.
     let Some(zs) = engine("zeek-script") else {

@@ -165,6 +165,7 @@ fn zeek_a(zeek: &Path, target: &str, zeekpath: Option<&str>) -> std::process::Ou
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "zeek", ignore = "engine `zeek` is not installed")]
 fn zeek_parses_and_type_checks_every_package() {
     let Some(zeek) = zeek() else {
         return;
@@ -217,6 +218,10 @@ fn zeek_parses_and_type_checks_every_package() {
 }
 
 #[test]
+#[cfg_attr(
+    any(iocc_missing = "zeek", iocc_missing = "zkg"),
+    ignore = "engine `zeek` or `zkg` is not installed"
+)]
 fn zkg_installs_the_package_and_zeek_loads_it_by_name() {
     let (Some(zeek), Some(zkg)) = (zeek(), engine("zkg")) else {
         return;
@@ -457,6 +462,7 @@ fn conn_ports(logs: &ZeekLogs) -> BTreeMap<String, String> {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "zeek", ignore = "engine `zeek` is not installed")]
 fn contec_behaviours_raise_their_own_notices() {
     let Some(zeek) = zeek() else {
         return;
@@ -509,6 +515,7 @@ fn contec_behaviours_raise_their_own_notices() {
 }
 
 #[test]
+#[cfg_attr(iocc_missing = "zeek", ignore = "engine `zeek` is not installed")]
 fn look_alikes_raise_nothing_in_zeek() {
     let Some(zeek) = zeek() else {
         return;
@@ -544,6 +551,7 @@ fn look_alikes_raise_nothing_in_zeek() {
 const IMAGE: &[u8] = b"iocc intel test payload: a firmware image\n";
 
 #[test]
+#[cfg_attr(iocc_missing = "zeek", ignore = "engine `zeek` is not installed")]
 fn intel_matches_addresses_domains_urls_and_file_hashes() {
     let Some(zeek) = zeek() else {
         return;

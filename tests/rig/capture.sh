@@ -165,7 +165,10 @@ start_dns() {
   on "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address="$2" --user=root --group=root --pid-file= --address=/update.example/"$2" &
 }
-start_mllp() { on "$1" "$venv/bin/python" "$here/mllp_server.py" "$2" "${@:3}" > "$work/$1/mllp.log" 2>&1 & }
+# Each host mounts its own /tmp: a checkout under /tmp is invisible there, so the server script
+# runs from the rig's work folder.
+cp "$here/mllp_server.py" "$work/mllp_server.py"
+start_mllp() { on "$1" "$venv/bin/python" "$work/mllp_server.py" "$2" "${@:3}" > "$work/$1/mllp.log" 2>&1 & }
 
 for h in c119 lan nbr; do start_nfs "$h"; done
 start_lpd c119 202.114.4.119
@@ -180,12 +183,18 @@ start_mllp lan 192.168.1.30 511 2575
 start_mllp nbr 202.114.5.119 511
 
 # Wait until every server answers (ganesha registers MOUNT with rpcbind when it is ready).
+# Up to two minutes: the test suite runs this rig beside CPU-heavy tests (kills, races), and a
+# Python server's start can take tens of seconds on two busy cores. A server that never
+# answers prints its log.
 ready() {
-  for _ in $(seq 300); do
+  for _ in $(seq 1200); do
     if on mon "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
   echo "capture.sh: not ready: $*" >&2
+  for log in "$work"/*/mllp.log; do
+    [ -s "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
+  done
   return 1
 }
 for ip in 202.114.4.119 192.168.1.30 202.114.5.119; do

@@ -137,4 +137,24 @@ pub(crate) mod tests {
         let line = Suricata7.write(&rule).unwrap();
         assert!(line.ends_with("(xy:\"a\\;b\\\"c\";)"), "{line}");
     }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_value_is_written_as_read() {
+        // Suricata 7 and 8 load `metadata:key va"lue;` and hand the value over as written;
+        // `\"` would be another value. A leading `"` would make it read as quoted: escaped.
+        let mut rule = every_option();
+        let other = |value: &str| RuleOption::Other {
+            keyword: "xbits".into(),
+            value: Some(value.into()),
+            quoted: false,
+        };
+        rule.options = vec![other("key va\"lue"), other("\"key")];
+        let line = Suricata7.write(&rule).unwrap();
+        assert!(
+            line.ends_with("(xbits:key va\"lue; xbits:\\\"key;)"),
+            "{line}"
+        );
+        let back = crate::rules::read::read_line(&line).unwrap().unwrap();
+        assert_eq!(back.options[0], rule.options[0]);
+    }
 }

@@ -203,12 +203,18 @@ fn reference(r: &Reference) -> String {
     format!("reference:{},{};", escaped(system), escaped(id))
 }
 
-/// Whether a value kept as written is still well-formed: no control character, and every
-/// `"` and `;` escaped.
-fn well_formed(value: &str) -> bool {
+/// Whether a value kept as written is still well-formed: no control character, every `;`
+/// escaped, and in a quoted value every `"` escaped. Suricata hands an unquoted value to its
+/// keyword as written, a `"` inside it included (`metadata:key va"lue;` loads in 7 and 8), so
+/// escaping that `"` would change the value; only a leading `"` makes it read as quoted.
+fn well_formed(value: &str, quoted: bool) -> bool {
+    if !quoted && value.starts_with('"') {
+        return false;
+    }
     let mut escaped = false;
     for c in value.chars() {
-        if c.is_control() || (!escaped && matches!(c, '"' | ';')) {
+        let bare_quote = quoted && c == '"';
+        if c.is_control() || (!escaped && (c == ';' || bare_quote)) {
             return false;
         }
         escaped = !escaped && c == '\\';
@@ -224,7 +230,7 @@ fn other(keyword: &str, value: Option<&str>, quoted: bool) -> String {
     let Some(v) = value else {
         return format!("{kw};");
     };
-    let v = if well_formed(v) {
+    let v = if well_formed(v, quoted) {
         v.to_owned()
     } else {
         escaped(v)

@@ -2,7 +2,7 @@
 
 use ipnet::IpNet;
 
-use super::words::{dir_word, once_per_flow, xdr_string};
+use super::words::{described, dir_word, once_per_flow, xdr_string};
 use super::{addr_list, directions, header, port_list, Builder, Common, LoweredRule};
 use crate::model::{Detection, Direction, Protocol as ItemProtocol, Transport};
 use crate::rules::model::{Content, FlowFlag, Port, Protocol, Rpc, RuleOption};
@@ -94,16 +94,17 @@ impl Builder<'_> {
             // Alert once per flow.
             detect.extend(once_per_flow(&format!("{}/{key}", c.id)));
         }
+        // One parenthesis for what tells the rules of a detection apart: `(TCP, outbound)`.
         let mut suffix = Vec::new();
         if d.protocols.len() > 1 {
-            suffix.push(format!("({})", proto_word.to_ascii_uppercase()));
+            suffix.push(proto_word.to_ascii_uppercase());
         }
         if d.direction == Direction::Both {
-            suffix.push(format!("({})", dir_word(outbound)));
+            suffix.push(dir_word(outbound).to_owned());
         }
         let common = Common {
             classtype: d.classtype.clone(),
-            msg: self.msg(&d.classtype, &d.title, &suffix.join(" ")),
+            msg: self.msg(&d.classtype, &d.title, &described(Some(&suffix.join(", ")))),
             references: self.references(&d.cves, &d.references),
             metadata: self.metadata(&d.cves, d.confidence, d.severity, None),
         };

@@ -8,6 +8,7 @@
 //! a file when a loaded rule asks for its digest, over every protocol whose files it tracks
 //! ([`PROTOCOLS`]), in both directions (downloads and uploads).
 
+use super::words::described;
 use super::{Builder, LoweredRule};
 use crate::model::{HashAlgo, Indicator, Meta};
 use crate::rules::lower::datasets::{DataEntries, DataFile};
@@ -57,8 +58,8 @@ impl Builder<'_> {
                 let classtype = "policy-violation";
                 let msg = self.msg(
                     classtype,
-                    &format!("File with a listed {label}"),
-                    &format!("over {name}"),
+                    &format!("{name} file with a listed {label}"),
+                    &described(meta.role.as_deref()),
                 );
                 let mut common = self.common(classtype, msg, &meta);
                 let mut options = vec![RuleOption::Msg(std::mem::take(&mut common.msg))];
@@ -88,12 +89,16 @@ impl Builder<'_> {
 }
 
 /// What the rules of several hash indicators share (as the indicator lists do): the
-/// strongest severity and confidence, their CVEs, no references and no date.
+/// strongest severity and confidence, their CVEs, their role when they all have the same one,
+/// no references and no date.
 fn merged<'a>(first: &Meta, rest: impl Iterator<Item = &'a Meta>) -> Meta {
     let mut m = first.clone();
     for other in rest {
         m.severity = m.severity.max(other.severity);
         m.confidence = m.confidence.max(other.confidence);
+        if m.role != other.role {
+            m.role = None;
+        }
         for c in &other.cves {
             if !m.cves.contains(c) {
                 m.cves.push(c.clone());

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 
 use super::datasets::{parts, size, DataEntries, DataFile, Size, LOAD_FACTOR};
 use super::groups::{group, Group, MAX_V4, MAX_V6};
-use super::words::{bounded, dir_word, once_per_flow};
+use super::words::{bounded, described, dir_word, once_per_flow, toward};
 use super::{addr_list, header, Builder, Category, LoweredRule, HEADER_BUDGET};
 use crate::model::{Meta, NetworkShape};
 use crate::rules::dialect::{Dialect, Suricata7};
@@ -30,9 +30,17 @@ pub(super) enum Entries<'a> {
 /// An address list to express as rules: its lock key, wording and entries.
 pub(super) struct AddressList<'a> {
     pub(super) key: &'a str,
+    /// The list's description for the iprep category.
     pub(super) label: &'a str,
-    /// What the msg says the rule matches (an address, `N entries`, `addresses`).
+    /// The description in the msg, in parentheses after the sentence (the indicator's or
+    /// list's role).
+    pub(super) role: Option<&'a str>,
+    /// What an IP-only rule's msg says it matches: the address itself, or `an address on the
+    /// partner-feed list`.
     pub(super) what: &'a str,
+    /// The list's name in msgs (`the partner-feed list`); larger shapes say which address of
+    /// it matched (`an IPv4 address on the partner-feed list`).
+    pub(super) name: &'a str,
     pub(super) entries: Entries<'a>,
     pub(super) meta: &'a Meta,
     pub(super) dirs: &'a [bool],
@@ -64,7 +72,8 @@ impl Builder<'_> {
         }
     }
 
-    /// One rule of an address list: `shape` names it in the key, `what` in the msg.
+    /// One rule of an address list: `shape` names it in the key, `what` in the msg
+    /// (`Connection to <what> (<role>)`).
     fn address_rule(
         &self,
         list: &AddressList<'_>,
@@ -76,8 +85,8 @@ impl Builder<'_> {
         let classtype = Self::address_classtype(list.meta);
         let msg = self.msg(
             classtype,
-            list.label,
-            &format!("{what} ({})", dir_word(outbound)),
+            &format!("Connection {} {what}", toward(outbound)),
+            &described(list.role),
         );
         LoweredRule {
             key: format!("{}/{shape}/{}", list.key, dir_word(outbound)),
@@ -242,15 +251,21 @@ impl Builder<'_> {
         }
     }
 
-    /// The dataset of part `k` (1-based) of `count`: its name, and the suffix of its key and
-    /// msg (`-2` and `, part 2`; nothing when there is one part).
-    fn part_name(stem: &str, family: &str, k: usize, count: usize) -> (String, String, String) {
-        let (key, msg) = if count > 1 {
-            (format!("-{k}"), format!(", part {k}"))
+    /// The dataset of part `k` (1-based) of `count` of the list `list_name`: its name, the
+    /// suffix of its key (`-2`; nothing when there is one part) and where the msg places a
+    /// match (`on part 2 of the partner-feed list`, `on the partner-feed list`).
+    fn part_name(
+        stem: &str,
+        family: &str,
+        (k, count): (usize, usize),
+        list_name: &str,
+    ) -> (String, String, String) {
+        let (key, place) = if count > 1 {
+            (format!("-{k}"), format!("on part {k} of {list_name}"))
         } else {
-            (String::new(), String::new())
+            (String::new(), format!("on {list_name}"))
         };
-        (short_name(&format!("{stem}-{family}{key}"), 60), key, msg)
+        (short_name(&format!("{stem}-{family}{key}"), 60), key, place)
     }
 
     /// Exact addresses of a large list: per dataset part, a data file and one rule per
@@ -258,7 +273,8 @@ impl Builder<'_> {
     fn dataset_rules(&mut self, list: &AddressList<'_>, hosts: &Hosts) {
         let count = hosts.parts.len();
         for (k, (entries, n, bytes)) in hosts.parts.iter().enumerate() {
-            let (name, key, msg) = Self::part_name(list.file_stem, hosts.family, k + 1, count);
+            let (name, key, place) =
+                Self::part_name(list.file_stem, hosts.family, (k + 1, count), list.name);
             let file = format!("{name}.lst");
             self.out.files.push(DataFile {
                 path: file.clone(),
@@ -266,7 +282,7 @@ impl Builder<'_> {
             });
             let Size { hashsize, memcap } = size(*n, *bytes, self.c.policy.suricata.max_hashsize);
             let shape = format!("dataset-{}{key}", hosts.family);
-            let what = format!("IP{} addresses{msg}", hosts.family);
+            let what = format!("an IP{} address {place}", hosts.family);
             for &outbound in list.dirs {
                 let buffer = if outbound {
                     Buffer::IpDst
@@ -345,7 +361,7 @@ impl Builder<'_> {
         });
         for g in groups {
             let members: Vec<IpNet> = nets[g.range.clone()].iter().map(to_net).collect();
-            let (shape, what) = group_words(&g, width);
+            let (shape, what) = group_words(&g, width, list.name);
             let shape = shape.replacen("networks", prefix, 1);
             let far = addr_list(&members);
             for &outbound in list.dirs {
@@ -364,7 +380,7 @@ impl Builder<'_> {
             depth: width,
             range: 0..0,
         };
-        let (shape, what) = group_words(&longest, width);
+        let (shape, what) = group_words(&longest, width, list.name);
         let h = header(Protocol::Ip, Address::Any, Port::Any, false);
         let r = self.address_rule(list, (&shape, &what), false, h, Vec::new());
         let rest = Suricata7.write(&r.rule).map_or(0, |l| l.len());
@@ -393,14 +409,21 @@ impl Builder<'_> {
                 value: 0,
             })];
             let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
-            let r = self.address_rule(list, ("iprep", "network list"), outbound, h, detect);
+            let what = format!("an address in a network on {}", list.name);
+            let r = self.address_rule(list, ("iprep", &what), outbound, h, detect);
             self.out.rules.push(r);
         }
     }
 
-    pub(super) fn domain_rules(&mut self, key: &str, label: &str, domain: &str, meta: &Meta) {
+    pub(super) fn domain_rules(
+        &mut self,
+        key: &str,
+        role: Option<&str>,
+        domain: &str,
+        meta: &Meta,
+    ) {
         let dotted = format!(".{domain}").into_bytes();
-        self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
+        self.domain_rule_pair(key, role, meta, |buffer, shape, what| {
             let detect = vec![
                 RuleOption::Buffer(buffer),
                 RuleOption::Transform(Transform::Dotprefix),
@@ -416,8 +439,8 @@ impl Builder<'_> {
     /// A domain list: per dataset part, one string dataset that a DNS and a TLS rule share.
     pub(super) fn domain_list_rules(
         &mut self,
-        key: &str,
-        label: &str,
+        (key, list_name): (&str, &str),
+        role: Option<&str>,
         list: usize,
         meta: &Meta,
         stem: &str,
@@ -432,7 +455,7 @@ impl Builder<'_> {
         let cut = parts(keys, self.per_part());
         let count = cut.len();
         for (k, (range, n, bytes)) in cut.into_iter().enumerate() {
-            let (name, part, part_msg) = Self::part_name(stem, "domains", k + 1, count);
+            let (name, part, place) = Self::part_name(stem, "domains", (k + 1, count), list_name);
             let name = if count > 1 {
                 name
             } else {
@@ -444,7 +467,7 @@ impl Builder<'_> {
                 entries: DataEntries::ListDomains { list, range },
             });
             let Size { hashsize, memcap } = size(n, bytes, self.c.policy.suricata.max_hashsize);
-            self.domain_rule_pair(key, label, meta, |buffer, shape, what| {
+            self.domain_rule_pair(key, role, meta, |buffer, shape, what| {
                 let detect = vec![
                     RuleOption::Buffer(buffer),
                     RuleOption::Dataset(Dataset {
@@ -459,7 +482,7 @@ impl Builder<'_> {
                 // No count: the entries live in the data file (see `dataset_rules`).
                 (
                     format!("{shape}-dataset{part}"),
-                    format!("{what}, domain list{part_msg}"),
+                    format!("{what} a domain {place}"),
                     detect,
                 )
             });
@@ -467,22 +490,23 @@ impl Builder<'_> {
     }
 
     /// One DNS-query and one TLS-SNI rule for a domain or a domain list. `rule` gets the
-    /// sticky buffer, the shape name and the protocol's wording, and returns the key's shape,
-    /// the message text and the detection options.
+    /// sticky buffer, the shape name and the start of the msg sentence (`DNS lookup of`), and
+    /// returns the key's shape, the msg sentence and the detection options; `role` follows
+    /// the sentence in parentheses.
     fn domain_rule_pair(
         &mut self,
         key: &str,
-        label: &str,
+        role: Option<&str>,
         meta: &Meta,
         rule: impl Fn(Buffer, &str, &str) -> (String, String, Vec<RuleOption>),
     ) {
         let classtype = "policy-violation";
         for (protocol, buffer, what) in [
-            (Protocol::Dns, Buffer::DnsQuery, "DNS lookup"),
-            (Protocol::Tls, Buffer::TlsSni, "TLS SNI"),
+            (Protocol::Dns, Buffer::DnsQuery, "DNS lookup of"),
+            (Protocol::Tls, Buffer::TlsSni, "TLS connection to"),
         ] {
             let (shape, text, detect) = rule(buffer, protocol.as_str(), what);
-            let msg = self.msg(classtype, label, &text);
+            let msg = self.msg(classtype, &text, &described(role));
             let h = header(protocol, Address::Any, Port::Any, true);
             self.out.rules.push(LoweredRule {
                 key: format!("{key}/{shape}/outbound"),
@@ -492,14 +516,14 @@ impl Builder<'_> {
     }
 }
 
-/// A group's key shape and msg words: `networks/v4-45.0.0.0-8` and `network group
-/// 45.0.0.0/8` (IPv6 nodes by their hex digits: `networks/v6-2a0-12`).
-fn group_words(g: &Group, width: u8) -> (String, String) {
+/// A group's key shape and msg words: `networks/v4-45.0.0.0-8` and `an address in
+/// 45.0.0.0/8 on <list_name>` (IPv6 nodes by their hex digits: `networks/v6-2a0-12`).
+fn group_words(g: &Group, width: u8, list_name: &str) -> (String, String) {
     if width == 32 {
         let a = std::net::Ipv4Addr::from(g.node as u32);
         (
             format!("networks/v4-{a}-{}", g.depth),
-            format!("network group {a}/{}", g.depth),
+            format!("an address in {a}/{} on {list_name}", g.depth),
         )
     } else {
         let a = std::net::Ipv6Addr::from(g.node);
@@ -507,7 +531,7 @@ fn group_words(g: &Group, width: u8) -> (String, String) {
         let hex = format!("{:032x}", g.node);
         (
             format!("networks/v6-{}-{}", &hex[..digits], g.depth),
-            format!("network group {a}/{}", g.depth),
+            format!("an address in {a}/{} on {list_name}", g.depth),
         )
     }
 }

@@ -32,7 +32,7 @@ use ipnet::IpNet;
 
 pub use datasets::{DataEntries, DataFile};
 use lists::{AddressList, Entries};
-use words::{bounded, confidence, date, dir_word, severity};
+use words::{bounded, confidence, date, dir_word, list_name, severity};
 pub use words::{category, pack_name};
 
 use crate::model::{
@@ -288,7 +288,6 @@ impl Builder<'_> {
             list.iter().any(|n| n.contains(&net))
         };
         let mut uncovered = Vec::new();
-        let mut hashes = Vec::new();
         for i in &c.indicators {
             match &i.observable {
                 Observable::Address(_) | Observable::Network(_) => {
@@ -303,8 +302,8 @@ impl Builder<'_> {
                 }
                 Observable::Domain(_) if self.ip_only => {}
                 Observable::Domain(d) => {
-                    let label = i.meta.role.clone().unwrap_or_else(|| "Listed domain".into());
-                    self.domain_rules(&format!("indicator/{}", i.id), &label, d, &i.meta);
+                    let role = i.meta.role.as_deref();
+                    self.domain_rules(&format!("indicator/{}", i.id), role, d, &i.meta);
                 }
                 Observable::Url(_) => self.out.skip(
                     &i.id,
@@ -314,18 +313,18 @@ impl Builder<'_> {
                     &i.id,
                     "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts",
                 ),
-                // An engine without file keywords (the IP-only profile) says so itself.
-                Observable::FileHash { .. } if self.ip_only => {}
-                Observable::FileHash { algo, hex } => hashes.push((i, *algo, hex.as_str())),
+                // Lowered last ([`Builder::file_hashes`]).
+                Observable::FileHash { .. } => {}
             }
         }
-        self.hash_rules(&hashes);
         if uncovered.len() <= c.policy.large_list_threshold as usize {
             for (i, net, dirs) in uncovered {
                 self.address_rules(&AddressList {
                     key: &format!("indicator/{}", i.id),
                     label: i.meta.role.as_deref().unwrap_or("Listed address"),
+                    role: i.meta.role.as_deref(),
                     what: &addr_list(&[net]).to_string(),
+                    name: "the indicator",
                     entries: Entries::Nets(&[net]),
                     meta: &i.meta,
                     dirs: &dirs,
@@ -367,13 +366,34 @@ impl Builder<'_> {
             self.address_rules(&AddressList {
                 key: &format!("list/indicators-{}", dir_word(outbound)),
                 label: "Indicator",
-                what: "addresses",
+                role: None,
+                what: "an address on the indicator list",
+                name: "the indicator list",
                 entries: Entries::Nets(&nets),
                 meta: &meta,
                 dirs: &[outbound],
                 file_stem: &format!("{}-indicators-{}", c.id, dir_word(outbound)),
             });
         }
+    }
+
+    /// The file hash indicators, after every other rule: a catalogue that gains its first
+    /// hash moves no other rule, even under a fresh SID lock. An engine without file keywords
+    /// (the IP-only profile) says so itself.
+    fn file_hashes(&mut self) {
+        if self.ip_only {
+            return;
+        }
+        let hashes: Vec<_> = self
+            .c
+            .indicators
+            .iter()
+            .filter_map(|i| match &i.observable {
+                Observable::FileHash { algo, hex } => Some((i, *algo, hex.as_str())),
+                _ => None,
+            })
+            .collect();
+        self.hash_rules(&hashes);
     }
 
     fn bulk(&mut self) {
@@ -388,6 +408,7 @@ impl Builder<'_> {
                     }
                 )
             });
+            let name = list_name(&b.id);
             let empty = match b.kind {
                 BulkKind::Address => b.networks.is_empty(),
                 BulkKind::Domain => b.domains.is_empty(),
@@ -401,7 +422,9 @@ impl Builder<'_> {
                     self.address_rules(&AddressList {
                         key: &format!("list/{}", b.id),
                         label: &label,
-                        what: &format!("{} entries", b.networks.len()),
+                        role: b.meta.role.as_deref(),
+                        what: &format!("an address on {name}"),
+                        name: &name,
                         entries: Entries::List(index),
                         meta: &b.meta,
                         dirs: &directions(b.meta.direction),
@@ -411,8 +434,8 @@ impl Builder<'_> {
                 BulkKind::Domain if self.ip_only => {}
                 BulkKind::Domain => {
                     self.domain_list_rules(
-                        &format!("list/{}", b.id),
-                        &label,
+                        (&format!("list/{}", b.id), &name),
+                        b.meta.role.as_deref(),
                         index,
                         &b.meta,
                         &format!("{}-{}", c.id, b.id),
@@ -447,6 +470,7 @@ fn lower_with(c: &Catalogue, ip_only: bool) -> Lowered {
     b.detections();
     b.indicators();
     b.bulk();
+    b.file_hashes();
     b.out
 }
 

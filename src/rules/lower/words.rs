@@ -71,6 +71,35 @@ pub fn dir_word(outbound: bool) -> &'static str {
     }
 }
 
+/// The msg word for a direction: connections go `to` a listed address, or come `from` it.
+pub fn toward(outbound: bool) -> &'static str {
+    if outbound {
+        "to"
+    } else {
+        "from"
+    }
+}
+
+/// A list's name in msgs: `the partner-feed list`, or `the block-list` when the id already
+/// says list (no doubled word).
+pub fn list_name(id: &str) -> String {
+    let last = id.rsplit(['-', '_', '.', ' ']).next().unwrap_or(id);
+    if last.eq_ignore_ascii_case("list") || last.eq_ignore_ascii_case("lists") {
+        format!("the {id}")
+    } else {
+        format!("the {id} list")
+    }
+}
+
+/// A role after the msg sentence: ` (Feed of scanning hosts)` shortened to 100 characters,
+/// or nothing.
+pub fn described(role: Option<&str>) -> String {
+    match role.map(str::trim) {
+        Some(r) if !r.is_empty() => format!("({})", bounded(r, 100)),
+        _ => String::new(),
+    }
+}
+
 /// Shortens text to `max` characters with a marker.
 pub fn bounded(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -136,6 +165,30 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"evil.example"), "ZXZpbC5leGFtcGxl");
+    }
+
+    #[test]
+    fn msg_words_read_as_sentences() {
+        let words = [
+            list_name("partner-feed"),
+            list_name("block-list"),
+            list_name("evil_lists"),
+            list_name("listed"),
+            described(Some("Feed of scanning hosts")),
+            format!("Connection {} x", toward(true)),
+            format!("Connection {} x", toward(false)),
+        ];
+        assert_eq!(described(Some("  ")), "");
+        assert_eq!(described(None), "");
+        insta::assert_snapshot!(words.join("\n"), @r"
+        the partner-feed list
+        the block-list
+        the evil_lists
+        the listed list
+        (Feed of scanning hosts)
+        Connection to x
+        Connection from x
+        ");
     }
 
     #[test]

@@ -171,9 +171,7 @@ pub struct Header {
     pub overrides: Vec<OverrideView>,
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::diag::count;
 
 impl Header {
     pub fn new(c: &Catalogue, names: &NamePlan<'_>, ips: &Plan, serial: u32) -> Header {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::escape::{self, MAX_COMMENT};
 use super::platform::{Case, Naming, Platform, PlatformContext};
-use super::{lines, ser, Delta, Header};
+use super::{lines, prefixes, ser, Delta, Header};
 use crate::diag::Diagnostic;
 use crate::net::{push_show_v4, push_show_v6, show_v4, show_v6};
 use crate::render::{slot, Escaper, Template};
@@ -137,14 +137,14 @@ impl Platform for Iptables {
                 "iptables",
                 "iptables-restore",
                 SET_V4.name(id),
-                l.v4.len(),
+                prefixes(l.v4.len(), "IPv4"),
                 "IPv4",
             ),
             (
                 "ip6tables",
                 "ip6tables-restore",
                 SET_V6.name(id),
-                l.v6.len(),
+                prefixes(l.v6.len(), "IPv6"),
                 "IPv6",
             ),
         ] {

@@ -111,8 +111,12 @@ pub struct Header {
 }
 
 /// `1 IPv4 prefix`, `2 IPv4 prefixes`.
-fn prefixes(n: usize, family: &str) -> String {
-    format!("{n} {family} prefix{}", if n == 1 { "" } else { "es" })
+pub(crate) fn prefixes(n: usize, family: &str) -> String {
+    crate::diag::count(
+        n,
+        &format!("{family} prefix"),
+        &format!("{family} prefixes"),
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]

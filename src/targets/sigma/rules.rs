@@ -350,8 +350,7 @@ impl<'a> Members<'a> {
     fn count(&self) -> String {
         let mut parts = Vec::new();
         let nets = self.nets;
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural = crate::diag::count;
         if nets > 0 {
             parts.push(plural(nets, "address", "addresses"));
         }

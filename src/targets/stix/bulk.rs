@@ -46,8 +46,7 @@ fn domain(list: &BulkList, e: usize) -> (&str, u32) {
 /// The observable of the entry of index `e`, as the catalogue would write it.
 fn entry_observable(list: &BulkList, e: usize) -> Observable {
     match list.networks.get(e) {
-        Some((n, _)) if n.prefix_len() == n.max_prefix_len() => Observable::Address(n.addr()),
-        Some((n, _)) => Observable::Network(n),
+        Some((n, _)) => Observable::of_net(n),
         None => Observable::Domain(domain(list, e).0.to_owned()),
     }
 }

@@ -18,7 +18,7 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::{Files, Item, ItemKind, Support, Target, TargetContext, TargetOutput, WriteError};
-use crate::diag::Diagnostic;
+use crate::diag::{count, Diagnostic};
 use crate::model::Catalogue;
 use crate::render::{safe, slot, Escaper, Template};
 
@@ -52,9 +52,11 @@ struct View<'a> {
     /// Where the Intel rows stream (only the Intel file prints them; `intel::write_rows`
     /// escapes them).
     intel_rows: Value,
-    intel_count: usize,
-    /// Entries that repeat an indicator already listed (the first one is kept).
-    intel_duplicates: usize,
+    /// The Intel rows in words: `1 Intel indicator`, `2 Intel indicators`.
+    intel_count: String,
+    /// Entries that repeat an indicator already listed (the first one is kept), in words
+    /// (`1 entry`, `2 entries`); empty when there are none.
+    intel_duplicates: String,
     /// File analyzers the Intel file's hashes need (`Files::ANALYZER_SHA256`, ...).
     hash_analyzers: Vec<Value>,
     detections: Vec<module::DetectionView>,
@@ -142,8 +144,8 @@ impl Target for Zeek {
             intel_file: safe(intel_file.clone()),
             sig_file: has_sigs.then(|| safe(sig_file.clone())),
             intel_source: intel::source(c),
-            intel_count: 0,
-            intel_duplicates: 0,
+            intel_count: String::new(),
+            intel_duplicates: String::new(),
             intel_rows: slot(0),
             hash_analyzers: intel::hash_analyzers(c)
                 .into_iter()
@@ -167,8 +169,10 @@ impl Target for Zeek {
                 .render_to(w, T_INTEL.name, &view, &mut [&mut rows])?;
             Ok(counts)
         })?;
-        view.intel_count = counts.count;
-        view.intel_duplicates = counts.duplicates;
+        view.intel_count = count(counts.count, "Intel indicator", "Intel indicators");
+        if counts.duplicates > 0 {
+            view.intel_duplicates = count(counts.duplicates, "entry", "entries");
+        }
         view.skipped = super::coverage(self, c, &refused).skipped;
         let mut render = |path: &str, t: Template| {
             out.file(path, |w| cx.templates.render_to(w, t.name, &view, &mut []))
