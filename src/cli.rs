@@ -26,7 +26,7 @@ Examples:
   iocc build --target summary --out /tmp/pack compile one target elsewhere
   iocc build --locked --check                 CI: fail if out/ is stale or a lock would change
   iocc bundle --out dist/                     reproducible release archives of every catalogue
-  iocc verify dist/contec-cms8000-1.4.0.tar.gz check a bundle against its manifest
+  iocc verify dist/contec-cms8000-1.5.0.tar.gz check a bundle against its manifest
   iocc changelog old.yaml new.yaml            Markdown release notes between two versions
   iocc schema > catalogue.schema.json         JSON Schema of the catalogue format
   iocc explain date-order                     what a diagnostic code means, with an example
@@ -36,9 +36,9 @@ Examples:
   iocc diff old.yaml new.yaml --target ios    only the Cisco IOS delta
   iocc keygen release                         release.key (secret) and release.pub
   iocc bundle --sign release.key              signed archives and SHA256SUMS
-  iocc verify --pubkey release.pub dist/contec-cms8000-1.4.0.tar.gz
+  iocc verify --pubkey release.pub dist/contec-cms8000-1.5.0.tar.gz
                                               signature first, then every checksum
-  iocc publish dist/contec-cms8000-1.4.0.tar.gz --api-root URL --collection ID
+  iocc publish dist/contec-cms8000-1.5.0.tar.gz --api-root URL --collection ID
                                               push what changed to a TAXII 2.1 collection
   iocc import feed.csv --out iocs/feed.yaml   a new catalogue from a feed (format detected)
   iocc import event.json --into iocs/x.yaml --dry-run  what an import would add

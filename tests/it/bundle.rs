@@ -34,7 +34,7 @@ fn make_bundle(name: &str) -> PathBuf {
     let dir = scratch(name);
     let o = iocc(&["bundle", CATALOGUE, "--out", s(&dir)]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
-    dir.join("contec-cms8000-1.4.0.tar.gz")
+    dir.join("contec-cms8000-1.5.0.tar.gz")
 }
 
 fn unpack(archive: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -114,7 +114,7 @@ fn bundle_is_byte_reproducible() {
         &[("SOURCE_DATE_EPOCH", "1700000000")],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let c = std::fs::read(dir.join("contec-cms8000-1.4.0.tar.gz")).unwrap();
+    let c = std::fs::read(dir.join("contec-cms8000-1.5.0.tar.gz")).unwrap();
     assert_eq!(&c[4..8], &1_700_000_000u32.to_le_bytes());
     assert_ne!(c, bytes);
 
@@ -123,7 +123,7 @@ fn bundle_is_byte_reproducible() {
     assert_eq!(
         sha,
         format!(
-            "{}  contec-cms8000-1.4.0.tar.gz\n",
+            "{}  contec-cms8000-1.5.0.tar.gz\n",
             hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
         )
     );
@@ -138,7 +138,7 @@ fn bundle_layout_manifest_and_coverage_readme() {
     let files = unpack(&a);
     let m = manifest(&a);
     assert_eq!(m["catalogue"]["id"], "contec-cms8000");
-    assert_eq!(m["catalogue"]["version"], "1.4.0");
+    assert_eq!(m["catalogue"]["version"], "1.5.0");
     assert_eq!(m["iocc"]["version"], env!("CARGO_PKG_VERSION"));
     let cat_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
         std::fs::read(root().join(CATALOGUE)).unwrap(),
@@ -237,7 +237,7 @@ fn verify_accepts_the_bundle_and_names_any_changed_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bundle-mismatch"), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("`contec-cms8000-1.4.0.tar.gz` does not match the sha256"),
+        stderr(&o).contains("`contec-cms8000-1.5.0.tar.gz` does not match the sha256"),
         "{}",
         stderr(&o)
     );
@@ -550,7 +550,7 @@ fn hostile_strings_keep_the_stix_bundle_and_readme_intact() {
     let dist = dir.join("dist");
     let o = iocc(&["bundle", s(&cat), "--out", s(&dist)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let files = unpack(&dist.join("contec-cms8000-1.4.0.tar.gz"));
+    let files = unpack(&dist.join("contec-cms8000-1.5.0.tar.gz"));
     let readme = String::from_utf8(files["README.md"].clone()).unwrap();
     let unescaped_pipes = |l: &str| {
         let b = l.as_bytes();
@@ -573,7 +573,7 @@ fn hostile_strings_keep_the_stix_bundle_and_readme_intact() {
         assert_eq!(unescaped_pipes(l), columns, "{l}");
     }
     assert!(!readme.contains("<b>"), "html is escaped");
-    let o = iocc(&["verify", s(&dist.join("contec-cms8000-1.4.0.tar.gz"))]);
+    let o = iocc(&["verify", s(&dist.join("contec-cms8000-1.5.0.tar.gz"))]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -844,7 +844,7 @@ fn ci_mode_fails_on_stale_output_unbumped_version_and_lock_changes() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(
         std::fs::read_to_string(dir.join("out/contec-cms8000/VERSION")).unwrap(),
-        "1.4.0\n"
+        "1.5.0\n"
     );
 
     // A changed catalogue, same version: stale and not bumped.
@@ -870,7 +870,7 @@ fn ci_mode_fails_on_stale_output_unbumped_version_and_lock_changes() {
     assert!(stderr(&o).contains("version-not-bumped"), "{}", stderr(&o));
 
     // Bumped version: only stale until rebuilt, then clean.
-    std::fs::write(&cat, changed.replace("version: 1.4.0", "version: 1.5.0")).unwrap();
+    std::fs::write(&cat, changed.replace("version: 1.5.0", "version: 1.6.0")).unwrap();
     let o = iocc_in(&dir, &ci);
     assert_eq!(o.status.code(), Some(1));
     let c = codes(&o);
@@ -911,7 +911,7 @@ fn changelog_lists_added_removed_and_changed_items() {
     let old = dir.join("old.yaml");
     std::fs::write(&old, &text).unwrap();
     let new_text = text
-        .replace("version: 1.4.0", "version: 1.5.0")
+        .replace("version: 1.5.0", "version: 1.6.0")
         .replace("role: Hard-coded HL7 server", "role: Hard-coded HL7 (MLLP) server")
         .replace(
             "detections:\n",
@@ -922,7 +922,7 @@ fn changelog_lists_added_removed_and_changed_items() {
     let o = iocc(&["changelog", s(&old), s(&new)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let md = stdout(&o);
-    assert!(md.starts_with("# contec-cms8000 1.4.0 → 1.5.0\n"), "{md}");
+    assert!(md.starts_with("# contec-cms8000 1.5.0 → 1.6.0\n"), "{md}");
     assert!(
         md.contains(
             "## Indicators\n\n### Added\n\n- update-url: url http://202.114.4.119/update.bin\n"
@@ -951,7 +951,7 @@ fn json_format_prints_one_document() {
     assert_eq!(b["ok"], true);
     assert_eq!(b["bundles"][0]["catalogue"], "contec-cms8000");
     assert_eq!(b["diagnostics"]["errors"], 0);
-    let archive = dir.join("contec-cms8000-1.4.0.tar.gz");
+    let archive = dir.join("contec-cms8000-1.5.0.tar.gz");
     let o = iocc(&["--format", "json", "verify", s(&archive)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = doc(&o);

@@ -599,7 +599,7 @@ fn closed_stdout_is_not_a_panic() {
         })
         .collect();
     std::fs::write(dir.join("feed.txt"), feed).unwrap();
-    let new = text.replace("version: 1.4.0", "version: 1.5.0").replace(
+    let new = text.replace("version: 1.5.0", "version: 1.6.0").replace(
         "detections:\n",
         "bulk:\n  - id: feed\n    path: feed.txt\n    kind: address\n    confidence: inferred\n    references: [https://example.org/feed]\n\ndetections:\n",
     );

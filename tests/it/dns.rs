@@ -322,8 +322,9 @@ fn the_contec_zone_carries_its_address_triggers() {
         .iter()
         .all(|x| matches!(x.trigger, Trigger::Ip(_)) && x.action == RpzAction::Nxdomain));
     assert!(r.lists.values().all(|l| *l == List::default()));
-    // 1.4.0, the catalogue's version (1.2.0 brought the DNS files, 1.3.0 Sigma and YARA).
-    assert_eq!(r.zone.serial, 100_040_000);
+    // 1.5.0, the catalogue's version (1.2.0 brought the DNS files, 1.3.0 Sigma and YARA, 1.5.0
+    // the AWS Network Firewall profile and the Suricata file hash rules).
+    assert_eq!(r.zone.serial, 100_050_000);
 }
 
 #[test]

@@ -92,12 +92,12 @@ fn a_signed_release_verifies_with_minisign_and_iocc_and_a_changed_byte_does_not(
     let o = run(&dir, &["bundle", "--out", "dist", "--sign", s(&key)], &[]);
     ok(&o);
     assert!(
-        stdout(&o).contains("signed: dist/contec-cms8000-1.4.0.tar.gz.minisig"),
+        stdout(&o).contains("signed: dist/contec-cms8000-1.5.0.tar.gz.minisig"),
         "{}",
         stdout(&o)
     );
     let dist = dir.join("dist");
-    let archive = dist.join("contec-cms8000-1.4.0.tar.gz");
+    let archive = dist.join("contec-cms8000-1.5.0.tar.gz");
     // SHA256SUMS lists every file of the folder, and sha256sum agrees.
     let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
     let listed: Vec<&str> = sums
@@ -107,10 +107,10 @@ fn a_signed_release_verifies_with_minisign_and_iocc_and_a_changed_byte_does_not(
     assert_eq!(
         listed,
         [
-            "contec-cms8000-1.4.0.tar.gz",
-            "contec-cms8000-1.4.0.tar.gz.md5",
-            "contec-cms8000-1.4.0.tar.gz.minisig",
-            "contec-cms8000-1.4.0.tar.gz.sha256"
+            "contec-cms8000-1.5.0.tar.gz",
+            "contec-cms8000-1.5.0.tar.gz.md5",
+            "contec-cms8000-1.5.0.tar.gz.minisig",
+            "contec-cms8000-1.5.0.tar.gz.sha256"
         ]
     );
     if let Some(sha256sum) = engine("sha256sum") {
@@ -126,7 +126,7 @@ fn a_signed_release_verifies_with_minisign_and_iocc_and_a_changed_byte_does_not(
     ok(&o);
     assert!(
         stdout(&o).contains(
-            "signature verified (timestamp:1740441600 file:contec-cms8000-1.4.0.tar.gz hashed)"
+            "signature verified (timestamp:1740441600 file:contec-cms8000-1.5.0.tar.gz hashed)"
         ),
         "{}",
         stdout(&o)
@@ -188,7 +188,7 @@ fn a_bundle_signed_by_another_key_is_refused() {
         &["bundle", "--out", "dist", "--sign", s(&key)],
         &[],
     ));
-    let archive = dir.join("dist/contec-cms8000-1.4.0.tar.gz");
+    let archive = dir.join("dist/contec-cms8000-1.5.0.tar.gz");
     let o = run(&dir, &["verify", "--pubkey", s(&theirs), s(&archive)], &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -204,7 +204,7 @@ fn a_bundle_signed_by_another_key_is_refused() {
     // Unsigned again: the stale signature is removed, not left to mismatch.
     ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
     assert!(!dir
-        .join("dist/contec-cms8000-1.4.0.tar.gz.minisig")
+        .join("dist/contec-cms8000-1.5.0.tar.gz.minisig")
         .exists());
     assert!(!dir.join("dist/SHA256SUMS.minisig").exists());
     let o = run(&dir, &["verify", "--pubkey", s(&theirs), s(&archive)], &[]);
@@ -267,7 +267,7 @@ fn a_password_protected_key_from_the_environment_signs_and_is_never_written() {
             "verify",
             "--pubkey",
             "ci.pub",
-            "dist/contec-cms8000-1.4.0.tar.gz",
+            "dist/contec-cms8000-1.5.0.tar.gz",
         ],
         &[],
     ));
@@ -436,14 +436,14 @@ fn report(o: &Output) -> Value {
     v
 }
 
-/// Rewrites the catalogue as version 1.5.0: a changed role, a new indicator, a removed one
+/// Rewrites the catalogue as version 1.6.0: a changed role, a new indicator, a removed one
 /// and a later `advisory.modified`.
 fn write_next_version(cat: &Path) {
     let text = std::fs::read_to_string(cat).unwrap();
     let start = text.find("  - id: hl7-port\n").unwrap();
     let end = start + text[start..].find("  - id: monitor-binary\n").unwrap();
     let v2 = format!("{}{}", &text[..start], &text[end..])
-        .replace("version: 1.4.0", "version: 1.5.0")
+        .replace("version: 1.5.0", "version: 1.6.0")
         .replace("modified: 2025-02-25", "modified: 2025-03-01")
         .replace("role: Hard-coded HL7 server", "role: Hard-coded HL7 (MLLP) server")
         .replace(
@@ -492,13 +492,13 @@ fn publish_pushes_two_versions_and_the_second_only_what_changed() {
     }
     let dir = project("publish-taxii");
     ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
-    // Version 1.5.0: a changed role, a new indicator, a removed one, a later modified date.
+    // Version 1.6.0: a changed role, a new indicator, a removed one, a later modified date.
     write_next_version(&dir.join(CATALOGUE));
     ok(&run(&dir, &["build"], &[]));
     ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
     let (a1, a2) = (
-        "dist/contec-cms8000-1.4.0.tar.gz",
         "dist/contec-cms8000-1.5.0.tar.gz",
+        "dist/contec-cms8000-1.6.0.tar.gz",
     );
     let (s1, s2) = (stix_of(&dir.join(a1)), stix_of(&dir.join(a2)));
 
@@ -578,7 +578,7 @@ fn publish_errors_say_what_went_wrong() {
     }
     let dir = project("publish-errors");
     ok(&run(&dir, &["bundle", "--out", "dist"], &[]));
-    let archive = "dist/contec-cms8000-1.4.0.tar.gz";
+    let archive = "dist/contec-cms8000-1.5.0.tar.gz";
     let scratch_dir = scratch("publish-errors-server");
     let Some(m) = Medallion::start(&scratch_dir) else {
         return;
@@ -729,7 +729,7 @@ fn the_readme_publishing_commands_run_as_written() {
         ok(&o);
         o
     };
-    let o = release("v1.4.0");
+    let o = release("v1.5.0");
     assert!(
         stdout(&o).contains("nothing: first publication"),
         "{}",
@@ -740,7 +740,7 @@ fn the_readme_publishing_commands_run_as_written() {
     let text = std::fs::read_to_string(&cat).unwrap();
     std::fs::write(
         &cat,
-        text.replace("version: 1.4.0", "version: 1.5.0")
+        text.replace("version: 1.5.0", "version: 1.6.0")
             .replace("modified: 2025-02-25", "modified: 2025-03-01")
             .replace(
                 "role: Hard-coded HL7 server",
@@ -749,19 +749,19 @@ fn the_readme_publishing_commands_run_as_written() {
     )
     .unwrap();
     ok(&run(&dir, &["build"], &[]));
-    let o = release("v1.5.0");
+    let o = release("v1.6.0");
     assert!(
-        stdout(&o).contains("(compared with dist/contec-cms8000-1.4.0.tar.gz)"),
+        stdout(&o).contains("(compared with dist/contec-cms8000-1.5.0.tar.gz)"),
         "{}",
         stdout(&o)
     );
     assert!(!stdout(&o).contains(" 0 changed"), "{}", stdout(&o));
     let uploads = std::fs::read_to_string(&log).unwrap();
     assert!(
-        uploads.starts_with("release create v1.4.0 dist/"),
+        uploads.starts_with("release create v1.5.0 dist/"),
         "{uploads}"
     );
-    assert!(uploads.contains("release create v1.5.0 dist/"), "{uploads}");
+    assert!(uploads.contains("release create v1.6.0 dist/"), "{uploads}");
     assert!(uploads.contains("dist/SHA256SUMS.minisig"), "{uploads}");
 
     // The consumer, in a folder of downloads holding the publisher's public key.

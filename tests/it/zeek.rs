@@ -560,7 +560,7 @@ fn contec_package_parses_installs_and_carries_every_indicator() {
     zeek_script_parses(&pkg);
     zeek_parse_only(&pkg);
     if let Some(info) = zkg_installs(&pkg, "zeek", "contec-cms8000") {
-        assert!(info.contains("\t\tversion = 1.4.0\n"), "{info}");
+        assert!(info.contains("\t\tversion = 1.5.0\n"), "{info}");
         assert!(info.contains("\t\taliases = contec-cms8000\n"), "{info}");
         assert!(info.contains("\t\tscript_dir = scripts\n"), "{info}");
         assert!(info.contains("\t\t\tzeek >=6.0.0\n"), "{info}");

@@ -1,4 +1,4 @@
-// File hash rules of catalogue contec-cms8000 1.4.0, compiled by iocc.
+// File hash rules of catalogue contec-cms8000 1.5.0, compiled by iocc.
 // Scan a folder with: yara -r contec-cms8000.yar <folder>
 import "hash"
 
