@@ -6,6 +6,8 @@
 //! written so a third-party rule reads and writes back unchanged). Writing is a dialect's job
 //! ([`super::dialect`]), reading a rule line is [`super::read`]'s.
 
+use std::fmt;
+
 pub use crate::grammar::rule::{Address, Direction, Port};
 
 /// A rule: header and options, in the order they are written.
@@ -164,6 +166,9 @@ pub enum RuleOption {
     Iprep(Iprep),
     /// A file hash list: `filemd5`, `filesha1` or `filesha256` with its file.
     FileHash(FileHash),
+    /// `requires:`: what the rule needs of the engine; an engine without it skips the rule
+    /// cleanly instead of failing to load it (Suricata 7.0.3 and later read it).
+    Requires(Requires),
     Reference(Reference),
     Classtype(String),
     Gid(u32),
@@ -276,14 +281,20 @@ pub enum Buffer {
     TlsSni,
     IpSrc,
     IpDst,
+    /// `dns.query.name` (Suricata 8): the query names of requests and responses.
+    DnsQueryName,
+    /// `dns.answer.name` (Suricata 8): the names in a response's answers (CNAME chains).
+    DnsAnswerName,
 }
 
 impl Buffer {
-    pub const ALL: [Buffer; 4] = [
+    pub const ALL: [Buffer; 6] = [
         Buffer::DnsQuery,
         Buffer::TlsSni,
         Buffer::IpSrc,
         Buffer::IpDst,
+        Buffer::DnsQueryName,
+        Buffer::DnsAnswerName,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -292,6 +303,16 @@ impl Buffer {
             Buffer::TlsSni => "tls.sni",
             Buffer::IpSrc => "ip.src",
             Buffer::IpDst => "ip.dst",
+            Buffer::DnsQueryName => "dns.query.name",
+            Buffer::DnsAnswerName => "dns.answer.name",
+        }
+    }
+
+    /// The first Suricata version that has the buffer, when it is newer than 7.0.
+    pub fn since(self) -> Option<Version> {
+        match self {
+            Buffer::DnsQueryName | Buffer::DnsAnswerName => Some(Version::major(8)),
+            Buffer::DnsQuery | Buffer::TlsSni | Buffer::IpSrc | Buffer::IpDst => None,
         }
     }
 }
@@ -444,6 +465,67 @@ impl FileHashAlgo {
             FileHashAlgo::Md5 => "filemd5",
             FileHashAlgo::Sha1 => "filesha1",
             FileHashAlgo::Sha256 => "filesha256",
+        }
+    }
+}
+
+/// `requires:feature <name>, version >= <version>`: the engine features a rule needs and the
+/// oldest engine version that reads it. Requirements iocc does not model (version ranges,
+/// `<`) stay [`RuleOption::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Requires {
+    pub features: Vec<String>,
+    pub version: Option<Version>,
+}
+
+impl Requires {
+    /// Only a minimum version: `requires:version >= 8;`.
+    pub fn version(v: Version) -> Self {
+        Requires {
+            features: Vec::new(),
+            version: Some(v),
+        }
+    }
+}
+
+/// An engine version, `major[.minor[.patch]]`; missing parts are 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u16,
+    pub minor: u16,
+    pub patch: u16,
+}
+
+impl Version {
+    pub fn major(major: u16) -> Self {
+        Version {
+            major,
+            minor: 0,
+            patch: 0,
+        }
+    }
+
+    /// Reads `8`, `7.0` or `7.0.3`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.trim().split('.').map(|p| p.parse::<u16>().ok());
+        let major = parts.next()??;
+        let minor = parts.next().unwrap_or(Some(0))?;
+        let patch = parts.next().unwrap_or(Some(0))?;
+        parts.next().is_none().then_some(Version {
+            major,
+            minor,
+            patch,
+        })
+    }
+}
+
+/// The shortest form: `8`, `7.1`, `7.0.3`.
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.minor, self.patch) {
+            (0, 0) => write!(f, "{}", self.major),
+            (m, 0) => write!(f, "{}.{m}", self.major),
+            (m, p) => write!(f, "{}.{m}.{p}", self.major),
         }
     }
 }

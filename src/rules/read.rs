@@ -188,6 +188,7 @@ fn read_option(raw: &RawOption) -> Result<RuleOption, ReadError> {
                     list: v.trim().to_owned(),
                 })
             }),
+        ("requires", Some(v)) => requires(v),
         ("reference", Some(v)) => reference(v),
         ("metadata", Some(v)) => metadata(v),
         ("target", Some(v)) => match v.trim() {
@@ -210,6 +211,35 @@ fn bare(kw: &str) -> Option<RuleOption> {
         .into_iter()
         .find(|t| t.as_str() == kw)
         .map(RuleOption::Transform)
+}
+
+/// `requires:` with features and at most one `version >= X` (ranges and `<` are kept as
+/// written: the model holds a minimum only).
+fn requires(v: &str) -> Option<RuleOption> {
+    let mut r = Requires::default();
+    for item in v.split(',') {
+        let item = item.trim();
+        if let Some(name) = item.strip_prefix("feature ") {
+            let name = name.trim();
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c));
+            if !plain {
+                return None;
+            }
+            r.features.push(name.to_owned());
+        } else if let Some(ver) = item.strip_prefix("version") {
+            let ver = ver.trim_start().strip_prefix(">=")?;
+            if r.version.is_some() {
+                return None;
+            }
+            r.version = Some(Version::parse(ver)?);
+        } else {
+            return None;
+        }
+    }
+    (r != Requires::default()).then_some(RuleOption::Requires(r))
 }
 
 /// Finds the word among `all` by its written form.

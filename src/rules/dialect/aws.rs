@@ -2,7 +2,8 @@
 //! Network Firewall's stateful rule groups, which refuses part of Suricata.
 //!
 //! Guarantees: a rule holding a keyword Network Firewall refuses (datasets, IP reputation,
-//! file keywords, Lua, thresholding; [`REFUSED_KEYWORDS`]), an application protocol it does
+//! file keywords, Lua, thresholding; [`REFUSED_KEYWORDS`]), an option Suricata 7 refuses
+//! (the buffers only Suricata 8 reads), an application protocol it does
 //! not inspect (ENIP, SCTP, IKEv2; [`REFUSED_PROTOCOLS`]) or an action other than pass, drop,
 //! reject and alert is not written: [`Dialect::write`] names what it refused, and the target
 //! reports the rule as not carried. Every other rule is written exactly as Suricata 7 writes
@@ -34,6 +35,9 @@ pub const REFUSED_KEYWORDS: &[&str] = &[
     "luajit",
     "threshold",
     "detection_filter",
+    // No lowering makes it; refused rather than assuming which engine version Network
+    // Firewall runs.
+    "requires",
 ];
 
 /// Header protocols Network Firewall does not inspect.
@@ -54,7 +58,7 @@ impl Dialect for AwsNetworkFirewall {
     }
 
     fn supports(&self, option: &RuleOption) -> bool {
-        !REFUSED_KEYWORDS.contains(&syntax::keyword(option))
+        !REFUSED_KEYWORDS.contains(&syntax::keyword(option)) && super::Suricata7.supports(option)
     }
 
     fn write(&self, rule: &Rule) -> Result<String, Unsupported> {
@@ -93,10 +97,19 @@ mod tests {
                 RuleOption::Dataset(_)
                     | RuleOption::Iprep(_)
                     | RuleOption::FileHash(_)
+                    | RuleOption::Requires(_)
                     | RuleOption::Other { .. }
             )
         });
         r
+    }
+
+    /// The sample plan: the pack's dataset and file hash rules and the Suricata 8 rule are
+    /// refused (the profile's own IP-only lowering replaces the dataset ones), every other
+    /// rule is written as Suricata 7 writes it.
+    #[test]
+    fn options_written_for_the_sample_plan() {
+        insta::assert_snapshot!(crate::rules::dialect::sample::written(&AwsNetworkFirewall));
     }
 
     #[test]

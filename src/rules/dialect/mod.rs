@@ -14,10 +14,12 @@
 
 pub mod aws;
 pub mod suricata7;
+pub mod suricata8;
 pub mod syntax;
 
 pub use aws::AwsNetworkFirewall;
 pub use suricata7::Suricata7;
+pub use suricata8::Suricata8;
 
 use super::model::{Header, Rule, RuleOption};
 
@@ -86,5 +88,89 @@ pub trait Dialect: Sync {
         line.push_str(&self.options(rule).join(" "));
         line.push(')');
         Ok(line)
+    }
+}
+
+/// The same rule plan written by each dialect: the unit test of every dialect snapshots
+/// which options it writes for it.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::Dialect;
+    use crate::model::Catalogue;
+    use crate::rules::model::{Buffer, Rule, RuleOption};
+
+    fn load(relative: &str) -> Catalogue {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+        let mut cache = crate::diag::SourceCache::default();
+        crate::load::load_catalogue(
+            &path,
+            jiff::civil::date(2026, 11, 26),
+            &crate::targets::names(),
+            &mut cache,
+        )
+        .catalogue
+        .expect("the catalogue validates")
+    }
+
+    /// The planned rules of the Contec catalogue (detections with flow, content, rpc and
+    /// flowbits; single addresses; a file hash) and of the suricata-large fixture (datasets,
+    /// network groups, domains, a file hash) with a fresh lock, then one rule no lowering
+    /// makes yet: a domain in the answers of a DNS response (`dns.answer.name`, Suricata 8).
+    pub(crate) fn plan() -> Vec<(String, Rule)> {
+        let mut out = Vec::new();
+        for (file, fresh) in [
+            ("iocs/contec-cms8000.yaml", false),
+            ("tests/fixtures/suricata-large.yaml", true),
+        ] {
+            let c = load(file);
+            let path = crate::rules::plan::lock_path(&c);
+            let plan = if fresh {
+                let lowered = crate::rules::lower::lower(&c);
+                let none = crate::rules::lock::Lock::default();
+                crate::rules::plan::plan_with(&c, lowered, &none, path)
+            } else {
+                crate::rules::plan::plan(&c)
+            }
+            .expect("the plan is made");
+            out.extend(plan.rules.into_iter().map(|p| (p.key, p.rule)));
+        }
+        let (key, mut answer) = out
+            .iter()
+            .find(|(k, _)| k.starts_with("indicator/") && k.contains("/dns/"))
+            .cloned()
+            .expect("a domain rule");
+        for o in &mut answer.options {
+            if let RuleOption::Buffer(b) = o {
+                *b = Buffer::DnsAnswerName;
+            }
+        }
+        out.push((key.replace("/dns/", "/dns-answer/"), answer));
+        out
+    }
+
+    /// One line per rule: its key and the keywords the dialect writes, in order, or what it
+    /// refuses.
+    pub(crate) fn written(d: &dyn Dialect) -> String {
+        let mut text = String::new();
+        for (key, rule) in plan() {
+            let line = match d.write(&rule) {
+                Ok(_) => d
+                    .options(&rule)
+                    .iter()
+                    .map(|o| {
+                        let kw = o.split([':', ';']).next().unwrap_or_default();
+                        if kw == "requires" {
+                            o.trim_end_matches(';').to_owned()
+                        } else {
+                            kw.to_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Err(u) => format!("refused: {}", u.keyword),
+            };
+            text.push_str(&format!("{key}: {line}\n"));
+        }
+        text
     }
 }

@@ -1,6 +1,9 @@
-//! Suricata 7: the rule syntax of [`super::syntax`] as it is, every option of the model.
+//! Suricata 7: the rule syntax of [`super::syntax`] as it is, every option of the model
+//! except the ones only Suricata 8 reads ([`super::suricata8::needs`]), which it refuses
+//! (Suricata 7.0.10 fails to load a rule naming an unknown buffer).
 
 use super::Dialect;
+use crate::rules::model::RuleOption;
 
 /// The Suricata 7 dialect.
 pub struct Suricata7;
@@ -8,6 +11,10 @@ pub struct Suricata7;
 impl Dialect for Suricata7 {
     fn name(&self) -> &'static str {
         "suricata-7"
+    }
+
+    fn supports(&self, option: &RuleOption) -> bool {
+        super::suricata8::needs(option).is_none()
     }
 }
 
@@ -78,6 +85,10 @@ pub(crate) mod tests {
                     algo: FileHashAlgo::Sha256,
                     list: "c.sha256".into(),
                 }),
+                RuleOption::Requires(Requires {
+                    features: vec!["output::file-store".into()],
+                    version: Version::parse("7.0.3"),
+                }),
                 RuleOption::Reference(Reference::Cve("2025-0626".into())),
                 RuleOption::Reference(Reference::Url("a.example/x".into())),
                 RuleOption::Reference(Reference::Other {
@@ -102,6 +113,21 @@ pub(crate) mod tests {
         }
     }
 
+    /// Every rule of the sample plan but the Suricata 8 one (`dns.answer.name`), as written.
+    #[test]
+    fn options_written_for_the_sample_plan() {
+        insta::assert_snapshot!(crate::rules::dialect::sample::written(&Suricata7));
+    }
+
+    #[test]
+    fn refuses_the_buffers_only_suricata_8_reads() {
+        for b in [Buffer::DnsQueryName, Buffer::DnsAnswerName] {
+            let mut r = every_option();
+            r.options.push(RuleOption::Buffer(b));
+            assert_eq!(Suricata7.write(&r).unwrap_err().keyword, b.as_str());
+        }
+    }
+
     #[test]
     fn writes_every_option_of_the_model() {
         let line = Suricata7.write(&every_option()).unwrap();
@@ -118,6 +144,7 @@ pub(crate) mod tests {
              dataset:isset,c-list,type ip,load c-list.ip.lst,hashsize 65536,memcap 64mb; \
              iprep:dst,c-nets,>,0; \
              filesha256:c.sha256; \
+             requires:feature output::file-store, version >= 7.0.3; \
              reference:cve,2025-0626; reference:url,a.example/x; reference:md5,ab; \
              classtype:policy-violation; gid:1; sid:1000000; rev:2; \
              metadata:created_at 2025_01_30, cve CVE_2025_0626; \

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 
 use crate::grammar::rule::unescape;
 use crate::rules::escape::{content_hex, escape_rules};
-use crate::rules::model::{Content, Dataset, Flowbits, Header, Iprep, Reference, Rpc, RuleOption};
+use crate::rules::model::{
+    Content, Dataset, Flowbits, Header, Iprep, Reference, Requires, Rpc, RuleOption,
+};
 
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -63,6 +65,7 @@ pub fn keyword(o: &RuleOption) -> &str {
         RuleOption::Dataset(_) => "dataset",
         RuleOption::Iprep(_) => "iprep",
         RuleOption::FileHash(f) => f.algo.keyword(),
+        RuleOption::Requires(_) => "requires",
         RuleOption::Reference(_) => "reference",
         RuleOption::Classtype(_) => "classtype",
         RuleOption::Gid(_) => "gid",
@@ -90,6 +93,7 @@ pub fn option(o: &RuleOption, out: &mut Vec<String>) {
         RuleOption::Dataset(d) => dataset(d),
         RuleOption::Iprep(i) => iprep(i),
         RuleOption::FileHash(f) => format!("{kw}:{};", escaped(&f.list)),
+        RuleOption::Requires(r) => requires(r),
         RuleOption::Reference(r) => reference(r),
         RuleOption::Classtype(c) => format!("classtype:{};", escaped(c)),
         RuleOption::Gid(n) | RuleOption::Sid(n) | RuleOption::Rev(n) => format!("{kw}:{n};"),
@@ -108,6 +112,20 @@ pub fn option(o: &RuleOption, out: &mut Vec<String>) {
         } => other(keyword, value.as_deref(), *quoted),
     };
     out.push(item);
+}
+
+/// `requires:feature <name>, version >= <version>;` (features first, as Suricata's
+/// documentation writes them).
+fn requires(r: &Requires) -> String {
+    let mut items: Vec<String> = r
+        .features
+        .iter()
+        .map(|f| format!("feature {}", escaped(f)))
+        .collect();
+    if let Some(v) = r.version {
+        items.push(format!("version >= {v}"));
+    }
+    format!("requires:{};", items.join(", "))
 }
 
 fn flowbits(f: &Flowbits) -> String {

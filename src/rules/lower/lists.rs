@@ -319,7 +319,7 @@ impl Builder<'_> {
     /// networks alike) in grouped IP-only rules, keyed apart from the dataset profile's
     /// network groups (`ip-only/v4-...`), whose rules hold networks only.
     fn ip_only_groups(&mut self, list: &AddressList<'_>) {
-        let (mut v4, mut v6): (Vec<(u128, u8)>, Vec<(u128, u8)>) = (Vec::new(), Vec::new());
+        let (mut v4, mut v6) = (Vec::<(u128, u8)>::new(), Vec::<(u128, u8)>::new());
         let mut push = |n: IpNet| match n {
             IpNet::V4(v) => v4.push((u128::from(u32::from(v.network())), v.prefix_len())),
             IpNet::V6(v) => v6.push((u128::from(v.network()), v.prefix_len())),
