@@ -224,6 +224,9 @@ fn large_lists_become_ip_only_groups_and_domains_a_domain_list() {
     );
 }
 
+/// A flow of a replay: its name and what writes it.
+type NamedFlow = (&'static str, fn(&mut Pcap));
+
 #[test]
 fn contec_replays_raise_the_packs_sids() {
     let Some(suricata) = engine("suricata") else {
@@ -233,7 +236,7 @@ fn contec_replays_raise_the_packs_sids() {
     let aws = root().join(format!(
         "out/contec-cms8000/{TARGET}/contec-cms8000-1.rules"
     ));
-    let flows: [(&str, fn(&mut Pcap)); 10] = [
+    let flows: [NamedFlow; 10] = [
         ("cms", |p| cms_flow(p, ip(202, 114, 4, 119), 515)),
         ("hl7", |p| hl7_flow(p, ip(202, 114, 4, 120), 511)),
         ("getport-udp", |p| getport_udp(p, ip(202, 114, 4, 119))),
