@@ -257,3 +257,61 @@ fn contec_replays_raise_the_packs_sids() {
         assert_eq!(want.is_empty(), name == "elsewhere", "{name}: {want:?}");
     }
 }
+
+/// Hostile catalogue strings (every text field of the hostile fixture: `"; sid:1; rev:1;)
+/// alert ...`, control characters, a right-to-left override) keep every rule of the profile
+/// in shape: each line parses, holds only the options the lowering writes, one msg, sid, rev,
+/// classtype and metadata, an ASCII msg, and no raw control character; the CloudFormation
+/// template carries the rules file byte for byte (checked in `cfn_lint_accepts_every_template`).
+/// The hostile file hash is not carried (Network Firewall has no file keywords).
+#[test]
+fn hostile_strings_keep_every_rule_group_in_shape() {
+    let dir = build_fixture("hostile-suricata");
+    let p = dir.join(format!("out/hostile-suricata/{TARGET}"));
+    let allowed: BTreeSet<&str> = [
+        "msg",
+        "flow",
+        "content",
+        "offset",
+        "depth",
+        "nocase",
+        "rpc",
+        "reference",
+        "classtype",
+        "sid",
+        "rev",
+        "metadata",
+        "target",
+        "fast_pattern",
+        "flowbits",
+    ]
+    .into();
+    let mut n = 0;
+    for f in files_with(&p, "rules") {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
+        assert!(
+            !text.contains("filemd5") && !text.contains("87edd219"),
+            "{text}"
+        );
+        for l in iocc::grammar::rule::rule_file(&text).rules {
+            let r = iocc::grammar::rule::parse_rule(&l.text, l.line).unwrap();
+            for o in &r.options {
+                assert!(allowed.contains(o.keyword.as_str()), "injected {o:?}");
+            }
+            for kw in ["msg", "sid", "rev", "classtype", "metadata"] {
+                let count = r.options.iter().filter(|o| o.keyword == kw).count();
+                assert_eq!(count, 1, "{kw} in {}", l.text);
+            }
+            let msg = r.option("msg").unwrap();
+            assert!(
+                msg.starts_with("HOSTILE SURICATA ") && msg.is_ascii(),
+                "{msg}"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "{n} rules");
+    let o = iocc_in(&dir, &["build", "--target", TARGET, "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

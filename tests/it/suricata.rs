@@ -224,8 +224,9 @@ fn hostile_catalogue_keeps_its_exact_shape() {
     // 2 protocols x 2 directions for evil-payload, 1 for evil-mount, dns+tls for the domain,
     // 2 directions for the host, 1 for the IPv6 network, an IPv4 and an IPv6 dataset and an
     // IPv4 and an IPv6 network group (2 directions each) for the address list, dns+tls
-    // datasets for the domain list; the URL is reported.
-    assert_eq!(rules.len(), 20, "{text}");
+    // datasets for the domain list, one MD5 rule per file protocol (5) for the file hash; the
+    // URL is reported.
+    assert_eq!(rules.len(), 25, "{text}");
     let strict = iocc::lint::Options {
         strict: true,
         ..Default::default()
@@ -238,7 +239,7 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         &mut seen,
     );
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(count, 20);
+    assert_eq!(count, 25);
     let parsed: Vec<_> = iocc::grammar::rule::rule_file(&text)
         .rules
         .iter()
@@ -269,10 +270,17 @@ fn hostile_catalogue_keeps_its_exact_shape() {
         "threshold",
         "fast_pattern",
         "flowbits",
+        "filemd5",
     ]
     .into();
     let sids: BTreeSet<u32> = parsed.iter().map(|r| r.sid().unwrap()).collect();
-    assert_eq!(sids, (1_000_000..1_000_020).collect());
+    assert_eq!(sids, (1_000_000..1_000_025).collect());
+    // The hash list holds the digest only: no catalogue text reaches it.
+    let folder = dir.join("out/hostile-suricata/suricata");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("hostile-suricata.md5")).unwrap(),
+        "87edd2194500011bc4606c9e3d7e1e8e\n"
+    );
     for r in &parsed {
         assert_eq!(r.rev(), Some(1));
         for o in &r.options {
