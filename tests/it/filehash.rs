@@ -13,9 +13,10 @@ use crate::suricata::{assert_loads, ip, lock, monitor, rule_lines};
 use crate::traffic::{suricata_alerts, suricatas, Suricata};
 
 /// Builds the files-hashes fixture (copied, so its SID lock stays in the scratch folder) with
-/// the suricata target; returns the scratch folder.
-fn build_hashes() -> PathBuf {
-    let dir = scratch("filehash-build");
+/// the suricata target, in a folder of the calling test's own (tests run in parallel and
+/// `scratch` empties its folder); returns that folder.
+fn build_hashes(test: &str) -> PathBuf {
+    let dir = scratch(&format!("filehash-build-{test}"));
     let iocs = dir.join("iocs");
     std::fs::create_dir_all(&iocs).unwrap();
     std::fs::copy(
@@ -34,7 +35,7 @@ fn read(p: &Path) -> String {
 
 #[test]
 fn hash_indicators_become_hash_list_rules() {
-    let dir = build_hashes();
+    let dir = build_hashes("lists");
     let pack = dir.join("out/files-hashes/suricata");
     // Lowercase, sorted, each once; the uppercase `two` is written lowercase.
     assert_eq!(
@@ -98,7 +99,7 @@ fn forcing_hashes(s: &Suricata, dir: &Path) -> Suricata {
 /// them all, and 7 runs with it.
 #[test]
 fn hash_rules_load_and_match_a_download_in_suricata_7_and_8() {
-    let dir = build_hashes();
+    let dir = build_hashes("replay");
     let pack = dir.join("out/files-hashes/suricata");
     let rules = pack.join("files-hashes.rules");
     assert!(read(&rules).contains("force-hash: [md5, sha1, sha256]"));
