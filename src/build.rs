@@ -22,14 +22,13 @@ use std::sync::{mpsc, Mutex};
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::diag::{count, display, Code, Diagnostic, Diagnostics, SourceCache};
+use crate::diag::{display, Code, Diagnostic, Diagnostics, SourceCache};
 use crate::load::load_catalogue;
 use crate::model::Catalogue;
 use crate::output::{self, Compared, Files, Staging, Tree};
 use crate::progress::{self, Event};
 use crate::render::Templates;
 use crate::rules::{self, RulePlan};
-use crate::targets::coverage::Status;
 use crate::targets::{self, Coverage, StateFile, Target, TargetContext, TargetOutput};
 
 /// The file of `out/<catalogue>/` recording the catalogue version the output was built from.
@@ -902,41 +901,4 @@ fn swap_in(
     top.put(VERSION_FILE, &version_bytes(&c.catalogue))
         .map_err(|mut d| d.remove(0))?;
     staging.commit()
-}
-
-/// Prints the build report for people.
-pub fn render_report(report: &BuildReport) -> String {
-    let mut out = String::new();
-    for c in &report.catalogues {
-        out.push_str(&format!(
-            "{} {} ({}) -> {}: {}\n",
-            c.id, c.version, c.file, c.out, c.status
-        ));
-        for t in &c.targets {
-            out.push_str(&format!(
-                "  {:<9} {}; carries {} of {}",
-                t.target,
-                count(t.files.len(), "file", "files"),
-                t.coverage.carried.len(),
-                count(c.items, "item", "items"),
-            ));
-            if t.coverage.skipped.is_empty() {
-                out.push('\n');
-            } else {
-                out.push_str("; cannot express:\n");
-                let statuses = t.coverage.statuses();
-                for s in &t.coverage.skipped {
-                    // An item carried with a limit (e.g. an outbound address the firewall
-                    // blocks both ways) is in the output: say so.
-                    let part = if statuses.get(s.id.as_str()) == Some(&Status::Partly) {
-                        " (carried in part)"
-                    } else {
-                        ""
-                    };
-                    out.push_str(&format!("    - {}{part}: {}\n", s.id, s.reason));
-                }
-            }
-        }
-    }
-    out
 }

@@ -212,14 +212,25 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         }
         md.push('\n');
     }
-    let skipped: Vec<_> = reports
+    let groups: Vec<_> = reports
         .iter()
-        .flat_map(|r| r.coverage.skipped.iter().map(move |s| (&r.target, s)))
+        .flat_map(|r| {
+            crate::report::by_reason(&r.coverage)
+                .into_iter()
+                .map(move |g| (&r.target, g))
+        })
         .collect();
-    if !skipped.is_empty() {
-        md.push_str("\n### Not expressed, or only in part\n\n");
-        for (t, s) in skipped {
-            md.push_str(&format!("- {}: {}: {}\n", e(t), e(&s.id), e(&s.reason)));
+    if !groups.is_empty() {
+        md.push_str("\n### Not carried, or carried only in part\n\n| Target | Items | Carried | Why |\n|---|---|---|---|\n");
+        for (t, g) in groups {
+            let ids: Vec<String> = g.ids.iter().map(|id| e(id)).collect();
+            let carried = if g.partly { "in part" } else { "no" };
+            md.push_str(&format!(
+                "| {} | {} | {carried} | {} |\n",
+                e(t),
+                ids.join(", "),
+                e(g.reason)
+            ));
         }
     }
     md.push_str(&format!(

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::build::Compiled;
 use crate::escape::escape_markdown;
+use crate::model::catalogue::Advisory;
 use crate::model::Catalogue;
 use crate::output::Tree;
 use crate::rules::dialect::{Dialect, Suricata7};
@@ -545,6 +546,28 @@ fn sigma_section(md: &mut String, old: &Tree, new: &Tree) {
     }
 }
 
+/// The advisory sentence: its revision date, and what it was when the advisory changed.
+fn advisory_line(old: &Advisory, new: &Advisory) -> String {
+    if old.id != new.id {
+        format!(
+            "The catalogue now follows advisory {} (last modified {}) instead of {} (last modified {}).\n",
+            e(&new.id),
+            new.modified,
+            e(&old.id),
+            old.modified
+        )
+    } else if old.modified != new.modified {
+        format!(
+            "Advisory {} was revised on {} (previous revision {}).\n",
+            e(&new.id),
+            new.modified,
+            old.modified
+        )
+    } else {
+        format!("Advisory {}, last modified {}.\n", e(&new.id), new.modified)
+    }
+}
+
 /// The Markdown changelog from `old` to `new`, two compiled versions of a catalogue.
 pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
     let (old, new) = (&old_build.catalogue, &new_build.catalogue);
@@ -557,12 +580,7 @@ pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
             e(&new.id)
         ));
     }
-    md.push_str(&format!(
-        "Advisory {} last modified {} (was {}).\n",
-        e(&new.advisory.id),
-        new.advisory.modified,
-        old.advisory.modified
-    ));
+    md.push_str(&advisory_line(&old.advisory, &new.advisory));
     let start = md.len();
     section_by_id(&mut md, "Indicators", indicators(old), indicators(new));
     bulk_section(&mut md, old, new);
@@ -575,7 +593,7 @@ pub fn changelog(old_build: &Compiled, new_build: &Compiled) -> String {
     signatures_section(&mut md, old_tree, new_tree);
     aws_section(&mut md, old_build, new_build);
     if md.len() == start {
-        md.push_str("\nNo changes to indicators, detections, rules or ACL entries.\n");
+        md.push_str("\nNo indicator, detection, rule, ACL entry, Sigma rule or file hash signature changed.\n");
     }
     md
 }
@@ -851,11 +869,36 @@ mod tests {
     }
 
     #[test]
+    fn advisory_line_names_a_revision_only_when_there_is_one() {
+        let old = contec().advisory;
+        assert_eq!(
+            advisory_line(&old, &old),
+            format!("Advisory {}, last modified {}.\n", old.id, old.modified)
+        );
+        let mut revised = old.clone();
+        revised.modified = "2025-03-01".parse().unwrap();
+        assert_eq!(
+            advisory_line(&old, &revised),
+            format!(
+                "Advisory {} was revised on 2025-03-01 (previous revision {}).\n",
+                old.id, old.modified
+            )
+        );
+        let mut other = revised.clone();
+        other.id = "ICSMA-99-001-01".into();
+        assert!(advisory_line(&old, &other).starts_with(
+            "The catalogue now follows advisory ICSMA-99-001-01 (last modified 2025-03-01) instead of "
+        ));
+    }
+
+    #[test]
     fn identical_inputs_report_no_change() {
         let c = contec();
         let md = changelog(&compiled(&c, Tree::new()), &compiled(&c, Tree::new()));
         assert!(
-            md.ends_with("No changes to indicators, detections, rules or ACL entries.\n"),
+            md.ends_with(
+                "No indicator, detection, rule, ACL entry, Sigma rule or file hash signature changed.\n"
+            ),
             "{md}"
         );
     }

@@ -400,7 +400,7 @@ fn build(args: &BuildArgs, format: Format) -> ExitCode {
         Format::Human => {
             print_diags(format, &diags, &mut cache);
             if let (Some(r), false) = (&report, crate::term::quiet()) {
-                out!("{}", build::render_report(r));
+                out!("{}", crate::report::render(r));
                 out!(
                     "{}",
                     crate::term::timings_to_print(&measured).unwrap_or_default()
@@ -695,7 +695,7 @@ fn init(opts: &crate::init::InitOptions, format: Format) -> ExitCode {
         for f in &r.files {
             outln!("created {f}");
         }
-        out!("{}", build::render_report(&r.build));
+        out!("{}", crate::report::render(&r.build));
         let cd = if r.dir == "." {
             String::new()
         } else {

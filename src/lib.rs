@@ -30,6 +30,7 @@ pub mod progress;
 pub mod publish;
 pub mod release_set;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod shape;
 pub mod sign;

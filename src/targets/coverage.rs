@@ -97,6 +97,24 @@ impl ItemKind {
         }
     }
 
+    /// The kind with its article, as a sentence names it: "a port", "a SHA-256 file hash".
+    pub fn noun(self) -> &'static str {
+        match self {
+            ItemKind::Ipv4 => "an IPv4 address",
+            ItemKind::Ipv6 => "an IPv6 address",
+            ItemKind::Cidr => "a network",
+            ItemKind::Domain => "a domain",
+            ItemKind::Url => "a URL",
+            ItemKind::Port => "a port",
+            ItemKind::Md5 => "an MD5 file hash",
+            ItemKind::Sha1 => "a SHA-1 file hash",
+            ItemKind::Sha256 => "a SHA-256 file hash",
+            ItemKind::AddressList => "an address list",
+            ItemKind::DomainList => "a domain list",
+            ItemKind::Detection => "a detection",
+        }
+    }
+
     /// A single address or network indicator.
     pub fn is_address(self) -> bool {
         matches!(self, ItemKind::Ipv4 | ItemKind::Ipv6 | ItemKind::Cidr)

@@ -376,7 +376,7 @@ impl Target for Csv {
     fn support(&self, item: &Item) -> Support {
         match item.kind {
             ItemKind::Detection => Support::No(
-                "a behaviour (protocol, ports, payload): the CSV lists indicators; its indicators have their own rows".into(),
+                "a detection is a match on traffic, not a value to block: the CSV has one row per indicator, and the detection's own indicators have theirs".into(),
             ),
             _ => Support::Yes,
         }

@@ -933,7 +933,12 @@ fn changelog_lists_added_removed_and_changed_items() {
     assert!(!md.contains("### Removed"), "{md}");
     // Same catalogue twice: nothing to report.
     let o = iocc(&["changelog", s(&old), s(&old)]);
-    assert!(stdout(&o).contains("No changes"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("changed.\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("\nNo indicator, detection, rule"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// `--format json` prints ONE JSON document (regression: `bundle`, `verify` and `changelog` printed
@@ -973,7 +978,10 @@ fn json_format_prints_one_document() {
     let c = doc(&o);
     assert_eq!(c["ok"], true);
     assert!(
-        c["changelog"].as_str().unwrap().contains("No changes"),
+        c["changelog"]
+            .as_str()
+            .unwrap()
+            .contains("\nNo indicator, detection, rule"),
         "{c}"
     );
 }
@@ -994,7 +1002,8 @@ fn coverage_table_marks_partly_carried_items() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // The build report says the item is carried, with its limit.
     assert!(
-        stdout(&o).contains("    - out-only (carried in part): direction `outbound` is not kept"),
+        stdout(&o)
+            .contains("    carried in part:\n      - out-only: direction `outbound` is not kept"),
         "{}",
         stdout(&o)
     );
@@ -1023,7 +1032,7 @@ fn coverage_table_marks_partly_carried_items() {
         "{row}"
     );
     assert!(
-        readme.contains("- firewall: out-only: direction"),
+        readme.contains("| firewall | out-only | in part | direction"),
         "{readme}"
     );
 }

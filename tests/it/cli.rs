@@ -323,7 +323,7 @@ fn build_into_scratch_out() {
     assert_eq!(
         stdout(&o),
         format!(
-            "every-kind 2.1.0-rc.1 (tests/fixtures/good/every-kind.yaml) -> {rel}/every-kind: written\n  summary   1 file; carries 20 of 20 items\n"
+            "every-kind 2.1.0-rc.1 (tests/fixtures/good/every-kind.yaml) -> {rel}/every-kind: written\n  summary   1 file; carries all 20 items\n"
         )
     );
     let files = tree(&out);

@@ -114,23 +114,23 @@ fn support(item: &Item) -> Support {
     let addresses = item.kind.is_address() || item.kind == ItemKind::AddressList;
     match (item.kind, item.action) {
         (ItemKind::Detection, _) => Support::No(
-            "a behaviour (protocol, ports, payload): the DNS files block names; the suricata and zeek targets carry it".into(),
+            "a detection matches traffic (protocol, ports, payload), and a resolver sees only lookups; the Suricata and Zeek targets carry it".into(),
         ),
         (ItemKind::Url, _) => Support::No(
             "a URL: blocking its host name would block every path on that host; list the host as a `domain` indicator to block it".into(),
         ),
         (k, _) if !names && !addresses => Support::No(
-            format!("a {} indicator: a resolver blocks names and answers only", k.word()).into(),
+            format!("{}: a resolver blocks only names and the addresses in its answers", k.noun()).into(),
         ),
         (_, Some(a)) if a != Action::Block => Support::No(
             format!(
-                "action `{}`: the DNS files carry `block` entries only; the suricata and zeek targets alert on it",
+                "action `{}`: the DNS files carry `block` entries only; the Suricata and Zeek targets alert on it",
                 if a == Action::Alert { "alert" } else { "monitor" }
             )
             .into(),
         ),
         (_, _) if addresses => Support::Partly(
-            "as a response-IP trigger of the RPZ file only: an answer pointing into it is refused; connections by address need the firewall lists".into(),
+            "only as a response-IP trigger in the RPZ zone: an answer pointing into it is refused, but a connection made by address goes through (the firewall lists block those)".into(),
         ),
         (_, _) if item.direction == Direction::Inbound => Support::Partly(
             "direction `inbound`: a resolver blocks the lookups of the protected network, not connections from the name's hosts".into(),

@@ -161,9 +161,7 @@ impl Target for Files {
         if item.kind.is_hash() {
             Support::Yes
         } else {
-            Support::No(
-                "not a file digest: the files target lists file hashes for file scanners".into(),
-            )
+            Support::No("not a file hash: YARA and ClamAV match files by their hashes only".into())
         }
     }
 

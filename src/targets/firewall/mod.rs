@@ -63,15 +63,12 @@ fn support(item: &Item) -> Support {
     let addresses = item.kind.is_address() || item.kind == ItemKind::AddressList;
     match (item.kind, item.action) {
         (ItemKind::Detection, _) => Support::No(
-            "a behaviour (protocol, ports, payload): the firewall lists block whole addresses; the suricata and zeek targets carry it".into(),
-        ),
-        (ItemKind::DomainList, _) => Support::No(
-            "a domain list: the firewall lists hold addresses and networks only".into(),
+            "a detection matches traffic (protocol, ports, payload), and the firewall lists block whole addresses; the Suricata and Zeek targets carry it".into(),
         ),
         (k, _) if !addresses => Support::No(
             format!(
-                "a {} indicator: the firewall lists hold addresses and networks only",
-                k.word()
+                "{}: the firewall lists hold only addresses and networks",
+                k.noun()
             )
             .into(),
         ),
@@ -85,7 +82,7 @@ fn support(item: &Item) -> Support {
         (_, Some(Action::Block)) => Support::Yes,
         (_, a) => Support::No(
             format!(
-                "action `{}`: the firewall lists block `block` entries only",
+                "action `{}`: the firewall lists carry only `block` entries; the Suricata and Zeek targets alert on it",
                 a.map_or("alert", action)
             )
             .into(),

@@ -182,7 +182,7 @@ fn indicator(
             if count > MAX_PORTS {
                 refused.push(Skipped::new(
                     &i.id,
-                    format!("{} spans {count} ports; a MISP `port` attribute holds one port, and iocc expands at most {MAX_PORTS}", i.observable.value()),
+                    format!("{} spans {count} ports; a MISP port attribute holds one port, and iocc expands at most {MAX_PORTS}", i.observable.value()),
                 ));
                 return Ok(());
             }

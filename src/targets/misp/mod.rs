@@ -195,7 +195,7 @@ impl Target for Misp {
     fn support(&self, item: &Item) -> Support {
         match item.kind {
             ItemKind::Port => Support::Partly(Cow::Owned(format!(
-                "a MISP `port` attribute holds one port number and no transport: one attribute per port (ranges up to {MAX_PORTS} ports), the transport in the comment"
+                "a MISP port attribute holds one port number and no transport: one attribute per port (ranges up to {MAX_PORTS} ports), with the transport in the comment"
             ))),
             _ => Support::Yes,
         }

@@ -108,8 +108,13 @@ fn port_reason(c: &Catalogue, o: &Observable) -> String {
         "a port is not an Intel indicator type, and no detection matches it".into()
     } else {
         format!(
-            "a port is not an Intel indicator type; the module matches it in detection {}",
-            users.join(", ")
+            "a port is not an Intel indicator type; the module matches it in {} {}",
+            if users.len() == 1 {
+                "detection"
+            } else {
+                "detections"
+            },
+            crate::diag::and_list(&users)
         )
     }
 }
