@@ -80,9 +80,12 @@ pub fn render(report: &BuildReport) -> String {
             "{} {} ({}) -> {}: {}\n",
             c.id, c.version, c.file, c.out, c.status
         ));
+        // One column for the target names, as wide as the longest (at least as wide as the
+        // usual short names, so a one-target report looks like the others).
+        let width = c.targets.iter().map(|t| t.target.len()).fold(9, usize::max);
         for t in &c.targets {
             out.push_str(&format!(
-                "  {:<9} {}; {}\n",
+                "  {:<width$} {}; {}\n",
                 t.target,
                 count(t.files.len(), "file", "files"),
                 carried_phrase(t.coverage.carried.len(), c.items),
