@@ -343,10 +343,12 @@ mod tests {
     #[test]
     fn parse_v4_agrees_with_the_split_reading_and_the_general_parser() {
         const NUMBERS: &[&str] = &[
-            "0", "1", "9", "10", "24", "99", "100", "199", "255", "256", "01", "007", "1000", "32",
-            "33", "", "x", "1 ",
+            "0", "1", "8", "9", "10", "16", "24", "99", "100", "199", "255", "32", "256", "01",
+            "007", "1000", "33", "", "x", "1 ",
         ];
-        const BETWEEN: &[&str] = &[".", ".", ".", ".", ".", "/", "//", "x", "", ".."];
+        const BETWEEN: &[&str] = &[
+            ".", ".", ".", ".", ".", ".", ".", ".", ".", "/", "//", "x", "", "..",
+        ];
         let mut seed = 0x51_7cc1_b727_220a_u64;
         let mut next = move |n: usize| {
             seed ^= seed << 13;
@@ -356,9 +358,17 @@ mod tests {
         };
         let mut taken = 0;
         for _ in 0..100_000 {
-            let pieces = 5 + next(6);
+            // Mostly the shapes of an address (7 pieces) and a network (9, often with a `/`
+            // before the length), sometimes any length.
+            let pieces = match next(4) {
+                0 => 5 + next(6),
+                _ => 7 + 2 * next(2),
+            };
             let text: Vec<u8> = (0..pieces)
                 .flat_map(|i| {
+                    if i == 7 && next(2) == 0 {
+                        return "/".bytes();
+                    }
                     let from = if i % 2 == 0 { NUMBERS } else { BETWEEN };
                     from[next(from.len())].bytes()
                 })
