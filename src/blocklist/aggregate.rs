@@ -12,7 +12,7 @@
 //! Why not `IpNet::aggregate`: it merges, but cannot subtract the allowlist; working on
 //! `[first, last]` intervals does both in one representation.
 
-mod radix;
+pub(crate) mod radix;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -22,6 +22,34 @@ use crate::model::{Action, Catalogue, Meta};
 
 /// An inclusive interval of addresses of one family, as integers.
 pub type Interval = (u128, u128);
+
+/// An address as an integer wide enough that the last address of its family has a successor
+/// test: IPv4 runs on `u64` (cheaper than `u128`), IPv6 on `u128`.
+pub trait Bound: Copy + Ord {
+    const MAX: Self;
+    fn succ(self) -> Self;
+    fn pred(self) -> Self;
+}
+
+impl Bound for u64 {
+    const MAX: Self = u64::MAX;
+    fn succ(self) -> Self {
+        self + 1
+    }
+    fn pred(self) -> Self {
+        self - 1
+    }
+}
+
+impl Bound for u128 {
+    const MAX: Self = u128::MAX;
+    fn succ(self) -> Self {
+        self + 1
+    }
+    fn pred(self) -> Self {
+        self - 1
+    }
+}
 
 /// The aggregated prefixes of both families.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,13 +127,13 @@ fn excluded(exclude: &[IpNet]) -> (Vec<Interval>, Vec<Interval>) {
 }
 
 /// Joins overlapping or adjacent intervals of a stream sorted by start.
-pub fn coalesce(sorted: impl Iterator<Item = Interval>) -> impl Iterator<Item = Interval> {
+pub fn coalesce<T: Bound>(sorted: impl Iterator<Item = (T, T)>) -> impl Iterator<Item = (T, T)> {
     let mut sorted = sorted.peekable();
     std::iter::from_fn(move || {
         let (a, mut b) = sorted.next()?;
         // `b + 1 >= next start` without overflowing at the top of the address space.
         while let Some(&(na, nb)) = sorted.peek() {
-            if b == u128::MAX || b + 1 >= na {
+            if b == T::MAX || b.succ() >= na {
                 b = b.max(nb);
                 sorted.next();
             } else {
@@ -117,10 +145,10 @@ pub fn coalesce(sorted: impl Iterator<Item = Interval>) -> impl Iterator<Item = 
 }
 
 /// A stream of sorted, disjoint intervals minus a sorted, merged list.
-pub fn subtract_sorted<'d>(
-    keep: impl Iterator<Item = Interval> + 'd,
-    drop: &'d [Interval],
-) -> impl Iterator<Item = Interval> + 'd {
+pub fn subtract_sorted<'d, T: Bound + 'd>(
+    keep: impl Iterator<Item = (T, T)> + 'd,
+    drop: &'d [(T, T)],
+) -> impl Iterator<Item = (T, T)> + 'd {
     Subtract {
         keep,
         drop,
@@ -130,19 +158,19 @@ pub fn subtract_sorted<'d>(
 }
 
 /// The state of [`subtract_sorted`]: no buffer, so a million intervals cost no allocation.
-struct Subtract<'d, I> {
+struct Subtract<'d, I, T> {
     keep: I,
-    drop: &'d [Interval],
+    drop: &'d [(T, T)],
     /// The first excluded interval that may still meet what comes next.
     next_drop: usize,
     /// What is left of the current interval after the part already handed out.
-    rest: Option<Interval>,
+    rest: Option<(T, T)>,
 }
 
-impl<I: Iterator<Item = Interval>> Iterator for Subtract<'_, I> {
-    type Item = Interval;
+impl<T: Bound, I: Iterator<Item = (T, T)>> Iterator for Subtract<'_, I, T> {
+    type Item = (T, T);
 
-    fn next(&mut self) -> Option<Interval> {
+    fn next(&mut self) -> Option<(T, T)> {
         loop {
             let (start, end) = match self.rest.take() {
                 Some(rest) => rest,
@@ -155,9 +183,9 @@ impl<I: Iterator<Item = Interval>> Iterator for Subtract<'_, I> {
                 return Some((start, end));
             };
             // `db + 1` cannot overflow: `db < end` there.
-            self.rest = (db < end).then(|| (db + 1, end));
+            self.rest = (db < end).then(|| (db.succ(), end));
             if da > start {
-                return Some((start, da - 1));
+                return Some((start, da.pred()));
             }
         }
     }
@@ -192,47 +220,95 @@ pub fn cut(list: impl Iterator<Item = Interval>, width: u32, mut out: impl FnMut
     }
 }
 
-/// Aggregates `nets` per family, minus every address of `exclude`.
-///
-/// IPv4 networks are packed as `first << 32 | last` into one `u64` and radix-sorted on the
-/// first address; both families then stream through the same merge, subtraction and cut as
-/// [`blocked`], so the result is theirs.
+/// Aggregates `nets` per family, minus every address of `exclude` (through [`Aggregator`]).
 pub fn aggregate(nets: impl IntoIterator<Item = IpNet>, exclude: &[IpNet]) -> Aggregated {
     let nets = nets.into_iter();
-    let (mut v4, mut v6) = (Vec::with_capacity(nets.size_hint().0), Vec::new());
-    for n in nets {
-        match n {
-            IpNet::V4(n) => v4.push(pack_v4(n)),
-            IpNet::V6(n) => v6.push(interval_v6(n)),
+    let mut all = Aggregator::with_capacity(nets.size_hint().0);
+    nets.for_each(|n| all.push(n));
+    all.finish(exclude)
+}
+
+/// Networks gathered for aggregation: IPv4 packed as `first << 32 | last` into one `u64`
+/// (radix-sorted on the first address, merged, subtracted and cut on `u64`), IPv6 as
+/// intervals sorted by comparison; both through the same merge and subtraction as
+/// [`blocked`], so the result is theirs. A reader that parses IPv4 itself pushes
+/// (address, length) straight in, with no network value per line.
+#[derive(Debug, Default)]
+pub struct Aggregator {
+    v4: Vec<u64>,
+    v6: Vec<Interval>,
+}
+
+impl Aggregator {
+    /// Room for `v4` IPv4 networks without growing.
+    pub fn with_capacity(v4: usize) -> Self {
+        Aggregator {
+            v4: Vec::with_capacity(v4),
+            v6: Vec::new(),
         }
     }
-    radix::sort_from_bit(&mut v4, 32);
-    v6.sort_unstable_by_key(|iv: &Interval| iv.0);
-    let (x4, x6) = excluded(exclude);
-    let mut out = Aggregated::default();
-    let sorted4 = v4.iter().map(|&k| unpack_v4(k));
-    cut(subtract_sorted(coalesce(sorted4), &x4), 32, |a, len| {
-        out.v4
-            .push(Ipv4Net::new_assert(Ipv4Addr::from(a as u32), len));
-    });
-    drop(v4);
-    cut(
-        subtract_sorted(coalesce(v6.into_iter()), &x6),
-        128,
-        |a, len| {
-            out.v6.push(Ipv6Net::new_assert(Ipv6Addr::from(a), len));
-        },
-    );
-    out
+
+    /// An IPv4 network given as (network address, length), host bits clear.
+    pub fn push_v4(&mut self, addr: u32, len: u8) {
+        let host = u32::MAX.checked_shr(u32::from(len)).unwrap_or(0);
+        self.v4
+            .push((u64::from(addr) << 32) | u64::from(addr | host));
+    }
+
+    pub fn push(&mut self, n: IpNet) {
+        match n {
+            IpNet::V4(n) => self.v4.push(pack_v4(n)),
+            IpNet::V6(n) => self.v6.push(interval_v6(n)),
+        }
+    }
+
+    /// The aggregated prefixes, minus every address of `exclude`.
+    pub fn finish(self, exclude: &[IpNet]) -> Aggregated {
+        let Aggregator { mut v4, mut v6 } = self;
+        radix::sort_from_bit(&mut v4, 32);
+        v6.sort_unstable_by_key(|iv: &Interval| iv.0);
+        let (x4, x6) = excluded(exclude);
+        let x4: Vec<(u64, u64)> = x4.iter().map(|&(a, b)| (a as u64, b as u64)).collect();
+        let mut out = Aggregated::default();
+        let sorted4 = v4.iter().map(|&k| (k >> 32, k & u64::from(u32::MAX)));
+        cut_v4(subtract_sorted(coalesce(sorted4), &x4), |a, len| {
+            out.v4.push(Ipv4Net::new_assert(Ipv4Addr::from(a), len));
+        });
+        drop(v4);
+        cut(
+            subtract_sorted(coalesce(v6.into_iter()), &x6),
+            128,
+            |a, len| {
+                out.v6.push(Ipv6Net::new_assert(Ipv6Addr::from(a), len));
+            },
+        );
+        out
+    }
+}
+
+/// [`cut`] for IPv4 intervals held in `u64`: the end of the space plus one still fits, so
+/// no step needs an overflow check.
+fn cut_v4(list: impl Iterator<Item = (u64, u64)>, mut out: impl FnMut(u32, u8)) {
+    for (a, b) in list {
+        let mut start = a;
+        while start <= b {
+            let align = if start == 0 {
+                32
+            } else {
+                start.trailing_zeros().min(32)
+            };
+            // The largest block that fits in what is left, `b - start + 1` addresses.
+            let fits = 63 - (b - start + 1).leading_zeros();
+            let k = align.min(fits);
+            out(start as u32, (32 - k) as u8);
+            start += 1 << k;
+        }
+    }
 }
 
 /// An IPv4 network as one sortable integer: its first address high, its last low.
 fn pack_v4(n: Ipv4Net) -> u64 {
     (u64::from(u32::from(n.network())) << 32) | u64::from(u32::from(n.broadcast()))
-}
-
-fn unpack_v4(k: u64) -> Interval {
-    (u128::from((k >> 32) as u32), u128::from(k as u32))
 }
 
 pub fn interval_v4(n: Ipv4Net) -> Interval {

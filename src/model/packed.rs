@@ -12,6 +12,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::blocklist::aggregate::radix;
+
 /// An IPv4 address or network (the network address, host bits clear) and its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct V4Entry {
@@ -102,8 +104,16 @@ impl Nets {
     }
 
     /// Sorts both families (address, length, then line) and gives back spare capacity.
+    ///
+    /// IPv4 entries pushed in line order (as a file is read) are radix-sorted on their 40-bit
+    /// key: being stable, it keeps repeats in line order, and on a million entries it is
+    /// several times faster than a comparison sort.
     pub fn finish(&mut self) {
-        self.v4.sort_unstable_by_key(|e| (e.key(), e.line));
+        if self.v4.windows(2).all(|w| w[0].line <= w[1].line) {
+            radix::sort_by_bits(&mut self.v4, 40, V4Entry::key);
+        } else {
+            self.v4.sort_unstable_by_key(|e| (e.key(), e.line));
+        }
         self.v6.sort_unstable_by_key(|e| (e.key(), e.line));
         self.v4.shrink_to_fit();
         self.v6.shrink_to_fit();
@@ -224,6 +234,45 @@ pub fn merge<'a, T: 'a, K: Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Entries in line order (radix path) and out of line order (comparison path) end in the
+    /// same order: address, length, then line, repeats kept.
+    #[test]
+    fn finish_sorts_by_address_length_then_line() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let entries: Vec<(u32, u8)> = (0..5_000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                // Few distinct values: many repeats, some as networks.
+                let len: u8 = if seed & 1 == 0 { 32 } else { 24 };
+                (
+                    ((seed >> 8) as u32 & 0x0f0f_0300)
+                        & !u32::MAX.checked_shr(u32::from(len)).unwrap_or(0),
+                    len,
+                )
+            })
+            .collect();
+        let mut want: Vec<V4Entry> = (1..)
+            .zip(&entries)
+            .map(|(line, &(addr, len))| V4Entry { addr, line, len })
+            .collect();
+        want.sort_by_key(|e| (e.key(), e.line));
+        for reversed in [false, true] {
+            let mut nets = Nets::default();
+            let mut lines: Vec<u32> = (1..=entries.len() as u32).collect();
+            if reversed {
+                lines.reverse();
+            }
+            for &line in &lines {
+                let (addr, len) = entries[line as usize - 1];
+                nets.push_v4(addr, len, line);
+            }
+            nets.finish();
+            assert_eq!(nets.v4(), &want[..], "reversed: {reversed}");
+        }
+    }
 
     #[test]
     fn merged_streams_stay_sorted_and_stable() {

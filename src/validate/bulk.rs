@@ -316,48 +316,8 @@ fn utf8<'b>(file: &Path, chunk: &'b [u8], first_line: u32) -> Result<&'b str, Di
     })
 }
 
-/// A plain IPv4 address or canonical network (`a.b.c.d` or `a.b.c.d/n`, no leading zeros)
-/// as (address, prefix length); `None` for anything else, which [`parse_net`] then reads (and
-/// explains, when it is wrong). The common line of a feed is parsed here without the general
-/// parsers: a test checks it accepts exactly what they accept, with the same value.
-pub fn parse_v4(s: &[u8]) -> Option<(u32, u8)> {
-    fn number(s: &[u8], max: u32) -> Option<u32> {
-        if s.is_empty() || s.len() > 3 || (s.len() > 1 && s[0] == b'0') {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in s {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + u32::from(c - b'0');
-        }
-        (n <= max).then_some(n)
-    }
-    let (addr, len) = match s.iter().position(|&c| c == b'/') {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let mut a = 0u32;
-    let mut parts = 0;
-    for octet in addr.split(|&c| c == b'.') {
-        parts += 1;
-        if parts > 4 {
-            return None;
-        }
-        a = (a << 8) | number(octet, 255)?;
-    }
-    if parts != 4 {
-        return None;
-    }
-    let len = match len {
-        None => 32,
-        Some(l) => number(l, 32)? as u8,
-    };
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    // Host bits set: not canonical, left to `parse_net` to explain.
-    (a & !mask == 0).then_some((a, len))
-}
+/// The common line of a feed, an IPv4 address or network, is read without the general parsers.
+pub use crate::net::parse_v4;
 
 /// A CSV with a header row; the values are in the column named `column` (default: the
 /// first).

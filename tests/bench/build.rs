@@ -15,7 +15,8 @@
 //! ratio to a baseline of the same run:
 //! - `build` (all targets, empty `out/`) against `cp -r` of its output (the I/O floor);
 //! - `check` against nothing (absolute: the goal is at most 1 s and 200 MiB at 1M);
-//! - the 10 000 000-address build's peak RSS (the goal is at most 1 GiB);
+//! - the 10 000 000-address build's peak RSS (the goal is at most 1 GiB), built once (no
+//!   `cp -r` floor or rebuild: the output is about 13 GiB);
 //! - `suricata -T` of the pack (Suricata 7 and 8, each with its packaged suricata.yaml, only
 //!   the rule path pointing at the pack's folder) against a hand-built pack of the same lists
 //!   (IPv4 addresses in one `type ipv4` dataset, IPv6 addresses in one `type ip` dataset,
@@ -212,6 +213,21 @@ fn build_step(file: &Path, dir: &Path, label: &str) -> PathBuf {
         t2 / tc
     );
     out
+}
+
+/// `iocc build` of every target into an empty `out/`, once: time, peak RSS and size. The
+/// ten-million run has no `cp -r` floor nor unchanged rebuild beside it: each would need another
+/// copy of a 13 GiB output on disk, or the build's time again, for a figure the 1M run gives.
+fn build_once(file: &Path, dir: &Path, label: &str) {
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let (t, rss, _) = timed(iocc().arg("build").arg(file).arg("--out").arg(&out));
+    let size = du(&out) as f64 / f64::from(1 << 20);
+    let _ = std::fs::remove_dir_all(&out);
+    println!(
+        "{label:<22} {t:>7.2} s {rss:>7.0} MiB   {:.2}x the 1 GiB goal ({size:.0} MiB written)",
+        rss / 1024.0
+    );
 }
 
 /// Writes `lines` to `path`, one a line.
@@ -412,13 +428,14 @@ fn main() {
         engines(&dir, &out, &format!("scale-{n}"), &lists);
     }
     drop(lists);
+    // The 1M output is not needed any more: the ten-million run needs the disk.
+    let _ = std::fs::remove_dir_all(&out);
     if !flag("--no-10m") && n < 10_000_000 {
         let big = 10_000_000;
         let dir =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench/scale-{big}"));
         let (file, lists) = generate(&dir, big);
         drop(lists);
-        let out = build_step(&file, &dir, "build 10M, all targets");
-        let _ = std::fs::remove_dir_all(&out);
+        build_once(&file, &dir, "build 10M, all targets");
     }
 }

@@ -3,14 +3,21 @@
 //! Guarantees: each list's entries share every field but four, so one prototype indicator per
 //! list is serialised by serde_json and its text reused, with the four fields of each entry
 //! (id, name, description, pattern) escaped by serde_json into the slots ([`EntryShape`]). The
-//! bytes are the same as for objects built one by one; only (UUID, list, entry) triples are
-//! kept until the output is written, in id order, straight into the bundle. Of entries with
-//! the same id (a value listed twice), the last one is kept, as a map keyed by id would.
+//! bytes are the same as for objects built one by one and written by [`compact`]; only
+//! (UUID, list, entry) triples are kept until the output is written, in id order, straight
+//! into the bundle. Of entries with the same id (a value listed twice), the last one is kept,
+//! as a map keyed by id would.
+//!
+//! A bulk entry is written on one line (compact JSON) and without `pattern_version`, whose
+//! default for a STIX pattern is the object's `spec_version` (2.1, the value it would hold):
+//! at a million entries the bundle's size is mostly per-object whitespace and repeats. The
+//! catalogue's own objects stay pretty-printed. Every entry keeps its own id, dates, pattern,
+//! name and description (its list and line), labels, confidence, marking and references.
 
 use uuid::Uuid;
 
 use super::builder::{Builder, IndicatorSpec};
-use super::objects::{pretty, PatternType};
+use super::objects::{Indicator, PatternType};
 use super::pattern::observable_pattern;
 use crate::model::{BulkList, Observable};
 use crate::targets::Coverage;
@@ -51,7 +58,15 @@ fn entry_observable(list: &BulkList, e: usize) -> Observable {
     }
 }
 
-/// The serialised form of one bulk list's entries, indented for the bundle: fixed text
+/// A bulk entry as the bundle holds it: on one line, indented one level as inside the
+/// bundle's array, without the `pattern_version` that repeats its default.
+pub fn compact(mut object: Indicator<'_>) -> String {
+    object.pattern_version = None;
+    // A typed object of strings always serialises.
+    format!("    {}", serde_json::to_string(&object).unwrap_or_default())
+}
+
+/// The serialised form of one bulk list's entries, as [`compact`] writes them: fixed text
 /// around four slots (id, name, description, pattern) in the order serde_json writes them.
 struct EntryShape {
     /// `segments.len() == slots.len() + 1`.
@@ -92,7 +107,7 @@ impl EntryShape {
                 urls: &list.meta.references,
             });
             prototype.id = sentinels[0].clone();
-            let text = indent(&pretty(&prototype));
+            let text = compact(prototype);
             let quoted: Vec<String> = sentinels.iter().map(|s| format!("\"{s}\"")).collect();
             if quoted.iter().all(|q| text.matches(q.as_str()).count() == 1) {
                 break (text, quoted);

@@ -508,8 +508,10 @@ mod tests {
                 cves: &meta.cves,
                 urls: &meta.references,
             });
-            let expected = bulk::indent(&pretty(&object));
+            let expected = format!("\n{}", bulk::compact(object));
             assert_eq!(text.matches(&expected).count(), 1, "{expected}");
+            assert!(!expected.contains("pattern_version"));
+            assert!(!expected[1..].contains('\n'), "one line: {expected}");
         }
         assert_eq!(
             objects
