@@ -11,8 +11,9 @@ use ipnet::IpNet;
 
 use super::event::{address_kinds, net_value};
 use super::json::Attribute;
+use super::json::HashLines;
 use super::kinds::{self, Kind};
-use super::{comment, cve_tags, seen, to_ids, Shared, Written};
+use super::{comment, cve_tags, seen, to_ids, Hashes, Shared, Written};
 use crate::diag::Diagnostic;
 use crate::model::BulkList;
 
@@ -37,12 +38,22 @@ fn distinct(list: &BulkList) -> usize {
     values(list).count()
 }
 
-/// Writes the event of one bulk list.
-pub fn write(
+/// The attribute kinds of a list: its address types by direction, or `domain`.
+fn kinds_of(list: &BulkList) -> &'static [Kind] {
+    if list.networks.is_empty() {
+        &[kinds::DOMAIN]
+    } else {
+        address_kinds(list.meta.direction)
+    }
+}
+
+/// Writes the event of one bulk list. Its `hashes.csv` lines are not kept: [`write_hashes`]
+/// writes them again when that file is written.
+pub fn write<'a>(
     s: &Shared<'_>,
-    list: &BulkList,
+    list: &'a BulkList,
     out: &mut crate::output::Files,
-) -> Result<Written, Vec<Diagnostic>> {
+) -> Result<Written<'a>, Vec<Diagnostic>> {
     let c = s.c;
     let label = list.meta.role.as_deref().unwrap_or(&list.id);
     let head = s.head(
@@ -62,14 +73,9 @@ pub fn write(
     let last = list.meta.valid_until.map(seen);
     let note = comment(&list.meta);
     let ids = to_ids(&list.meta);
-    let kinds: &[Kind] = if list.networks.is_empty() {
-        &[kinds::DOMAIN]
-    } else {
-        address_kinds(list.meta.direction)
-    };
-    super::write_event(out, &head, |w| {
+    super::write_event(out, &head, std::io::sink(), |w| {
         for value in values(list) {
-            for kind in kinds {
+            for kind in kinds_of(list) {
                 let uuid = s.uuid(&format!("bulk/{}/{}/{value}", list.id, kind.kind));
                 w.attribute(&Attribute {
                     category: kind.category,
@@ -89,5 +95,26 @@ pub fn write(
             }
         }
         Ok(())
+    })?;
+    Ok(Written {
+        uuid: head.uuid.clone(),
+        hashes: Hashes::Bulk(list),
+        manifest: head.manifest(),
     })
+}
+
+/// The `hashes.csv` lines of a list's event (uuid `event`), the same the event writer gives
+/// for its attributes, streamed into `out`.
+pub fn write_hashes(
+    list: &BulkList,
+    event: &str,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut hashes = HashLines::new(out, event);
+    for value in values(list) {
+        for kind in kinds_of(list) {
+            hashes.hash(kind.kind, &value)?;
+        }
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ use ipnet::IpNet;
 
 use super::json::{Attribute, EventWriter, Object, Tag};
 use super::kinds::{self, Kind};
-use super::{comment, cve_tags, seen, to_ids, Shared, Written, MAX_PORTS};
+use super::{comment, cve_tags, seen, to_ids, Hashes, Shared, Written, MAX_PORTS};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{ContentMatch, Detection, Direction, Indicator, Observable, Protocol, Severity};
 use crate::rules::dialect::{Dialect, Suricata7};
@@ -87,7 +87,7 @@ pub fn write(
     s: &Shared<'_>,
     refused: &mut Vec<Skipped>,
     out: &mut crate::output::Files,
-) -> Result<Written, Vec<Diagnostic>> {
+) -> Result<Written<'static>, Vec<Diagnostic>> {
     let c = s.c;
     let rules = rules(cx, refused)?;
     let cves: Vec<String> = c.advisory.cves.iter().map(|v| v.id.clone()).collect();
@@ -97,7 +97,7 @@ pub fn write(
         severity(s),
         &cves,
     );
-    super::write_event(out, &head, |w| {
+    let hashes = super::write_event(out, &head, Vec::new(), |w| {
         advisory(w, s)?;
         for i in &c.indicators {
             indicator(w, s, i, refused)?;
@@ -114,6 +114,11 @@ pub fn write(
             }
         }
         Ok(())
+    })?;
+    Ok(Written {
+        uuid: head.uuid.clone(),
+        hashes: Hashes::Kept(hashes),
+        manifest: head.manifest(),
     })
 }
 

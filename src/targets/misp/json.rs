@@ -177,8 +177,7 @@ enum Open {
 /// Writes one event, streaming, into `out`, and its `hashes.csv` lines into `hashes`.
 pub struct EventWriter<'w, W: Write, H: Write> {
     out: &'w mut W,
-    hashes: &'w mut H,
-    uuid: String,
+    hashes: HashLines<'w, H>,
     open: Open,
     attributes: usize,
 }
@@ -210,8 +209,7 @@ impl<'w, W: Write, H: Write> EventWriter<'w, W, H> {
         write_value(out, &head.tags)?;
         Ok(EventWriter {
             out,
-            hashes,
-            uuid: head.uuid.clone(),
+            hashes: HashLines::new(hashes, &head.uuid),
             open: Open::Nothing,
             attributes: 0,
         })
@@ -222,7 +220,7 @@ impl<'w, W: Write, H: Write> EventWriter<'w, W, H> {
         debug_assert!(self.open != Open::Objects, "attributes come before objects");
         self.item(Open::Attributes, "Attribute")?;
         write_value(self.out, a)?;
-        self.hash(a.kind, &a.value)
+        self.hashes.hash(a.kind, &a.value)
     }
 
     /// Appends an object (after every attribute).
@@ -230,7 +228,7 @@ impl<'w, W: Write, H: Write> EventWriter<'w, W, H> {
         self.item(Open::Objects, "Object")?;
         write_value(self.out, o)?;
         for a in &o.attributes {
-            self.hash(a.kind, &a.value)?;
+            self.hashes.hash(a.kind, &a.value)?;
         }
         Ok(())
     }
@@ -268,21 +266,37 @@ impl<'w, W: Write, H: Write> EventWriter<'w, W, H> {
         self.open = Open::Nothing;
         Ok(())
     }
+}
 
-    /// One `hashes.csv` line per part of the value of a composite type (`ip-dst|port`), one
-    /// for the value of any other type, as PyMISP hashes them.
-    fn hash(&mut self, kind: &str, value: &str) -> io::Result<()> {
-        if kind.contains('|') {
-            for part in value.split('|') {
-                self.hash_line(part)?;
-            }
-            Ok(())
-        } else {
-            self.hash_line(value)
+/// Writes the `hashes.csv` lines of one event's attributes.
+pub struct HashLines<'w, H: Write> {
+    hashes: &'w mut H,
+    uuid: String,
+}
+
+impl<'w, H: Write> HashLines<'w, H> {
+    /// Lines of the event `uuid`, into `hashes`.
+    pub fn new(hashes: &'w mut H, uuid: &str) -> Self {
+        HashLines {
+            hashes,
+            uuid: uuid.to_owned(),
         }
     }
 
-    fn hash_line(&mut self, value: &str) -> io::Result<()> {
+    /// One `hashes.csv` line per part of the value of a composite type (`ip-dst|port`), one
+    /// for the value of any other type, as PyMISP hashes them.
+    pub fn hash(&mut self, kind: &str, value: &str) -> io::Result<()> {
+        if kind.contains('|') {
+            for part in value.split('|') {
+                self.line(part)?;
+            }
+            Ok(())
+        } else {
+            self.line(value)
+        }
+    }
+
+    fn line(&mut self, value: &str) -> io::Result<()> {
         let digest = Md5::digest(value.as_bytes());
         let mut buf = [0u8; 32];
         // 16 bytes always fit 32 hex digits.

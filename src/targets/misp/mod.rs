@@ -35,7 +35,7 @@ use uuid::Uuid;
 
 use super::{Files, Item, ItemKind, Skipped, Support, Target, TargetContext, TargetOutput};
 use crate::diag::Diagnostic;
-use crate::model::{Action, Catalogue, Meta, Severity, Tlp};
+use crate::model::{Action, BulkList, Catalogue, Meta, Severity, Tlp};
 use crate::output::FileSink;
 
 pub struct Misp;
@@ -218,7 +218,10 @@ impl Target for Misp {
         events.sort_by(|a, b| a.uuid.cmp(&b.uuid));
         out.file("hashes.csv", |w| {
             for e in &events {
-                std::io::Write::write_all(w, &e.hashes)?;
+                match e.hashes {
+                    Hashes::Kept(ref lines) => std::io::Write::write_all(w, lines)?,
+                    Hashes::Bulk(list) => bulk::write_hashes(list, &e.uuid, w)?,
+                }
             }
             Ok(())
         })?;
@@ -230,28 +233,33 @@ impl Target for Misp {
 }
 
 /// One written event (`<uuid>.json`): its uuid, its `hashes.csv` lines and manifest entry.
-pub struct Written {
+pub struct Written<'a> {
     pub uuid: String,
-    pub hashes: Vec<u8>,
+    pub hashes: Hashes<'a>,
     pub manifest: json::ManifestEntry,
 }
 
+/// Where an event's `hashes.csv` lines come from when that file is written.
+pub enum Hashes<'a> {
+    /// Kept while the event was written: the catalogue's own event, small.
+    Kept(Vec<u8>),
+    /// Written again from the list: a bulk list's lines (about 70 bytes an attribute) would
+    /// grow with the list, past a gigabyte at ten million entries.
+    Bulk(&'a BulkList),
+}
+
 /// Writes one event into `<uuid>.json` of `out`: `head`, then what `body` streams into the
-/// writer.
-pub fn write_event(
+/// writer; its `hashes.csv` lines go to `hashes`, which is handed back.
+pub fn write_event<H: std::io::Write>(
     out: &mut Files,
     head: &json::Head,
-    body: impl FnOnce(&mut json::EventWriter<'_, FileSink, Vec<u8>>) -> std::io::Result<()>,
-) -> Result<Written, Vec<Diagnostic>> {
-    let mut hashes = Vec::new();
+    mut hashes: H,
+    body: impl FnOnce(&mut json::EventWriter<'_, FileSink, H>) -> std::io::Result<()>,
+) -> Result<H, Vec<Diagnostic>> {
     out.file(&format!("{}.json", head.uuid), |sink| {
         let mut w = json::EventWriter::start(sink, &mut hashes, head)?;
         body(&mut w)?;
         Ok(w.finish()?)
     })?;
-    Ok(Written {
-        uuid: head.uuid.clone(),
-        hashes,
-        manifest: head.manifest(),
-    })
+    Ok(hashes)
 }
