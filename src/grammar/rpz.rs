@@ -327,8 +327,9 @@ pub fn parse_zone(text: &str) -> Result<Zone, ZoneError> {
             serial,
             records,
         }),
+        // The last line, or line 1 of an empty file: a position inside the file.
         _ => Err(ZoneError {
-            line: text.lines().count(),
+            line: text.lines().count().max(1),
             message: "the zone lacks its $TTL, SOA or NS".into(),
         }),
     }
@@ -439,5 +440,10 @@ mod tests {
             assert_eq!(e.line, line, "{bad:?}: {e:?}");
         }
         assert!(parse_zone("@ SOA a. b. 1 2 3 4 5\n").is_err());
+        assert_eq!(
+            parse_zone("").unwrap_err().line,
+            1,
+            "an empty zone is refused at line 1"
+        );
     }
 }
