@@ -8,13 +8,19 @@
 //! Invariants checked:
 //! - catalogue: any bytes load to diagnostics or a catalogue, never a panic; no diagnostic
 //!   points outside its file; a loaded catalogue re-serialised to YAML loads to the same model;
-//!   every Suricata rule compiled from it passes `iocc lint`'s rule grammar;
+//!   every Suricata rule compiled from it passes `iocc lint`'s rule grammar, and every STIX
+//!   pattern of its STIX bundle passes the STIX patterning grammar;
 //! - bulk: any side file (text or CSV, addresses or domains) gives entries or located errors,
 //!   every line number within the file;
 //! - grammar: the port and content grammars accept or fail at an offset inside the input;
 //!   decoded content re-encoded in iocc's notation decodes to the same bytes;
 //! - rule: `iocc lint` reports every problem inside the text; a rule the reader accepts,
-//!   written back in Suricata 7 syntax, reads to the same typed rule.
+//!   written back in Suricata 7 syntax, reads to the same typed rule;
+//! - pattern: the STIX patterning grammar accepts or fails at an offset inside the input; a
+//!   parsed pattern written back parses to the same tree;
+//! - zone: the RPZ zone grammar refuses at a line of the file; an accepted record is the one
+//!   spelling the DNS target's writer gives its meaning, and the writer's records of an
+//!   accepted zone read back to the same triggers and actions.
 
 use std::path::{Path, PathBuf};
 
@@ -148,18 +154,22 @@ pub fn catalogue(data: &[u8]) {
     rules_of(first);
 }
 
-/// Compiles the Suricata target of a valid catalogue; every rule file passes the linter.
+/// Compiles the Suricata and STIX targets of a valid catalogue: every rule file passes the
+/// linter, and every STIX pattern of the bundle passes the STIX patterning grammar.
 fn rules_of(c: iocc::model::Catalogue) {
-    let Some(suricata) = iocc::targets::by_name("suricata") else {
-        return;
-    };
+    let targets: Vec<_> = ["suricata", "stix"]
+        .into_iter()
+        .filter_map(iocc::targets::by_name)
+        .collect();
     let templates = iocc::targets::templates(None).expect("embedded templates");
-    let Ok(compiled) =
-        iocc::build::compile(c, &[suricata], &templates, iocc::build::Dest::Memory, 1)
+    let Ok(compiled) = iocc::build::compile(c, &targets, &templates, iocc::build::Dest::Memory, 1)
     else {
         return;
     };
     for (path, bytes) in &compiled.tree {
+        if path.ends_with(".json") && path.contains("stix") {
+            stix_patterns_parse(path, bytes);
+        }
         if !path.ends_with(".rules") {
             continue;
         }
@@ -174,6 +184,27 @@ fn rules_of(c: iocc::model::Catalogue) {
             assert!(problems.is_empty(), "{path}: {problems:?}\n{text}");
         }
     }
+}
+
+/// Every `pattern` of pattern type `stix` in a STIX bundle parses.
+fn stix_patterns_parse(path: &str, bytes: &[u8]) {
+    fn walk(path: &str, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                let stix = o.get("pattern_type").and_then(|t| t.as_str()) == Some("stix");
+                if let (true, Some(p)) = (stix, o.get("pattern").and_then(|p| p.as_str())) {
+                    if let Err(e) = iocc::grammar::stix_pattern::parse_pattern(p) {
+                        panic!("{path}: the written pattern {p:?} does not parse: {e:?}");
+                    }
+                }
+                o.values().for_each(|v| walk(path, v));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(path, v)),
+            _ => {}
+        }
+    }
+    let bundle: serde_json::Value = serde_json::from_slice(bytes).expect("a STIX bundle is JSON");
+    walk(path, &bundle);
 }
 
 /// A bulk side file: the first byte picks the kind (address, domain) and the format (text,
@@ -297,6 +328,335 @@ pub fn rule(data: &[u8]) {
     }
 }
 
+/// The STIX patterning grammar `iocc import` reads: any text parses or fails at an offset
+/// inside it; a parsed pattern written back (with the fewest parentheses the operators'
+/// precedence needs) parses to the same tree.
+pub fn pattern(data: &[u8]) {
+    use iocc::grammar::stix_pattern::parse_pattern;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let tree = match parse_pattern(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let chars = text.chars().count();
+            assert!(e.offset <= chars, "offset {} of {chars}", e.offset);
+            return;
+        }
+    };
+    let written = stix::pattern(&tree);
+    let again = parse_pattern(&written)
+        .unwrap_or_else(|e| panic!("{text:?} written as {written:?} does not parse: {e:?}"));
+    assert_eq!(again, tree, "{text:?} written as {written:?}");
+}
+
+/// A writer of STIX pattern trees, the oracle of the `pattern` target: each construct in the
+/// one spelling the grammar's doc gives it.
+mod stix {
+    use iocc::grammar::stix_pattern::{
+        Comparison, Component, Literal, ObjectPath, ObsOp, Op, Pattern, Qualifier,
+    };
+
+    /// Binding strength of an observation operator (`AND` binds tightest).
+    fn strength(op: ObsOp) -> u8 {
+        match op {
+            ObsOp::FollowedBy => 0,
+            ObsOp::Or => 1,
+            ObsOp::And => 2,
+        }
+    }
+
+    pub fn pattern(p: &Pattern) -> String {
+        match p {
+            Pattern::Observation(c) => format!("[{}]", comparison(c)),
+            Pattern::Join(op, items) => {
+                let word = match op {
+                    ObsOp::And => " AND ",
+                    ObsOp::Or => " OR ",
+                    ObsOp::FollowedBy => " FOLLOWEDBY ",
+                };
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|item| match item {
+                        // A join as strong as this one or weaker needs its parentheses.
+                        Pattern::Join(inner, _) if strength(*inner) <= strength(*op) => {
+                            format!("({})", pattern(item))
+                        }
+                        _ => pattern(item),
+                    })
+                    .collect();
+                parts.join(word)
+            }
+            Pattern::Qualified(inner, q) => {
+                let inner = match **inner {
+                    Pattern::Join(..) => format!("({})", pattern(inner)),
+                    _ => pattern(inner),
+                };
+                format!("{inner} {}", qualifier(q))
+            }
+        }
+    }
+
+    fn qualifier(q: &Qualifier) -> String {
+        match q {
+            Qualifier::Within(n) => format!("WITHIN {n} SECONDS"),
+            Qualifier::Repeats(n) => format!("REPEATS {n} TIMES"),
+            Qualifier::StartStop(a, b) => format!("START t{} STOP t{}", quoted(a), quoted(b)),
+        }
+    }
+
+    fn comparison(c: &Comparison) -> String {
+        let join = |items: &[Comparison], word: &str, bare: fn(&Comparison) -> bool| {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    if bare(item) {
+                        comparison(item)
+                    } else {
+                        format!("({})", comparison(item))
+                    }
+                })
+                .collect();
+            parts.join(word)
+        };
+        match c {
+            Comparison::Test(t) => {
+                let not = if t.negated { " NOT" } else { "" };
+                match t.op {
+                    Op::Exists => format!("EXISTS {}", path(&t.path)),
+                    op => format!(
+                        "{}{not} {} {}",
+                        path(&t.path),
+                        op.as_str(),
+                        literal(&t.value)
+                    ),
+                }
+            }
+            Comparison::And(items) => join(items, " AND ", |c| matches!(c, Comparison::Test(_))),
+            Comparison::Or(items) => join(items, " OR ", |c| !matches!(c, Comparison::Or(_))),
+        }
+    }
+
+    fn is_identifier(s: &str) -> bool {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    }
+
+    fn name(n: &str) -> String {
+        if is_identifier(n) {
+            n.to_owned()
+        } else {
+            quoted(n)
+        }
+    }
+
+    fn path(p: &ObjectPath) -> String {
+        let mut out = format!("{}:", p.object);
+        for (i, c) in p.components.iter().enumerate() {
+            match c {
+                Component::Name(n) if i == 0 => out += &name(n),
+                Component::Name(n) => out += &format!(".{}", name(n)),
+                Component::Index(n) => out += &format!("[{n}]"),
+                Component::Any => out += "[*]",
+            }
+        }
+        out
+    }
+
+    fn quoted(s: &str) -> String {
+        let mut out = String::from("'");
+        for c in s.chars() {
+            if c == '\\' || c == '\'' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('\'');
+        out
+    }
+
+    fn literal(l: &Literal) -> String {
+        match l {
+            Literal::String(s) => quoted(s),
+            Literal::Int(n) | Literal::Float(n) => n.clone(),
+            Literal::Bool(b) => b.to_string(),
+            Literal::Timestamp(s) => format!("t{}", quoted(s)),
+            Literal::Hex(s) => format!("h{}", quoted(s)),
+            Literal::Binary(s) => format!("b{}", quoted(s)),
+            Literal::Set(items) => {
+                let parts: Vec<String> = items.iter().map(literal).collect();
+                format!("({})", parts.join(", "))
+            }
+            Literal::None => String::new(),
+        }
+    }
+}
+
+/// The RPZ zone grammar the DNS tests read zones with, against the DNS target's writer:
+/// - a refused zone names a line of the file;
+/// - in an accepted zone every record is the one spelling the writer gives its meaning (the
+///   owner and target written back from the decoded record are the text of its line);
+/// - the accepted records written again by the DNS target's record writer read back to the
+///   same triggers and actions;
+/// - a network taken from the input's bytes, written as a response-IP owner, decodes to the
+///   same network.
+pub fn zone(data: &[u8]) {
+    use iocc::grammar::rpz::parse_zone;
+    ip_owner_round_trip(data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let zone = match parse_zone(text) {
+        Ok(z) => z,
+        Err(e) => {
+            assert!(e.line >= 1 && e.line <= lines.len().max(1), "{e:?}");
+            return;
+        }
+    };
+    for r in &zone.records {
+        let line = lines.get(r.line - 1).copied().unwrap_or_default();
+        let spelled = format!("{} CNAME {}", owner(&r.trigger), target(&r.action));
+        assert_eq!(line, spelled, "line {}", r.line);
+    }
+    rewrite_zone(&zone);
+}
+
+/// The owner the DNS target writes for a trigger.
+fn owner(t: &iocc::grammar::rpz::Trigger) -> String {
+    use iocc::grammar::rpz::Trigger;
+    match t {
+        Trigger::Ip(net) => iocc::targets::dns::rpz::ip_owner(net),
+        Trigger::Name { name, wildcard } => format!("{}{name}", if *wildcard { "*." } else { "" }),
+    }
+}
+
+/// The action of the catalogue model a read action stands for (`None` for passthru, which
+/// the writer spells for exceptions only).
+fn model_action(a: &iocc::grammar::rpz::RpzAction) -> Option<iocc::model::RpzAction> {
+    use iocc::grammar::rpz::RpzAction as Read;
+    use iocc::model::RpzAction as Model;
+    Some(match a {
+        Read::Nxdomain => Model::Nxdomain,
+        Read::Nodata => Model::Nodata,
+        Read::Drop => Model::Drop,
+        Read::Passthru => return None,
+        Read::Redirect(host) => Model::Redirect(host.clone()),
+    })
+}
+
+/// The CNAME target the DNS target writes for an action.
+fn target(a: &iocc::grammar::rpz::RpzAction) -> String {
+    match model_action(a) {
+        Some(m) => iocc::targets::dns::rpz::target(&m),
+        None => iocc::targets::dns::rpz::PASSTHRU.to_owned(),
+    }
+}
+
+/// Writes the names, exceptions and networks of a read zone with the DNS target's record
+/// writer (one action for all, as the writer has) and reads them back.
+fn rewrite_zone(zone: &iocc::grammar::rpz::Zone) {
+    use iocc::grammar::rpz::{parse_zone, RpzAction, Trigger};
+    let action = zone
+        .records
+        .iter()
+        .find_map(|r| model_action(&r.action))
+        .unwrap_or(iocc::model::RpzAction::Nxdomain);
+    let (mut names, mut exceptions, mut v4, mut v6) = (Vec::new(), Vec::new(), vec![], vec![]);
+    for r in &zone.records {
+        match &r.trigger {
+            Trigger::Name {
+                name,
+                wildcard: false,
+            } if r.action == RpzAction::Passthru => exceptions.push(name.as_str()),
+            Trigger::Name {
+                name,
+                wildcard: false,
+            } => names.push(name.as_str()),
+            Trigger::Name { .. } => {}
+            Trigger::Ip(ipnet::IpNet::V4(n)) => v4.push(*n),
+            Trigger::Ip(ipnet::IpNet::V6(n)) => v6.push(*n),
+        }
+    }
+    let body = iocc::targets::dns::rpz::ZoneBody {
+        names: &names,
+        exceptions: &exceptions,
+        v4: &v4,
+        v6: &v6,
+        action: &action,
+    };
+    let mut text = format!(
+        "$TTL {}\n@ SOA a. b. {} 1 2 3 4\n@ NS a.\n",
+        zone.ttl, zone.serial
+    );
+    let mut records = Vec::new();
+    iocc::targets::dns::rpz::write_records(&mut records, &body)
+        .unwrap_or_else(|e| panic!("a name the zone grammar accepts is refused: {e}"));
+    text.push_str(std::str::from_utf8(&records).expect("records are UTF-8"));
+    let again = parse_zone(&text)
+        .unwrap_or_else(|e| panic!("the written zone does not read: {e:?}\n{text}"));
+    let wrote = |trigger: Trigger, action: RpzAction| (trigger, action);
+    let read = |a: &iocc::model::RpzAction| match a {
+        iocc::model::RpzAction::Nxdomain => RpzAction::Nxdomain,
+        iocc::model::RpzAction::Nodata => RpzAction::Nodata,
+        iocc::model::RpzAction::Drop => RpzAction::Drop,
+        iocc::model::RpzAction::Redirect(h) => RpzAction::Redirect(h.clone()),
+    };
+    let mut expected = Vec::new();
+    for (list, act) in [(&names, read(&action)), (&exceptions, RpzAction::Passthru)] {
+        for n in list.iter() {
+            for wildcard in [false, true] {
+                let name = (*n).to_owned();
+                expected.push(wrote(Trigger::Name { name, wildcard }, act.clone()));
+            }
+        }
+    }
+    let nets = v4.iter().map(|n| ipnet::IpNet::V4(*n));
+    for n in nets.chain(v6.iter().map(|n| ipnet::IpNet::V6(*n))) {
+        expected.push(wrote(Trigger::Ip(n), read(&action)));
+    }
+    let got: Vec<_> = again
+        .records
+        .into_iter()
+        .map(|r| (r.trigger, r.action))
+        .collect();
+    assert_eq!(got, expected, "\n{text}");
+    assert_eq!((again.ttl, again.serial), (zone.ttl, zone.serial));
+}
+
+/// A network made of the input's first bytes (byte 0: family and prefix length, then the
+/// address), written as a response-IP owner, decodes to itself.
+fn ip_owner_round_trip(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let net = if pick & 0x80 == 0 {
+        let Some(octets) = rest.get(..4) else { return };
+        let octets: [u8; 4] = octets.try_into().expect("four bytes");
+        let len = 1 + (pick & 0x7f) % 32;
+        ipnet::IpNet::V4(
+            ipnet::Ipv4Net::new(octets.into(), len)
+                .expect("a prefix length of 1-32")
+                .trunc(),
+        )
+    } else {
+        let Some(octets) = rest.get(..16) else { return };
+        let octets: [u8; 16] = octets.try_into().expect("sixteen bytes");
+        let len = 1 + (pick & 0x7f) % 128;
+        ipnet::IpNet::V6(
+            ipnet::Ipv6Net::new(octets.into(), len)
+                .expect("a prefix length of 1-128")
+                .trunc(),
+        )
+    };
+    let written = iocc::targets::dns::rpz::ip_owner(&net);
+    let owner = written.strip_suffix(".rpz-ip").expect("an rpz-ip owner");
+    assert_eq!(iocc::grammar::rpz::decode_ip(owner), Ok(net), "{written}");
+}
+
 /// A fuzz entry function: arbitrary bytes in, a panic when an invariant breaks.
 pub type Entry = fn(&[u8]);
 
@@ -307,4 +667,6 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("bulk", bulk),
     ("grammar", grammar),
     ("rule", rule),
+    ("pattern", pattern),
+    ("zone", zone),
 ];

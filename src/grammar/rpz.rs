@@ -12,7 +12,8 @@
 //! owner   = ip-trigger | [ "*." ] name
 //! ip-trigger = prefix "." ( v4-labels | v6-labels ) ".rpz-ip"
 //! target  = "." | "*." | "rpz-drop." | "rpz-passthru." | absname
-//! name    = label { "." label }       label = [a-z0-9] ( [a-z0-9-]{0,61} [a-z0-9] )?
+//! name    = label { "." label }  (at most 253 characters)
+//! label   = [a-z0-9] ( [a-z0-9-]{0,61} [a-z0-9] )?
 //! ```
 //!
 //! Guarantees: [`parse_zone`] accepts exactly that, line by line, and refuses anything else
@@ -34,6 +35,8 @@ use nom::combinator::{all_consuming, map, map_res, recognize, value};
 use nom::multi::separated_list1;
 use nom::sequence::{preceded, terminated};
 use nom::{IResult, Parser};
+
+use crate::validate::MAX_NAME;
 
 /// What a record does to a match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +97,14 @@ fn label(i: &str) -> R<'_, &str> {
     Ok((rest, l))
 }
 
+/// A name of at most [`MAX_NAME`] characters: the DNS target writes no longer one (its
+/// `ldh` check refuses it), so a zone holding one was not written by iocc.
 fn name(i: &str) -> R<'_, &str> {
-    recognize(separated_list1(char('.'), label)).parse(i)
+    let (rest, n) = recognize(separated_list1(char('.'), label)).parse(i)?;
+    if n.len() > MAX_NAME {
+        return Err(nom::Err::Error(()));
+    }
+    Ok((rest, n))
 }
 
 fn absname(i: &str) -> R<'_, &str> {
@@ -327,8 +336,9 @@ pub fn parse_zone(text: &str) -> Result<Zone, ZoneError> {
             serial,
             records,
         }),
+        // The last line, or line 1 of an empty file: a position inside the file.
         _ => Err(ZoneError {
-            line: text.lines().count(),
+            line: text.lines().count().max(1),
             message: "the zone lacks its $TTL, SOA or NS".into(),
         }),
     }
@@ -422,6 +432,8 @@ mod tests {
         );
         assert_eq!(zone.records[5].action, RpzAction::Nodata);
         let head = "$TTL 300\n@ SOA a. b. 1 2 3 4 5\n@ NS a.\n";
+        // A name of 257 characters, longer than any the DNS target writes.
+        let long = format!("{}.example CNAME .\n", ["a"; 125].join("."));
         for (bad, line) in [
             ("$ORIGIN evil.\n", 4),
             ("bad.example 300 CNAME .\n", 4),
@@ -434,10 +446,16 @@ mod tests {
             ("33.1.2.3.4.rpz-ip CNAME .\n", 4),
             ("bad.example CNAME evil\n", 4),
             ("bad.example CNAME .\n$INCLUDE /etc/passwd\n", 5),
+            (long.as_str(), 4),
         ] {
             let e = parse_zone(&format!("{head}{bad}")).unwrap_err();
             assert_eq!(e.line, line, "{bad:?}: {e:?}");
         }
         assert!(parse_zone("@ SOA a. b. 1 2 3 4 5\n").is_err());
+        assert_eq!(
+            parse_zone("").unwrap_err().line,
+            1,
+            "an empty zone is refused at line 1"
+        );
     }
 }

@@ -66,3 +66,21 @@ fn every_fuzz_target_is_replayed() {
     replayed.sort();
     assert_eq!(bins, replayed);
 }
+
+#[test]
+fn every_corpus_and_regression_folder_names_a_target() {
+    let targets: Vec<&str> = entries::TARGETS.iter().map(|(n, _)| *n).collect();
+    for folder in ["corpus", "regressions"] {
+        let dir = root().join("fuzz").join(folder);
+        for entry in std::fs::read_dir(&dir)
+            .expect("read a fuzz folder")
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                targets.contains(&name.as_str()),
+                "fuzz/{folder}/{name} is replayed by no target (targets: {targets:?})"
+            );
+        }
+    }
+}
