@@ -137,14 +137,18 @@ pub fn fixed_mtime(c: &crate::model::Catalogue) -> u64 {
         .unwrap_or(0)
 }
 
+/// Catalogue text escaped for Markdown.
+fn markdown(s: &str) -> String {
+    let mut out = String::new();
+    // The Markdown escaper only adds backslashes; it never refuses.
+    let _ = escape_markdown(s, &mut out);
+    out
+}
+
 /// The coverage table: one row per indicator, bulk list and detection, one column per target.
 pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
     let cat = &c.catalogue;
-    let e = |s: &str| {
-        let mut out = String::new();
-        let _ = escape_markdown(s, &mut out);
-        out
-    };
+    let e = markdown;
     let mut md = String::new();
     md.push_str(&format!(
         "# {} {}\n\n{}\n\nCatalogue `{}` version {} ({}), published by {}. Advisory {} ({}, last modified {}).\n\n",
@@ -212,6 +216,18 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
         }
         md.push('\n');
     }
+    not_carried_table(&mut md, reports);
+    md.push_str(&format!(
+        "\n## Verify\n\n```sh\nsha256sum -c {name}.tar.gz.sha256\niocc verify {name}.tar.gz\n```\n\n`{MANIFEST}` lists the SHA-256 of every file; `iocc verify` recomputes them all.\n",
+        name = archive_stem(cat)
+    ));
+    md
+}
+
+/// The bundle README's table of items a target leaves out or carries in part, one row per
+/// target and reason.
+fn not_carried_table(md: &mut String, reports: &[TargetReport]) {
+    let e = markdown;
     let groups: Vec<_> = reports
         .iter()
         .flat_map(|r| {
@@ -233,11 +249,6 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
             ));
         }
     }
-    md.push_str(&format!(
-        "\n## Verify\n\n```sh\nsha256sum -c {name}.tar.gz.sha256\niocc verify {name}.tar.gz\n```\n\n`{MANIFEST}` lists the SHA-256 of every file; `iocc verify` recomputes them all.\n",
-        name = archive_stem(cat)
-    ));
-    md
 }
 
 fn archive_stem(c: &crate::model::Catalogue) -> String {

@@ -28,6 +28,7 @@ pub mod net;
 pub mod output;
 pub mod progress;
 pub mod publish;
+pub mod radix;
 pub mod release_set;
 pub mod render;
 pub mod report;

@@ -185,7 +185,7 @@ pub fn show_v6(n: &Ipv6Net) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -337,11 +337,9 @@ mod tests {
         assert_eq!(parse_v4(b"1.2.3.4/\xb8"), None);
     }
 
-    /// Random short strings over the characters of an address: the one-pass parser agrees
-    /// with the split reading, and whatever it takes the general parser takes as the same
-    /// network.
-    #[test]
-    fn parse_v4_agrees_with_the_split_reading_and_the_general_parser() {
+    /// Random short strings over the characters of an address, mostly shaped like an
+    /// address or a network; `validate::bulk`'s tests run the general parser on them too.
+    pub(crate) fn address_like_inputs() -> Vec<Vec<u8>> {
         const NUMBERS: &[&str] = &[
             "0", "1", "8", "9", "10", "16", "24", "99", "100", "199", "255", "32", "256", "01",
             "007", "1000", "33", "", "x", "1 ",
@@ -356,23 +354,33 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
+        (0..100_000)
+            .map(|_| {
+                // Mostly the shapes of an address (7 pieces) and a network (9, often with a
+                // `/` before the length), sometimes any length.
+                let pieces = match next(4) {
+                    0 => 5 + next(6),
+                    _ => 7 + 2 * next(2),
+                };
+                (0..pieces)
+                    .flat_map(|i| {
+                        if i == 7 && next(2) == 0 {
+                            return "/".bytes();
+                        }
+                        let from = if i % 2 == 0 { NUMBERS } else { BETWEEN };
+                        from[next(from.len())].bytes()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The one-pass parser agrees with the split reading, and the inputs reach its accepting
+    /// path often enough to mean something.
+    #[test]
+    fn parse_v4_agrees_with_the_split_reading() {
         let mut taken = 0;
-        for _ in 0..100_000 {
-            // Mostly the shapes of an address (7 pieces) and a network (9, often with a `/`
-            // before the length), sometimes any length.
-            let pieces = match next(4) {
-                0 => 5 + next(6),
-                _ => 7 + 2 * next(2),
-            };
-            let text: Vec<u8> = (0..pieces)
-                .flat_map(|i| {
-                    if i == 7 && next(2) == 0 {
-                        return "/".bytes();
-                    }
-                    let from = if i % 2 == 0 { NUMBERS } else { BETWEEN };
-                    from[next(from.len())].bytes()
-                })
-                .collect();
+        for text in address_like_inputs() {
             let fast = parse_v4(&text);
             assert_eq!(
                 fast,
@@ -380,12 +388,7 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&text)
             );
-            if let Some((a, len)) = fast {
-                taken += 1;
-                let general = crate::validate::bulk::parse_net(std::str::from_utf8(&text).unwrap());
-                let want = ipnet::IpNet::V4(Ipv4Net::new(Ipv4Addr::from(a), len).unwrap());
-                assert_eq!(general.ok(), Some(want));
-            }
+            taken += usize::from(fast.is_some());
         }
         assert!(
             taken > 1_000,

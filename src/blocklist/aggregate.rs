@@ -12,7 +12,7 @@
 //! Why not `IpNet::aggregate`: it merges, but cannot subtract the allowlist; working on
 //! `[first, last]` intervals does both in one representation.
 
-pub(crate) mod radix;
+use crate::radix;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 

@@ -36,7 +36,7 @@ use nom::multi::separated_list1;
 use nom::sequence::{preceded, terminated};
 use nom::{IResult, Parser};
 
-use crate::validate::MAX_NAME;
+use crate::model::MAX_NAME;
 
 /// What a record does to a match.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,3 +6,7 @@ pub mod packed;
 pub mod raw;
 
 pub use catalogue::*;
+
+/// Longest domain name without the root dot, in bytes (RFC 1035: 255 on the wire). `validate`
+/// refuses longer names and the zone grammar longer owners, so both read it from here.
+pub const MAX_NAME: usize = 253;

@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use crate::blocklist::aggregate::radix;
+use crate::radix;
 
 /// An IPv4 address or network (the network address, host bits clear) and its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

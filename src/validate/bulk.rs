@@ -482,6 +482,25 @@ fn io_diag(file: &Path, shown: &str, e: &std::io::Error) -> Diagnostic {
 mod tests {
     use super::*;
 
+    /// Whatever address or network the one-pass IPv4 parser of `net` takes, the general
+    /// parser takes as the same network, so the fast path never changes what a list means.
+    #[test]
+    fn the_one_pass_ipv4_parser_agrees_with_the_general_parser() {
+        for text in crate::net::tests::address_like_inputs() {
+            if let Some((a, len)) = crate::net::parse_v4(&text) {
+                let general = parse_net(std::str::from_utf8(&text).unwrap());
+                let want =
+                    IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(a), len).unwrap());
+                assert_eq!(
+                    general.ok(),
+                    Some(want),
+                    "{}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
     fn raw(path: &str, format: Option<&str>, column: Option<&str>) -> RawBulkList {
         serde_yaml::from_str(&format!(
             "{{id: b, path: '{path}', kind: address{}{}}}",

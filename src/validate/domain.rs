@@ -15,8 +15,7 @@ use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
 /// Longest label, in bytes (RFC 1035).
 pub const MAX_LABEL: usize = 63;
-/// Longest name without the root dot, in bytes (RFC 1035: 255 on the wire).
-pub const MAX_NAME: usize = 253;
+pub use crate::model::MAX_NAME;
 
 /// The label separators of UTS #46: `.` and its full-width and ideographic forms.
 const DOTS: [char; 4] = ['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'];

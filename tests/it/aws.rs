@@ -33,9 +33,11 @@ const REFUSED: &[&str] = &[
     "detection_filter",
 ];
 
-/// Builds the fixtures whose names start with `prefix` with the suricata and AWS targets.
-fn build_fixture(prefix: &str) -> PathBuf {
-    let dir = scratch(&format!("aws-{prefix}"));
+/// Builds the fixtures whose names start with `prefix` with the suricata and AWS targets, in
+/// a scratch folder of the calling test's own (tests run in parallel, and `scratch` empties
+/// the folder it hands out).
+fn build_fixture(test: &str, prefix: &str) -> PathBuf {
+    let dir = scratch(&format!("aws-{test}-{prefix}"));
     let iocs = dir.join("iocs");
     std::fs::create_dir_all(&iocs).unwrap();
     for e in std::fs::read_dir(root().join("tests/fixtures"))
@@ -74,10 +76,10 @@ fn files_with(dir: &Path, ext: &str) -> Vec<PathBuf> {
 }
 
 /// Every profile under test: the committed one and the fixtures' (hostile and large).
-fn every_profile() -> Vec<PathBuf> {
+fn every_profile(test: &str) -> Vec<PathBuf> {
     let mut all = profiles(&root());
     for prefix in ["hostile-suricata", "suricata-large", "dns-hostile"] {
-        all.extend(profiles(&build_fixture(prefix)));
+        all.extend(profiles(&build_fixture(test, prefix)));
     }
     all
 }
@@ -88,7 +90,7 @@ fn cfn_lint_accepts_every_template() {
         return;
     };
     let mut n = 0;
-    for p in every_profile() {
+    for p in every_profile("cfn-lint") {
         let templates = files_with(&p.join("cloudformation"), "json");
         assert!(!templates.is_empty(), "{} has no template", p.display());
         let o = Command::new(&cfn_lint).args(&templates).output().unwrap();
@@ -135,7 +137,7 @@ fn cfn_lint_accepts_every_template() {
 fn rule_groups_load_in_suricata_7_and_8_and_refuse_nothing_aws_lacks() {
     let s7 = engine("suricata");
     let s8 = suricata8();
-    for p in every_profile() {
+    for p in every_profile("load") {
         for rules in files_with(&p, "rules") {
             let text = std::fs::read_to_string(&rules).unwrap();
             for line in rule_lines(&text) {
@@ -167,7 +169,7 @@ fn rule_groups_load_in_suricata_7_and_8_and_refuse_nothing_aws_lacks() {
 
 #[test]
 fn large_lists_become_ip_only_groups_and_domains_a_domain_list() {
-    let dir = build_fixture("suricata-large");
+    let dir = build_fixture("large", "suricata-large");
     let p = dir.join(format!("out/suricata-large/{TARGET}"));
     let pack =
         std::fs::read_to_string(dir.join("out/suricata-large/suricata/suricata-large.rules"))
@@ -266,7 +268,7 @@ fn contec_replays_raise_the_packs_sids() {
 /// The hostile file hash is not carried (Network Firewall has no file keywords).
 #[test]
 fn hostile_strings_keep_every_rule_group_in_shape() {
-    let dir = build_fixture("hostile-suricata");
+    let dir = build_fixture("hostile", "hostile-suricata");
     let p = dir.join(format!("out/hostile-suricata/{TARGET}"));
     let allowed: BTreeSet<&str> = [
         "msg",
