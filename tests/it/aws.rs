@@ -34,24 +34,13 @@ const REFUSED: &[&str] = &[
 ];
 
 /// Builds the fixtures whose names start with `prefix` with the suricata and AWS targets, in
-/// a scratch folder of the calling test's own (tests run in parallel, and `scratch` empties
-/// the folder it hands out).
+/// a scratch folder of the calling test's own.
 fn build_fixture(test: &str, prefix: &str) -> PathBuf {
-    let dir = scratch(&format!("aws-{test}-{prefix}"));
-    let iocs = dir.join("iocs");
-    std::fs::create_dir_all(&iocs).unwrap();
-    for e in std::fs::read_dir(root().join("tests/fixtures"))
-        .unwrap()
-        .flatten()
-    {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(prefix) {
-            std::fs::copy(e.path(), iocs.join(&name)).unwrap();
-        }
-    }
-    let o = iocc_in(&dir, &["build", "--target", "suricata", "--target", TARGET]);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
-    dir
+    build_fixtures(
+        &format!("aws-{test}-{prefix}"),
+        prefix,
+        &["suricata", TARGET],
+    )
 }
 
 /// The profile folders under `base/out`.

@@ -125,6 +125,31 @@ pub fn build(dir: &Path, catalogue: &Path, targets: &[&str]) -> PathBuf {
     out
 }
 
+/// Copies the fixture files whose names start with `prefix` into `<scratch folder>/iocs/`
+/// and builds `targets` there; the build must succeed. Returns the scratch folder. Give each
+/// test its own `folder`: tests run in parallel and `scratch` empties the folder it hands out.
+pub fn build_fixtures(folder: &str, prefix: &str, targets: &[&str]) -> PathBuf {
+    let dir = scratch(folder);
+    let iocs = dir.join("iocs");
+    std::fs::create_dir_all(&iocs).unwrap();
+    for e in std::fs::read_dir(root().join("tests/fixtures"))
+        .unwrap()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(prefix) {
+            std::fs::copy(e.path(), iocs.join(&name)).unwrap();
+        }
+    }
+    let mut args = vec!["build"];
+    for t in targets {
+        args.extend(["--target", t]);
+    }
+    let o = iocc_in(&dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
+    dir
+}
+
 /// Every file under `dir`, by relative path, with its bytes.
 pub fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut m = BTreeMap::new();

@@ -13,25 +13,10 @@ use crate::traffic::{suricatas, Suricata};
 
 const CONTEC_RULES: &str = "out/contec-cms8000/suricata/contec-cms8000.rules";
 
-/// Copies fixture files whose names start with `prefix` into `<scratch>/iocs/` and builds
-/// the suricata target there. Returns the scratch folder.
+/// Builds the fixtures whose names start with `prefix` with the suricata target, in a
+/// scratch folder of the calling test's own. Returns the scratch folder.
 pub(crate) fn build_fixture(prefix: &str, test: &str) -> PathBuf {
-    // One folder per test: tests run in parallel and `scratch` empties its folder.
-    let dir = scratch(&format!("suricata-{test}-{prefix}"));
-    let iocs = dir.join("iocs");
-    std::fs::create_dir_all(&iocs).unwrap();
-    for e in std::fs::read_dir(root().join("tests/fixtures"))
-        .unwrap()
-        .flatten()
-    {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(prefix) {
-            std::fs::copy(e.path(), iocs.join(&name)).unwrap();
-        }
-    }
-    let o = iocc_in(&dir, &["build", "--target", "suricata"]);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), stdout(&o));
-    dir
+    build_fixtures(&format!("suricata-{test}-{prefix}"), prefix, &["suricata"])
 }
 
 fn pack(dir: &Path, id: &str) -> PathBuf {
