@@ -227,7 +227,6 @@ pub fn readme(c: &Compiled, files: &BTreeMap<String, Vec<u8>>) -> String {
 /// The bundle README's table of items a target leaves out or carries in part, one row per
 /// target and reason.
 fn not_carried_table(md: &mut String, reports: &[TargetReport]) {
-    let e = markdown;
     let groups: Vec<_> = reports
         .iter()
         .flat_map(|r| {
@@ -239,13 +238,13 @@ fn not_carried_table(md: &mut String, reports: &[TargetReport]) {
     if !groups.is_empty() {
         md.push_str("\n### Not carried, or carried only in part\n\n| Target | Items | Carried | Why |\n|---|---|---|---|\n");
         for (t, g) in groups {
-            let ids: Vec<String> = g.ids.iter().map(|id| e(id)).collect();
+            let ids: Vec<String> = g.ids.iter().map(|id| markdown(id)).collect();
             let carried = if g.partly { "in part" } else { "no" };
             md.push_str(&format!(
                 "| {} | {} | {carried} | {} |\n",
-                e(t),
+                markdown(t),
                 ids.join(", "),
-                e(g.reason)
+                markdown(g.reason)
             ));
         }
     }

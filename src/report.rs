@@ -50,8 +50,8 @@ pub fn by_reason(coverage: &Coverage) -> Vec<ReasonGroup<'_>> {
 pub fn carried_phrase(carried: usize, items: usize) -> String {
     match (carried, items) {
         (_, 0) => "has no items to carry".to_owned(),
-        (_, 1) if carried == 1 => "carries its only item".to_owned(),
-        (_, 1) => "does not carry its only item".to_owned(),
+        (1, 1) => "carries its only item".to_owned(),
+        (0, 1) => "does not carry its only item".to_owned(),
         (c, n) if c == n => format!("carries all {n} items"),
         (0, n) => format!("carries none of the {n} items"),
         (c, n) => format!("carries {c} of {}", count(n, "item", "items")),

@@ -65,6 +65,13 @@ pub struct Category {
     pub nets: Vec<IpNet>,
 }
 
+/// Why a port indicator gets no rule of its own; every target that pairs ports with hosts in
+/// its detections gives this reason.
+pub const PORT_ALONE: &str = "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts";
+
+/// Why a URL indicator gets no Suricata rule.
+pub const URL_UNSEEN: &str = "URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead";
+
 /// An item the rules cannot express, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotExpressed {
@@ -305,14 +312,8 @@ impl Builder<'_> {
                     let role = i.meta.role.as_deref();
                     self.domain_rules(&format!("indicator/{}", i.id), role, d, &i.meta);
                 }
-                Observable::Url(_) => self.out.skip(
-                    &i.id,
-                    "URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead",
-                ),
-                Observable::Port { .. } => self.out.skip(
-                    &i.id,
-                    "a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts",
-                ),
+                Observable::Url(_) => self.out.skip(&i.id, URL_UNSEEN),
+                Observable::Port { .. } => self.out.skip(&i.id, PORT_ALONE),
                 // Lowered last ([`Builder::file_hashes`]).
                 Observable::FileHash { .. } => {}
             }

@@ -238,7 +238,7 @@ impl Target for Aws {
     fn support(&self, item: &Item) -> Support {
         match item.kind {
             ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where the firewall sees no URL; block the host or domain instead".into()),
-            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            ItemKind::Port => Support::No(crate::rules::lower::PORT_ALONE.into()),
             k if k.is_hash() => Support::No("AWS Network Firewall refuses Suricata's file keywords (filesha256, filemd5)".into()),
             ItemKind::Domain | ItemKind::DomainList => Support::Partly("a domain list rule group matches TLS SNI and HTTP Host, not DNS lookups".into()),
             _ => Support::Yes,

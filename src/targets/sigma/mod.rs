@@ -118,7 +118,7 @@ impl Target for Sigma {
 
     fn support(&self, item: &Item) -> Support {
         match item.kind {
-            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            ItemKind::Port => Support::No(crate::rules::lower::PORT_ALONE.into()),
             k if k.is_hash() => Support::No("a file hash is matched by file scanners, not in logs: the files target carries it (YARA, ClamAV)".into()),
             ItemKind::Detection => Support::Partly("matched in connection logs on its addresses, transport and destination ports; a payload or RPC condition, and a port bound to one transport, are not visible there".into()),
             _ => Support::Yes,

@@ -138,8 +138,8 @@ impl Target for Suricata {
     fn support(&self, item: &super::Item) -> super::Support {
         use super::{ItemKind, Support};
         match item.kind {
-            ItemKind::Url => Support::No("URLs are not matched: most traffic is HTTPS, where Suricata sees no URL; block the host or domain instead".into()),
-            ItemKind::Port => Support::No("a port alone matches ordinary services (e.g. 515/tcp is also LPD printing); detections pair ports with hosts".into()),
+            ItemKind::Url => Support::No(crate::rules::lower::URL_UNSEEN.into()),
+            ItemKind::Port => Support::No(crate::rules::lower::PORT_ALONE.into()),
             k if k.is_hash() => Support::Partly("matched in files Suricata tracks (HTTP, SMTP, FTP, SMB, NFS), once it has seen the whole file (stream.reassembly.depth and the HTTP body limits must cover it)".into()),
             _ => Support::Yes,
         }
