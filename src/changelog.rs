@@ -256,14 +256,13 @@ fn rules(plan: Option<&RulePlan>) -> BTreeMap<(u32, u32), &PlannedRule> {
     plan.map(|p| &p.rules)
         .into_iter()
         .flatten()
-        .map(|r| ((r.rule.gid(), r.sid), r))
+        .map(|r| ((r.gid(), r.sid), r))
         .collect()
 }
 
 /// A rule's msg as the published rule carries it.
 fn rule_msg(r: &PlannedRule) -> String {
-    e(&r.rule
-        .msg()
+    e(&r.msg()
         .map_or_else(|| "(no msg)".to_owned(), |m| Suricata7.as_read(m)))
 }
 
@@ -285,7 +284,7 @@ fn profile_rules(plan: Option<&RulePlan>) -> BTreeMap<(u32, u32), &PlannedRule> 
     p.ip_only
         .iter()
         .filter(|r| !pack.contains(r.key.as_str()))
-        .map(|r| ((r.rule.gid(), r.sid), r))
+        .map(|r| ((r.gid(), r.sid), r))
         .collect()
 }
 
@@ -354,7 +353,7 @@ fn rule_changes(
         .iter()
         .filter_map(|(k, r)| {
             o.get(k)
-                .filter(|old| old.rule != r.rule)
+                .filter(|old| old.rule() != r.rule())
                 .map(|old| (*old, *r))
         })
         .collect();
@@ -633,12 +632,11 @@ mod tests {
             }
             let text = String::from_utf8_lossy(bytes);
             for (_, rule) in crate::rules::read::read_text(&text).unwrap() {
-                rules.push(PlannedRule {
-                    key: format!("k{}", rule.sid().unwrap()),
-                    sid: rule.sid().unwrap(),
-                    rev: rule.rev().unwrap(),
+                rules.push(PlannedRule::new(
+                    format!("k{}", rule.sid().unwrap()),
+                    (rule.sid().unwrap(), rule.rev().unwrap()),
                     rule,
-                });
+                ));
             }
         }
         let plan = (!rules.is_empty()).then(|| RulePlan {

@@ -7,12 +7,14 @@
 //! `--locked`/`--check`); a missing lock is an empty one, an unreadable one an error at its
 //! line, and a SID range without room for the rules an error at `policy.sid-range`.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 
 use super::lock::{self, AssignError, Entry, Lock};
 use super::lower::{lower, lower_ip_only, DataFile, Lowered, NotExpressed};
+use super::members::Members;
 use super::model::{Rule, RuleOption};
 use crate::diag::{display, At, Code, Diagnostic};
 use crate::model::Catalogue;
@@ -38,8 +40,53 @@ pub struct PlannedRule {
     pub key: String,
     pub sid: u32,
     pub rev: u32,
-    /// The rule, `sid`, `rev` and `updated_at` included.
-    pub rule: Rule,
+    /// The rule, `sid`, `rev` and `updated_at` included; a grouped rule holds `any` where
+    /// its `members` go.
+    frame: Rule,
+    members: Option<Members>,
+}
+
+impl PlannedRule {
+    /// A planned rule whose header is complete.
+    pub fn new(key: String, (sid, rev): (u32, u32), rule: Rule) -> PlannedRule {
+        PlannedRule {
+            key,
+            sid,
+            rev,
+            frame: rule,
+            members: None,
+        }
+    }
+
+    /// The rule as it is written: identity, options and the whole header (a grouped rule's
+    /// networks are put in place here, one rule at a time).
+    pub fn rule(&self) -> Cow<'_, Rule> {
+        match &self.members {
+            Some(m) => Cow::Owned(m.fill(self.frame.clone())),
+            None => Cow::Borrowed(&self.frame),
+        }
+    }
+
+    /// The rule's options (msg, references, identity, metadata), without building a grouped
+    /// rule's header.
+    pub fn options(&self) -> &[RuleOption] {
+        &self.frame.options
+    }
+
+    /// The rule's msg, as in the model (before the dialect escapes it).
+    pub fn msg(&self) -> Option<&str> {
+        self.frame.msg()
+    }
+
+    /// The rule's gid.
+    pub fn gid(&self) -> u32 {
+        self.frame.gid()
+    }
+
+    /// The CVE numbers the rule references.
+    pub fn cve_references(&self) -> impl Iterator<Item = &str> {
+        self.frame.cve_references()
+    }
 }
 
 /// An iprep category with its id.
@@ -160,14 +207,14 @@ pub fn plan_with(
     let mut wanted: Vec<(String, String)> = lowered
         .rules
         .iter()
-        .map(|r| (r.key.clone(), lock::body_hash(&r.key, &r.rule)))
+        .map(|r| (r.key.clone(), lock::body_hash(&r.key, &r.full())))
         .collect();
     // The IP-only profile's own rules take SIDs after the pack's, so adding the profile
     // changes no existing sid; a key both make must be the same rule.
     let alt = lower_ip_only(c);
     let known: std::collections::HashMap<String, String> = wanted.iter().cloned().collect();
     for r in &alt.rules {
-        let hash = lock::body_hash(&r.key, &r.rule);
+        let hash = lock::body_hash(&r.key, &r.full());
         match known.get(&r.key) {
             Some(h) => debug_assert_eq!(h, &hash, "{} differs between profiles", r.key),
             None => wanted.push((r.key.clone(), hash)),
@@ -197,7 +244,8 @@ pub fn plan_with(
         PlannedRule {
             sid: e.sid,
             rev: e.rev,
-            rule: identify(r.rule, e),
+            frame: identify(r.rule, e),
+            members: r.members,
             key: r.key,
         }
     };

@@ -9,8 +9,9 @@
 //! value that broke out of its option would show as a different option list).
 
 use super::dialect::Dialect;
+use super::model::Rule;
 use super::read::read_rule;
-use super::{PlannedRule, RulePlan};
+use super::RulePlan;
 use crate::diag::{Code, Diagnostic};
 use crate::grammar::rule::{logical_lines, parse_rule, ParsedRule};
 
@@ -28,11 +29,11 @@ fn written_options<'t>(line: &'t str, p: &ParsedRule) -> Vec<&'t str> {
         .collect()
 }
 
-/// Compares one rule line with its plan.
+/// Compares one rule line with the rule `key` of the plan, as written (its whole header).
 fn check_rule(
     line_no: usize,
     line: &str,
-    planned: &PlannedRule,
+    (key, planned): (&str, &Rule),
     dialect: &dyn Dialect,
 ) -> Result<(), Vec<Diagnostic>> {
     let parsed = parse_rule(line, line_no).map_err(|e| {
@@ -54,47 +55,41 @@ fn check_rule(
             ),
         )
     })?;
-    if rule.sid() != Some(planned.sid) || rule.rev() != Some(planned.rev) {
+    if (rule.sid(), rule.rev()) != (planned.sid(), planned.rev()) {
         return Err(bug(
             Code::RuleSyntax,
             format!(
-                "rule at line {line_no} has sid {:?} rev {:?}, expected {} rev {}",
+                "rule at line {line_no} has sid {:?} rev {:?}, expected {:?} rev {:?}",
                 rule.sid(),
                 rule.rev(),
-                planned.sid,
-                planned.rev
+                planned.sid(),
+                planned.rev()
             ),
         ));
     }
-    if rule.header != planned.rule.header {
+    if rule.header != planned.header {
         return Err(bug(
             Code::RuleSyntax,
-            format!(
-                "rule at line {line_no} does not have the header of `{}`",
-                planned.key
-            ),
+            format!("rule at line {line_no} does not have the header of `{key}`"),
         ));
     }
-    if written_options(line, &parsed) != dialect.options(&planned.rule) {
+    if written_options(line, &parsed) != dialect.options(planned) {
         return Err(bug(
             Code::RuleSyntax,
-            format!(
-                "rule at line {line_no} does not have the options of `{}`",
-                planned.key
-            ),
+            format!("rule at line {line_no} does not have the options of `{key}`"),
         ));
     }
     Ok(())
 }
 
-/// Checks one rule line written for `planned` (at `line_no` of its file): under the line
-/// limit, read back into the model, the planned header, sid, rev and options. A target that
-/// streams its pack checks each line as it writes it, and the text around the lines with
-/// [`verify_frame`].
+/// Checks one rule line written for the planned rule `key`, `planned` as written (at
+/// `line_no` of its file): under the line limit, read back into the model, the planned
+/// header, sid, rev and options. A target that streams its pack checks each line as it
+/// writes it, and the text around the lines with [`verify_frame`].
 pub fn verify_rule(
     line_no: usize,
     line: &str,
-    planned: &PlannedRule,
+    (key, planned): (&str, &Rule),
     dialect: &dyn Dialect,
 ) -> Result<(), Vec<Diagnostic>> {
     let max = dialect.max_line();
@@ -104,7 +99,7 @@ pub fn verify_rule(
             format!("line {line_no} of the pack is longer than {max} bytes or not one line"),
         ));
     }
-    check_rule(line_no, line, planned, dialect)
+    check_rule(line_no, line, (key, planned), dialect)
 }
 
 /// Checks the text a streamed pack holds around its rule lines (the template's own text,
@@ -170,7 +165,7 @@ pub fn verify(text: &str, plan: &RulePlan, dialect: &dyn Dialect) -> Result<(), 
         ));
     }
     for (l, planned) in lines.iter().zip(&plan.rules) {
-        check_rule(l.line, &l.text, planned, dialect)?;
+        check_rule(l.line, &l.text, (&planned.key, &planned.rule()), dialect)?;
     }
     Ok(())
 }
@@ -180,13 +175,13 @@ mod tests {
     use super::*;
     use crate::rules::dialect::Suricata7;
     use crate::rules::model::*;
+    use crate::rules::PlannedRule;
 
     fn planned(key: &str, sid: u32, msg: &str) -> PlannedRule {
-        PlannedRule {
-            key: key.into(),
-            sid,
-            rev: 1,
-            rule: Rule {
+        PlannedRule::new(
+            key.into(),
+            (sid, 1),
+            Rule {
                 header: Header {
                     action: Action::Alert,
                     protocol: Protocol::Ip,
@@ -202,7 +197,7 @@ mod tests {
                     RuleOption::Rev(1),
                 ],
             },
-        }
+        )
     }
 
     fn plan(rules: Vec<PlannedRule>) -> RulePlan {
@@ -230,7 +225,7 @@ mod tests {
         assert!(check(ONE, vec![planned("a", 1_000_000, "a")]).is_ok());
         // A message the escaper changes (non-ASCII, `;`) still matches its plan.
         let hostile = planned("a", 1_000_000, "é\"; sid:1;");
-        let line = Suricata7.write(&hostile.rule).unwrap();
+        let line = Suricata7.write(&hostile.rule()).unwrap();
         assert!(check(&format!("{line}\n"), vec![hostile]).is_ok());
     }
 
@@ -261,10 +256,22 @@ mod tests {
     #[test]
     fn streamed_lines_and_their_frame_are_checked() {
         let p = planned("a", 1_000_000, "a");
-        let line = Suricata7.write(&p.rule).unwrap();
-        assert!(verify_rule(2, &line, &p, &Suricata7).is_ok());
-        assert!(verify_rule(2, &line.replace("rev:1", "rev:2"), &p, &Suricata7).is_err());
-        assert!(verify_rule(2, &format!("{line}\n{line}"), &p, &Suricata7).is_err());
+        let line = Suricata7.write(&p.rule()).unwrap();
+        assert!(verify_rule(2, &line, (&p.key, &p.rule()), &Suricata7).is_ok());
+        assert!(verify_rule(
+            2,
+            &line.replace("rev:1", "rev:2"),
+            (&p.key, &p.rule()),
+            &Suricata7
+        )
+        .is_err());
+        assert!(verify_rule(
+            2,
+            &format!("{line}\n{line}"),
+            (&p.key, &p.rule()),
+            &Suricata7
+        )
+        .is_err());
         assert!(verify_frame("# head\n", "# tail\n", &Suricata7).is_ok());
         assert!(
             verify_frame("# head", "", &Suricata7).is_err(),

@@ -133,7 +133,11 @@ pub(crate) mod sample {
                 crate::rules::plan::plan(&c)
             }
             .expect("the plan is made");
-            out.extend(plan.rules.into_iter().map(|p| (p.key, p.rule)));
+            out.extend(
+                plan.rules
+                    .iter()
+                    .map(|p| (p.key.clone(), p.rule().into_owned())),
+            );
         }
         let (key, mut answer) = out
             .iter()

@@ -111,6 +111,7 @@ impl Builder<'_> {
         LoweredRule {
             key,
             rule: common.rule(header, detect, outbound),
+            members: None,
         }
     }
 

@@ -27,33 +27,33 @@ pub struct Group {
     pub range: Range<usize>,
 }
 
-/// Groups `nets` (sorted by address, distinct; `(network address, length)` in a `width`-bit
-/// family) so that each group holds at most `cap` networks whose header text (`text_len` of
-/// each, plus a comma between) is at most `budget` characters.
-pub fn group(
-    nets: &[(u128, u8)],
-    width: u8,
-    cap: usize,
-    budget: usize,
-    text_len: impl Fn(&(u128, u8)) -> usize,
+/// Groups `nets` (sorted by address, distinct; `key` gives each one's `(network address,
+/// length)` in a `width`-bit family) so that each group holds at most `cap` networks whose
+/// header text (`text_len` of each, plus a comma between) is at most `budget` characters.
+pub fn group<T: Copy>(
+    nets: &[T],
+    key: impl Fn(T) -> (u128, u8),
+    (width, cap, budget): (u8, usize, usize),
+    text_len: impl Fn(T) -> usize,
 ) -> Vec<Group> {
     // Prefix sums of the text lengths: the length of any range in O(1).
     let mut sums = Vec::with_capacity(nets.len() + 1);
     sums.push(0usize);
-    for n in nets {
+    for &n in nets {
         let last = sums[sums.len() - 1];
         sums.push(last + text_len(n) + 1);
     }
     let fits = |r: &Range<usize>| r.len() <= cap && sums[r.end] - sums[r.start] <= budget + 1;
     let mut out = Vec::new();
-    split(nets, 0..nets.len(), (0, 0), width, &fits, &mut out);
+    let address = |i: usize| key(nets[i]).0;
+    split(&address, 0..nets.len(), (0, 0), width, &fits, &mut out);
     out
 }
 
 /// Emits the node holding `range` as one group when it fits (or cannot be split), else its
 /// two halves.
 fn split(
-    nets: &[(u128, u8)],
+    address: &dyn Fn(usize) -> u128,
     range: Range<usize>,
     (node, depth): (u128, u8),
     width: u8,
@@ -70,11 +70,26 @@ fn split(
     let bit = 1u128 << (width - 1 - depth);
     // Every network here shares the node's bits and they are sorted: those with the next bit
     // clear come first.
-    let mid = range.start + nets[range.clone()].partition_point(|(a, _)| a & bit == 0);
-    split(nets, range.start..mid, (node, depth + 1), width, fits, out);
+    let (mut lo, mut hi) = (range.start, range.end);
+    while lo < hi {
+        let m = lo + (hi - lo) / 2;
+        if address(m) & bit == 0 {
+            lo = m + 1;
+        } else {
+            hi = m;
+        }
+    }
     split(
-        nets,
-        mid..range.end,
+        address,
+        range.start..lo,
+        (node, depth + 1),
+        width,
+        fits,
+        out,
+    );
+    split(
+        address,
+        lo..range.end,
         (node | bit, depth + 1),
         width,
         fits,
@@ -109,7 +124,7 @@ mod tests {
     }
 
     fn groups(v: &[(u128, u8)]) -> BTreeMap<(u128, u8), Vec<(u128, u8)>> {
-        group(v, 32, 50, 700, |_| 15)
+        group(v, |n| n, (32, 50, 700), |_| 15)
             .into_iter()
             .map(|g| ((g.node, g.depth), v[g.range].to_vec()))
             .collect()
@@ -119,7 +134,7 @@ mod tests {
     fn every_network_is_in_its_nodes_group_and_groups_fit() {
         let mut seed = 99;
         let v = nets(5000, &mut seed);
-        let gs = group(&v, 32, 50, 700, |_| 15);
+        let gs = group(&v, |n| n, (32, 50, 700), |_| 15);
         let mut covered = 0;
         for g in &gs {
             assert!(g.range.len() <= 50 && g.range.len() * 16 <= 701, "{g:?}");
@@ -135,8 +150,8 @@ mod tests {
         }
         assert_eq!(covered, v.len());
         // A small list is one group: the whole address space.
-        assert_eq!(group(&v[..10], 32, 50, 700, |_| 15).len(), 1);
-        assert!(group(&[], 32, 50, 700, |_| 15).is_empty());
+        assert_eq!(group(&v[..10], |n| n, (32, 50, 700), |_| 15).len(), 1);
+        assert!(group(&[] as &[(u128, u8)], |n| n, (32, 50, 700), |_| 15).is_empty());
     }
 
     /// Adding or removing one network changes one group (or splits or joins it), never the
@@ -175,9 +190,9 @@ mod tests {
     #[test]
     fn the_text_budget_splits_too() {
         let v: Vec<(u128, u8)> = (0..100u128).map(|i| (i << 8, 24)).collect();
-        let wide = group(&v, 32, 400, 100_000, |_| 15);
+        let wide = group(&v, |n| n, (32, 400, 100_000), |_| 15);
         assert_eq!(wide.len(), 1);
-        let narrow = group(&v, 32, 400, 200, |_| 15);
+        let narrow = group(&v, |n| n, (32, 400, 200), |_| 15);
         assert!(narrow.len() >= 8, "{}", narrow.len());
         assert!(narrow.iter().all(|g| g.range.len() * 16 <= 201));
     }

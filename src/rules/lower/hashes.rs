@@ -82,6 +82,7 @@ impl Builder<'_> {
                 self.out.rules.push(LoweredRule {
                     key: format!("hashes/{ext}/{proto}"),
                     rule: Rule { header, options },
+                    members: None,
                 });
             }
         }

@@ -3,6 +3,7 @@
 //! networks (iprep when the policy asks); DNS and TLS rule pairs for domains and domain lists.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -13,6 +14,7 @@ use super::{addr_list, header, Builder, Category, LoweredRule, HEADER_BUDGET};
 use crate::model::{Meta, NetworkShape};
 use crate::rules::dialect::{Dialect, Suricata7};
 use crate::rules::escape::{metadata_value, short_name};
+use crate::rules::members::{Members, Packed, Side};
 use crate::rules::model::{
     Address, Buffer, Content, Dataset, DatasetCommand, DatasetType, Header, Iprep, IprepOp,
     IprepSide, Port, Protocol, RuleOption, Transform,
@@ -60,8 +62,8 @@ struct Hosts {
 /// distinct).
 struct Shapes {
     hosts: [Hosts; 2],
-    v4_nets: Vec<(u128, u8)>,
-    v6_nets: Vec<(u128, u8)>,
+    v4_nets: Packed,
+    v6_nets: Packed,
 }
 
 impl Builder<'_> {
@@ -93,6 +95,7 @@ impl Builder<'_> {
             rule: self
                 .common(classtype, msg, list.meta)
                 .rule(header, detect, outbound),
+            members: None,
         }
     }
 
@@ -127,20 +130,13 @@ impl Builder<'_> {
         }
         match self.c.policy.suricata.networks {
             NetworkShape::Rules => {
-                self.group_rules(list, &shapes.v4_nets, 32);
-                self.group_rules(list, &shapes.v6_nets, 128);
+                self.grouped(list, shapes.v4_nets, "networks");
+                self.grouped(list, shapes.v6_nets, "networks");
             }
             NetworkShape::Iprep => {
-                let prefixes: Vec<IpNet> = shapes
-                    .v4_nets
-                    .iter()
-                    .map(|&(a, l)| IpNet::new_assert(IpAddr::from((a as u32).to_be_bytes()), l))
-                    .chain(
-                        shapes
-                            .v6_nets
-                            .iter()
-                            .map(|&(a, l)| IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)),
-                    )
+                let prefixes: Vec<IpNet> = [&shapes.v4_nets, &shapes.v6_nets]
+                    .into_iter()
+                    .flat_map(|p| (0..p.len()).map(|i| p.net(i)))
                     .collect();
                 if !prefixes.is_empty() {
                     self.iprep_rules(list, prefixes);
@@ -165,15 +161,9 @@ impl Builder<'_> {
                     match n {
                         IpNet::V4(v) if v.prefix_len() == 32 => h4.push(u32::from(v.addr())),
                         IpNet::V6(v) if v.prefix_len() == 128 => h6.push(u128::from(v.addr())),
-                        IpNet::V4(v) => {
-                            n4.push((u128::from(u32::from(v.network())), v.prefix_len()))
-                        }
+                        IpNet::V4(v) => n4.push((u32::from(v.network()), v.prefix_len())),
                         IpNet::V6(v) => n6.push((u128::from(v.network()), v.prefix_len())),
                     }
-                }
-                for v in [&mut n4, &mut n6] {
-                    v.sort_unstable();
-                    v.dedup();
                 }
                 h4.sort_unstable();
                 h4.dedup();
@@ -200,8 +190,8 @@ impl Builder<'_> {
                                 .collect(),
                         },
                     ],
-                    v4_nets: n4,
-                    v6_nets: n6,
+                    v4_nets: Packed::V4(n4).sorted(),
+                    v6_nets: Packed::V6(n6).sorted(),
                 }
             }
             Entries::List(list) => {
@@ -213,18 +203,17 @@ impl Builder<'_> {
                     v6.iter().map(|e| e.is_host().then_some((e.addr(), 16))),
                     per,
                 );
-                let mut n4: Vec<(u128, u8)> = v4
+                // Sorted already: `sorted` only drops repeats.
+                let n4 = v4
                     .iter()
                     .filter(|e| !e.is_host())
-                    .map(|e| (u128::from(e.addr), e.len))
+                    .map(|e| (e.addr, e.len))
                     .collect();
-                let mut n6: Vec<(u128, u8)> = v6
+                let n6 = v6
                     .iter()
                     .filter(|e| !e.is_host())
                     .map(|e| e.key())
                     .collect();
-                n4.dedup();
-                n6.dedup();
                 Shapes {
                     hosts: [
                         Hosts {
@@ -244,8 +233,8 @@ impl Builder<'_> {
                                 .collect(),
                         },
                     ],
-                    v4_nets: n4,
-                    v6_nets: n6,
+                    v4_nets: Packed::V4(n4).sorted(),
+                    v6_nets: Packed::V6(n6).sorted(),
                 }
             }
         }
@@ -319,54 +308,64 @@ impl Builder<'_> {
     /// networks alike) in grouped IP-only rules, keyed apart from the dataset profile's
     /// network groups (`ip-only/v4-...`), whose rules hold networks only.
     fn ip_only_groups(&mut self, list: &AddressList<'_>) {
-        let (mut v4, mut v6) = (Vec::<(u128, u8)>::new(), Vec::<(u128, u8)>::new());
-        let mut push = |n: IpNet| match n {
-            IpNet::V4(v) => v4.push((u128::from(u32::from(v.network())), v.prefix_len())),
-            IpNet::V6(v) => v6.push((u128::from(v.network()), v.prefix_len())),
-        };
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
         match list.entries {
-            Entries::Nets(nets) => nets.iter().copied().for_each(&mut push),
-            Entries::List(i) => self.c.bulk[i].networks.iter().for_each(|(n, _)| push(n)),
+            Entries::Nets(nets) => {
+                for n in nets {
+                    match n {
+                        IpNet::V4(v) => v4.push((u32::from(v.network()), v.prefix_len())),
+                        IpNet::V6(v) => v6.push((u128::from(v.network()), v.prefix_len())),
+                    }
+                }
+            }
+            Entries::List(i) => {
+                let nets = &self.c.bulk[i].networks;
+                v4 = nets.v4().iter().map(|e| (e.addr, e.len)).collect();
+                v6 = nets.v6().iter().map(|e| e.key()).collect();
+            }
         }
-        for v in [&mut v4, &mut v6] {
-            v.sort_unstable();
-            v.dedup();
-        }
-        self.grouped(list, &v4, 32, "ip-only");
-        self.grouped(list, &v6, 128, "ip-only");
+        self.grouped(list, Packed::V4(v4).sorted(), "ip-only");
+        self.grouped(list, Packed::V6(v6).sorted(), "ip-only");
     }
 
     /// Networks of a large list (one family, sorted and distinct) as grouped IP-only rules,
-    /// one per group and direction.
-    fn group_rules(&mut self, list: &AddressList<'_>, nets: &[(u128, u8)], width: u8) {
-        self.grouped(list, nets, width, "networks");
-    }
-
-    /// Grouped IP-only rules whose key shape starts with `prefix`.
-    fn grouped(&mut self, list: &AddressList<'_>, nets: &[(u128, u8)], width: u8, prefix: &str) {
+    /// one per group and direction, whose key shape starts with `prefix`. The rules share the
+    /// packed networks ([`Members`]).
+    fn grouped(&mut self, list: &AddressList<'_>, nets: Packed, prefix: &str) {
         if nets.is_empty() {
             return;
         }
-        let to_net = |&(a, l): &(u128, u8)| -> IpNet {
-            if width == 32 {
-                IpNet::new_assert(IpAddr::from((a as u32).to_be_bytes()), l)
-            } else {
-                IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)
-            }
-        };
+        let width = nets.width();
         let cap = if width == 32 { MAX_V4 } else { MAX_V6 };
-        let budget = self.group_budget(list, width);
-        let groups = group(nets, width, cap, budget, |n| {
-            Address::Net(to_net(n)).to_string().len()
-        });
+        let limits = (width, cap, self.group_budget(list, width));
+        let text_len = |n: IpNet| Address::Net(n).to_string().len();
+        let groups = match &nets {
+            Packed::V4(v) => group(
+                v,
+                |(a, l)| (u128::from(a), l),
+                limits,
+                |(a, l)| text_len(IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)),
+            ),
+            Packed::V6(v) => group(
+                v,
+                |n| n,
+                limits,
+                |(a, l)| text_len(IpNet::new_assert(IpAddr::from(a.to_be_bytes()), l)),
+            ),
+        };
+        let nets = Arc::new(nets);
         for g in groups {
-            let members: Vec<IpNet> = nets[g.range.clone()].iter().map(to_net).collect();
             let (shape, what) = group_words(&g, width, list.name);
             let shape = shape.replacen("networks", prefix, 1);
-            let far = addr_list(&members);
             for &outbound in list.dirs {
-                let h = header(Protocol::Ip, far.clone(), Port::Any, outbound);
-                let r = self.address_rule(list, (&shape, &what), outbound, h, Vec::new());
+                let h = header(Protocol::Ip, Address::Any, Port::Any, outbound);
+                let mut r = self.address_rule(list, (&shape, &what), outbound, h, Vec::new());
+                let side = if outbound {
+                    Side::Destination
+                } else {
+                    Side::Source
+                };
+                r.members = Some(Members::new(nets.clone(), g.range.clone(), side));
                 self.out.rules.push(r);
             }
         }
@@ -511,6 +510,7 @@ impl Builder<'_> {
             self.out.rules.push(LoweredRule {
                 key: format!("{key}/{shape}/outbound"),
                 rule: self.common(classtype, msg, meta).rule(h, detect, true),
+                members: None,
             });
         }
     }

@@ -39,6 +39,7 @@ use crate::model::{
     BulkKind, Catalogue, Confidence, Direction, Meta, Observable, PortRange, Severity, Transport,
 };
 use crate::rules::escape::{metadata_value, msg_text, reference_url};
+use crate::rules::members::Members;
 use crate::rules::model::{
     Action, Address, Header, Port, Protocol, Reference, Rule, RuleOption, Side,
 };
@@ -53,7 +54,19 @@ const MAX_PRODUCTS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoweredRule {
     pub key: String,
+    /// The rule; a grouped rule's networks are in `members`, its header holds `any` there.
     pub rule: Rule,
+    pub members: Option<Members>,
+}
+
+impl LoweredRule {
+    /// The rule as it is written, its group's networks in place.
+    pub fn full(&self) -> std::borrow::Cow<'_, Rule> {
+        match &self.members {
+            Some(m) => std::borrow::Cow::Owned(m.fill(self.rule.clone())),
+            None => std::borrow::Cow::Borrowed(&self.rule),
+        }
+    }
 }
 
 /// An iprep category to declare: lock key, short name and description, with its prefixes.

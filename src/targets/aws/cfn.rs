@@ -84,7 +84,7 @@ pub fn rules_template(c: &Catalogue, name: &str, count: usize, rules: &str) -> V
 }
 
 /// A domain list's `RulesSource`: each domain and its subdomains (a leading `.`), denied.
-fn domain_source(domains: &[String]) -> Value {
+fn domain_source(domains: &[&str]) -> Value {
     let targets: Vec<String> = domains.iter().map(|d| format!(".{d}")).collect();
     json!({
         "RulesSourceList": {
@@ -96,14 +96,14 @@ fn domain_source(domains: &[String]) -> Value {
 }
 
 /// The template of a domain list group.
-pub fn domains_template(c: &Catalogue, name: &str, domains: &[String]) -> Vec<u8> {
+pub fn domains_template(c: &Catalogue, name: &str, domains: &[&str]) -> Vec<u8> {
     let group = json!({"RulesSource": domain_source(domains)});
     let units = domains.len() * TARGET_TYPES.len();
     template(c, name, capacity(units), "Domain deny list", group)
 }
 
 /// A domain list group as `aws network-firewall create-rule-group --rule-group` reads it.
-pub fn domain_rule_group(domains: &[String]) -> Vec<u8> {
+pub fn domain_rule_group(domains: &[&str]) -> Vec<u8> {
     let doc = json!({"RulesSource": domain_source(domains)});
     let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     out.push(b'\n');

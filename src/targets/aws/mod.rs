@@ -113,6 +113,7 @@ fn action(c: &Catalogue, key: &str) -> Action {
 }
 
 /// One rule group of rules, as it is filled.
+#[derive(Clone)]
 struct Group {
     lines: String,
     json: usize,
@@ -143,20 +144,22 @@ impl Group {
     }
 }
 
-/// The rules the profile carries, written and checked, cut into groups; and the rules it
-/// refused.
+/// The rules the profile carries, written and checked, cut into groups in plan order; each
+/// group goes to `emit` as soon as it is full, so one group is in memory at a time. Returns
+/// the rules it refused.
 fn groups(
     rules: &[PlannedRule],
     action: impl Fn(&str) -> Action,
-) -> Result<(Vec<Group>, Vec<Skipped>), Vec<Diagnostic>> {
+    mut emit: impl FnMut(&Group) -> Result<(), Vec<Diagnostic>>,
+) -> Result<Vec<Skipped>, Vec<Diagnostic>> {
     // Room for the comment header of a group (the catalogue title is bounded by validation).
     const FRAME: usize = 2048;
-    let mut out = vec![Group::new()];
+    let mut group = Group::new();
     let mut refused = Vec::new();
     for r in rules {
-        let mut rule = r.clone();
-        rule.rule.header.action = action(&r.key);
-        let line = match DIALECT.write(&rule.rule) {
+        let mut rule = r.rule().into_owned();
+        rule.header.action = action(&r.key);
+        let line = match DIALECT.write(&rule) {
             Ok(l) => l,
             Err(u) => {
                 refused.push(Skipped::new(
@@ -169,25 +172,26 @@ fn groups(
                 continue;
             }
         };
-        let at = out.len() - 1;
-        crate::rules::verify::verify_rule(out[at].count + 4, &line, &rule, &DIALECT)?;
-        if !out[at].fits(&line, FRAME) {
-            out.push(Group::new());
+        if !group.fits(&line, FRAME) {
+            emit(&group)?;
+            group = Group::new();
         }
-        let last = out.len() - 1;
-        out[last].push(&line);
+        crate::rules::verify::verify_rule(group.count + 4, &line, (&r.key, &rule), &DIALECT)?;
+        group.push(&line);
     }
-    out.retain(|g| g.count > 0);
-    Ok((out, refused))
+    if group.count > 0 {
+        emit(&group)?;
+    }
+    Ok(refused)
 }
 
 /// The catalogue's domains (indicators, then domain lists), each once, in order.
-fn domains(c: &Catalogue) -> Vec<String> {
+fn domains<'a>(c: &'a Catalogue) -> Vec<&'a str> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    let mut add = |d: &str| {
-        if seen.insert(d.to_owned()) {
-            out.push(d.to_owned());
+    let mut add = |d: &'a str| {
+        if seen.insert(d) {
+            out.push(d);
         }
     };
     for i in &c.indicators {
@@ -212,6 +216,43 @@ fn group_name(c: &Catalogue, kind: &str, n: usize) -> String {
             .take(100)
             .collect();
     format!("{id}{kind}-{n}")
+}
+
+/// Writes one rule group: `<name>.rules` (the template around the group's lines) and its
+/// CloudFormation template.
+fn write_group(
+    cx: &TargetContext<'_>,
+    out: &mut Files,
+    (name, lock): (&str, &str),
+    g: &Group,
+) -> Result<(), Vec<Diagnostic>> {
+    let c = cx.catalogue;
+    let view = View {
+        title: c.title.clone(),
+        id: c.id.clone(),
+        version: c.version.to_string(),
+        tlp: c.tlp.label(),
+        advisory: c.advisory.id.clone(),
+        lock: lock.to_owned(),
+        group: name.to_owned(),
+        rules_count: g.count,
+        rules: slot(0),
+    };
+    let split = cx
+        .templates
+        .render_split(TEMPLATE.name, &view)
+        .map_err(|d| vec![d])?;
+    let text = match (split.pieces.as_slice(), split.slots.as_slice()) {
+        ([before, after], [0]) => {
+            crate::rules::verify::verify_frame(before, after, &DIALECT)?;
+            format!("{before}{}{}", g.lines, after.trim_start_matches('\n'))
+        }
+        _ => return Err(bug("the group template must print its rules once".into())),
+    };
+    out.put(&format!("{name}.rules"), text.as_bytes())?;
+    let template = cfn::rules_template(c, name, g.count, &text);
+    out.put(&format!("cloudformation/{name}.json"), &template)?;
+    Ok(())
 }
 
 impl Target for Aws {
@@ -254,40 +295,20 @@ impl Target for Aws {
         let plan = cx.rules.ok_or_else(|| {
             bug("the build made no rule plan for the aws-network-firewall target".into())
         })?;
-        let (rule_groups, mut refused) = groups(&plan.ip_only, |key| action(c, key))?;
         let lock = plan
             .lock
             .path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        for (n, g) in rule_groups.iter().enumerate() {
-            let name = group_name(c, "", n + 1);
-            let view = View {
-                title: c.title.clone(),
-                id: c.id.clone(),
-                version: c.version.to_string(),
-                tlp: c.tlp.label(),
-                advisory: c.advisory.id.clone(),
-                lock: lock.clone(),
-                group: name.clone(),
-                rules_count: g.count,
-                rules: slot(0),
-            };
-            let split = cx
-                .templates
-                .render_split(TEMPLATE.name, &view)
-                .map_err(|d| vec![d])?;
-            let text = match (split.pieces.as_slice(), split.slots.as_slice()) {
-                ([before, after], [0]) => {
-                    crate::rules::verify::verify_frame(before, after, &DIALECT)?;
-                    format!("{before}{}{}", g.lines, after.trim_start_matches('\n'))
-                }
-                _ => return Err(bug("the group template must print its rules once".into())),
-            };
-            out.put(&format!("{name}.rules"), text.as_bytes())?;
-            let template = cfn::rules_template(c, &name, g.count, &text);
-            out.put(&format!("cloudformation/{name}.json"), &template)?;
-        }
+        let mut n = 0;
+        let mut refused = groups(
+            &plan.ip_only,
+            |key| action(c, key),
+            |g| {
+                n += 1;
+                write_group(cx, out, (&group_name(c, "", n), &lock), g)
+            },
+        )?;
         let names = domains(c);
         for (n, part) in names.chunks(MAX_DOMAINS).enumerate() {
             let name = group_name(c, "-domains", n + 1);

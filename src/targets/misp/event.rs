@@ -320,7 +320,7 @@ fn rules(
     plan.rules
         .iter()
         .map(|r| {
-            let text = Suricata7.write(&r.rule).map_err(|u| {
+            let text = Suricata7.write(&r.rule()).map_err(|u| {
                 vec![Diagnostic::error(
                     Code::UnreadableRule,
                     format!(
@@ -333,14 +333,10 @@ fn rules(
             })?;
             Ok(RuleLine {
                 text,
-                msg: r
-                    .rule
-                    .msg()
-                    .map(|m| Suricata7.as_read(m))
-                    .unwrap_or_default(),
-                gid: r.rule.gid(),
+                msg: r.msg().map(|m| Suricata7.as_read(m)).unwrap_or_default(),
+                gid: r.gid(),
                 sid: r.sid,
-                cves: r.rule.cve_references().map(str::to_owned).collect(),
+                cves: r.cve_references().map(str::to_owned).collect(),
             })
         })
         .collect()

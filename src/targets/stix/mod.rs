@@ -175,7 +175,7 @@ fn rule_indicators(b: &mut Builder<'_>, plan: &RulePlan) -> Result<(), Vec<Diagn
     let c = b.c;
     let path = format!("{PUBLISHER}/{}", rules_file(&c.id));
     for r in &plan.rules {
-        let line = Suricata7.write(&r.rule).map_err(|u| {
+        let line = Suricata7.write(&r.rule()).map_err(|u| {
             vec![Diagnostic::error(
                 Code::UnreadableRule,
                 format!(
@@ -187,15 +187,14 @@ fn rule_indicators(b: &mut Builder<'_>, plan: &RulePlan) -> Result<(), Vec<Diagn
             .help("this is a bug in iocc, please report it")]
         })?;
         let cves: Vec<String> = r
-            .rule
             .cve_references()
             .map(|n| format!("CVE-{n}"))
             .filter(|id| c.cve(id).is_some())
             .collect();
-        let gid = r.rule.gid();
+        let gid = r.gid();
         let id = b.indicator(IndicatorSpec {
             key: &format!("suricata/{gid}:{}", r.sid),
-            name: r.rule.msg().map_or_else(
+            name: r.msg().map_or_else(
                 || format!("Suricata rule {}", r.sid),
                 |m| Suricata7.as_read(m),
             ),
@@ -359,12 +358,11 @@ mod tests {
             .enumerate()
             .map(|(n, l)| {
                 let rule = crate::rules::read::read_line(l).unwrap().unwrap();
-                crate::rules::PlannedRule {
-                    key: format!("k{n}"),
-                    sid: rule.sid().unwrap(),
-                    rev: rule.rev().unwrap(),
+                crate::rules::PlannedRule::new(
+                    format!("k{n}"),
+                    (rule.sid().unwrap(), rule.rev().unwrap()),
                     rule,
-                }
+                )
             })
             .collect();
         RulePlan {

@@ -66,13 +66,14 @@ fn write_rules(
 ) -> Result<(), WriteError> {
     let mut buf = Vec::with_capacity(1 << 16);
     for (k, r) in plan.rules.iter().enumerate() {
-        let line = DIALECT.write(&r.rule).map_err(|u| {
+        let rule = r.rule();
+        let line = DIALECT.write(&rule).map_err(|u| {
             bug(format!(
                 "rule `{}` holds `{}`, which {} cannot write",
                 r.key, u.keyword, u.dialect
             ))
         })?;
-        crate::rules::verify::verify_rule(first_line + k, &line, r, &DIALECT)?;
+        crate::rules::verify::verify_rule(first_line + k, &line, (&r.key, &rule), &DIALECT)?;
         buf.extend_from_slice(line.as_bytes());
         buf.push(b'\n');
         if buf.len() >= 1 << 16 {
@@ -266,7 +267,7 @@ mod tests {
         .unwrap();
         let first = &plan.rules[0];
         assert_eq!((first.sid, first.rev), (c.policy.sid_first, 1));
-        let line = Suricata7.write(&first.rule).unwrap();
+        let line = Suricata7.write(&first.rule()).unwrap();
         let updated = c.advisory.modified.strftime("%Y_%m_%d").to_string();
         assert!(
             line.contains(&format!(
