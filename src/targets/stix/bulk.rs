@@ -3,10 +3,12 @@
 //! Guarantees: each list's entries share every field but four, so one prototype indicator per
 //! list is serialised by serde_json and its text reused, with the four fields of each entry
 //! (id, name, description, pattern) escaped by serde_json into the slots ([`EntryShape`]). The
-//! bytes are the same as for objects built one by one and written by [`compact`]; only
-//! (UUID, list, entry) triples are kept until the output is written, in id order, straight
-//! into the bundle. Of entries with the same id (a value listed twice), the last one is kept,
-//! as a map keyed by id would.
+//! bytes are the same as for objects built one by one and written by [`compact`]; only 12
+//! bytes an entry (the first 64 bits of its id's UUID and its place in the lists) are kept
+//! until the output is written, in id order, straight into the bundle: the whole UUID is
+//! computed again as the entry is written (and where two entries' first 64 bits tie). Of
+//! entries with the same id (a value listed twice), the last one is kept, as a map keyed by
+//! id would.
 //!
 //! A bulk entry is written on one line (compact JSON) and without `pattern_version`, whose
 //! default for a STIX pattern is the object's `spec_version` (2.1, the value it would hold):
@@ -14,20 +16,31 @@
 //! catalogue's own objects stay pretty-printed. Every entry keeps its own id, dates, pattern,
 //! name and description (its list and line), labels, confidence, marking and references.
 
+use std::cmp::Reverse;
+
 use uuid::Uuid;
 
-use super::builder::{Builder, IndicatorSpec};
+use super::builder::{stable_uuid, Builder, IndicatorSpec};
 use super::objects::{Indicator, PatternType};
 use super::pattern::observable_pattern;
 use crate::model::{BulkList, Observable};
 use crate::targets::Coverage;
 
-/// A bulk entry to write: its id's UUID, its list and its index in the list (networks first,
-/// then domains).
+/// A bulk entry to write: the first 64 bits of its id's UUID (as two halves, which keeps the
+/// entry at 12 bytes) and its place among the entries of all lists (list after list; in a
+/// list, networks then domains). The lists hold fewer than 2^32 entries: each costs 12 bytes
+/// or more in memory.
+#[derive(Clone, Copy)]
 struct BulkRef {
-    uuid: [u8; 16],
-    list: u32,
-    entry: u32,
+    hi: u32,
+    lo: u32,
+    at: u32,
+}
+
+impl BulkRef {
+    fn key(self) -> u64 {
+        (u64::from(self.hi) << 32) | u64::from(self.lo)
+    }
 }
 
 /// The entry of index `e` (networks, then domains) as a value in canonical text form.
@@ -193,6 +206,9 @@ pub fn indent(text: &str) -> String {
 /// Every bulk entry of the catalogue, in id order, ready to be written.
 pub struct BulkEntries<'c> {
     lists: &'c [BulkList],
+    catalogue_id: &'c str,
+    /// Where each list's entries start in the places of [`BulkRef::at`].
+    starts: Vec<u32>,
     shapes: Vec<EntryShape>,
     entries: Vec<BulkRef>,
 }
@@ -209,8 +225,9 @@ impl<'c> BulkEntries<'c> {
             .map(|l| l.networks.len() + l.domains.len())
             .sum();
         let mut entries: Vec<BulkRef> = Vec::with_capacity(total);
+        let mut starts = Vec::with_capacity(c.bulk.len());
         let mut value = String::new();
-        for (li, list) in c.bulk.iter().enumerate() {
+        for list in &c.bulk {
             let label = list.meta.role.clone().unwrap_or_else(|| list.id.clone());
             let n = list.networks.len() + list.domains.len();
             // Large lists (a merged feed) link to their CVEs through `external_references`
@@ -218,28 +235,71 @@ impl<'c> BulkEntries<'c> {
             // fact.
             let relate = n <= c.policy.large_list_threshold as usize;
             shapes.push(EntryShape::new(b, list, &label));
+            let start = entries.len() as u32;
+            starts.push(start);
             for e in 0..n {
                 entry_value(list, e, &mut value);
                 let uuid = b.uuid(&format!("bulk/{}/{value}", list.id));
                 if relate {
                     b.relate_cves(&format!("indicator--{uuid}"), &list.meta.cves);
                 }
+                let key = uuid.as_u64_pair().0;
                 entries.push(BulkRef {
-                    uuid: *uuid.as_bytes(),
-                    list: li as u32,
-                    entry: e as u32,
+                    hi: (key >> 32) as u32,
+                    lo: key as u32,
+                    at: start + e as u32,
                 });
             }
             coverage.carry(&list.id);
         }
-        // By id; of entries with the same id, the last one is kept.
-        entries.sort_unstable_by(|x, y| (x.uuid, y.list, y.entry).cmp(&(y.uuid, x.list, x.entry)));
-        entries.dedup_by(|later, kept| later.uuid == kept.uuid);
-        BulkEntries {
+        let mut bulk = BulkEntries {
             lists: &c.bulk,
+            catalogue_id: &c.id,
+            starts,
             shapes,
             entries,
+        };
+        bulk.order();
+        bulk
+    }
+
+    /// Sorts the entries by id and keeps, of entries with the same id, the last one.
+    fn order(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_unstable_by_key(|r| (r.key(), Reverse(r.at)));
+        // Entries whose first 64 bits tie (a value listed twice, or rarely two ids) are put
+        // in order of their whole id.
+        let mut value = String::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let key = entries[i].key();
+            let end = i + entries[i..].partition_point(|r| r.key() == key);
+            if end - i > 1 {
+                entries[i..end]
+                    .sort_by_cached_key(|r| (self.uuid(r.at, &mut value), Reverse(r.at)));
+            }
+            i = end;
         }
+        entries.dedup_by(|later, kept| {
+            later.key() == kept.key()
+                && self.uuid(later.at, &mut value) == self.uuid(kept.at, &mut value)
+        });
+        self.entries = entries;
+    }
+
+    /// The list and the index in it of the entry at place `at`.
+    fn locate(&self, at: u32) -> (usize, usize) {
+        let list = self.starts.partition_point(|&s| s <= at) - 1;
+        (list, (at - self.starts[list]) as usize)
+    }
+
+    /// The UUID of the entry at place `at` (as `Builder::uuid` makes it); `value` is scratch
+    /// space.
+    fn uuid(&self, at: u32, value: &mut String) -> Uuid {
+        let (l, e) = self.locate(at);
+        let list = &self.lists[l];
+        entry_value(list, e, value);
+        stable_uuid(&format!("{}/bulk/{}/{value}", self.catalogue_id, list.id))
     }
 
     pub fn len(&self) -> usize {
@@ -261,27 +321,18 @@ pub struct Entry<'b> {
 }
 
 impl Entry<'_> {
-    /// Writes the entry's id (`indicator--<uuid>`) into `id`.
-    pub fn id_into(&self, id: &mut String) {
+    /// Writes the entry's id (`indicator--<uuid>`) into `id`; `value` is scratch space.
+    pub fn id_into(&self, id: &mut String, value: &mut String) {
         id.clear();
         id.push_str("indicator--");
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        id.push_str(
-            Uuid::from_bytes(self.at.uuid)
-                .hyphenated()
-                .encode_lower(&mut buf),
-        );
+        let uuid = self.bulk.uuid(self.at.at, value);
+        id.push_str(uuid.hyphenated().encode_lower(&mut buf));
     }
 
     /// Appends the entry, whose id is `id`; `value` is scratch space.
     pub fn write(&self, id: &str, value: &mut String, out: &mut Vec<u8>) {
-        let list = self.at.list as usize;
-        self.bulk.shapes[list].write(
-            &self.bulk.lists[list],
-            self.at.entry as usize,
-            id,
-            value,
-            out,
-        );
+        let (list, e) = self.bulk.locate(self.at.at);
+        self.bulk.shapes[list].write(&self.bulk.lists[list], e, id, value, out);
     }
 }

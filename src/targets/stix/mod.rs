@@ -238,7 +238,7 @@ fn assemble(
     let mut written = 0;
     loop {
         if let Some(e) = entries.peek() {
-            e.id_into(&mut entry_id);
+            e.id_into(&mut entry_id, &mut value);
         }
         let take_small = match (small.peek(), entries.peek()) {
             (None, None) => break,
