@@ -193,7 +193,8 @@ struct Common {
 impl Common {
     /// The rule: msg, `detect`, references, classtype, metadata, target.
     fn rule(self, header: Header, detect: Vec<RuleOption>, outbound: bool) -> Rule {
-        let mut options = Vec::with_capacity(detect.len() + self.references.len() + 4);
+        // The options below, and room for the `sid` and `rev` the plan adds.
+        let mut options = Vec::with_capacity(detect.len() + self.references.len() + 6);
         options.push(RuleOption::Msg(self.msg));
         options.extend(detect);
         options.extend(self.references);
@@ -269,6 +270,9 @@ impl Builder<'_> {
         md.push(pair("performance_impact", "Low".into()));
         md.push(pair("signature_severity", severity(sev).into()));
         md.sort_by_cached_key(|(k, v)| format!("{k} {v}"));
+        // Room for the lock's `updated_at` and no more: a plan holds one of these per rule
+        // (tens of thousands for a large list).
+        md.shrink_to(md.len() + 1);
         md
     }
 
