@@ -11,7 +11,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use crate::diag::{At, Code, Diagnostic, SourceCache};
+use crate::diag::{At, Code, Diagnostic, Places, SourceCache};
 use crate::model::raw::RawCatalogue;
 use crate::model::Catalogue;
 use crate::validate::bulk::read_file;
@@ -171,6 +171,7 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
         documents: 0,
         events: 0,
         root_jumps: 0,
+        places: Places::new(text),
     };
     loop {
         let (event, span) = match parser.next_event()? {
@@ -178,7 +179,8 @@ pub fn structure_problem(file: &Path, text: &str) -> Option<Diagnostic> {
             Err(e) => return Some(scan.syntax_error(&e)),
         };
         scan.events += 1;
-        if let ControlFlow::Break(found) = scan.event(event, span.start.line(), span.start.col()) {
+        let (line, col) = scan.places.line_col(span.start.index());
+        if let ControlFlow::Break(found) = scan.event(event, line, col) {
             return found;
         }
     }
@@ -196,6 +198,9 @@ struct Scan<'a> {
     events: u64,
     /// Alias uses outside any collection.
     root_jumps: u64,
+    /// Lines and columns as the source display counts them (the scanner's own drift after a
+    /// lone `\r` and at the end of a text without a final newline).
+    places: Places<'a>,
 }
 
 impl Scan<'_> {
@@ -337,23 +342,23 @@ impl Scan<'_> {
     }
 
     /// The parser's own error: a syntax error, a tab, or its flow-nesting limit.
-    fn syntax_error(&self, e: &saphyr_parser::ScanError) -> Diagnostic {
-        let m = e.marker();
+    fn syntax_error(&mut self, e: &saphyr_parser::ScanError) -> Diagnostic {
+        let (line, col) = self.places.line_col(e.marker().index());
         let info = e.info();
         let tab = info.contains("tab")
             || self
                 .text
                 .lines()
-                .nth(m.line().saturating_sub(1))
-                .is_some_and(|l| l.chars().nth(m.col()) == Some('\t'));
+                .nth(line.saturating_sub(1))
+                .is_some_and(|l| l.chars().nth(col) == Some('\t'));
         // The scanner has its own flow-nesting limit; that is depth, not syntax.
         if info.contains("recursion limit") {
             return self
                 .at(
                     Code::NestingTooDeep,
                     format!("the YAML nests too deeply ({info})"),
-                    m.line(),
-                    m.col(),
+                    line,
+                    col,
                 )
                 .help("a catalogue nests only a few levels deep; this file is not a catalogue");
         }
@@ -370,13 +375,12 @@ impl Scan<'_> {
             matches!(ch, '[' | '{').then_some((ch, l, c + 1))
         });
         let message = match open {
-            Some((ch, l, c)) if (l, c) != (m.line(), m.col() + 1) => {
+            Some((ch, l, c)) if (l, c) != (line, col + 1) => {
                 format!("{info} (inside the `{ch}` opened at line {l}, column {c})")
             }
             _ => info.to_owned(),
         };
-        self.at(Code::YamlSyntax, message, m.line(), m.col())
-            .help(help)
+        self.at(Code::YamlSyntax, message, line, col).help(help)
     }
 }
 
@@ -442,12 +446,26 @@ fn yaml_error(file: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
         return d.at(At::Bytes(offset..offset + 1));
     }
     match e.location() {
-        Some(loc) => d.at(At::LineColumn {
-            line: loc.line(),
-            column: loc.column(),
-        }),
+        Some(loc) => {
+            // Placed by its byte offset: the reader's own line count also breaks at a lone
+            // `\r`, the source display's only at `\n`.
+            let (line, col) = Places::new(text).line_col(char_index(text, loc.index()));
+            d.at(At::LineColumn {
+                line,
+                column: col + 1,
+            })
+        }
         None => d,
     }
+}
+
+/// The character index of a byte offset (the character it falls in; the end past the end).
+fn char_index(text: &str, byte: usize) -> usize {
+    let mut b = byte.min(text.len());
+    while !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    text[..b].chars().count()
 }
 
 /// The byte offset of a reader error ("... at position N"), if the message has one.
@@ -457,13 +475,9 @@ fn reader_offset(message: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// Whether a serde_yaml error position is on a tab character.
+/// Whether a serde_yaml error position (a byte offset) is on a tab character.
 fn at_tab(text: &str, loc: Option<serde_yaml::Location>) -> bool {
-    loc.is_some_and(|l| {
-        text.lines()
-            .nth(l.line().saturating_sub(1))
-            .is_some_and(|line| line.chars().nth(l.column().saturating_sub(1)) == Some('\t'))
-    })
+    loc.is_some_and(|l| text.as_bytes().get(l.index()) == Some(&b'\t'))
 }
 
 #[cfg(test)]
@@ -521,6 +535,40 @@ mod tests {
         let (code, at) = load("id: [a\n").remove(0);
         assert_eq!(code, Code::YamlSyntax);
         assert_eq!(at, At::LineColumn { line: 2, column: 1 });
+    }
+
+    /// The source display breaks lines at `\n` only and ends the last line at the end of the
+    /// text: errors after a lone `\r` or at the end of a text without a final newline are
+    /// placed there, never below the last line (found by fuzzing: `fuzz/regressions/catalogue`).
+    #[test]
+    fn errors_are_placed_on_the_lines_the_display_counts() {
+        // A lone `\r` is not a line break for the display: the error at the end of this
+        // text is on its third line (after the final `\n`), not a fourth.
+        assert_eq!(problem("\rid: &ir\nnd\n"), Some((Code::YamlSyntax, 3, 1)));
+        // An unclosed `[` at the end of a text without a final newline: its last line.
+        assert_eq!(problem("a: 1\nb: [x"), Some((Code::YamlSyntax, 2, 6)));
+        // A duplicate key after a lone `\r` and multibyte text is on the display's line.
+        assert_eq!(
+            problem("a: é\rb: 1\nb: 2\n"),
+            Some((Code::DuplicateKey, 2, 1))
+        );
+        // Errors placed by their YAML path too: `version` after a lone `\r` and multibyte
+        // text is on line 1 (the scanner says line 2).
+        let text = "title: é\rversion: [1]\nid: x\n";
+        assert!(structure_problem(Path::new("t"), text).is_none());
+        let f = std::env::temp_dir().join(format!("iocc-cr-{}.yaml", std::process::id()));
+        std::fs::write(&f, text).unwrap();
+        let mut cache = SourceCache::default();
+        let loaded = load_catalogue(&f, Date::constant(2026, 1, 1), &["summary"], &mut cache);
+        let _ = std::fs::remove_file(&f);
+        let d = &loaded.diagnostics[0];
+        assert!(
+            matches!(&d.at, At::Yaml { path, .. } if path == "version"),
+            "{d:?}"
+        );
+        let p = cache.resolve(&f, &d.at).unwrap();
+        assert_eq!((p.line, p.column), (1, 10));
+        assert_eq!(&text[p.bytes], "version");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-use super::{At, Position};
+use super::{At, Places, Position};
 
 /// The text of every file diagnostics point into, with lazily built indexes.
 #[derive(Debug, Default)]
@@ -270,13 +270,11 @@ fn render_path(segs: &[Seg]) -> String {
     out
 }
 
-fn lc(span: &Span) -> (usize, usize, usize, usize) {
-    (
-        span.start.line(),
-        span.start.col(),
-        span.end.line(),
-        span.end.col(),
-    )
+/// A span's lines and columns as the source display counts them (see [`Places`]).
+fn lc(places: &mut Places<'_>, span: &Span) -> (usize, usize, usize, usize) {
+    let (l1, c1) = places.line_col(span.start.index());
+    let (l2, c2) = places.line_col(span.end.index());
+    (l1, c1, l2, c2)
 }
 
 /// Maps every node path of the first document (`a.b[2].c`) to its key and value spans.
@@ -287,6 +285,7 @@ fn index_yaml(text: &str) -> HashMap<String, NodeSpan> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut segs: Vec<Seg> = Vec::new();
     let mut documents = 0;
+    let mut places = Places::new(text);
     while let Some(Ok((event, span))) = parser.next_event() {
         if let Some(Frame::Opaque { depth }) = stack.last_mut() {
             match event {
@@ -326,7 +325,13 @@ fn index_yaml(text: &str) -> HashMap<String, NodeSpan> {
                         continue;
                     }
                 }
-                record(&mut index, &stack, &mut segs, span, Some(style));
+                record(
+                    (&mut index, &mut places),
+                    &stack,
+                    &mut segs,
+                    span,
+                    Some(style),
+                );
                 finish_node(&mut stack);
             }
             Event::Alias(_) => {
@@ -336,7 +341,7 @@ fn index_yaml(text: &str) -> HashMap<String, NodeSpan> {
                         continue;
                     }
                 }
-                record(&mut index, &stack, &mut segs, span, None);
+                record((&mut index, &mut places), &stack, &mut segs, span, None);
                 finish_node(&mut stack);
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -344,7 +349,7 @@ fn index_yaml(text: &str) -> HashMap<String, NodeSpan> {
                     stack.push(Frame::Opaque { depth: 1 });
                     continue;
                 }
-                record(&mut index, &stack, &mut segs, span, None);
+                record((&mut index, &mut places), &stack, &mut segs, span, None);
                 push_seg(&stack, &mut segs);
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq { next: 0 }
@@ -368,7 +373,7 @@ fn push_seg(stack: &[Frame], segs: &mut Vec<Seg>) {
 }
 
 fn record(
-    index: &mut HashMap<String, NodeSpan>,
+    (index, places): (&mut HashMap<String, NodeSpan>, &mut Places<'_>),
     stack: &[Frame],
     segs: &mut Vec<Seg>,
     span: Span,
@@ -377,12 +382,12 @@ fn record(
     let pushed = !stack.is_empty();
     push_seg(stack, segs);
     let key = match stack.last() {
-        Some(Frame::Map { key: Some((_, k)) }) => Some(lc(k)),
+        Some(Frame::Map { key: Some((_, k)) }) => Some(lc(places, k)),
         _ => None,
     };
     index.entry(render_path(segs)).or_insert(NodeSpan {
         key,
-        value: lc(&span),
+        value: lc(places, &span),
         style,
     });
     if pushed {

@@ -7,6 +7,7 @@
 
 mod code;
 mod locate;
+mod places;
 mod render;
 
 use std::ops::Range;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use code::Code;
 pub use locate::SourceCache;
+pub use places::Places;
 pub use render::{
     display_path as display, json_report, render_human, render_human_styled, render_json,
     render_one, Format,

@@ -3,11 +3,14 @@
 //! Guarantees: options iocc models are read into their typed form (a content with the
 //! modifiers that follow it, flow words, datasets, references, ...); an option it does not
 //! model, or a modelled keyword with a value it cannot read (a byte-extract variable as a
-//! `within`, an unknown flow word), is kept as [`RuleOption::Other`], as written, so any rule
+//! `within`, an unknown flow word), is kept as [`RuleOption::Other`], as written, so a rule
 //! the grammar accepts reads, and writes back with the same options (content in iocc's own
 //! hex notation, modifiers in the writer's order). `sid` and `rev` must be
-//! numbers: a rule without a readable identity is an error.
+//! numbers: a rule without a readable identity is an error. A value the writer would not
+//! write back as read (a non-ASCII or control character outside a content, or one past the
+//! writer's bound) is an error at its option: every rule that reads writes back to itself.
 
+use super::dialect::syntax;
 use super::model::*;
 use crate::grammar::content::parse_content;
 use crate::grammar::rule::{logical_lines, parse_rule, ParsedRule, RawOption};
@@ -161,8 +164,35 @@ fn number(raw: &RawOption) -> Result<u32, ReadError> {
 }
 
 /// Reads one option that is not a content modifier.
+/// Refuses a value the writer would not write back as read: iocc writes option values
+/// (content aside, which it writes in hex) in ASCII, without control characters, and bounded
+/// ([`crate::rules::escape::escape_rules`]), so a rule that reads always writes back to itself.
+fn written_as_read(raw: &RawOption, v: &str) -> Result<(), ReadError> {
+    if syntax::as_read(v) == v {
+        return Ok(());
+    }
+    let what = match v.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        Some(c) if c.is_ascii() => format!("the control character U+{:04X}", u32::from(c)),
+        Some(c) => format!("the non-ASCII character `{c}`"),
+        None => format!("{} bytes", v.len()),
+    };
+    Err(ReadError {
+        column: raw.column,
+        message: format!(
+            "the value of `{}` holds {what}; iocc writes option values in ASCII, without control characters, at most {} bytes once escaped",
+            raw.keyword,
+            crate::rules::escape::MAX_VALUE - 3
+        ),
+    })
+}
+
 fn read_option(raw: &RawOption) -> Result<RuleOption, ReadError> {
     let v = raw.unescaped();
+    if !(raw.keyword == "content" && raw.quoted) {
+        if let Some(v) = &v {
+            written_as_read(raw, v)?;
+        }
+    }
     let typed = match (raw.keyword.as_str(), v.as_deref()) {
         ("sid", _) => Some(RuleOption::Sid(number(raw)?)),
         ("rev", _) => Some(RuleOption::Rev(number(raw)?)),
@@ -416,6 +446,44 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// Found by fuzzing (`fuzz/regressions/rule/non-ascii-msg`, `carriage-return-in-value`):
+    /// values the writer turns into something else are refused where they are, so every rule
+    /// that reads writes back to itself; content bytes stay readable in any form.
+    #[test]
+    fn values_the_writer_cannot_write_are_refused() {
+        for (line, column, what) in [
+            (
+                "alert ip any any -> any any (msg:\u{fffd}; sid:1;)",
+                30,
+                "non-ASCII",
+            ),
+            (
+                "alert ip any any -> any any (reference:url,a\rb; sid:1;)",
+                30,
+                "U+000D",
+            ),
+            (
+                "alert ip any any -> any any (flow:to_server\r; sid:1;)",
+                30,
+                "U+000D",
+            ),
+        ] {
+            let e = read_line(line).unwrap_err();
+            assert_eq!(e.column, column, "{line:?}");
+            assert!(e.message.contains(what), "{}", e.message);
+        }
+        let long = format!(
+            "alert ip any any -> any any (msg:\"{}\"; sid:1;)",
+            "a".repeat(1100)
+        );
+        let e = read_line(&long).unwrap_err();
+        assert!(e.message.contains("1100 bytes"), "{}", e.message);
+        // Content bytes are written in hex: any of them reads and writes back.
+        let r = read("alert ip any any -> any any (content:\"é\"; sid:1;)");
+        let written = crate::rules::dialect::Suricata7.write(&r).unwrap();
+        assert_eq!(read(&written), r);
     }
 
     #[test]
