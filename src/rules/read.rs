@@ -481,15 +481,15 @@ mod tests {
                 43,
                 "U+000D",
             ),
-            // So is a content it cannot read (a tab is not content syntax).
+            // So is a content it cannot read (`||` holds no hex).
             (
-                "alert ip any any -> any any (content:\"a\tb\"; sid:1;)",
+                "alert ip any any -> any any (content:\"|0b|\tS||\"; sid:1;)",
                 30,
                 "U+0009",
             ),
         ] {
             let e = read_line(line).unwrap_err();
-            assert_eq!(e.column, column, "{line:?}");
+            assert_eq!(e.column, column, "{line:?}: {}", e.message);
             assert!(e.message.contains(what), "{}", e.message);
         }
         let long = format!(
