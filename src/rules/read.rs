@@ -44,6 +44,17 @@ pub fn read_rule(p: &ParsedRule) -> Result<Rule, ReadError> {
     // The content that modifiers attach to: reset by any option that is not a modifier.
     let mut current: Option<usize> = None;
     for raw in &p.options {
+        // A content iocc reads is written in hex; any other value (a content it cannot
+        // read, which it keeps as written, included) is written through the escaper.
+        let hex = raw.keyword == "content"
+            && raw.quoted
+            && raw
+                .value
+                .as_deref()
+                .is_some_and(|v| parse_content(v).is_ok());
+        if let (false, Some(v)) = (hex, raw.unescaped()) {
+            written_as_read(raw, &v)?;
+        }
         if let Some(at) = current {
             if let RuleOption::Content(c) = &mut options[at] {
                 match modify(c, raw) {
@@ -188,11 +199,6 @@ fn written_as_read(raw: &RawOption, v: &str) -> Result<(), ReadError> {
 
 fn read_option(raw: &RawOption) -> Result<RuleOption, ReadError> {
     let v = raw.unescaped();
-    if !(raw.keyword == "content" && raw.quoted) {
-        if let Some(v) = &v {
-            written_as_read(raw, v)?;
-        }
-    }
     let typed = match (raw.keyword.as_str(), v.as_deref()) {
         ("sid", _) => Some(RuleOption::Sid(number(raw)?)),
         ("rev", _) => Some(RuleOption::Rev(number(raw)?)),
@@ -469,9 +475,21 @@ mod tests {
                 30,
                 "U+000D",
             ),
+            // A content modifier iocc cannot read is kept, and written through the escaper.
+            (
+                "alert ip any any -> any any (content:\"a\"; depth:1\rx; sid:1;)",
+                43,
+                "U+000D",
+            ),
+            // So is a content it cannot read (`||` holds no hex).
+            (
+                "alert ip any any -> any any (content:\"|0b|\tS||\"; sid:1;)",
+                30,
+                "U+0009",
+            ),
         ] {
             let e = read_line(line).unwrap_err();
-            assert_eq!(e.column, column, "{line:?}");
+            assert_eq!(e.column, column, "{line:?}: {}", e.message);
             assert!(e.message.contains(what), "{}", e.message);
         }
         let long = format!(
