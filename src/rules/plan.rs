@@ -105,6 +105,15 @@ pub struct LockFile {
     pub contents: Vec<u8>,
 }
 
+impl LockFile {
+    /// The lock's file name, as the packs' headers name it.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+}
+
 /// The catalogue's rules, ready for any dialect.
 #[derive(Debug)]
 pub struct RulePlan {

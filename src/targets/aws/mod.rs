@@ -295,11 +295,7 @@ impl Target for Aws {
         let plan = cx.rules.ok_or_else(|| {
             bug("the build made no rule plan for the aws-network-firewall target".into())
         })?;
-        let lock = plan
-            .lock
-            .path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let lock = plan.lock.file_name();
         let mut n = 0;
         let mut refused = groups(
             &plan.ip_only,

@@ -163,11 +163,7 @@ impl Target for Suricata {
             version: c.version.to_string(),
             tlp: c.tlp.label(),
             advisory: c.advisory.id.clone(),
-            lock: plan
-                .lock
-                .path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            lock: plan.lock.file_name(),
             iprep: !plan.categories.is_empty(),
             iprep_categories: iprep_categories.clone(),
             iprep_file: iprep_file.clone(),
